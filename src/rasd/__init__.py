@@ -1,0 +1,3 @@
+"""Rasd: a real-time detector of outages of online services."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,27 @@
+"""The `rasd` command: serve, demo, replay, worker, probe-agent, eval and the rest.
+
+Each command imports its machinery lazily so `rasd --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="rasd",
+    help="Rasd: a real-time detector of outages of online services.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+eval_app = typer.Typer(help="Score detection and classification against labelled data.")
+app.add_typer(eval_app, name="eval")
+posts_app = typer.Typer(help="Public posts: import and inspect.")
+app.add_typer(posts_app, name="posts")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""A series is `(service, signal, region)`: the unit counted per minute and watched."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+WORLD = "*"
+
+# Signals are open-ended strings; these are the ones the core knows.
+REPORTS = "reports"
+POSTS = "posts"
+RECOVERY_POSTS = "posts_recovery"
+PROBES_FAILED = "probes_failed"
+PROBES_TOTAL = "probes_total"
+PROBLEM_PREFIX = "problem:"  # per problem type, world region only: "problem:login"
+
+
+class SeriesKey(NamedTuple):
+    service: str
+    signal: str
+    region: str = WORLD
+
+    def __str__(self) -> str:
+        return f"{self.service}/{self.signal}/{self.region}"
+
+
+def region_country(region: str) -> str | None:
+    """The country part of a region: None for the world."""
+    if region == WORLD:
+        return None
+    return region.split("/", 1)[0]
+
+
+def region_level(region: str) -> str:
+    if region == WORLD:
+        return "world"
+    return "city" if "/" in region else "country"
