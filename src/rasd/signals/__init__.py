@@ -1,0 +1,1 @@
+"""Signals: reports, posts and probes, each turned into counts per minute per series."""
