@@ -64,7 +64,9 @@ class Places:
                 continue
             region = f"{country}/{entry['name']}"
             if region in by_region:
-                region = f"{country}/{entry['name']} ({entry.get('admin1code') or entry['geonameid']})"
+                region = (
+                    f"{country}/{entry['name']} ({entry.get('admin1code') or entry['geonameid']})"
+                )
                 if region in by_region:
                     region = f"{country}/{entry['name']} ({entry['geonameid']})"
             arabic = [n for n in entry.get("alternatenames", []) if _is_arabic(n)]

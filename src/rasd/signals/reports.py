@@ -5,10 +5,16 @@ Columns, not objects, because the reference day alone is more than ten million r
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
+
+from rasd.ingest.window import LastSeen, WindowCounter, occurrence_rank
+from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
+from rasd.store.base import RawBatch, RawReport
 
 
 @dataclass(frozen=True)
@@ -38,3 +44,247 @@ class ReportColumns:
         for name in ("service", "problem", "place", "reporter", "network"):
             if getattr(self, name).shape[0] != n:
                 raise ValueError(f"column {name} has another length than ts_ms")
+
+
+_SERVICE_MIX = np.uint64(0x9E3779B97F4A7C15)
+_NETWORK_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+@dataclass(frozen=True)
+class CountedReports:
+    batch: RawBatch | None
+    increments: dict[tuple[SeriesKey, int], int]
+    counted: int
+    duplicates: int
+    limited: int
+
+
+class ReportCounter:
+    """Turns accepted reports into raw rows and per-minute counts, once per person.
+
+    A reporter counts once per service per `dedupe_minutes` (the first report counts, as
+    Downdetector does). One network (/24 or /48) counts at most `network_limit` reports per
+    service per `dedupe_minutes`, and one reporter at most `reporter_limit` per hour over all
+    services, so a single source cannot make an outage.
+    """
+
+    def __init__(
+        self, *, dedupe_minutes: int = 15, network_limit: int = 20, reporter_limit: int = 20
+    ) -> None:
+        self.dedupe_minutes = dedupe_minutes
+        self.network_limit = network_limit
+        self.reporter_limit = reporter_limit
+        self._seen = LastSeen(dedupe_minutes)
+        self._per_network = WindowCounter(dedupe_minutes)
+        self._per_reporter = WindowCounter(60)
+        self._keys_cache: dict[tuple[str, str, str], SeriesKey] = {}
+
+    def _series(self, service: str, signal: str, region: str) -> SeriesKey:
+        # NamedTuple construction is slow next to a dict hit, and the same keys recur all day
+        raw = (service, signal, region)
+        key = self._keys_cache.get(raw)
+        if key is None:
+            key = self._keys_cache[raw] = SeriesKey(service, signal, region)
+        return key
+
+    def remember(self, rows: list[RawReport]) -> None:
+        """Rebuild the windows from stored raw reports after a restart."""
+        counted = [r for r in rows if r.counted]
+        if not counted:
+            return
+        services = sorted({r[1] for r in counted})
+        cols = ReportColumns(
+            ts_ms=np.array([r[0] for r in counted], np.int64),
+            service=np.array([services.index(r[1]) for r in counted], np.int32),
+            problem=np.zeros(len(counted), np.int16),
+            place=np.zeros(len(counted), np.int32),
+            reporter=np.array([r[4] for r in counted], np.int64).view(np.uint64),
+            network=np.array([r[5] for r in counted], np.int64).view(np.uint64),
+            services=tuple(services),
+            problems=("",),
+            places=("*",),
+        )
+        order = np.argsort(cols.ts_ms, kind="stable")
+        for minute in np.unique(cols.ts_ms[order] // 60_000).tolist():
+            mask = cols.ts_ms // 60_000 == minute
+            self._mark(cols, np.flatnonzero(mask), int(minute))
+
+    def _keys(
+        self, cols: ReportColumns, idx: npt.NDArray[np.intp]
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        service_codes = np.array([_stable_code(s) for s in cols.services], np.uint64)
+        svc = service_codes[cols.service[idx]]
+        with np.errstate(over="ignore"):
+            person = cols.reporter[idx] ^ (svc * _SERVICE_MIX)
+            network = cols.network[idx] ^ (svc * _NETWORK_MIX)
+        return person, network
+
+    def _mark(self, cols: ReportColumns, idx: npt.NDArray[np.intp], minute: int) -> None:
+        person, network = self._keys(cols, idx)
+        self._seen.mark(person.tolist(), minute)
+        net_keys, net_counts = np.unique(network, return_counts=True)
+        self._per_network.add(net_keys.tolist(), net_counts.tolist(), minute)
+        rep_keys, rep_counts = np.unique(cols.reporter[idx], return_counts=True)
+        self._per_reporter.add(rep_keys.tolist(), rep_counts.tolist(), minute)
+
+    def count(self, cols: ReportColumns) -> CountedReports:
+        n = len(cols)
+        if n == 0:
+            return CountedReports(None, {}, 0, 0, 0)
+        order = np.argsort(cols.ts_ms, kind="stable")
+        minutes = cols.ts_ms[order] // 60_000
+        counted = np.zeros(n, bool)
+        reason = np.zeros(n, np.int8)  # 0 counted, 1 duplicate, 2 network limit, 3 reporter limit
+        bounds = np.flatnonzero(np.diff(minutes)) + 1
+        for chunk in np.split(order, bounds):
+            minute = int(cols.ts_ms[chunk[0]] // 60_000)
+            ok, why = self._count_minute(cols, chunk, minute)
+            counted[chunk] = ok
+            reason[chunk] = why
+        increments = self._increments(cols, counted)
+        return CountedReports(
+            batch=encode_batch(cols, counted, reason),
+            increments=increments,
+            counted=int(counted.sum()),
+            duplicates=int((reason == 1).sum()),
+            limited=int((reason >= 2).sum()),
+        )
+
+    def _count_minute(
+        self, cols: ReportColumns, idx: npt.NDArray[np.intp], minute: int
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int8]]:
+        person, network = self._keys(cols, idx)
+        person_list = person.tolist()
+        fresh = self._seen.last(person_list) <= minute - self.dedupe_minutes
+        fresh &= occurrence_rank(person) == 0
+        why = np.where(fresh, 0, 1).astype(np.int8)
+
+        cand = np.flatnonzero(fresh)
+        net = network[cand]
+        net_list = net.tolist()
+        net_used = self._per_network.counts(net_list, minute) + occurrence_rank(net)
+        over_network = net_used >= self.network_limit
+        why[cand[over_network]] = 2
+
+        cand = cand[~over_network]
+        reporters = cols.reporter[idx][cand]
+        rep_used = self._per_reporter.counts(reporters.tolist(), minute) + occurrence_rank(
+            reporters
+        )
+        over_reporter = rep_used >= self.reporter_limit
+        why[cand[over_reporter]] = 3
+
+        ok = why == 0
+        chosen = idx[ok]
+        if chosen.size:
+            self._mark(cols, chosen, minute)
+        return ok, why
+
+    def _increments(
+        self, cols: ReportColumns, counted: npt.NDArray[np.bool_]
+    ) -> dict[tuple[SeriesKey, int], int]:
+        out: dict[tuple[SeriesKey, int], int] = {}
+        if not counted.any():
+            return out
+        svc = cols.service[counted].astype(np.int64)
+        place = cols.place[counted].astype(np.int64)
+        problem = cols.problem[counted].astype(np.int64)
+        minute = cols.ts_ms[counted] // 60_000
+        base = int(minute.min())
+        offset = minute - base
+        code = (svc << 44) | (place << 20) | offset
+        uniq, n = np.unique(code, return_counts=True)
+        for c, k in zip(uniq.tolist(), n.tolist(), strict=True):
+            service = cols.services[c >> 44]
+            region = cols.places[(c >> 20) & 0xFFFFFF]
+            m = base + (c & 0xFFFFF)
+            for r in _regions_of(region):
+                key = (self._series(service, REPORTS, r), m)
+                out[key] = out.get(key, 0) + k
+        code = (svc << 44) | (problem << 20) | offset
+        uniq, n = np.unique(code, return_counts=True)
+        for c, k in zip(uniq.tolist(), n.tolist(), strict=True):
+            service = cols.services[c >> 44]
+            signal = PROBLEM_PREFIX + cols.problems[(c >> 20) & 0xFFFFFF]
+            out[(self._series(service, signal, WORLD), base + (c & 0xFFFFF))] = k
+        return out
+
+
+def _regions_of(region: str) -> tuple[str, ...]:
+    if region == WORLD:
+        return (WORLD,)
+    if "/" in region:
+        return (WORLD, region.split("/", 1)[0], region)
+    return (WORLD, region)
+
+
+def _stable_code(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+
+
+_REASONS = (None, "duplicate", "network", "reporter")
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder()
+
+
+def encode_batch(
+    cols: ReportColumns, counted: npt.NDArray[np.bool_], reason: npt.NDArray[np.int8]
+) -> RawBatch:
+    """Raw reports as one blob: columns' bytes plus their string tables."""
+    payload = {
+        "ts_ms": cols.ts_ms.astype(np.int64).tobytes(),
+        "service": cols.service.astype(np.int32).tobytes(),
+        "problem": cols.problem.astype(np.int16).tobytes(),
+        "place": cols.place.astype(np.int32).tobytes(),
+        "reporter": cols.reporter.astype(np.uint64).tobytes(),
+        "network": cols.network.astype(np.uint64).tobytes(),
+        "reason": reason.astype(np.int8).tobytes(),
+        "services": list(cols.services),
+        "problems": list(cols.problems),
+        "places": list(cols.places),
+    }
+    return RawBatch(
+        first_ms=int(cols.ts_ms.min()),
+        last_ms=int(cols.ts_ms.max()),
+        n=len(cols),
+        counted=int(counted.sum()),
+        data=_ENCODER.encode(payload),
+    )
+
+
+def decode_batch(batch: RawBatch) -> tuple[ReportColumns, npt.NDArray[np.int8]]:
+    payload = _DECODER.decode(batch.data)
+    cols = ReportColumns(
+        ts_ms=np.frombuffer(payload["ts_ms"], np.int64),
+        service=np.frombuffer(payload["service"], np.int32),
+        problem=np.frombuffer(payload["problem"], np.int16),
+        place=np.frombuffer(payload["place"], np.int32),
+        reporter=np.frombuffer(payload["reporter"], np.uint64),
+        network=np.frombuffer(payload["network"], np.uint64),
+        services=tuple(payload["services"]),
+        problems=tuple(payload["problems"]),
+        places=tuple(payload["places"]),
+    )
+    return cols, np.frombuffer(payload["reason"], np.int8)
+
+
+def batch_rows(batch: RawBatch) -> list[RawReport]:
+    cols, reason = decode_batch(batch)
+    names = np.array(cols.services, dtype=object)[cols.service].tolist()
+    problems = np.array(cols.problems, dtype=object)[cols.problem].tolist()
+    places = np.array(cols.places, dtype=object)[cols.place].tolist()
+    reasons = np.array(_REASONS, dtype=object)[reason].tolist()
+    return [
+        RawReport(*row)
+        for row in zip(
+            cols.ts_ms.tolist(),
+            names,
+            problems,
+            places,
+            cols.reporter.view(np.int64).tolist(),
+            cols.network.view(np.int64).tolist(),
+            (reason == 0).tolist(),
+            reasons,
+            strict=True,
+        )
+    ]

@@ -1,0 +1,118 @@
+"""Settings, declared as data: each has a name, a default and help; RASD_* variables or rasd.toml.
+
+`docs/settings.md` documents every one of them (a test keeps it so).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RASD_", toml_file="rasd.toml", extra="forbid")
+
+    store_url: str = Field(
+        "sqlite:///var/rasd.db",
+        description="Where counts, incidents and raw reports are kept: sqlite:///FILE or postgresql://...",
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
+    port: int = Field(8000, description="Port the HTTP server listens on.")
+    catalog_files: list[Path] = Field(
+        default_factory=list,
+        description="Extra service catalog TOML files that add or override services, in order.",
+    )
+    dedupe_minutes: int = Field(
+        15, ge=1, description="A reporter counts once per service within this many minutes."
+    )
+    network_limit: int = Field(
+        20,
+        ge=1,
+        description="Most reports one /24 (IPv4) or /48 (IPv6) network counts per service per dedupe window.",
+    )
+    reporter_limit: int = Field(
+        20, ge=1, description="Most reports one reporter counts per hour over all services."
+    )
+    batch_max: int = Field(10_000, ge=1, description="Most reports in one batch request.")
+    body_max_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes."
+    )
+    future_skew_seconds: int = Field(
+        300, ge=0, description="How far in the future an imported report's timestamp may be."
+    )
+    import_max_age_days: int = Field(
+        400, ge=1, description="How old an imported report's timestamp may be."
+    )
+    import_tokens: list[str] = Field(
+        default_factory=list,
+        description="Tokens that allow reports and posts to carry their own timestamps (imports, replays over HTTP); tokens made with `rasd tokens` work too.",
+    )
+    ingest_tokens: list[str] = Field(
+        default_factory=list,
+        description="Tokens for pushing posts and probe results; tokens made with `rasd tokens` work too.",
+    )
+    requests_per_second: float = Field(
+        50.0,
+        gt=0,
+        description="Sustained requests per second one client address may make to the write API.",
+    )
+    request_burst: int = Field(
+        200, ge=1, description="Burst of requests one client address may make before being slowed."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of proxies whose X-Forwarded-For header is believed.",
+    )
+    raw_retention_hours: int = Field(72, ge=1, description="How long raw reports are kept.")
+    minute_retention_days: int = Field(
+        35,
+        ge=1,
+        description="How long per-minute counts are kept before being rolled into hourly counts (kept for ever).",
+    )
+    detect_lag_seconds: int = Field(
+        5, ge=0, description="How long after a minute ends detection waits for its last reports."
+    )
+    history_days: int = Field(
+        14, ge=1, description="Days of counts a detector learns from when it starts."
+    )
+    cluster: bool = Field(
+        False,
+        description="Run as part of a cluster: publish to NATS JetStream instead of counting in process.",
+    )
+    nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server of the cluster.")
+    stream: str = Field("RASD", description="JetStream stream name of the cluster.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def describe() -> list[dict[str, Any]]:
+    """Every setting with its name, default and help: the data `docs/settings.md` is checked against."""
+    out = []
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        out.append(
+            {
+                "name": name,
+                "env": f"RASD_{name.upper()}",
+                "default": default,
+                "help": field.description,
+            }
+        )
+    return out

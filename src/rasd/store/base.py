@@ -1,0 +1,458 @@
+"""The Store protocol and the SQL that both databases share."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol, TypeVar
+
+from sqlalchemy import Connection, Engine, and_, delete, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from rasd.series import SeriesKey
+from rasd.store import schema
+
+T = TypeVar("T")
+
+# (series, epoch minute) -> how many to add
+Increments = Mapping[tuple[SeriesKey, int], int]
+
+
+class RawBatch(NamedTuple):
+    """One accepted batch of raw reports, encoded; see rasd.signals.reports for the codec."""
+
+    first_ms: int
+    last_ms: int
+    n: int
+    counted: int
+    data: bytes
+
+
+class RawReport(NamedTuple):
+    ts_ms: int
+    service: str
+    problem: str
+    region: str
+    reporter: int  # signed 64-bit: the reporter key's hash
+    network: int  # signed 64-bit: the /24 or /48 network's hash
+    counted: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class StoredCounts:
+    """Counts of one series at a step, oldest first; `minutes` are bucket starts."""
+
+    key: SeriesKey
+    step: int
+    minutes: list[int]
+    values: list[int]
+
+
+class Store(Protocol):
+    """Everything Rasd keeps. Writes are atomic and idempotent by message id."""
+
+    dialect: str
+
+    def migrate(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def write_reports(
+        self, batch: RawBatch | None, increments: Increments, msg_id: str | None = None
+    ) -> bool:
+        """Store raw reports and add their counts in one transaction.
+
+        Returns False, and changes nothing, when `msg_id` was applied before.
+        """
+        ...
+
+    def add_counts(self, increments: Increments, msg_id: str | None = None) -> bool: ...
+
+    def series_keys(
+        self, service: str | None = None, signal: str | None = None
+    ) -> list[SeriesKey]: ...
+
+    def read_counts(
+        self, key: SeriesKey, since_minute: int, until_minute: int, step: int = 1
+    ) -> StoredCounts: ...
+
+    def read_minutes(self, since_minute: int, until_minute: int) -> dict[SeriesKey, dict[int, int]]:
+        """Every series' counts for minutes in [since, until): what a detection tick reads."""
+        ...
+
+    def total(self, key: SeriesKey, since_minute: int, until_minute: int) -> int: ...
+
+    def recent_batches(self, since_ms: int) -> list[RawBatch]: ...
+
+    def count_reports(self) -> int: ...
+
+    def prune(self, now_minute: int, raw_keep_minutes: int, minute_keep_minutes: int) -> None: ...
+
+    def put_state(self, key: str, value: bytes) -> None: ...
+
+    def get_state(self, key: str) -> bytes | None: ...
+
+    def upsert_incidents(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def list_incidents(
+        self,
+        service: str | None = None,
+        state: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]: ...
+
+    def upsert_events(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def list_events(
+        self,
+        state: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]: ...
+
+    def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run `fn` in one write transaction (through the single writer where there is one)."""
+        ...
+
+    def read(self, fn: Callable[[Connection], T]) -> T: ...
+
+
+def _to_signed(value: int) -> int:
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+class SqlStore:
+    """The SQL shared by SQLite and PostgreSQL; subclasses decide how writes are run."""
+
+    dialect = "sql"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._series_ids: dict[SeriesKey, int] = {}
+        self._series_by_id: dict[int, SeriesKey] = {}
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._param = "%s" if engine.dialect.name == "postgresql" else "?"
+
+    # -- running -------------------------------------------------------------------------
+    def write(self, fn: Callable[[Connection], T]) -> T:
+        with self.engine.begin() as conn:
+            return fn(conn)
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as conn:
+            return fn(conn)
+
+    def migrate(self) -> None:
+        schema.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- series ids ----------------------------------------------------------------------
+    def _ids_for(self, conn: Connection, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
+        missing = [k for k in set(keys) if k not in self._series_ids]
+        if missing:
+            stmt = self._insert(schema.series).on_conflict_do_nothing(
+                index_elements=["service", "signal", "region"]
+            )
+            conn.execute(
+                stmt,
+                [{"service": k.service, "signal": k.signal, "region": k.region} for k in missing],
+            )
+            wanted = {(k.service, k.signal, k.region) for k in missing}
+            services = {k.service for k in missing}
+            rows = conn.execute(
+                select(schema.series).where(schema.series.c.service.in_(services))
+            ).all()
+            for row in rows:
+                key = SeriesKey(row.service, row.signal, row.region)
+                if (row.service, row.signal, row.region) in wanted or key not in self._series_ids:
+                    self._series_ids[key] = row.id
+                    self._series_by_id[row.id] = key
+        return self._series_ids
+
+    def _load_series(self, conn: Connection) -> None:
+        for row in conn.execute(select(schema.series)).all():
+            key = SeriesKey(row.service, row.signal, row.region)
+            self._series_ids[key] = row.id
+            self._series_by_id[row.id] = key
+
+    def _key_of(self, conn: Connection, series_id: int) -> SeriesKey:
+        if series_id not in self._series_by_id:
+            self._load_series(conn)
+        return self._series_by_id[series_id]
+
+    # -- writes --------------------------------------------------------------------------
+    def _claim(self, conn: Connection, msg_id: str | None) -> bool:
+        if msg_id is None:
+            return True
+        stmt = self._insert(schema.applied).on_conflict_do_nothing(index_elements=["msg_id"])
+        result = conn.execute(stmt, {"msg_id": msg_id, "applied_ms": int(time.time() * 1000)})
+        return bool(result.rowcount == 1)
+
+    def _add_counts(self, conn: Connection, increments: Increments) -> None:
+        if not increments:
+            return
+        ids = self._ids_for(conn, (key for key, _ in increments))
+        p = self._param
+        conn.exec_driver_sql(
+            f"INSERT INTO counts (series_id, minute, n) VALUES ({p}, {p}, {p}) "
+            "ON CONFLICT (series_id, minute) DO UPDATE SET n = counts.n + excluded.n",
+            [(ids[key], minute, n) for (key, minute), n in increments.items()],
+        )
+
+    def _write_reports(
+        self,
+        conn: Connection,
+        batch: RawBatch | None,
+        increments: Increments,
+        msg_id: str | None,
+    ) -> bool:
+        if not self._claim(conn, msg_id):
+            return False
+        if batch is not None and batch.n:
+            conn.execute(schema.report_batches.insert(), batch._asdict())
+        self._add_counts(conn, increments)
+        return True
+
+    def write_reports(
+        self, batch: RawBatch | None, increments: Increments, msg_id: str | None = None
+    ) -> bool:
+        return self.write(lambda conn: self._write_reports(conn, batch, increments, msg_id))
+
+    def add_counts(self, increments: Increments, msg_id: str | None = None) -> bool:
+        def run(conn: Connection) -> bool:
+            if not self._claim(conn, msg_id):
+                return False
+            self._add_counts(conn, increments)
+            return True
+
+        return self.write(run)
+
+    # -- reads ---------------------------------------------------------------------------
+    def series_keys(self, service: str | None = None, signal: str | None = None) -> list[SeriesKey]:
+        query = select(schema.series)
+        if service is not None:
+            query = query.where(schema.series.c.service == service)
+        if signal is not None:
+            query = query.where(schema.series.c.signal == signal)
+        rows = self.read(lambda conn: conn.execute(query.order_by(schema.series.c.id)).all())
+        return [SeriesKey(r.service, r.signal, r.region) for r in rows]
+
+    def _series_id(self, conn: Connection, key: SeriesKey) -> int | None:
+        if key in self._series_ids:
+            return self._series_ids[key]
+        row = conn.execute(
+            select(schema.series.c.id).where(
+                and_(
+                    schema.series.c.service == key.service,
+                    schema.series.c.signal == key.signal,
+                    schema.series.c.region == key.region,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        self._series_ids[key] = row.id
+        self._series_by_id[row.id] = key
+        return int(row.id)
+
+    def read_counts(
+        self, key: SeriesKey, since_minute: int, until_minute: int, step: int = 1
+    ) -> StoredCounts:
+        if step < 1:
+            raise ValueError("step is at least one minute")
+        start = since_minute - since_minute % step
+        buckets = list(range(start, until_minute, step))
+        values = [0] * len(buckets)
+
+        def run(conn: Connection) -> None:
+            series_id = self._series_id(conn, key)
+            if series_id is None:
+                return
+            c = schema.counts.c
+            rows = conn.execute(
+                select(c.minute, c.n).where(
+                    c.series_id == series_id, c.minute >= start, c.minute < until_minute
+                )
+            ).all()
+            for minute, n in rows:
+                values[(minute - start) // step] += n
+            h = schema.counts_hourly.c
+            hourly = conn.execute(
+                select(h.hour, h.n).where(
+                    h.series_id == series_id,
+                    h.hour >= start // 60,
+                    h.hour * 60 < until_minute,
+                )
+            ).all()
+            for hour, n in hourly:
+                # an hour spreads evenly over the buckets it covers when the step is finer
+                first = hour * 60
+                covered = [b for b in range(max(first, start), min(first + 60, until_minute))]
+                if not covered:
+                    continue
+                share, rest = divmod(int(n), len(covered))
+                for i, minute in enumerate(covered):
+                    values[(minute - start) // step] += share + (1 if i < rest else 0)
+
+        self.read(run)
+        return StoredCounts(key=key, step=step, minutes=buckets, values=values)
+
+    def read_minutes(self, since_minute: int, until_minute: int) -> dict[SeriesKey, dict[int, int]]:
+        def run(conn: Connection) -> dict[SeriesKey, dict[int, int]]:
+            c = schema.counts.c
+            rows = conn.execute(
+                select(c.series_id, c.minute, c.n).where(
+                    c.minute >= since_minute, c.minute < until_minute
+                )
+            ).all()
+            out: dict[SeriesKey, dict[int, int]] = {}
+            for series_id, minute, n in rows:
+                out.setdefault(self._key_of(conn, series_id), {})[minute] = int(n)
+            return out
+
+        return self.read(run)
+
+    def total(self, key: SeriesKey, since_minute: int, until_minute: int) -> int:
+        return sum(self.read_counts(key, since_minute, until_minute, step=1).values)
+
+    def recent_batches(self, since_ms: int) -> list[RawBatch]:
+        b = schema.report_batches.c
+        query = (
+            select(b.first_ms, b.last_ms, b.n, b.counted, b.data)
+            .where(b.last_ms >= since_ms)
+            .order_by(b.id)
+        )
+        rows = self.read(lambda conn: conn.execute(query).all())
+        return [RawBatch(r.first_ms, r.last_ms, r.n, r.counted, bytes(r.data)) for r in rows]
+
+    def count_reports(self) -> int:
+        query = select(func.coalesce(func.sum(schema.report_batches.c.n), 0))
+        return int(self.read(lambda conn: conn.execute(query).scalar_one()))
+
+    # -- retention -----------------------------------------------------------------------
+    def prune(self, now_minute: int, raw_keep_minutes: int, minute_keep_minutes: int) -> None:
+        raw_cutoff_ms = (now_minute - raw_keep_minutes) * 60_000
+        # only whole hours are rolled up, so an hour is either all minutes or all roll-up
+        cutoff = now_minute - minute_keep_minutes
+        cutoff -= cutoff % 60
+
+        def run(conn: Connection) -> None:
+            conn.execute(
+                delete(schema.report_batches).where(schema.report_batches.c.last_ms < raw_cutoff_ms)
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO counts_hourly (series_id, hour, n) "
+                    "SELECT series_id, minute / 60, SUM(n) FROM counts WHERE minute < :cutoff "
+                    "GROUP BY series_id, minute / 60 "
+                    "ON CONFLICT (series_id, hour) DO UPDATE SET n = counts_hourly.n + excluded.n"
+                ),
+                {"cutoff": cutoff},
+            )
+            conn.execute(delete(schema.counts).where(schema.counts.c.minute < cutoff))
+            conn.execute(
+                delete(schema.applied).where(
+                    schema.applied.c.applied_ms < int(time.time() * 1000) - 86_400_000
+                )
+            )
+
+        self.write(run)
+
+    # -- state ---------------------------------------------------------------------------
+    def put_state(self, key: str, value: bytes) -> None:
+        stmt = self._insert(schema.state)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"value": stmt.excluded.value, "updated_ms": stmt.excluded.updated_ms},
+        )
+        now = int(time.time() * 1000)
+        self.write(lambda conn: conn.execute(stmt, {"key": key, "value": value, "updated_ms": now}))
+
+    def get_state(self, key: str) -> bytes | None:
+        query = select(schema.state.c.value).where(schema.state.c.key == key)
+        row = self.read(lambda conn: conn.execute(query).first())
+        return None if row is None else bytes(row[0])
+
+    # -- incidents and events --------------------------------------------------------------
+    def upsert_incidents(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        stmt = self._insert(schema.incidents)
+        cols = ["service", "state", "level", "start_ms", "end_ms", "updated_ms", "event_id", "data"]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["id"], set_={c: getattr(stmt.excluded, c) for c in cols}
+        )
+        payload = [_with_json(row) for row in rows]
+        self.write(lambda conn: conn.execute(stmt, payload))
+
+    def list_incidents(
+        self,
+        service: str | None = None,
+        state: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        c = schema.incidents.c
+        query = select(c.data)
+        if service is not None:
+            query = query.where(c.service == service)
+        if state is not None:
+            query = query.where(c.state == state)
+        if since_ms is not None:
+            query = query.where((c.end_ms.is_(None)) | (c.end_ms >= since_ms))
+        if until_ms is not None:
+            query = query.where(c.start_ms < until_ms)
+        query = query.order_by(c.start_ms.desc(), c.id).limit(limit)
+        rows = self.read(lambda conn: conn.execute(query).all())
+        return [json.loads(r.data) for r in rows]
+
+    def upsert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        stmt = self._insert(schema.events)
+        cols = ["kind", "state", "start_ms", "end_ms", "updated_ms", "data"]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["id"], set_={c: getattr(stmt.excluded, c) for c in cols}
+        )
+        payload = [_with_json(row) for row in rows]
+        self.write(lambda conn: conn.execute(stmt, payload))
+
+    def list_events(
+        self,
+        state: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        c = schema.events.c
+        query = select(c.data)
+        if state is not None:
+            query = query.where(c.state == state)
+        if since_ms is not None:
+            query = query.where((c.end_ms.is_(None)) | (c.end_ms >= since_ms))
+        if until_ms is not None:
+            query = query.where(c.start_ms < until_ms)
+        query = query.order_by(c.start_ms.desc(), c.id).limit(limit)
+        rows = self.read(lambda conn: conn.execute(query).all())
+        return [json.loads(r.data) for r in rows]
+
+
+def _with_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    if not isinstance(out.get("data"), str):
+        out["data"] = json.dumps(out["data"], ensure_ascii=False, sort_keys=True, default=str)
+    return out
+
+
+def signed64(value: int) -> int:
+    """Hashes are unsigned 64-bit; databases store signed BIGINT."""
+    return _to_signed(value)

@@ -1,0 +1,124 @@
+"""Tables, in SQLAlchemy Core, shared by every database."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import Table as _Table
+
+metadata = MetaData()
+
+series = _Table(
+    "series",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service", String(64), nullable=False),
+    Column("signal", String(64), nullable=False),
+    Column("region", String(160), nullable=False),
+    UniqueConstraint("service", "signal", "region", name="uq_series_key"),
+)
+Index("ix_series_service", series.c.service)
+
+# One row per series per minute with reports; `minute` is whole minutes since the epoch.
+counts = _Table(
+    "counts",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("minute", BigInteger, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+Index("ix_counts_minute", counts.c.minute)
+
+# Roll-ups kept for ever once minute counts are pruned.
+counts_hourly = _Table(
+    "counts_hourly",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("hour", BigInteger, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# Raw reports, kept for a configurable time, as column blobs of one accepted batch each:
+# ten million rows a day cost more to insert one by one than everything else together.
+report_batches = _Table(
+    "report_batches",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("first_ms", BigInteger, nullable=False),
+    Column("last_ms", BigInteger, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("counted", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+Index("ix_report_batches_last", report_batches.c.last_ms)
+
+# Message ids already applied: a redelivered message is never counted twice.
+applied = _Table(
+    "applied",
+    metadata,
+    Column("msg_id", String(128), primary_key=True),
+    Column("applied_ms", BigInteger, nullable=False),
+)
+Index("ix_applied_ms", applied.c.applied_ms)
+
+incidents = _Table(
+    "incidents",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("service", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=True),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("event_id", String(128), nullable=True),
+    Column("data", Text, nullable=False),
+)
+Index("ix_incidents_service_start", incidents.c.service, incidents.c.start_ms)
+
+events = _Table(
+    "events",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=True),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),
+)
+Index("ix_events_start", events.c.start_ms)
+
+# Small named blobs: detector state, watermarks.
+state = _Table(
+    "state",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
+tokens = _Table(
+    "tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("hash", String(128), nullable=False, unique=True),
+    Column("scope", String(32), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)

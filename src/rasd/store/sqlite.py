@@ -1,0 +1,120 @@
+"""SQLite store: WAL mode, many readers, one writer thread that commits in groups.
+
+Every write goes through one thread so SQLite never sees two writers; requests that arrive
+while a transaction commits are committed together in the next one, which is what makes
+single-report POSTs cheap.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, create_engine, event
+from sqlalchemy.pool import StaticPool
+
+from rasd.store.base import SqlStore
+
+T = TypeVar("T")
+
+_GROUP_LIMIT = 512
+_STOP = object()
+
+
+class SQLiteStore(SqlStore):
+    dialect = "sqlite"
+
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+        self.path = str(path)
+        memory = self.path == ":memory:"
+        if not memory:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        url = "sqlite://" if memory else f"sqlite:///{self.path}"
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        if memory:
+            # one shared connection, or every connection would see its own empty database
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode survives a killed process; FULL also survives power loss
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        super().__init__(engine)
+        self._jobs: queue.Queue[Any] = queue.Queue()
+        self._lock = threading.Lock() if memory else None
+        self._writer = threading.Thread(target=self._run, name="rasd-sqlite-writer", daemon=True)
+        self._writer.start()
+
+    def write(self, fn: Callable[[Connection], T]) -> T:
+        if threading.current_thread() is self._writer:
+            raise RuntimeError("a write inside a write would wait for itself")
+        future: Future[T] = Future()
+        self._jobs.put((fn, future))
+        return future.result()
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        if self._lock is None:
+            return super().read(fn)
+        with self._lock:
+            return super().read(fn)
+
+    def close(self) -> None:
+        if self._writer.is_alive():
+            self._jobs.put(_STOP)
+            self._writer.join()
+        super().close()
+
+    def _run(self) -> None:
+        while True:
+            first = self._jobs.get()
+            if first is _STOP:
+                return
+            group = [first]
+            stop = False
+            while len(group) < _GROUP_LIMIT:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    stop = True
+                    break
+                group.append(job)
+            self._commit_group(group)
+            if stop:
+                return
+
+    def _commit_group(self, group: list[tuple[Callable[[Connection], Any], Future[Any]]]) -> None:
+        try:
+            results = self._in_transaction([fn for fn, _ in group])
+        except Exception:
+            # one bad job must not fail the others: run each alone to find it
+            for fn, future in group:
+                try:
+                    (result,) = self._in_transaction([fn])
+                except Exception as exc:  # noqa: BLE001 - handed to the caller
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            return
+        for (_, future), result in zip(group, results, strict=True):
+            future.set_result(result)
+
+    def _in_transaction(self, fns: list[Callable[[Connection], Any]]) -> list[Any]:
+        if self._lock is not None:
+            with self._lock, self.engine.begin() as conn:
+                return [fn(conn) for fn in fns]
+        with self.engine.begin() as conn:
+            return [fn(conn) for fn in fns]
