@@ -1,0 +1,548 @@
+"""Incidents: per service, the story of one outage from its onset to its end.
+
+The tracker is fed once a minute per service with the fused decision and the reports seen
+against the usual level, world-wide and per region. It opens an incident when the level has
+stayed at "possible" or above for a few minutes, then sets the start back to the true onset:
+the first minute of the run of minutes, kept in a small ring buffer, in which the service had
+left its usual level. It ends the incident when the service has been back to normal for long
+enough (sooner when recovery posts or healthy probes say so), with the end set back to the
+minute after the last abnormal one. A relapse soon after the end reopens the same incident,
+as WhatsApp did on 4 October 2021.
+
+Everything is driven by the minute passed in; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal, NamedTuple
+
+from rasd.clock import minute_of, minute_start
+from rasd.detect.fusion import FusedEvidence, Level
+from rasd.series import region_level
+
+ChangeKind = Literal["opened", "escalated", "recovering", "resolved", "reopened", "updated"]
+
+
+class IncidentState(StrEnum):
+    OPENED = "opened"  # the minute it was opened (or reopened); ongoing from the next
+    ONGOING = "ongoing"
+    RECOVERING = "recovering"
+    RESOLVED = "resolved"
+
+
+class Peak(NamedTuple):
+    """The minute with the largest excess of reports over the usual level."""
+
+    observed: float
+    expected: float
+    ratio: float
+    at: datetime
+
+    @property
+    def excess(self) -> float:
+        return self.observed - self.expected
+
+
+class Severity(NamedTuple):
+    grade: str  # "minor" | "major" | "critical"
+    peak_ratio: float
+    peak_excess: float
+    excess_total: float  # reports above the usual level summed since the onset
+    ratio_now: float
+
+
+class RegionImpact(NamedTuple):
+    """Reports in one region since the onset, against that region's own usual level."""
+
+    region: str
+    observed: float
+    expected: float
+
+    @property
+    def excess(self) -> float:
+        return self.observed - self.expected
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A snapshot: the tracker hands out new ones as the incident moves on."""
+
+    id: str
+    service: str
+    state: IncidentState
+    level: Level
+    max_level: Level
+    start: datetime
+    end: datetime | None
+    detected_at: datetime
+    updated_at: datetime
+    peak: Peak
+    severity: Severity
+    regions: tuple[RegionImpact, ...]
+    relapses: int
+    probe_failures: bool  # the service's own probes failed at some point
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is not IncidentState.RESOLVED
+
+    def countries(self) -> tuple[RegionImpact, ...]:
+        return tuple(r for r in self.regions if region_level(r.region) == "country")
+
+    def cities(self) -> tuple[RegionImpact, ...]:
+        return tuple(r for r in self.regions if region_level(r.region) == "city")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "service": self.service,
+            "state": str(self.state),
+            "level": int(self.level),
+            "max_level": int(self.max_level),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end is not None else None,
+            "detected_at": self.detected_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "peak": {
+                "observed": self.peak.observed,
+                "expected": self.peak.expected,
+                "ratio": self.peak.ratio,
+                "at": self.peak.at.isoformat(),
+            },
+            "severity": self.severity._asdict(),
+            "regions": [
+                {"region": r.region, "observed": r.observed, "expected": r.expected}
+                for r in self.regions
+            ],
+            "relapses": self.relapses,
+            "probe_failures": self.probe_failures,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentChange:
+    kind: ChangeKind
+    incident: Incident
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "incident": self.incident.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentConfig:
+    """Minutes are counted in calls to `update`, one per minute per service."""
+
+    open_after: int = 3  # minutes at "possible" or above before an incident opens
+    escalate_after: int = 2  # minutes at "detected" before the incident says so
+    deescalate_after: int = 5
+    recover_after: int = 3  # quiet minutes before "recovering"
+    resolve_after: int = 15  # quiet minutes before "resolved"
+    resolve_after_recovered: int = 5  # ... when recovery posts or healthy probes agree
+    relapse_window: int = 90  # minutes after the end in which a relapse reopens the incident
+    lookback: int = 60  # size of the ring buffer the onset is looked for in
+    onset_gap: int = 1  # normal-looking minutes tolerated inside the run before the opening
+    onset_z: float = 2.0  # excess over the usual level, in Poisson standard deviations
+    onset_min_excess: float = 2.0
+    onset_score: float = 0.9
+    recovery_score: float = 0.9
+    region_z: float = 2.0
+    region_min_excess: float = 2.0
+    max_regions: int = 20
+    ratio_prior: float = 1.0  # added to both sides so a quiet hour's ratio stays finite
+    # (grade, least peak ratio, least peak excess), strongest first; below all: "minor"
+    grades: tuple[tuple[str, float, float], ...] = (
+        ("critical", 10.0, 500.0),
+        ("major", 3.0, 50.0),
+    )
+    peak_step: float = 0.25  # a peak this much larger than the last one told is news
+
+    def __post_init__(self) -> None:
+        for name in ("open_after", "escalate_after", "deescalate_after", "recover_after"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.resolve_after < self.recover_after:
+            raise ValueError("resolve_after must be at least recover_after")
+        if self.lookback < self.open_after:
+            raise ValueError("lookback must cover open_after")
+        if self.relapse_window < 0 or self.onset_gap < 0 or self.max_regions < 0:
+            raise ValueError("windows and counts cannot be negative")
+
+
+class _Sample(NamedTuple):
+    minute: int
+    observed: float
+    expected: float
+    elevated: bool  # the reports (or the fused decision) had left the usual level
+    bad: bool  # the fused level was "possible" or above
+    regions: dict[str, tuple[float, float]] | None  # kept only for elevated minutes
+
+
+@dataclass
+class _Episode:
+    """The mutable state of one incident, from its opening until it is forgotten."""
+
+    id: str
+    service: str
+    start: int
+    detected: int
+    level: Level
+    state: IncidentState = IncidentState.OPENED
+    max_level: Level = Level.OK
+    end: int | None = None
+    updated: int = 0
+    peak: tuple[int, float, float] | None = None  # minute, observed, expected
+    excess_total: float = 0.0
+    now: tuple[float, float] = (0.0, 0.0)
+    regions: dict[str, list[float]] = field(default_factory=dict)
+    relapses: int = 0
+    last_elevated: int = 0
+    last_added: int = 0
+    probe_failures: bool = False
+    quiet: int = 0
+    bad_run: int = 0
+    detected_run: int = 0
+    possible_run: int = 0
+    recovery_seen: bool = False
+    told: tuple[str, float, tuple[str, ...]] = ("", 0.0, ())  # grade, peak, top regions
+
+
+@dataclass
+class _Track:
+    service: str
+    history: deque[_Sample]
+    episode: _Episode | None = None
+    last_minute: int | None = None
+    floor: int | None = None  # the onset is never looked for at or before this minute
+    bad_run: int = 0
+    detected_run: int = 0
+
+
+class IncidentTracker:
+    """Incidents of every service; `update` once a minute per service, minutes increasing."""
+
+    def __init__(self, **config: object) -> None:
+        known = {f.name for f in fields(IncidentConfig)}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise TypeError(f"unknown incident settings: {', '.join(unknown)}")
+        self.config = IncidentConfig(**config)  # type: ignore[arg-type]
+        self._tracks: dict[str, _Track] = {}
+
+    def update(
+        self,
+        minute: int | datetime,
+        service: str,
+        fused: FusedEvidence,
+        reports_observed: float,
+        reports_expected: float,
+        regions: Mapping[str, tuple[float, float]] | None = None,
+    ) -> list[IncidentChange]:
+        m = minute_of(minute) if isinstance(minute, datetime) else int(minute)
+        track = self._tracks.get(service)
+        if track is None:
+            track = _Track(service, deque(maxlen=self.config.lookback))
+            self._tracks[service] = track
+        if track.last_minute is not None and m <= track.last_minute:
+            raise ValueError(f"minutes must increase for {service}: {m} after {track.last_minute}")
+        track.last_minute = m
+        if not (math.isfinite(reports_observed) and math.isfinite(reports_expected)):
+            raise ValueError("reports observed and expected must be finite")
+
+        bad = fused.level >= Level.POSSIBLE
+        elevated = bad or self._elevated(reports_observed, reports_expected, fused.score)
+        sample = _Sample(
+            m,
+            float(reports_observed),
+            float(reports_expected),
+            elevated,
+            bad,
+            dict(regions) if elevated and regions else None,
+        )
+        track.history.append(sample)
+
+        episode = track.episode
+        if episode is not None and episode.state is IncidentState.RESOLVED:
+            assert episode.end is not None
+            if m - episode.end > self.config.relapse_window:
+                track.floor = episode.end
+                track.episode = episode = None
+        if episode is None or episode.state is IncidentState.RESOLVED:
+            return self._pending(track, sample, fused)
+        return self._follow(episode, sample, fused, regions or {})
+
+    def open_incidents(self) -> list[Incident]:
+        """Incidents not yet resolved, earliest start first."""
+        found = [
+            self._snapshot(t.episode)
+            for t in self._tracks.values()
+            if t.episode is not None and t.episode.state is not IncidentState.RESOLVED
+        ]
+        return sorted(found, key=lambda i: (i.start, i.service))
+
+    def incidents(self) -> list[Incident]:
+        """Open incidents and those resolved recently enough to be reopened."""
+        found = [self._snapshot(t.episode) for t in self._tracks.values() if t.episode]
+        return sorted(found, key=lambda i: (i.start, i.service))
+
+    def incident(self, service: str) -> Incident | None:
+        track = self._tracks.get(service)
+        if track is None or track.episode is None:
+            return None
+        return self._snapshot(track.episode)
+
+    # -- while no incident is open ---------------------------------------------------------
+
+    def _pending(
+        self, track: _Track, sample: _Sample, fused: FusedEvidence
+    ) -> list[IncidentChange]:
+        cfg = self.config
+        track.bad_run = track.bad_run + 1 if sample.bad else 0
+        track.detected_run = track.detected_run + 1 if fused.level >= Level.DETECTED else 0
+        if track.bad_run < cfg.open_after:
+            return []
+        level = Level.DETECTED if track.detected_run >= cfg.escalate_after else Level.POSSIBLE
+        episode = track.episode
+        m = sample.minute
+        if episode is not None:
+            # A relapse: the same incident, carried on from where it was left.
+            episode.state = IncidentState.OPENED
+            episode.end = None
+            episode.relapses += 1
+            episode.level = level
+            kind: ChangeKind = "reopened"
+        else:
+            service = track.service
+            start = self._onset(track, m)
+            episode = _Episode(
+                id=f"{service}-{minute_start(start):%Y%m%dT%H%MZ}",
+                service=service,
+                start=start,
+                detected=m,
+                level=level,
+                last_added=start - 1,
+                last_elevated=start,
+            )
+            track.episode = episode
+            kind = "opened"
+        episode.max_level = max(episode.max_level, level)
+        episode.quiet = 0
+        episode.bad_run = track.bad_run
+        episode.detected_run = track.detected_run
+        episode.possible_run = 0
+        episode.recovery_seen = False
+        track.bad_run = track.detected_run = 0
+        for past in track.history:
+            if past.minute > episode.last_added:
+                self._add(episode, past, past.regions or {})
+        if fused.probe_level >= Level.POSSIBLE:
+            episode.probe_failures = True
+        episode.updated = m
+        snapshot = self._snapshot(episode)
+        episode.told = self._news(snapshot)
+        return [IncidentChange(kind, snapshot)]
+
+    def _onset(self, track: _Track, now: int) -> int:
+        """The first minute of the run of abnormal minutes that ends now."""
+        start = now
+        misses = 0
+        previous = now + 1
+        for past in reversed(track.history):
+            if track.floor is not None and past.minute <= track.floor:
+                break
+            misses += previous - past.minute - 1  # minutes nobody reported count as normal
+            if misses > self.config.onset_gap:
+                break
+            if past.elevated:
+                start = past.minute
+                misses = 0
+            else:
+                misses += 1
+                if misses > self.config.onset_gap:
+                    break
+            previous = past.minute
+        return start
+
+    # -- while an incident is open ---------------------------------------------------------
+
+    def _follow(
+        self,
+        episode: _Episode,
+        sample: _Sample,
+        fused: FusedEvidence,
+        regions: Mapping[str, tuple[float, float]],
+    ) -> list[IncidentChange]:
+        cfg = self.config
+        m = sample.minute
+        self._add(episode, sample, regions)
+        episode.updated = m
+        if fused.probe_level >= Level.POSSIBLE:
+            episode.probe_failures = True
+        if episode.state is IncidentState.OPENED:
+            episode.state = IncidentState.ONGOING
+        kind: ChangeKind | None = None
+
+        if sample.bad:
+            episode.quiet = 0
+            episode.recovery_seen = False
+            episode.bad_run += 1
+            if fused.level >= Level.DETECTED:
+                episode.detected_run += 1
+                episode.possible_run = 0
+            else:
+                episode.possible_run += 1
+                episode.detected_run = 0
+            if episode.state is IncidentState.RECOVERING:
+                if episode.bad_run >= cfg.open_after:
+                    episode.state = IncidentState.ONGOING
+                    kind = "updated"
+            if episode.state is IncidentState.ONGOING:
+                if episode.level < Level.DETECTED and episode.detected_run >= cfg.escalate_after:
+                    episode.level = Level.DETECTED
+                    episode.max_level = Level.DETECTED
+                    kind = "escalated"
+                elif (
+                    episode.level >= Level.DETECTED and episode.possible_run >= cfg.deescalate_after
+                ):
+                    episode.level = Level.POSSIBLE
+                    kind = "updated"
+        else:
+            episode.quiet += 1
+            episode.bad_run = episode.detected_run = episode.possible_run = 0
+            if fused.recovery >= cfg.recovery_score or (
+                fused.probes_healthy and episode.probe_failures
+            ):
+                episode.recovery_seen = True
+            if episode.state is IncidentState.ONGOING:
+                needed = 1 if episode.recovery_seen else cfg.recover_after
+                if episode.quiet >= needed:
+                    episode.state = IncidentState.RECOVERING
+                    kind = "recovering"
+            if episode.state is IncidentState.RECOVERING:
+                needed = cfg.resolve_after_recovered if episode.recovery_seen else cfg.resolve_after
+                if episode.quiet >= needed:
+                    episode.state = IncidentState.RESOLVED
+                    episode.end = min(episode.last_elevated + 1, m)
+                    kind = "resolved"
+
+        snapshot = self._snapshot(episode)
+        if kind is None:
+            news = self._news(snapshot)
+            if news != episode.told and self._is_news(episode.told, news):
+                kind = "updated"
+        if kind is None:
+            return []
+        episode.told = self._news(snapshot)
+        return [IncidentChange(kind, snapshot)]
+
+    def _add(
+        self, episode: _Episode, sample: _Sample, regions: Mapping[str, tuple[float, float]]
+    ) -> None:
+        excess = sample.observed - sample.expected
+        episode.excess_total += excess
+        episode.now = (sample.observed, sample.expected)
+        if episode.peak is None or excess > episode.peak[1] - episode.peak[2]:
+            episode.peak = (sample.minute, sample.observed, sample.expected)
+        if sample.elevated:
+            episode.last_elevated = max(episode.last_elevated, sample.minute)
+        for region, (observed, expected) in regions.items():
+            sums = episode.regions.get(region)
+            if sums is None:
+                episode.regions[region] = [float(observed), float(expected)]
+            else:
+                sums[0] += observed
+                sums[1] += expected
+        episode.last_added = sample.minute
+
+    # -- judging and telling ---------------------------------------------------------------
+
+    def _elevated(self, observed: float, expected: float, score: float) -> bool:
+        cfg = self.config
+        if score >= cfg.onset_score:
+            return True
+        excess = observed - expected
+        return excess >= cfg.onset_min_excess and excess >= cfg.onset_z * math.sqrt(
+            max(expected, 0.0) + 1.0
+        )
+
+    def _ratio(self, observed: float, expected: float) -> float:
+        prior = self.config.ratio_prior
+        return (max(observed, 0.0) + prior) / (max(expected, 0.0) + prior)
+
+    def _grade(self, ratio: float, excess: float) -> str:
+        for grade, least_ratio, least_excess in self.config.grades:
+            if ratio >= least_ratio and excess >= least_excess:
+                return grade
+        return "minor"
+
+    def _ranked(self, episode: _Episode) -> tuple[RegionImpact, ...]:
+        cfg = self.config
+        hit = [
+            RegionImpact(region, observed, expected)
+            for region, (observed, expected) in episode.regions.items()
+            if observed - expected
+            >= max(cfg.region_min_excess, cfg.region_z * math.sqrt(max(expected, 0.0) + 1.0))
+        ]
+        hit.sort(key=lambda r: (-r.excess, r.region))
+        return tuple(hit[: cfg.max_regions])
+
+    def _snapshot(self, episode: _Episode) -> Incident:
+        peak_minute, peak_observed, peak_expected = episode.peak or (episode.start, 0.0, 0.0)
+        peak = Peak(
+            peak_observed,
+            peak_expected,
+            self._ratio(peak_observed, peak_expected),
+            minute_start(peak_minute),
+        )
+        severity = Severity(
+            grade=self._grade(peak.ratio, peak.excess),
+            peak_ratio=peak.ratio,
+            peak_excess=peak.excess,
+            excess_total=max(episode.excess_total, 0.0),
+            ratio_now=self._ratio(*episode.now),
+        )
+        return Incident(
+            id=episode.id,
+            service=episode.service,
+            state=episode.state,
+            level=episode.level,
+            max_level=episode.max_level,
+            start=minute_start(episode.start),
+            end=minute_start(episode.end) if episode.end is not None else None,
+            detected_at=minute_start(episode.detected),
+            updated_at=minute_start(episode.updated),
+            peak=peak,
+            severity=severity,
+            regions=self._ranked(episode),
+            relapses=episode.relapses,
+            probe_failures=episode.probe_failures,
+        )
+
+    @staticmethod
+    def _news(incident: Incident) -> tuple[str, float, tuple[str, ...]]:
+        return (
+            incident.severity.grade,
+            incident.peak.excess,
+            tuple(r.region for r in incident.regions[:3]),
+        )
+
+    def _is_news(
+        self, told: tuple[str, float, tuple[str, ...]], now: tuple[str, float, tuple[str, ...]]
+    ) -> bool:
+        grade, peak, top = told
+        if now[0] != grade or now[2] != top:
+            return True
+        return now[1] > max(peak, 0.0) * (1.0 + self.config.peak_step) + 1.0
+
+
+def fold_changes(changes: Iterable[IncidentChange]) -> dict[str, Incident]:
+    """The latest snapshot of each incident named in a run of changes."""
+    latest: dict[str, Incident] = {}
+    for change in changes:
+        latest[change.incident.id] = change.incident
+    return latest

@@ -1,0 +1,194 @@
+import json
+import math
+
+import pytest
+
+from rasd.detect.fusion import (
+    FusionConfig,
+    Level,
+    SignalEvidence,
+    fuse,
+    gamma_upper,
+    signal_group,
+)
+
+
+def ev(
+    signal: str, score: float, level: int = 0, observed: float = 10.0, **kw: float
+) -> SignalEvidence:
+    return SignalEvidence(signal, observed, kw.pop("expected", 2.0), score, level, **kw)
+
+
+@pytest.mark.parametrize(("x"), [0.01, 0.5, 1.0, 3.0, 12.0, 40.0])
+def test_gamma_upper_matches_closed_forms(x: float) -> None:
+    assert gamma_upper(1.0, x) == pytest.approx(math.exp(-x), rel=1e-10)
+    assert gamma_upper(0.5, x) == pytest.approx(math.erfc(math.sqrt(x)), rel=1e-9)
+    # Q(2, x) = e^-x (1 + x)
+    assert gamma_upper(2.0, x) == pytest.approx(math.exp(-x) * (1 + x), rel=1e-10)
+
+
+def test_gamma_upper_edges() -> None:
+    assert gamma_upper(1.7, 0.0) == 1.0
+    with pytest.raises(ValueError):
+        gamma_upper(0.0, 1.0)
+
+
+def test_reports_alone_keep_their_score_and_level() -> None:
+    fused = fuse([ev("reports", 0.997, Level.POSSIBLE)])
+    assert fused.score == pytest.approx(0.997)
+    assert fused.level is Level.POSSIBLE
+    assert [r.code for r in fused.reasons] == ["signal"]
+
+
+def test_quiet_service_is_ok() -> None:
+    fused = fuse([ev("reports", 0.3, observed=1), ev("posts", 0.2, observed=0)])
+    assert fused.level is Level.OK
+    assert fused.score < 0.5
+    assert fused.reasons == ()
+
+
+def test_two_weak_signals_agreeing_make_a_stronger_one() -> None:
+    reports = ev("reports", 0.985)
+    posts = ev("posts", 0.985)
+    alone_reports = fuse([reports, ev("posts", 0.5)])
+    alone_posts = fuse([ev("reports", 0.5), posts])
+    together = fuse([reports, posts])
+    assert alone_reports.level is Level.OK
+    assert alone_posts.level is Level.OK
+    assert together.score > max(alone_reports.score, alone_posts.score, 0.985)
+    assert together.level is Level.POSSIBLE
+    assert {r.signal for r in together.reasons if r.code == "agreement"} == {"reports", "posts"}
+
+
+def test_three_agreeing_signals_reach_detected() -> None:
+    fused = fuse([ev("reports", 0.99), ev("posts", 0.99), ev("probes_failed", 0.99)])
+    assert fused.level is Level.DETECTED
+    assert fused.score >= 0.999
+
+
+def test_posts_alone_never_open_anything() -> None:
+    # Posts rising without complaints (a rumour, a news story) are not an outage.
+    fused = fuse([ev("reports", 0.4, observed=3), ev("posts", 0.999999, Level.DETECTED)])
+    assert fused.level is Level.OK
+
+
+def test_weights_follow_the_config() -> None:
+    heavy_posts = FusionConfig(weights={"reports": 1.0, "posts": 1.0, "probe": 0.8})
+    light = fuse([ev("reports", 0.98), ev("posts", 0.98)])
+    heavy = fuse([ev("reports", 0.98), ev("posts", 0.98)], heavy_posts)
+    assert heavy.score > light.score
+
+
+@pytest.mark.parametrize(
+    ("failed", "total", "level"),
+    [
+        (0, 6, Level.OK),
+        (1, 4, Level.OK),
+        (1, 1, Level.OK),
+        (3, 6, Level.POSSIBLE),
+        (5, 6, Level.DETECTED),
+        (6, 6, Level.DETECTED),
+    ],
+)
+def test_probe_quorum_alone(failed: float, total: float, level: Level) -> None:
+    fused = fuse(
+        [
+            ev("reports", 0.5, observed=2),
+            ev("probes_failed", 0.5, observed=failed, expected=0.0, total=total),
+        ]
+    )
+    assert fused.level is level
+    assert fused.probe_level is level
+    assert fused.probe_failing == pytest.approx(failed / total)
+    if level is not Level.OK:
+        assert "probe_quorum" in [r.code for r in fused.reasons]
+        assert fused.score >= 0.99
+
+
+def test_probes_total_serves_as_denominator() -> None:
+    fused = fuse(
+        [
+            ev("probes_total", 0.5, observed=8, expected=8),
+            ev("probe_dns_failed", 0.6, observed=7, expected=0),
+        ]
+    )
+    assert fused.probe_level is Level.DETECTED
+    assert fused.probe_failing == pytest.approx(7 / 8)
+    assert signal_group("probes_total") is None
+
+
+def test_probe_signal_without_denominator_uses_its_own_level() -> None:
+    fused = fuse([ev("probes_failed", 0.999, Level.POSSIBLE, observed=4, expected=0)])
+    assert fused.probe_level is Level.POSSIBLE
+    assert fused.probe_failing is None
+
+
+def test_per_kind_probe_counts_are_not_counted_twice() -> None:
+    one = fuse([ev("reports", 0.95), ev("probes_failed", 0.97)])
+    both = fuse([ev("reports", 0.95), ev("probes_failed", 0.97), ev("probe_dns_failed", 0.97)])
+    assert both.score == pytest.approx(one.score)
+
+
+def test_unknown_and_per_problem_signals_carry_no_weight() -> None:
+    base = fuse([ev("reports", 0.95)])
+    more = fuse([ev("reports", 0.95), ev("problem:login", 0.9999), ev("weather", 0.9999)])
+    assert more.score == pytest.approx(base.score)
+    assert more.level is base.level
+
+
+def test_recovery_posts_and_healthy_probes_are_carried() -> None:
+    fused = fuse(
+        [
+            ev("reports", 0.6, observed=5),
+            ev("posts_recovery", 0.97, observed=40, expected=1),
+            ev("probes_total", 0.5, observed=6, expected=6),
+            ev("probes_failed", 0.1, observed=0, expected=0),
+        ]
+    )
+    assert fused.level is Level.OK
+    assert fused.recovery == pytest.approx(0.97)
+    assert fused.probes_healthy
+    assert {r.code for r in fused.reasons} == {"recovery_posts", "probes_healthy"}
+    # recovery posts never add to the outage score; healthy probes take from it
+    assert fused.score < fuse([ev("reports", 0.6, observed=5)]).score
+
+
+def test_recovery_posts_below_their_usual_level_say_nothing() -> None:
+    fused = fuse([ev("posts_recovery", 0.99, observed=1, expected=3)])
+    assert fused.recovery == 0.0
+    assert not fused.probes_healthy
+
+
+def test_failing_probes_are_not_healthy() -> None:
+    fused = fuse(
+        [ev("probes_total", 0.5, observed=6, expected=6), ev("probes_failed", 0.7, observed=1)]
+    )
+    assert not fused.probes_healthy
+
+
+@pytest.mark.parametrize("score", [-0.1, 1.5, float("nan")])
+def test_scores_out_of_range_are_refused(score: float) -> None:
+    with pytest.raises(ValueError):
+        fuse([ev("reports", score)])
+
+
+def test_order_of_signals_does_not_matter() -> None:
+    items = [ev("posts", 0.97), ev("reports", 0.99, Level.POSSIBLE), ev("probes_failed", 0.9)]
+    assert fuse(items) == fuse(list(reversed(items)))
+
+
+def test_reasons_read_in_english_and_arabic() -> None:
+    fused = fuse(
+        [
+            ev("reports", 0.99, Level.DETECTED, observed=420, expected=12),
+            ev("posts", 0.99, observed=80, expected=3),
+            ev("probes_failed", 0.9, observed=5, expected=0, total=6),
+        ]
+    )
+    for reason in fused.reasons:
+        en, ar = reason.text("en"), reason.text("ar")
+        assert en and ar and en != ar
+        assert any("\u0600" <= ch <= "\u06ff" for ch in ar)
+    reports = next(r for r in fused.reasons if r.signal == "reports")
+    assert "420" in reports.text("en") and "12" in reports.text("en")
+    json.dumps(fused.to_dict(), ensure_ascii=False)
