@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import typer
 
+from rasd.probe.command import probe_agent
+
 app = typer.Typer(
     name="rasd",
     help="Rasd: a real-time detector of outages of online services.",
@@ -17,6 +19,7 @@ eval_app = typer.Typer(help="Score detection and classification against labelled
 app.add_typer(eval_app, name="eval")
 posts_app = typer.Typer(help="Public posts: import and inspect.")
 app.add_typer(posts_app, name="posts")
+app.command("probe-agent")(probe_agent)
 
 
 def main() -> None:

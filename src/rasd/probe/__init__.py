@@ -1,0 +1,1 @@
+"""The probe agent: runs DNS, HTTP(S) and TCP checks from one vantage point and pushes results."""

@@ -1,0 +1,394 @@
+"""Probe results: the wire format agents speak, and how the server turns results into evidence.
+
+An agent asks the server for its checks and pushes what it saw. The server counts results per
+minute into the `probes` series (per service, per check kind, per vantage point) and keeps the
+recent results in memory, so it can say whether a failure is local (one vantage point) or the
+service's own (a quorum of vantage points).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import msgspec
+
+from rasd.clock import minute_of
+from rasd.errors import InvalidInput, MalformedBody, field_error
+from rasd.series import PROBES_FAILED, PROBES_TOTAL, WORLD, SeriesKey
+
+KINDS = ("dns", "http", "tcp")
+AUTHORITATIVE = "authoritative"
+
+OK = "ok"
+NXDOMAIN = "nxdomain"
+SERVFAIL = "servfail"
+REFUSED = "refused"
+TIMEOUT = "timeout"
+HTTP_5XX = "http_5xx"
+HTTP_4XX = "http_4xx"
+TLS_ERROR = "tls_error"
+CERT_EXPIRED = "cert_expired"
+CONNECT_ERROR = "connect_error"
+UNEXPECTED_CONTENT = "unexpected_content"
+OUTCOMES = (
+    OK,
+    NXDOMAIN,
+    SERVFAIL,
+    REFUSED,
+    TIMEOUT,
+    HTTP_5XX,
+    HTTP_4XX,
+    TLS_ERROR,
+    CERT_EXPIRED,
+    CONNECT_ERROR,
+    UNEXPECTED_CONTENT,
+)
+
+VANTAGE_PREFIX = "@"
+MAX_BATCH_RESULTS = 10_000
+
+
+class ProbeCheck(msgspec.Struct, frozen=True):
+    id: str
+    service: str
+    kind: str  # "dns" | "http" | "tcp"
+    target: str  # dns: hostname; http: URL; tcp: "host:port"
+    # dns: "ip[:port]" of a resolver; None = the agent's own; "authoritative" = the zone's servers
+    resolver: str | None = None
+    expect_text: str | None = None
+    interval_s: float = 60.0
+    timeout_s: float = 5.0
+
+
+class ProbeResult(msgspec.Struct):
+    service: str
+    check: str
+    kind: str
+    target: str
+    vantage: str
+    ts: datetime
+    outcome: str
+    latency_ms: float | None = None
+    status: int | None = None
+    rcode: str | None = None
+    resolver: str | None = None
+    cert_days_left: float | None = None
+    detail: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome != OK
+
+
+class ProbeCheckList(msgspec.Struct):
+    """The body of `GET /api/v1/probes/checks`."""
+
+    checks: list[ProbeCheck]
+
+
+class ProbeBatch(msgspec.Struct):
+    """The body of `POST /api/v1/probes/batch`.
+
+    `id` lets the server drop a batch it already took (the agent re-sends when it did not hear
+    the answer); `dropped` counts results the agent had to throw away since its last delivery.
+    """
+
+    id: str
+    vantage: str
+    results: list[ProbeResult]
+    dropped: int = 0
+
+
+def is_failure(outcome: str) -> bool:
+    return outcome != OK
+
+
+# --- the catalog, as far as probes need it (the catalog module is its own piece) ---
+
+
+class EndpointLike(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def expect_text(self) -> str | None: ...
+
+
+class ServiceLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def domains(self) -> Sequence[str]: ...
+    @property
+    def endpoints(self) -> Sequence[EndpointLike]: ...
+
+
+def catalog_services(catalog: Any) -> list[Any]:
+    """The services of a catalog: a sequence or mapping of them, or anything with `.services`."""
+    source = getattr(catalog, "services", catalog)
+    if callable(source):
+        source = source()
+    if isinstance(source, Mapping):
+        return list(source.values())
+    return list(source)
+
+
+def checks_for_catalog(catalog: Any, resolvers: Sequence[str] = ()) -> list[ProbeCheck]:
+    """Every check the agents should run: one per endpoint, DNS ones once per resolver.
+
+    A DNS endpoint is asked through each given resolver (or the agent's own when none are given)
+    and of its authoritative servers directly: telling those apart is how a broken resolver is
+    told from a broken zone. A service without endpoints gets its first domain's name and home page.
+    """
+    checks: list[ProbeCheck] = []
+    for service in catalog_services(catalog):
+        endpoints = [(e.kind, e.target, e.expect_text) for e in service.endpoints]
+        if not endpoints and service.domains:
+            domain = service.domains[0]
+            endpoints = [("dns", domain, None), ("http", f"https://{domain}/", None)]
+        for kind, target, expect_text in endpoints:
+            if kind == "dns":
+                chosen: list[str | None] = [*resolvers] if resolvers else [None]
+                for resolver in [*chosen, AUTHORITATIVE]:
+                    checks.append(
+                        ProbeCheck(
+                            id=_check_id(service.id, kind, target, resolver),
+                            service=service.id,
+                            kind=kind,
+                            target=target,
+                            resolver=resolver,
+                        )
+                    )
+            else:
+                checks.append(
+                    ProbeCheck(
+                        id=_check_id(service.id, kind, target, None),
+                        service=service.id,
+                        kind=kind,
+                        target=target,
+                        expect_text=expect_text,
+                    )
+                )
+    return checks
+
+
+def _check_id(service: str, kind: str, target: str, resolver: str | None) -> str:
+    base = f"{service}:{kind}:{target}"
+    return f"{base}@{resolver}" if resolver else base
+
+
+# --- wire ---
+
+_check_list_decoder = msgspec.json.Decoder(ProbeCheckList)
+_batch_decoder = msgspec.json.Decoder(ProbeBatch)
+_encoder = msgspec.json.Encoder()
+
+
+def encode(value: ProbeCheckList | ProbeBatch) -> bytes:
+    return _encoder.encode(value)
+
+
+def decode_check_list(body: bytes) -> ProbeCheckList:
+    try:
+        return _check_list_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(
+            "the check list does not match its schema", details={"reason": str(exc)}
+        ) from exc
+    except msgspec.DecodeError as exc:
+        raise MalformedBody("the check list is not JSON", details={"reason": str(exc)}) from exc
+
+
+def decode_batch(body: bytes) -> ProbeBatch:
+    """A pushed batch, checked field by field; bad input raises before anything is taken."""
+    try:
+        batch = _batch_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(
+            "the batch does not match its schema", details={"reason": str(exc)}
+        ) from exc
+    except msgspec.DecodeError as exc:
+        raise MalformedBody("the body is not JSON", details={"reason": str(exc)}) from exc
+    problems: list[dict[str, Any]] = []
+    if not batch.vantage or batch.vantage.startswith(VANTAGE_PREFIX):
+        problems.append(field_error("vantage", "must be a non-empty name not starting with @"))
+    if batch.dropped < 0:
+        problems.append(field_error("dropped", "must not be negative"))
+    if len(batch.results) > MAX_BATCH_RESULTS:
+        problems.append(field_error("results", f"at most {MAX_BATCH_RESULTS} per batch"))
+    for i, result in enumerate(batch.results):
+        if result.kind not in KINDS:
+            problems.append(field_error(f"results[{i}].kind", "unknown kind", value=result.kind))
+        if result.outcome not in OUTCOMES:
+            problems.append(
+                field_error(f"results[{i}].outcome", "unknown outcome", value=result.outcome)
+            )
+        if result.ts.tzinfo is None:
+            problems.append(field_error(f"results[{i}].ts", "must carry a time zone"))
+        if result.vantage != batch.vantage:
+            problems.append(field_error(f"results[{i}].vantage", "differs from the batch's"))
+        if not result.service:
+            problems.append(field_error(f"results[{i}].service", "must not be empty"))
+        if len(problems) >= 20:
+            break
+    if problems:
+        raise InvalidInput("the batch has invalid fields", details=problems)
+    for result in batch.results:
+        result.ts = result.ts.astimezone(UTC)
+    return batch
+
+
+# --- counts per minute ---
+
+
+class ProbeCounter:
+    """Counts results per minute into series: the world and each vantage point (`@name`)."""
+
+    def count(self, results: Iterable[ProbeResult]) -> dict[tuple[SeriesKey, int], int]:
+        counts: dict[tuple[SeriesKey, int], int] = defaultdict(int)
+        for result in results:
+            minute = minute_of(result.ts)
+            signals = [PROBES_TOTAL, f"probe_{result.kind}_total"]
+            if result.failed:
+                signals += [PROBES_FAILED, f"probe_{result.kind}_failed"]
+            for region in (WORLD, VANTAGE_PREFIX + result.vantage):
+                for signal in signals:
+                    counts[(SeriesKey(result.service, signal, region), minute)] += 1
+        return dict(counts)
+
+
+# --- recent state and evidence ---
+
+
+@dataclass(frozen=True)
+class ProbeEvidence:
+    """What the vantage points say about one service around one minute.
+
+    A vantage point fails when every recent check of some kind failed there (all its DNS checks,
+    or all its HTTP checks...): one bad resolver among several does not make it fail.
+    `outcomes[kind][outcome]` counts the latest result of each check at each vantage point;
+    `failing_checks[kind]` names the targets that failed, and `rcodes` the DNS answers seen.
+    `level` is a suggestion in Downdetector's three steps: 0 nothing (or one vantage point
+    alone: a local problem), 1 possible problems, 2 a quorum of vantage points fails.
+    """
+
+    service: str
+    minute: int
+    failing_vantages: list[str]
+    healthy_vantages: list[str]
+    quorum: bool
+    outcomes: dict[str, dict[str, int]]
+    level: int
+    failing_kinds: dict[str, list[str]] = field(default_factory=dict)
+    failing_targets: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def vantages(self) -> list[str]:
+        return sorted(self.failing_vantages + self.healthy_vantages)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "minute": self.minute,
+            "failing_vantages": self.failing_vantages,
+            "healthy_vantages": self.healthy_vantages,
+            "quorum": self.quorum,
+            "outcomes": self.outcomes,
+            "level": self.level,
+            "failing_kinds": self.failing_kinds,
+            "failing_targets": self.failing_targets,
+        }
+
+
+def quorum_size(vantages_seen: int) -> int:
+    """How many vantage points must fail for the service itself to be failing."""
+    return max(2, math.ceil(vantages_seen / 2))
+
+
+class ProbeState:
+    """Recent results per (service, check, vantage), in memory; bounded per key and by age."""
+
+    def __init__(self, window_minutes: int = 5, per_key: int = 4) -> None:
+        if window_minutes < 1 or per_key < 1:
+            raise ValueError("window_minutes and per_key must be at least 1")
+        self.window_minutes = window_minutes
+        self._per_key = per_key
+        self._recent: dict[str, dict[tuple[str, str], deque[ProbeResult]]] = defaultdict(dict)
+
+    def feed(self, results: Iterable[ProbeResult]) -> None:
+        for result in results:
+            by_key = self._recent[result.service]
+            key = (result.check, result.vantage)
+            kept = by_key.get(key)
+            if kept is None:
+                kept = by_key[key] = deque(maxlen=self._per_key)
+            kept.append(result)
+
+    def services(self) -> list[str]:
+        return sorted(self._recent)
+
+    def forget_before(self, minute: int) -> None:
+        """Drops results older than `minute`, so memory follows the number of checks, not time."""
+        for service in list(self._recent):
+            by_key = self._recent[service]
+            for key in list(by_key):
+                kept = by_key[key]
+                while kept and minute_of(kept[0].ts) < minute:
+                    kept.popleft()
+                if not kept:
+                    del by_key[key]
+            if not by_key:
+                del self._recent[service]
+
+    def evidence(self, service: str, minute: int) -> ProbeEvidence:
+        first = minute - self.window_minutes + 1
+        latest: dict[tuple[str, str], ProbeResult] = {}
+        for key, kept in self._recent.get(service, {}).items():
+            for result in kept:
+                m = minute_of(result.ts)
+                if first <= m <= minute and (key not in latest or result.ts >= latest[key].ts):
+                    latest[key] = result
+        outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        per_vantage: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+        failing_targets: dict[str, set[str]] = defaultdict(set)
+        for (_, vantage), result in latest.items():
+            outcomes[result.kind][result.outcome] += 1
+            per_vantage[vantage][result.kind].append(result.failed)
+            if result.failed:
+                failing_targets[result.kind].add(result.target)
+        failing_kinds: dict[str, list[str]] = {}
+        for vantage, kinds in per_vantage.items():
+            dead = sorted(kind for kind, failed in kinds.items() if all(failed))
+            if dead:
+                failing_kinds[vantage] = dead
+        failing = sorted(failing_kinds)
+        healthy = sorted(v for v in per_vantage if v not in failing_kinds)
+        seen = len(per_vantage)
+        quorum = len(failing) >= quorum_size(seen) if seen else False
+        if quorum:
+            level = 2
+        elif failing and (seen == 1 or len(failing) >= 2):
+            # one vantage point alone cannot tell a local fault from the service's own
+            level = 1
+        else:
+            level = 0
+        return ProbeEvidence(
+            service=service,
+            minute=minute,
+            failing_vantages=failing,
+            healthy_vantages=healthy,
+            quorum=quorum,
+            outcomes={k: dict(v) for k, v in sorted(outcomes.items())},
+            level=level,
+            failing_kinds=failing_kinds,
+            failing_targets={k: sorted(v) for k, v in sorted(failing_targets.items())},
+        )
+
+    def all_evidence(self, minute: int) -> dict[str, ProbeEvidence]:
+        return {service: self.evidence(service, minute) for service in self.services()}
