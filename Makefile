@@ -1,0 +1,48 @@
+# The two commands of the README: `make demo` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+WEB_STAMP := src/rasd/web/static/vendor/.built-stamp
+
+.PHONY: demo test install web browser lint typecheck pytest bench clean
+
+demo: install web
+	$(BIN)/rasd demo
+
+test: install web browser lint typecheck pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# The front-end is built from npm packages at set-up; nothing is fetched at run time.
+web: $(WEB_STAMP)
+
+$(WEB_STAMP): web/package.json web/build.mjs $(wildcard web/src/*)
+	cd web && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error)
+	cd web && node build.mjs
+	touch $@
+
+# Browser tests drive Debian's Chromium; playwright never downloads a browser of its own.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) web/node_modules src/rasd/web/static/vendor var

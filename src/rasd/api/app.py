@@ -1,0 +1,30 @@
+"""The ASGI application: routers, the error renderer, and the runtime they share."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from rasd import __version__
+from rasd.api import errors, incidents, reports, services
+from rasd.runtime import Runtime
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="Rasd",
+        version=__version__,
+        summary="Is it down, or is it me? Outages of online services, as they happen.",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    app.include_router(reports.router)
+    app.include_router(services.router)
+    app.include_router(incidents.router)
+
+    @app.get("/api/v1/health", tags=["meta"], summary="Liveness")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

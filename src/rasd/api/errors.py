@@ -1,0 +1,76 @@
+"""One renderer for every error: `{"error": {"code", "message", "details"}}` with its status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rasd.api.responses import JSON
+from rasd.errors import RasdError
+
+_log = logging.getLogger("rasd.api")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+def render(exc: RasdError) -> JSON:
+    return JSON(exc.to_dict(), status_code=exc.status, headers=exc.headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RasdError)
+    async def _rasd(_request: Request, exc: RasdError) -> JSON:
+        return render(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSON:
+        details = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ())[1:]) or None,
+                "location": err.get("loc", ("",))[0],
+                "reason": err.get("msg", ""),
+            }
+            for err in exc.errors()
+        ]
+        return JSON(
+            error_body("invalid_input", "the request has invalid parameters", details),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSON:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        return JSON(
+            error_body(code, message),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _internal(_request: Request, exc: Exception) -> JSON:
+        _log.exception("unhandled error", exc_info=exc)
+        return JSON(
+            error_body("internal", "something went wrong on our side; nothing was changed"),
+            status_code=500,
+        )

@@ -1,0 +1,166 @@
+"""GET /api/v1/services, /services/{id} and /services/{id}/series: what people look at."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from rasd.api.params import parse_lang, parse_step, parse_time
+from rasd.api.responses import JSON
+from rasd.catalog import Service
+from rasd.clock import minute_of, minute_start
+from rasd.errors import InvalidInput
+from rasd.runtime import Runtime
+from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
+
+router = APIRouter(prefix="/api/v1", tags=["services"])
+
+_MAX_POINTS = 20_000
+LEVEL_NAMES = {0: "ok", 1: "possible_problems", 2: "problems_detected"}
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def service_summary(rt: Runtime, service: Service, lang: str) -> dict[str, Any]:
+    return {
+        "id": service.id,
+        "name": service.display_name(lang),
+        "names": service.name,
+        "owner": service.owner,
+        "owner_name": rt.catalog.owner_name(service.owner, lang),
+        "category": service.category,
+        "category_name": rt.catalog.category_name(service.category, lang),
+        "countries": list(service.countries),
+    }
+
+
+def open_incidents(rt: Runtime) -> dict[str, dict[str, Any]]:
+    """The open incident of each service, if any, newest first."""
+    out: dict[str, dict[str, Any]] = {}
+    for incident in rt.store.list_incidents(limit=1000):
+        if incident.get("state") != "resolved":
+            out.setdefault(str(incident["service"]), incident)
+    return out
+
+
+def status_of(incident: dict[str, Any] | None) -> dict[str, Any]:
+    if incident is None:
+        return {"level": 0, "status": "ok", "incident": None}
+    level = int(incident.get("level", 1))
+    return {"level": level, "status": LEVEL_NAMES.get(level, "ok"), "incident": incident.get("id")}
+
+
+@router.get("/services", summary="Every service, with its status now")
+async def list_services(
+    request: Request,
+    lang: str | None = None,
+    category: str | None = None,
+    country: str | None = None,
+    q: str | None = Query(None, max_length=100),
+) -> JSON:
+    rt = _runtime(request)
+    language = parse_lang(lang)
+    services = list(rt.catalog)
+    if q:
+        services = rt.catalog.find(q, limit=50)
+    if category:
+        services = [s for s in services if s.category == category]
+    if country:
+        services = [s for s in services if not s.countries or country.upper() in s.countries]
+    incidents = open_incidents(rt)
+    items = []
+    for service in services:
+        item = service_summary(rt, service, language)
+        item.update(status_of(incidents.get(service.id)))
+        items.append(item)
+    if not q:
+        items.sort(key=lambda i: -int(i["level"]))
+    return JSON({"services": items, "count": len(items)})
+
+
+@router.get("/services/{service_id}", summary="One service: status, recent reports, top problems")
+async def get_service(request: Request, service_id: str, lang: str | None = None) -> JSON:
+    rt = _runtime(request)
+    language = parse_lang(lang)
+    service = rt.catalog.get(service_id)
+    now = minute_of(rt.clock.now())
+    day_ago = now - 24 * 60
+    reports_24h = rt.store.total(SeriesKey(service.id, REPORTS, WORLD), day_ago, now + 1)
+    problems: list[dict[str, Any]] = []
+    for problem in service.problems:
+        n = rt.store.total(SeriesKey(service.id, PROBLEM_PREFIX + problem, WORLD), day_ago, now + 1)
+        problems.append(
+            {"id": problem, "name": rt.catalog.problem_name(problem, language), "reports": n}
+        )
+    total = sum(int(p["reports"]) for p in problems)
+    for p in problems:
+        p["share"] = round(int(p["reports"]) / total, 4) if total else 0.0
+    problems.sort(key=lambda p: -int(p["reports"]))
+    incident = open_incidents(rt).get(service.id)
+    body = service_summary(rt, service, language)
+    body.update(status_of(incident))
+    body.update(
+        {
+            "problems": problems,
+            "problem_types": list(service.problems),
+            "reports_24h": reports_24h,
+            "domains": list(service.domains),
+            "status_url": service.status_url,
+            "open_incident": incident,
+        }
+    )
+    return JSON(body)
+
+
+@router.get("/services/{service_id}/series", summary="Counts per step of one series")
+async def get_series(
+    request: Request,
+    service_id: str,
+    signal: str = REPORTS,
+    region: str = WORLD,
+    since: str | None = None,
+    until: str | None = None,
+    step: str | None = None,
+) -> JSON:
+    rt = _runtime(request)
+    service = rt.catalog.get(service_id)
+    until_t = parse_time(until, "until") or rt.clock.now()
+    since_t = parse_time(since, "since") or until_t - timedelta(hours=24)
+    if since_t >= until_t:
+        raise InvalidInput(
+            "since must be before until",
+            details=[{"field": "since", "reason": "not before until"}],
+        )
+    step_m = parse_step(step, default=1 if until_t - since_t <= timedelta(hours=6) else 15)
+    start, end = minute_of(since_t), minute_of(until_t) + 1
+    if (end - start) // step_m > _MAX_POINTS:
+        raise InvalidInput(
+            f"that range at that step is more than {_MAX_POINTS} points; use a larger step",
+            details=[{"field": "step", "reason": "too many points"}],
+        )
+    counts = rt.store.read_counts(SeriesKey(service.id, signal, region), start, end, step_m)
+    baseline = None
+    engine = rt.extras.get("engine")
+    if engine is not None:
+        baseline = engine.baseline(SeriesKey(service.id, signal, region), counts.minutes, step_m)
+    points = [
+        {"t": minute_start(m).isoformat(), "n": n}
+        for m, n in zip(counts.minutes, counts.values, strict=True)
+    ]
+    return JSON(
+        {
+            "service": service.id,
+            "signal": signal,
+            "region": region,
+            "step": step_m,
+            "since": minute_start(counts.minutes[0] if counts.minutes else start).isoformat(),
+            "until": minute_start(end).isoformat(),
+            "points": points,
+            "baseline": baseline,
+        }
+    )

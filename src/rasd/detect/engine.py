@@ -1,0 +1,221 @@
+"""The detection tick: once a minute, every watched series is scored, every service's signals
+fused, incidents moved on and grouped into events, and listeners told what changed.
+
+The engine reads counts from the store, so it is the same whether reports came in through
+this process or through the cluster's log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rasd.catalog import Catalog
+from rasd.clock import minute_start
+from rasd.detect.bank import SeriesBank
+from rasd.detect.fusion import FusedEvidence, SignalEvidence, fuse
+from rasd.detect.incidents import Incident, IncidentChange, IncidentTracker
+from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey, region_level
+from rasd.store.base import Store
+
+_log = logging.getLogger("rasd.detect")
+
+ChangeListener = Callable[[str, dict[str, Any]], None]
+
+
+def watched(key: SeriesKey) -> bool:
+    """Series the bank learns: every signal of the world, and reports per country."""
+    if key.signal.startswith(PROBLEM_PREFIX):
+        return False
+    if key.region == WORLD:
+        return True
+    return key.signal == REPORTS and region_level(key.region) == "country"
+
+
+@dataclass
+class _ServiceIndex:
+    world: list[tuple[str, int]] = field(default_factory=list)  # (signal, bank index)
+    countries: list[tuple[str, int]] = field(default_factory=list)  # (country, bank index)
+    reports: int | None = None
+
+
+class DetectionEngine:
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        *,
+        bank: SeriesBank | None = None,
+        tracker: IncidentTracker | None = None,
+        correlator: Any = None,
+        probe_state: Any = None,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.bank = bank or SeriesBank()
+        self.tracker = tracker or IncidentTracker()
+        self.correlator = correlator
+        self.probe_state = probe_state
+        self._listeners: list[ChangeListener] = []
+        self._index: dict[str, _ServiceIndex] = {}
+        self._indexed = 0
+        self.last_minute: int | None = None
+        self.fused: dict[str, FusedEvidence] = {}
+        self.ticks = 0
+
+    def listen(self, listener: ChangeListener) -> None:
+        self._listeners.append(listener)
+
+    # -- history ---------------------------------------------------------------------------
+    def warm(self, start_minute: int, keys: list[SeriesKey], counts: npt.ArrayLike) -> None:
+        """Learn history: `counts[i, j]` is keys[i] at start_minute + j."""
+        matrix = np.asarray(counts, dtype=np.float64)
+        for key in keys:
+            self.bank.index(key)
+        full = np.zeros((len(self.bank), matrix.shape[1]), np.float64)
+        for row, key in enumerate(keys):
+            full[self.bank.index(key)] = matrix[row]
+        self.bank.warm(start_minute, full)
+        self.last_minute = start_minute + matrix.shape[1] - 1
+
+    # -- the tick --------------------------------------------------------------------------
+    def tick(self, minute: int) -> list[IncidentChange]:
+        if self.last_minute is not None and minute <= self.last_minute:
+            return []
+        stored = self.store.read_minutes(minute, minute + 1)
+        for key in stored:
+            if watched(key) and key.service in self.catalog:
+                self.bank.index(key)
+        if len(self.bank) != self._indexed:
+            self._reindex()
+        counts = np.zeros(len(self.bank), np.float64)
+        for key, by_minute in stored.items():
+            i = self.bank.find(key)
+            if i is not None:
+                counts[i] = by_minute.get(minute, 0)
+        result = self.bank.step(minute, counts)
+        changes: list[IncidentChange] = []
+        for service in self.catalog:
+            idx = self._index.get(service.id)
+            if idx is None:
+                continue
+            evidence = [
+                SignalEvidence(
+                    signal=signal,
+                    observed=float(counts[i]),
+                    expected=float(result.expected[i]),
+                    score=float(np.clip(result.score[i], 0.0, 1.0)),
+                    level=int(result.level[i]),
+                )
+                for signal, i in idx.world
+            ]
+            fused = fuse(evidence)
+            self.fused[service.id] = fused
+            observed = float(counts[idx.reports]) if idx.reports is not None else 0.0
+            expected = float(result.expected[idx.reports]) if idx.reports is not None else 0.0
+            regions = {
+                country: (float(counts[i]), float(result.expected[i]))
+                for country, i in idx.countries
+                if counts[i] > result.expected[i]
+            }
+            changes.extend(
+                self.tracker.update(minute, service.id, fused, observed, expected, regions)
+            )
+        self.last_minute = minute
+        self.ticks += 1
+        if changes:
+            self._persist(changes)
+        self._correlate(minute, changes)
+        return changes
+
+    def _reindex(self) -> None:
+        index: dict[str, _ServiceIndex] = {}
+        for i, key in enumerate(self.bank.keys):
+            entry = index.setdefault(key.service, _ServiceIndex())
+            if key.region == WORLD:
+                entry.world.append((key.signal, i))
+                if key.signal == REPORTS:
+                    entry.reports = i
+            else:
+                entry.countries.append((key.region, i))
+        self._index = index
+        self._indexed = len(self.bank)
+
+    def _persist(self, changes: Iterable[IncidentChange]) -> None:
+        latest: dict[str, Incident] = {}
+        kinds: dict[str, str] = {}
+        for change in changes:
+            latest[change.incident.id] = change.incident
+            kinds[change.incident.id] = change.kind
+        rows = []
+        for incident in latest.values():
+            data = incident.to_dict()
+            fused = self.fused.get(incident.service)
+            if fused is not None:
+                data["evidence"] = fused.to_dict()
+            rows.append(
+                {
+                    "id": incident.id,
+                    "service": incident.service,
+                    "state": str(incident.state),
+                    "level": int(incident.level),
+                    "start_ms": int(incident.start.timestamp() * 1000),
+                    "end_ms": int(incident.end.timestamp() * 1000) if incident.end else None,
+                    "updated_ms": int(incident.updated_at.timestamp() * 1000),
+                    "event_id": None,
+                    "data": data,
+                }
+            )
+        self.store.upsert_incidents(rows)
+        for row in rows:
+            self._tell("incident", {"change": kinds[str(row["id"])], "incident": row["data"]})
+
+    def _correlate(self, minute: int, changes: list[IncidentChange]) -> None:
+        if self.correlator is None:
+            return
+        event_changes = self.correlator.update(minute, changes, self.tracker.open_incidents())
+        if not event_changes:
+            return
+        rows = []
+        for change in event_changes:
+            event = change.event
+            data = event.to_dict()
+            rows.append(
+                {
+                    "id": event.id,
+                    "kind": str(event.kind),
+                    "state": str(event.state),
+                    "start_ms": int(event.start.timestamp() * 1000),
+                    "end_ms": int(event.end.timestamp() * 1000) if event.end else None,
+                    "updated_ms": int(minute_start(minute).timestamp() * 1000),
+                    "data": data,
+                }
+            )
+        self.store.upsert_events(rows)
+        for row in rows:
+            self._tell("event", {"event": row["data"]})
+
+    def _tell(self, kind: str, payload: dict[str, Any]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(kind, payload)
+            except Exception:  # a listener's failure must not stop detection
+                _log.exception("listener failed")
+
+    # -- reading ---------------------------------------------------------------------------
+    def baseline(self, key: SeriesKey, minutes: list[int], step: int) -> list[float] | None:
+        """The usual count for each bucket of `step` minutes starting at `minutes`."""
+        i = self.bank.find(key)
+        if i is None:
+            return None
+        out = []
+        for start in minutes:
+            # sample the bucket's middle minute: the profile is smooth within an hour
+            value = float(self.bank.expected_at(start + step // 2)[i]) * step
+            out.append(round(value, 2))
+        return out
