@@ -1,0 +1,354 @@
+"""Many per-minute count series watched at once: baseline, score and level, vectorised.
+
+Usage (the production interface):
+
+    bank = SeriesBank(seed=0)
+    i = bank.index(SeriesKey("facebook", "reports", "*"))   # stable index, grows the arrays
+    bank.warm(start_minute, history)                         # (n_series, n_minutes) counts
+    res = bank.step(minute, counts)                          # counts[i] for every series
+    res.expected, res.score, res.level                       # float64, float64 in [0, 1], int8
+    bank.expected_at(minute)                                 # baseline band, no learning
+    SeriesBank.from_state(bank.state())                      # survive a restart
+
+Each minute the bank scores first and learns after, so a count never explains itself. The
+score is one-sided (only an excess over the usual level is suspicious: report counts falling
+to zero is no outage) and takes the larger of two views: this minute alone, and the last few
+minutes together, which is what lets a small service's steady trickle of extra reports add up.
+The spread expected around the usual level is Poisson plus a relative error learnt per series
+(negative-binomial style): on the Anscombe scale its variance is 1 + phi * expected, so a quiet
+service is judged by counting noise and a giant by how well its baseline usually fits.
+Counts are learnt clipped a few deviations above the expected level, and minutes scoring as
+anomalous are learnt with a small weight only: an outage barely moves the baseline, yet a
+lasting change of level is eventually taken as the new normal instead of alarming forever.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rasd.detect.baseline import SeasonalBaseline
+from rasd.detect.decision import LevelArray, LevelFilter
+from rasd.detect.score import anscombe, anscombe_inverse, evidence_weight, excess_z, squash
+from rasd.series import SeriesKey
+
+FloatArray = npt.NDArray[np.float64]
+State = dict[str, np.ndarray[Any, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class TickResult:
+    """One minute of the bank: per series (in index order) the usual count, the score in [0, 1]
+    (higher = more anomalous, excess only) and the level (int8 `Level` values)."""
+
+    minute: int
+    expected: FloatArray
+    score: FloatArray
+    level: LevelArray
+
+
+@dataclass(frozen=True, slots=True)
+class _Evaluation:
+    expected: FloatArray
+    score: FloatArray
+    uncertainty: FloatArray
+    agg_counts: FloatArray
+    agg_expected: FloatArray
+
+
+def _rate(halflife: float) -> float:
+    return 1.0 - math.exp(-math.log(2.0) / halflife)
+
+
+class SeriesBank:
+    """Baseline, score and decision for many per-minute count series (module docstring).
+
+    Config (all constructor args):
+    - level_halflife, day_halflife, week_halflife: baseline memory (minutes, days, weeks).
+    - window: minutes pooled by the second view of the score (an exponential window).
+    - z_half: the standardised excess that scores 0.5; 2 * z_half scores 0.8.
+    - min_excess: counts above expected that halve the weight of the evidence.
+    - cold_start: minutes of history that double the uncertainty of a young series.
+    - phi_prior, phi_min, phi_halflife: squared relative error of the baseline, assumed at
+      first (the daily rhythm is unknown), never below phi_min, then learnt (minutes).
+    - learn_below: minutes scoring at or above it are anomalous and learnt with
+      `anomaly_weight` only.
+    - clip_z: learnt counts are clipped this many deviations above expected.
+    - possible, detected, persist, clear: the `LevelFilter` that turns scores into levels.
+    - seed: part of the detector contract; the bank draws no random numbers.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        level_halflife: float = 240.0,
+        day_halflife: float = 7.0,
+        week_halflife: float = 4.0,
+        window: float = 5.0,
+        z_half: float = 4.0,
+        min_excess: float = 3.0,
+        cold_start: float = 10.0,
+        phi_prior: float = 0.25,
+        phi_min: float = 0.001,
+        phi_halflife: float = 1440.0,
+        learn_below: float = 0.5,
+        anomaly_weight: float = 0.1,
+        clip_z: float = 3.0,
+        possible: float = 0.5,
+        detected: float = 0.75,
+        persist: int = 3,
+        clear: int = 10,
+    ) -> None:
+        if window < 1 or z_half <= 0 or min_excess < 0 or cold_start < 0:
+            raise ValueError("window >= 1, z_half > 0, min_excess >= 0, cold_start >= 0")
+        if not 0 < phi_min <= phi_prior or phi_halflife <= 0 or clip_z <= 0:
+            raise ValueError("0 < phi_min <= phi_prior; phi_halflife and clip_z positive")
+        if not 0.0 <= anomaly_weight <= 1.0:
+            raise ValueError("anomaly_weight must be in [0, 1]")
+        self.seed = seed
+        self.window = window
+        self.z_half = z_half
+        self.min_excess = min_excess
+        self.cold_start = cold_start
+        self.phi_prior = phi_prior
+        self.phi_min = phi_min
+        self.phi_halflife = phi_halflife
+        self.learn_below = learn_below
+        self.anomaly_weight = anomaly_weight
+        self.clip_z = clip_z
+        self._baseline = SeasonalBaseline(level_halflife, day_halflife, week_halflife)
+        self._filter = LevelFilter(
+            possible=possible, detected=detected, persist=persist, clear=clear
+        )
+        self._a_window = 1.0 / window
+        self._a_phi = _rate(phi_halflife)
+        self._keys: list[SeriesKey] = []
+        self._index: dict[SeriesKey, int] = {}
+        self._last_minute: int | None = None
+        self._phi = np.zeros(0, np.float32)
+        self._ewm_count = np.zeros(0, np.float32)
+        self._ewm_expected = np.zeros(0, np.float32)
+
+    # -- series ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @property
+    def keys(self) -> list[SeriesKey]:
+        """Series keys in index order."""
+        return list(self._keys)
+
+    @property
+    def last_minute(self) -> int | None:
+        return self._last_minute
+
+    def index(self, key: SeriesKey) -> int:
+        """The stable index of `key`, adding the series (as brand new) if unknown."""
+        found = self._index.get(key)
+        if found is not None:
+            return found
+        i = len(self._keys)
+        self._keys.append(key)
+        self._index[key] = i
+        self._resize(i + 1)
+        return i
+
+    def find(self, key: SeriesKey) -> int | None:
+        """The index of `key`, or None: never adds."""
+        return self._index.get(key)
+
+    def _resize(self, n: int) -> None:
+        self._baseline.resize(n)
+        cap = self._phi.shape[0]
+        if n > cap:
+            new_cap = max(n, 2 * cap, 16)
+            self._phi = _grown(self._phi, new_cap, self.phi_prior)
+            self._ewm_count = _grown(self._ewm_count, new_cap, 0.0)
+            self._ewm_expected = _grown(self._ewm_expected, new_cap, 0.0)
+
+    # -- minutes ---------------------------------------------------------------------------
+
+    def expected_at(self, minute: int) -> FloatArray:
+        """The usual count of every series at `minute` (for baseline bands), learning nothing."""
+        return self._baseline.expected(minute)
+
+    def peek(self, minute: int, counts: npt.ArrayLike) -> TickResult:
+        """What `step` would score for these counts, changing nothing (levels as they stand)."""
+        x = self._counts(counts)
+        ev = self._evaluate(minute, x)
+        return TickResult(minute, ev.expected, ev.score, self._current_levels())
+
+    def step(self, minute: int, counts: npt.ArrayLike) -> TickResult:
+        """Score this minute's counts (one per series, 0 where none), then learn from them."""
+        self._check_minute(minute)
+        x = self._counts(counts)
+        ev = self._evaluate(minute, x)
+        self._learn(minute, x, ev)
+        level = self._filter.step(ev.score)
+        return TickResult(minute, ev.expected, ev.score, level)
+
+    def warm(self, start_minute: int, counts: npt.ArrayLike) -> None:
+        """Learn history fast: `counts[i, j]` is series i at minute start_minute + j.
+
+        Rows are the series already indexed, in index order (fewer rows than series leaves
+        the rest at zero). Anomalies in the history are skipped as they would be live; levels
+        are not touched.
+        """
+        c = np.asarray(counts, dtype=np.float64)
+        if c.ndim != 2 or c.shape[0] > len(self):
+            raise ValueError("history must be (series already indexed, minutes)")
+        if c.shape[1] == 0:
+            return
+        self._check_minute(start_minute)
+        full = np.zeros(len(self), np.float64)
+        rows = c.shape[0]
+        for j in range(c.shape[1]):
+            full[:rows] = c[:, j]
+            minute = start_minute + j
+            self._learn(minute, full, self._evaluate(minute, full))
+            self._last_minute = minute
+
+    def _check_minute(self, minute: int) -> None:
+        if self._last_minute is not None and minute <= self._last_minute:
+            raise ValueError(f"minute {minute} is not after the last one ({self._last_minute})")
+        self._last_minute = minute
+
+    def _counts(self, counts: npt.ArrayLike) -> FloatArray:
+        x = np.asarray(counts, dtype=np.float64)
+        if x.shape != (len(self),):
+            raise ValueError(f"expected {len(self)} counts, one per series, got {x.shape}")
+        if not np.all(np.isfinite(x)) or np.any(x < 0):
+            raise ValueError("counts must be finite and non-negative")
+        return x
+
+    def _current_levels(self) -> LevelArray:
+        levels = np.zeros(len(self), np.int8)
+        known = self._filter.levels
+        levels[: known.shape[0]] = known
+        return levels
+
+    def _evaluate(self, minute: int, x: FloatArray) -> _Evaluation:
+        n = len(self)
+        mu = self._baseline.expected(minute)
+        seen = self._baseline.seen
+        # A young series knows little about its own level: widen its spread (infinitely for
+        # one never seen, which therefore scores 0).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            uncertainty = np.where(seen > 0, 1.0 + self.cold_start / seen, np.inf)
+        fresh = seen == 0
+        a = self._a_window
+        ewc = np.where(fresh, x, self._ewm_count[:n] + a * (x - self._ewm_count[:n]))
+        ewe = np.where(fresh, mu, self._ewm_expected[:n] + a * (mu - self._ewm_expected[:n]))
+        agg_x = ewc * self.window
+        agg_mu = ewe * self.window
+        phi = self._phi[:n].astype(np.float64)
+        z1 = excess_z(x, mu, (1.0 + phi * mu) * uncertainty)
+        z1 *= evidence_weight(x, mu, self.min_excess)
+        za = excess_z(agg_x, agg_mu, (1.0 + phi * agg_mu) * uncertainty)
+        za *= evidence_weight(agg_x, agg_mu, self.min_excess)
+        score = squash(np.maximum(z1, za), self.z_half)
+        return _Evaluation(mu, score, uncertainty, agg_x, agg_mu)
+
+    def _learn(self, minute: int, x: FloatArray, ev: _Evaluation) -> None:
+        n = len(self)
+        weight = np.where(ev.score < self.learn_below, 1.0, self.anomaly_weight)
+        self._ewm_count[:n] = ev.agg_counts / self.window
+        self._ewm_expected[:n] = ev.agg_expected / self.window
+
+        mu = ev.expected
+        phi = self._phi[:n].astype(np.float64)
+        variance = (1.0 + phi * mu) * ev.uncertainty
+        seen = self._baseline.seen
+        # Each minute gives a noisy estimate of phi (E[r^2] = 1 + phi * mu); the prior counts
+        # as `cold_start` minutes of evidence.
+        r2 = np.minimum(np.square(anscombe(x) - anscombe(mu)), self.clip_z**2 * variance)
+        estimate = (r2 - 1.0) / np.maximum(mu, 1.0)
+        a_phi = np.where(seen > 0, np.maximum(self._a_phi, 1.0 / (seen + self.cold_start)), 0.0)
+        phi += weight * a_phi * (estimate - phi)
+        self._phi[:n] = np.clip(phi, self.phi_min, 1.0)
+
+        ceiling = anscombe_inverse(anscombe(mu) + self.clip_z * np.sqrt(variance))
+        self._baseline.learn(minute, np.minimum(x, ceiling), weight)
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild an empty bank like this one."""
+        cfg: dict[str, Any] = {"seed": self.seed}
+        cfg.update(self._baseline.config())
+        cfg.update(
+            window=self.window,
+            z_half=self.z_half,
+            min_excess=self.min_excess,
+            cold_start=self.cold_start,
+            phi_prior=self.phi_prior,
+            phi_min=self.phi_min,
+            phi_halflife=self.phi_halflife,
+            learn_below=self.learn_below,
+            anomaly_weight=self.anomaly_weight,
+            clip_z=self.clip_z,
+        )
+        fc = self._filter.config()
+        cfg.update(
+            possible=fc["possible"],
+            detected=fc["detected"],
+            persist=fc["persist"],
+            clear=fc["clear"],
+        )
+        return cfg
+
+    def state(self) -> State:
+        """Everything the bank knows, as numpy arrays: `np.savez(path, **bank.state())`."""
+        n = len(self)
+        keys = np.array([[k.service, k.signal, k.region] for k in self._keys], dtype=np.str_)
+        state: State = {
+            "config": np.array(json.dumps(self.config())),
+            "keys": keys.reshape(n, 3),
+            "last_minute": np.array(-1 if self._last_minute is None else self._last_minute),
+            "phi": self._phi[:n].copy(),
+            "ewm_count": self._ewm_count[:n].copy(),
+            "ewm_expected": self._ewm_expected[:n].copy(),
+        }
+        for name, arr in self._baseline.state().items():
+            state[f"baseline_{name}"] = arr
+        for name, arr in self._filter.state().items():
+            state[f"filter_{name}"] = arr
+        return state
+
+    @classmethod
+    def from_state(cls, state: State) -> SeriesBank:
+        """A bank that continues exactly where the one that gave `state` stopped."""
+        bank = cls(**json.loads(str(state["config"])))
+        for service, signal, region in np.asarray(state["keys"]).reshape(-1, 3).tolist():
+            bank.index(SeriesKey(str(service), str(signal), str(region)))
+        last = int(state["last_minute"])
+        bank._last_minute = None if last < 0 else last
+        bank._phi = np.asarray(state["phi"], np.float32).copy()
+        bank._ewm_count = np.asarray(state["ewm_count"], np.float32).copy()
+        bank._ewm_expected = np.asarray(state["ewm_expected"], np.float32).copy()
+        bank._baseline.load_state(
+            {k[len("baseline_") :]: v for k, v in state.items() if k.startswith("baseline_")}
+        )
+        bank._filter.load_state(
+            {k[len("filter_") :]: v for k, v in state.items() if k.startswith("filter_")}
+        )
+        return bank
+
+    def nbytes_per_series(self) -> float:
+        """State bytes per series at the current capacity (keys and index excluded)."""
+        cap = max(self._phi.shape[0], 1)
+        own = (self._phi.nbytes + self._ewm_count.nbytes + self._ewm_expected.nbytes) / cap
+        filt = sum(a.nbytes for a in self._filter.state().values()) / max(len(self), 1)
+        return self._baseline.nbytes_per_series() + own + filt
+
+
+def _grown(a: npt.NDArray[Any], cap: int, fill: float) -> npt.NDArray[Any]:
+    out = np.full(cap, fill, a.dtype)
+    out[: a.shape[0]] = a
+    return out

@@ -1,0 +1,1 @@
+"""Evaluation: scoring detection against labelled scenarios and series."""

@@ -1,0 +1,315 @@
+"""Scoring detectors the way the Numenta Anomaly Benchmark (NAB v1.1) does.
+
+A corpus folder holds `data/<category>/<file>.csv` (`timestamp,value`), `windows.json`
+(`"category/file.csv": [[start, end], ...]`) and `profiles.json` (cost weights). The rules:
+
+- The first min(floor(0.15 N), 750) rows of a file (probation) are not scored.
+- A row is a detection when its score >= the threshold; one threshold for the whole corpus,
+  chosen by sweeping every distinct score for the best total, per profile.
+- Inside a window only the earliest detection counts, worth tp * S(-(R - i + 1) / W) / S(-1);
+  a window without one costs -fn. Outside windows each detection costs fp * S(|R' - i| / (W' - 1))
+  from the end R' of the last window before it (S < 0 there), or -fp before any window.
+- S(x) = 2 / (1 + e^(5x)) - 1, and -1 for x > 3.
+- Normalised score = 100 (raw - null) / (perfect - null), perfect = tp * windows,
+  null = -fn * windows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from rasd.detect.base import Detector, Point
+from rasd.errors import InvalidInput, field_error
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+PROFILE_NAMES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
+
+# Published NAB v1.1 results on exactly the 41 files of the development corpus (standard
+# profile), as listed in the corpus README; shown beside ours for comparison.
+PUBLISHED_STANDARD = {
+    "ARTime": 69.1,
+    "Numenta HTM": 68.6,
+    "CAD OSE": 63.8,
+    "Random Cut Forest": 52.6,
+    "earthgecko Skyline": 49.4,
+    "Twitter ADVec": 38.9,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    tp: float
+    fp: float
+    fn: float
+
+
+@dataclass(slots=True)
+class NabFile:
+    """One labelled series: rows, values and anomaly windows as inclusive row ranges."""
+
+    name: str
+    timestamps: list[datetime]
+    values: FloatArray
+    windows: list[tuple[int, int]]
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    @property
+    def probation(self) -> int:
+        return probation_length(len(self))
+
+
+@dataclass(slots=True)
+class _Scored:
+    """Per scored row (after probation) of one file: its sweep value and window id."""
+
+    weight: FloatArray
+    window: IntArray  # -1 outside windows, else a corpus-wide window id
+
+
+@dataclass(slots=True)
+class FileResult:
+    name: str
+    windows: int
+    raw: dict[str, float] = field(default_factory=dict)
+    tp: dict[str, int] = field(default_factory=dict)
+    fp: dict[str, int] = field(default_factory=dict)
+
+    def normalised(self, profile: Profile) -> float | None:
+        """This file's share of the normalised score; None for a file without windows."""
+        if self.windows == 0:
+            return None
+        null = -profile.fn * self.windows
+        perfect = profile.tp * self.windows
+        return 100.0 * (self.raw[profile.name] - null) / (perfect - null)
+
+
+@dataclass(slots=True)
+class CorpusResult:
+    files: list[FileResult]
+    thresholds: dict[str, float]
+    raw: dict[str, float]
+    normalised: dict[str, float]
+
+
+def probation_length(n: int) -> int:
+    return min(math.floor(0.15 * n), 750)
+
+
+def scaled_sigmoid(x: float) -> float:
+    if x > 3.0:
+        return -1.0
+    return 2.0 / (1.0 + math.exp(5.0 * x)) - 1.0
+
+
+def parse_timestamp(text: str) -> datetime:
+    """NAB's "2014-04-01 00:00:00" (fractions and offsets allowed), read as UTC."""
+    when = datetime.fromisoformat(text.strip())
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def read_series(path: Path) -> tuple[list[datetime], FloatArray]:
+    """A `timestamp,value` CSV with a header line."""
+    times: list[datetime] = []
+    values: list[float] = []
+    with path.open(newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None or [h.strip().lower() for h in header[:2]] != ["timestamp", "value"]:
+            raise InvalidInput(
+                f"{path.name}: the first line must be the header timestamp,value",
+                details=[field_error("header", "missing or wrong", value=header)],
+            )
+        for line_no, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            try:
+                times.append(parse_timestamp(row[0]))
+                values.append(float(row[1]))
+            except (ValueError, IndexError) as exc:
+                raise InvalidInput(
+                    f"{path.name}: line {line_no} is not timestamp,value",
+                    details=[field_error("row", str(exc), line=line_no, value=row)],
+                ) from exc
+    return times, np.asarray(values, dtype=np.float64)
+
+
+def load_profiles(root: Path) -> list[Profile]:
+    raw = json.loads((root / "profiles.json").read_text())
+    out = []
+    for name in PROFILE_NAMES:
+        costs = raw[name]["CostMatrix"]
+        out.append(Profile(name, costs["tpWeight"], costs["fpWeight"], costs["fnWeight"]))
+    return out
+
+
+def load_corpus(root: Path) -> list[NabFile]:
+    """Every labelled file of a NAB-shaped folder, in a stable order."""
+    labels: dict[str, list[list[str]]] = json.loads((root / "windows.json").read_text())
+    files = []
+    for name in sorted(labels):
+        times, values = read_series(root / "data" / name)
+        index = {t: i for i, t in enumerate(times)}
+        windows = []
+        for start, end in labels[name]:
+            try:
+                windows.append((index[parse_timestamp(start)], index[parse_timestamp(end)]))
+            except KeyError as exc:
+                raise InvalidInput(
+                    f"{name}: window bound {exc.args[0]} is not a row of the file"
+                ) from exc
+        files.append(NabFile(name, times, values, windows))
+    return files
+
+
+def sweep_weights(n: int, windows: list[tuple[int, int]], profile: Profile) -> FloatArray:
+    """What a detection at each row would be worth, before the one-per-window rule."""
+    weights = np.empty(n, np.float64)
+    max_tp = scaled_sigmoid(-1.0)
+    prev_end: int | None = None
+    prev_width = 0.0
+    starts = {start: end for start, end in windows}
+    cur_end: int | None = None
+    cur_width = 0.0
+    for i in range(n):
+        if cur_end is None and i in starts:
+            cur_end = starts[i]
+            cur_width = float(cur_end - i + 1)
+        if cur_end is not None:
+            weights[i] = profile.tp * scaled_sigmoid(-(cur_end - i + 1) / cur_width) / max_tp
+        elif prev_end is None:
+            weights[i] = -profile.fp
+        else:
+            weights[i] = profile.fp * scaled_sigmoid(abs(prev_end - i) / (prev_width - 1.0))
+        if cur_end is not None and i == cur_end:
+            prev_end, prev_width = cur_end, cur_width
+            cur_end = None
+    return weights
+
+
+def _window_ids(n: int, windows: list[tuple[int, int]], first_id: int) -> IntArray:
+    ids = np.full(n, -1, np.int64)
+    for k, (start, end) in enumerate(windows):
+        ids[start : end + 1] = first_id + k
+    return ids
+
+
+def _scored(f: NabFile, profile: Profile, first_id: int) -> _Scored:
+    p = f.probation
+    weight = sweep_weights(len(f), f.windows, profile)[p:]
+    return _Scored(weight, _window_ids(len(f), f.windows, first_id)[p:])
+
+
+def best_threshold(
+    scores: list[FloatArray], parts: list[_Scored], n_windows: int, profile: Profile
+) -> tuple[float, float]:
+    """Sweep every distinct score (descending) for the best corpus total: (threshold, total)."""
+    s = np.concatenate(scores)
+    w = np.concatenate([p.weight for p in parts])
+    win = np.concatenate([p.window for p in parts])
+    order = np.argsort(-s, kind="stable")
+    s, w, win = s[order], w[order], win[order]
+    best_total = -profile.fn * n_windows  # nothing detected
+    best_threshold = float(np.nextafter(s.max(), np.inf)) if s.size else 1.0
+    fp_total = 0.0
+    window_score = np.full(n_windows, -profile.fn)
+    total_windows = -profile.fn * n_windows
+    i = 0
+    while i < s.size:
+        j = i
+        # Every row tied at this score is detected together.
+        while j < s.size and s[j] == s[i]:
+            if win[j] < 0:
+                fp_total += w[j]
+            elif w[j] > window_score[win[j]]:
+                total_windows += w[j] - window_score[win[j]]
+                window_score[win[j]] = w[j]
+            j += 1
+        total = fp_total + total_windows
+        if total > best_total:
+            best_total, best_threshold = total, float(s[i])
+        i = j
+    return best_threshold, best_total
+
+
+def _file_raw(score: FloatArray, part: _Scored, threshold: float, profile: Profile) -> FileResult:
+    hit = score >= threshold
+    ids = sorted({int(k) for k in part.window if k >= 0})
+    result = FileResult(name="", windows=0)
+    raw = float(part.weight[hit & (part.window < 0)].sum())
+    tp = 0
+    for k in ids:
+        inside = hit & (part.window == k)
+        if inside.any():
+            raw += float(part.weight[inside].max())
+            tp += 1
+        else:
+            raw -= profile.fn
+    result.raw[profile.name] = raw
+    result.tp[profile.name] = tp
+    result.fp[profile.name] = int((hit & (part.window < 0)).sum())
+    return result
+
+
+def score_corpus(
+    files: list[NabFile], scores: list[FloatArray], profiles: list[Profile]
+) -> CorpusResult:
+    """NAB's totals for per-row `scores` (one array per file, probation rows included)."""
+    if len(files) != len(scores) or any(
+        len(f) != len(s) for f, s in zip(files, scores, strict=True)
+    ):
+        raise ValueError("one score per row of every file is needed")
+    n_windows = sum(len(f.windows) for f in files)
+    results = [FileResult(f.name, len(f.windows)) for f in files]
+    thresholds: dict[str, float] = {}
+    raw_total: dict[str, float] = {}
+    normalised: dict[str, float] = {}
+    for profile in profiles:
+        parts, first = [], 0
+        for f in files:
+            parts.append(_scored(f, profile, first))
+            first += len(f.windows)
+        kept = [
+            np.asarray(s, np.float64)[f.probation :] for f, s in zip(files, scores, strict=True)
+        ]
+        threshold, total = best_threshold(kept, parts, n_windows, profile)
+        thresholds[profile.name] = threshold
+        raw_total[profile.name] = float(total)
+        null = -profile.fn * n_windows
+        perfect = profile.tp * n_windows
+        normalised[profile.name] = float(100.0 * (total - null) / (perfect - null))
+        for res, s, part in zip(results, kept, parts, strict=True):
+            one = _file_raw(s, part, threshold, profile)
+            res.raw[profile.name] = one.raw[profile.name]
+            res.tp[profile.name] = one.tp[profile.name]
+            res.fp[profile.name] = one.fp[profile.name]
+    return CorpusResult(results, thresholds, raw_total, normalised)
+
+
+def run_detector(f: NabFile, make: Callable[[], Detector]) -> FloatArray:
+    """Scores of a fresh detector over one file, score before learn, row by row."""
+    detector = make()
+    out = np.empty(len(f), np.float64)
+    for i, (when, value) in enumerate(zip(f.timestamps, f.values.tolist(), strict=True)):
+        out[i] = detector.process_one(Point(when, value))
+    return out
+
+
+def run_corpus(
+    files: Iterable[NabFile], make: Callable[[], Detector]
+) -> Iterator[tuple[NabFile, FloatArray]]:
+    for f in files:
+        yield f, run_detector(f, make)
