@@ -1,0 +1,116 @@
+"""Events: what people call "the outage": one or more incidents with one cause."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+from rasd.detect.fusion import Level
+
+EventChangeKind = Literal["opened", "updated", "recovering", "resolved", "reopened", "merged"]
+
+
+class EventKind(StrEnum):
+    OUTAGE = "outage"  # one owner or one piece of infrastructure failing
+    REGIONAL = "regional"  # the network of one country failing, taking unrelated services along
+
+
+class EventState(StrEnum):
+    ACTIVE = "active"
+    RECOVERING = "recovering"
+    RESOLVED = "resolved"
+    MERGED = "merged"  # folded into another event (`merged_into`)
+
+
+class CauseHintLike(Protocol):
+    """A cause hint, as the probe side writes them: which services, and a JSON form."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def services(self) -> Sequence[str]: ...
+
+    def to_dict(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    at: datetime
+    kind: str
+    services: tuple[str, ...]
+    text: Mapping[str, str]  # {"en": ..., "ar": ...}
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "at": self.at.isoformat(),
+            "kind": self.kind,
+            "services": list(self.services),
+            "text": dict(self.text),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A snapshot; the correlator hands out a new one at each change."""
+
+    id: str
+    kind: EventKind
+    title: Mapping[str, str]  # {"en": ..., "ar": ...}
+    state: EventState
+    level: Level
+    start: datetime
+    end: datetime | None
+    primary: tuple[str, ...]  # services failing in this event, biggest first
+    spillover: tuple[str, ...]  # services whose reports rose because of it
+    incidents: Mapping[str, str]  # service -> incident id
+    countries: tuple[str, ...]  # hardest hit first
+    owner: str | None  # the owner every primary service shares, if any
+    country: str | None  # the country of a regional event
+    cause_hints: tuple[CauseHintLike, ...]
+    log: tuple[LogEntry, ...]
+    merged_into: str | None
+    updated_at: datetime
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return self.primary + self.spillover
+
+    def role_of(self, service: str) -> Literal["primary", "spillover"] | None:
+        if service in self.primary:
+            return "primary"
+        if service in self.spillover:
+            return "spillover"
+        return None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": str(self.kind),
+            "title": dict(self.title),
+            "state": str(self.state),
+            "level": int(self.level),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end is not None else None,
+            "primary": list(self.primary),
+            "spillover": list(self.spillover),
+            "incidents": dict(self.incidents),
+            "countries": list(self.countries),
+            "owner": self.owner,
+            "country": self.country,
+            "cause_hints": [dict(h.to_dict()) for h in self.cause_hints],
+            "log": [entry.to_dict() for entry in self.log],
+            "merged_into": self.merged_into,
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EventChange:
+    kind: EventChangeKind
+    event: Event
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "event": self.event.to_dict()}

@@ -1,0 +1,313 @@
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from rasd.clock import minute_start
+from rasd.correlate import Event, EventCorrelator, EventKind, EventState
+from rasd.detect.fusion import Level
+
+from .fixtures import EGYPT, T0, Rise, World, catalog
+
+META = ["facebook", "instagram", "whatsapp", "messenger"]
+
+
+def meta_rises(start: int = 5, end: int = 60, **kw: Any) -> list[Rise]:
+    return [
+        Rise("facebook", start, end, ratio=200, **kw),
+        Rise("instagram", start, end, ratio=180, **kw),
+        Rise("whatsapp", start + 1, end, ratio=150, **kw),
+        Rise("messenger", start + 2, end, ratio=120, **kw),
+    ]
+
+
+def only(events: list[Event], kind: EventKind | None = None) -> Event:
+    chosen = [e for e in events if kind is None or e.kind is kind]
+    assert len(chosen) == 1, [e.title["en"] for e in chosen]
+    return chosen[0]
+
+
+def test_meta_apps_make_one_event() -> None:
+    world = World(meta_rises()).run(20)
+    event = only(world.correlator.events())
+    assert event.kind is EventKind.OUTAGE
+    assert event.state is EventState.ACTIVE
+    assert event.primary == tuple(META)
+    assert event.spillover == ()
+    assert event.owner == "meta"
+    assert event.title == {
+        "en": "Meta: Facebook, Instagram, WhatsApp, Messenger",
+        "ar": "ميتا: فيسبوك، إنستغرام، واتساب، ماسنجر",
+    }
+    assert event.start == minute_start(T0 + 5)
+    assert event.end is None
+    assert event.level is Level.DETECTED
+    assert event.id == f"meta-{minute_start(T0 + 5):%Y%m%dT%H%MZ}"
+    assert set(event.incidents) == set(META)
+    assert event.countries[:3] == ("US", "DE", "FR")
+    opened = [c for _, c in world.changes if c.kind == "opened"]
+    assert len(opened) == 1
+    assert [entry.kind for entry in event.log][:1] == ["opened"]
+    assert "joined_owner" in [entry.kind for entry in event.log]
+
+
+def test_spillover_rises_later_smaller_and_without_failures() -> None:
+    rises = meta_rises() + [
+        Rise("twitter", 15, 60, ratio=6),
+        Rise("telegram", 16, 60, ratio=4, usual=10),
+    ]
+    world = World(rises).run(30)
+    event = only(world.correlator.events())
+    assert event.primary == tuple(META)
+    assert event.spillover == ("twitter", "telegram")
+    assert event.role_of("twitter") == "spillover"
+    assert event.role_of("facebook") == "primary"
+    assert event.role_of("youtube") is None
+    assert "Twitter" not in event.title["en"]
+    kinds = [entry.kind for entry in event.log]
+    assert kinds.count("spillover") == 2
+    line = next(e for e in event.log if e.kind == "spillover")
+    assert line.services == ("twitter",)
+    assert "spill-over" in line.text["en"] and "أثر جانبي" in line.text["ar"]
+
+
+def test_a_later_rise_with_failures_of_its_own_is_an_outage() -> None:
+    rises = meta_rises() + [Rise("twitter", 15, 60, ratio=6, probes_fail=(15, 60))]
+    world = World(rises).run(30)
+    events = world.correlator.events()
+    assert len(events) == 2
+    twitter = next(e for e in events if "twitter" in e.primary)
+    assert twitter.primary == ("twitter",)
+    assert twitter.title["en"] == "Twitter"
+
+
+def test_spillover_that_starts_failing_is_promoted() -> None:
+    rises = meta_rises() + [Rise("twitter", 15, 60, ratio=6, probes_fail=(25, 60))]
+    world = World(rises).run(22)
+    assert only(world.correlator.events()).spillover == ("twitter",)
+    world.run(6)
+    events = world.correlator.events()
+    meta = next(e for e in events if e.owner == "meta")
+    assert meta.spillover == ()
+    assert "promoted" in [entry.kind for entry in meta.log]
+    twitter = next(e for e in events if e.primary == ("twitter",))
+    assert twitter.kind is EventKind.OUTAGE
+
+
+def test_spillover_that_grows_as_large_as_the_event_is_promoted() -> None:
+    rises = meta_rises() + [
+        Rise("twitter", 15, 25, ratio=6),
+        Rise("twitter", 25, 60, ratio=400),
+    ]
+    world = World(rises).run(35)
+    events = world.correlator.events()
+    assert len(events) == 2
+    assert next(e for e in events if e.owner == "meta").spillover == ()
+
+
+def test_a_smaller_rise_at_the_same_time_is_not_spillover() -> None:
+    world = World(meta_rises() + [Rise("twitter", 5, 60, ratio=6)]).run(20)
+    events = world.correlator.events()
+    assert sorted(e.primary for e in events) == [tuple(META), ("twitter",)]
+
+
+def test_same_owner_joining_later_is_still_grouped() -> None:
+    rises = meta_rises()[:3] + [Rise("messenger", 45, 80, ratio=5)]
+    world = World(rises).run(55)
+    event = only(world.correlator.events())
+    assert event.primary == tuple(META)
+    assert event.spillover == ()
+    assert event.title["en"] == "Meta: Facebook, Instagram, WhatsApp, Messenger"
+
+
+def test_shared_infrastructure_starting_together_is_one_event() -> None:
+    world = World([Rise("amazon", 5, 40), Rise("netflix", 7, 40)]).run(15)
+    event = only(world.correlator.events())
+    assert event.primary == ("amazon", "netflix")
+    assert event.owner is None
+    assert event.title["en"] == "Amazon, Netflix"
+    assert event.title["ar"] == "أمازون، نتفليكس"
+    joined = next(e for e in event.log if e.kind == "joined_infrastructure")
+    assert "cloud:aws" in joined.text["en"]
+
+
+def test_shared_infrastructure_far_apart_is_not_one_event() -> None:
+    world = World([Rise("amazon", 5, 80), Rise("netflix", 40, 80)]).run(50)
+    assert sorted(e.primary for e in world.correlator.events()) == [("amazon",), ("netflix",)]
+
+
+def test_unrelated_simultaneous_outages_are_separate_events() -> None:
+    world = World([Rise("spotify", 5, 40), Rise("discord", 5, 40, ratio=80)]).run(15)
+    events = world.correlator.events()
+    assert sorted(e.primary for e in events) == [("discord",), ("spotify",)]
+    assert all(e.kind is EventKind.OUTAGE for e in events)
+    assert len([c for _, c in world.changes if c.kind == "opened"]) == 2
+
+
+EGYPTIANS = ["vodafone-eg", "orange-eg", "we", "etisalat-eg", "fawry", "youtube"]
+
+
+def test_many_unrelated_services_in_one_country_are_one_regional_event() -> None:
+    rises = [
+        Rise(service, 5 + i % 4, 60, ratio=12, spread=EGYPT) for i, service in enumerate(EGYPTIANS)
+    ]
+    world = World(rises).run(20)
+    event = only(world.correlator.events())
+    assert event.kind is EventKind.REGIONAL
+    assert event.country == "EG"
+    assert set(event.primary) == set(EGYPTIANS)
+    assert event.countries[0] == "EG"
+    assert event.spillover == ()
+    assert event.id.startswith("regional-eg-")
+    assert event.title["en"].startswith("Network outage in Egypt: ")
+    assert event.title["en"].endswith(" and 1 more")
+    assert event.title["ar"].startswith("انقطاع الشبكة في مصر: ")
+    assert "regional" in [entry.kind for entry in event.log]
+    # The events given to the first services before the pattern showed were folded into it.
+    merged = [c.event for _, c in world.changes if c.kind == "merged"]
+    assert merged and all(e.merged_into == event.id for e in merged)
+    assert all(e.state is EventState.MERGED for e in merged)
+    assert world.correlator.get(merged[0].id) is not None
+    for incident in world.tracker.open_incidents():
+        found = world.correlator.event_of(incident.id)
+        assert found is not None and found.id == event.id
+
+
+def test_a_late_service_of_the_country_joins_the_regional_event() -> None:
+    rises = [Rise(s, 5, 80, ratio=12, spread=EGYPT) for s in EGYPTIANS[:5]]
+    rises.append(Rise("stc", 5, 80, ratio=12, spread={"SA": 1.0}))
+    rises.append(Rise("youtube", 40, 80, ratio=3, spread=EGYPT))
+    world = World(rises).run(50)
+    events = world.correlator.events()
+    regional = only(events, EventKind.REGIONAL)
+    assert "youtube" in regional.primary
+    joined = next(e for e in regional.log if e.kind == "joined_region")
+    assert joined.services == ("youtube",)
+    assert joined.text["en"] == "YouTube joined: failing in Egypt too"
+    assert joined.text["ar"] == "انضمت يوتيوب: تتعطل في مصر أيضًا"
+    assert "stc" not in regional.primary
+    assert only([e for e in events if e.kind is EventKind.OUTAGE]).primary == ("stc",)
+
+
+def test_few_services_in_one_country_are_not_regional() -> None:
+    rises = [Rise(s, 5, 40, ratio=12, spread=EGYPT) for s in EGYPTIANS[:2]]
+    world = World(rises).run(15)
+    events = world.correlator.events()
+    assert sorted(e.primary for e in events) == [("orange-eg",), ("vodafone-eg",)]
+    assert all(e.kind is EventKind.OUTAGE for e in events)
+
+
+def test_one_owner_failing_in_one_country_is_not_regional() -> None:
+    rises = [Rise(s, 5, 40, ratio=12, spread=EGYPT) for s in META]
+    world = World(rises).run(15)
+    event = only(world.correlator.events())
+    assert event.kind is EventKind.OUTAGE
+    assert event.owner == "meta"
+
+
+def test_global_rises_of_many_owners_are_not_regional() -> None:
+    rises = [Rise(s, 5, 40, ratio=12) for s in ["spotify", "discord", "youtube", "twitter"]]
+    world = World(rises).run(15)
+    events = world.correlator.events()
+    assert len(events) == 4
+    assert all(e.kind is EventKind.OUTAGE for e in events)
+
+
+def test_event_recovers_resolves_and_reopens_on_a_relapse() -> None:
+    rises = meta_rises(end=30) + [Rise("whatsapp", 45, 70, ratio=100)]
+    world = World(rises)
+    world.run(34)
+    event = only(world.correlator.events())
+    assert event.state is EventState.RECOVERING
+    world.run(6)
+    event = only(world.correlator.events())
+    assert event.state is EventState.RESOLVED
+    assert event.end == minute_start(T0 + 30)
+    assert event.level is Level.OK
+    assert world.correlator.events(include_resolved=False) == []
+    world.run(10)
+    again = only(world.correlator.events())
+    assert again.id == event.id
+    assert again.state is EventState.ACTIVE
+    assert again.end is None
+    kinds = [c.kind for _, c in world.changes]
+    assert kinds.index("recovering") < kinds.index("resolved") < kinds.index("reopened")
+    assert "reopened" in [entry.kind for entry in again.log]
+
+
+def test_unknown_services_still_get_events() -> None:
+    world = World([Rise("not-in-catalog", 5, 40), Rise("other-unknown", 5, 40)]).run(12)
+    events = world.correlator.events()
+    assert sorted(e.title["en"] for e in events) == ["not-in-catalog", "other-unknown"]
+    assert all(e.owner is None for e in events)
+
+
+def test_the_same_minutes_tell_the_same_story() -> None:
+    def story() -> list[dict[str, object]]:
+        rises = meta_rises(end=30) + [Rise("twitter", 15, 25, ratio=6)]
+        rises += [Rise(s, 10, 30, ratio=12, spread=EGYPT) for s in EGYPTIANS[:4]]
+        world = World(rises).run(45)
+        return [c.to_dict() for _, c in world.changes]
+
+    first = story()
+    assert first == story()
+    json.dumps(first, ensure_ascii=False)
+
+
+def test_to_dict_is_json() -> None:
+    world = World(meta_rises() + [Rise("twitter", 15, 60, ratio=6)]).run(20)
+    data = json.loads(json.dumps(only(world.correlator.events()).to_dict(), ensure_ascii=False))
+    assert data["kind"] == "outage"
+    assert data["state"] == "active"
+    assert data["primary"] == META
+    assert data["spillover"] == ["twitter"]
+    assert data["title"]["ar"] == "ميتا: فيسبوك، إنستغرام، واتساب، ماسنجر"
+    assert data["start"] == "2021-10-04T15:35:00+00:00"
+    assert data["cause_hints"] == []
+    assert {"at", "kind", "services", "text"} <= set(data["log"][0])
+
+
+@dataclass(frozen=True)
+class Hint:
+    code: str
+    services: list[str]
+    text: dict[str, str] = field(default_factory=lambda: {"en": "DNS fails", "ar": "فشل DNS"})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "services": self.services, "text": self.text}
+
+
+def test_cause_hints_go_to_the_events_they_name() -> None:
+    world = World(meta_rises() + [Rise("spotify", 5, 60)]).run(10)
+    hints = [Hint("dns_owner", ["facebook", "instagram"]), Hint("application", ["discord"])]
+    changes = world.correlator.attach_hints(T0 + 10, hints)
+    assert [c.kind for c in changes] == ["updated"]
+    meta = changes[0].event
+    assert meta.owner == "meta"
+    assert [h.code for h in meta.cause_hints] == ["dns_owner"]
+    assert meta.to_dict()["cause_hints"] == [hints[0].to_dict()]
+    assert meta.log[-1].kind == "hints"
+    assert world.correlator.attach_hints(T0 + 10, hints) == []  # nothing new
+
+
+def test_settings_and_minutes_are_checked() -> None:
+    with pytest.raises(TypeError):
+        EventCorrelator(catalog(), owner_windw=3)
+    with pytest.raises(ValueError):
+        EventCorrelator(catalog(), regional_min_owners=1)
+    with pytest.raises(ValueError):
+        EventCorrelator(catalog(), spill_window=-1)
+    correlator = EventCorrelator(catalog())
+    assert correlator.update(T0, [], [], {}) == []
+    with pytest.raises(ValueError):
+        correlator.update(T0 - 1, [], [], {})
+    assert correlator.get("nothing") is None
+    assert correlator.event_of("nothing") is None
+
+
+def test_resolved_events_are_forgotten_after_a_day() -> None:
+    world = World(meta_rises(end=20), keep_resolved=30).run(40)
+    assert only(world.correlator.events()).state is EventState.RESOLVED
+    world.run(30)
+    assert world.correlator.events() == []
