@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from rasd.catalog.command import services
 from rasd.probe.command import probe_agent
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app.add_typer(eval_app, name="eval")
 posts_app = typer.Typer(help="Public posts: import and inspect.")
 app.add_typer(posts_app, name="posts")
 app.command("probe-agent")(probe_agent)
+app.command("services")(services)
 
 
 def main() -> None:

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from rasd.catalog.command import services
+
+_app = typer.Typer()
+_app.command()(services)
+_runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = _runner.invoke(_app, list(args), env={"COLUMNS": "200"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_lists_services_in_english_and_arabic() -> None:
+    code, out, _ = _run()
+    assert code == 0
+    assert "Facebook" in out and "Meta" in out and "Social media" in out and "worldwide" in out
+    assert "SA" in out  # stc's country
+    code, out, _ = _run("--lang", "ar")
+    assert code == 0
+    assert "فيسبوك" in out and "ميتا" in out and "حول العالم" in out
+
+
+def test_user_catalog_files_apply_in_order(tmp_path: Path) -> None:
+    first = tmp_path / "one.toml"
+    first.write_text('[[service]]\nid = "facebook"\ndisabled = true\n', encoding="utf-8")
+    code, out, _ = _run("--catalog", str(first))
+    assert code == 0 and "Instagram" in out and "Facebook " not in out
+
+
+def test_bad_catalog_file_exits_with_its_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[service]]\nid = "facebook"\ncolour = "blue"\n', encoding="utf-8")
+    code, out, err = _run("--catalog", str(bad))
+    assert code == 2
+    assert "bad.toml:3: unknown key 'colour'" in err.replace("\n", "")
+
+
+def test_unknown_language_is_refused() -> None:
+    code, _, _ = _run("--lang", "xx")
+    assert code != 0
+
+
+def test_registered_in_the_rasd_command() -> None:
+    from rasd.cli import app
+
+    names = {command.name for command in app.registered_commands}
+    assert "services" in names
