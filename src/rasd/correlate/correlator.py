@@ -45,7 +45,8 @@ from rasd.correlate.titles import (
     service_name,
 )
 from rasd.correlate.titles import log_text as _log_text
-from rasd.detect.fusion import FusedEvidence, Level
+from rasd.detect.decision import Level
+from rasd.detect.fusion import FusedEvidence
 from rasd.detect.incidents import Incident, IncidentChange, IncidentState
 
 # When several things happen to an event in one minute, the change says the weightiest.

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
-from rasd.detect.fusion import Level
+from rasd.detect.decision import Level
 
 EventChangeKind = Literal["opened", "updated", "recovering", "resolved", "reopened", "merged"]
 

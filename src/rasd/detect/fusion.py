@@ -21,22 +21,28 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
 
+from rasd.detect.decision import Level
 from rasd.series import POSTS, PROBES_TOTAL, RECOVERY_POSTS, REPORTS
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "FusedEvidence",
+    "FusionConfig",
+    "Level",
+    "QUIET",
+    "Reason",
+    "SignalEvidence",
+    "fuse",
+    "gamma_upper",
+    "signal_group",
+    "signal_name",
+]
 
 PROBE_PREFIX = "probe"
 
 # The smallest tail probability a score stands for: a score of exactly 1 is not infinite proof.
 _P_FLOOR = 1e-12
-
-
-class Level(IntEnum):
-    """The three levels people know; equal by value to the per-series detectors' own Level."""
-
-    OK = 0
-    POSSIBLE = 1
-    DETECTED = 2
 
 
 @dataclass(frozen=True, slots=True)

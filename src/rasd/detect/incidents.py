@@ -23,7 +23,8 @@ from enum import StrEnum
 from typing import Literal, NamedTuple
 
 from rasd.clock import minute_of, minute_start
-from rasd.detect.fusion import FusedEvidence, Level
+from rasd.detect.decision import Level
+from rasd.detect.fusion import FusedEvidence
 from rasd.series import region_level
 
 ChangeKind = Literal["opened", "escalated", "recovering", "resolved", "reopened", "updated"]
