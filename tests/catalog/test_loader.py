@@ -331,6 +331,10 @@ BAD_FILES = {
         + 'aliases.en = ["Abc"]\nambiguous_aliases = ["abc"]  # <-\n',
         "both as an alias and as an ambiguous alias",
     ),
+    "name is another's alias": (
+        MINIMAL.format(id="a", en="Hotmail"),
+        "'Hotmail' also names 'outlook'",
+    ),
     "name taken": (
         MINIMAL.format(id="a", en="Face Book"),
         "also the 'en' name of 'facebook'",
@@ -338,6 +342,17 @@ BAD_FILES = {
     "bad alias in dotted table": (
         MINIMAL.format(id="a", en="A") + 'aliases.en = ["Abc"]\naliases.ar = ["أ", 3]  # <-\n',
         "aliases in 'ar': expected a string, got an integer",
+    ),
+    "bad alias in a sub-table": (
+        MINIMAL.format(id="a", en="A") + '[service.aliases]\nen = ["Abc"]\nar = [""]  # <-\n',
+        "aliases in 'ar': must not be empty",
+    ),
+    "bad name in a dotted key": (
+        MINIMAL.format(id="a", en="A")
+        + MINIMAL.format(id="b", en="B").replace(
+            'name = { en = "B", ar = "خدمة" }', 'name.en = "B"\nname.ar = 5  # <-'
+        ),
+        "name in 'ar': expected a string",
     ),
     "bad owner table": ('[[owner]]\nid = "o"\nname = { en = "O" }  # <-\n', "no name in 'ar'"),
 }

@@ -232,25 +232,27 @@ def _check_aliases(state: _State) -> None:
                 raise entry.origins["name"].error(
                     f"service {entry_id!r}: name {text!r} is also the {lang!r} name of {other!r}"
                 )
-        safe = {fold(a): a for forms in f.get("aliases", {}).values() for a in forms}
-        careful = {fold(a): a for a in f.get("ambiguous_aliases", ())}
+        # folded -> (as written, the field that gave it)
+        safe = {fold(a): (a, "aliases") for forms in f.get("aliases", {}).values() for a in forms}
+        careful = {fold(a): (a, "ambiguous_aliases") for a in f.get("ambiguous_aliases", ())}
         for key in safe.keys() & careful.keys():
             raise entry.origins["ambiguous_aliases"].error(
-                f"service {entry_id!r}: {careful[key]!r} is listed both as an alias "
+                f"service {entry_id!r}: {careful[key][0]!r} is listed both as an alias "
                 "and as an ambiguous alias"
             )
-        for ambiguous, group, origin in (
-            (False, safe, "aliases"),
-            (True, careful, "ambiguous_aliases"),
-        ):
-            for key, text in group.items():
+        # Text matchers take names as aliases too, unless they are listed as ambiguous.
+        for text in f["name"].values():
+            if fold(text) not in careful:
+                safe.setdefault(fold(text), (text, "name"))
+        for ambiguous, group in ((False, safe), (True, careful)):
+            for key, (text, origin) in group.items():
                 other_id, other_ambiguous, other_text = claims.setdefault(
                     key, (entry_id, ambiguous, text)
                 )
                 if other_id == entry_id or (ambiguous and other_ambiguous):
                     continue
                 raise entry.origins[origin].error(
-                    f"service {entry_id!r}: alias {text!r} also names {other_id!r} "
+                    f"service {entry_id!r}: {text!r} also names {other_id!r} "
                     f"(as {other_text!r}); a name shared by services belongs in "
                     "ambiguous_aliases of each"
                 )
