@@ -1,6 +1,7 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 from rasd.detect.fusion import (
@@ -8,9 +9,11 @@ from rasd.detect.fusion import (
     Level,
     SignalEvidence,
     fuse,
-    gamma_upper,
+    score_of,
     signal_group,
+    z_of,
 )
+from rasd.detect.score import squash, unsquash
 
 
 def ev(
@@ -19,63 +22,69 @@ def ev(
     return SignalEvidence(signal, observed, kw.pop("expected", 2.0), score, level, **kw)
 
 
-@pytest.mark.parametrize(("x"), [0.01, 0.5, 1.0, 3.0, 12.0, 40.0])
-def test_gamma_upper_matches_closed_forms(x: float) -> None:
-    assert gamma_upper(1.0, x) == pytest.approx(math.exp(-x), rel=1e-10)
-    assert gamma_upper(0.5, x) == pytest.approx(math.erfc(math.sqrt(x)), rel=1e-9)
-    # Q(2, x) = e^-x (1 + x)
-    assert gamma_upper(2.0, x) == pytest.approx(math.exp(-x) * (1 + x), rel=1e-10)
+@pytest.mark.parametrize("score", [0.0, 0.05, 0.2, 0.5, 0.75, 0.99])
+def test_scores_read_back_as_the_detectors_z(score: float) -> None:
+    z = z_of(score, 4.0)
+    assert z == pytest.approx(unsquash(score, 4.0))
+    assert score_of(z, 4.0) == pytest.approx(score)
+    assert float(squash(np.array([z]), 4.0)[0]) == pytest.approx(score)
 
 
-def test_gamma_upper_edges() -> None:
-    assert gamma_upper(1.7, 0.0) == 1.0
-    with pytest.raises(ValueError):
-        gamma_upper(0.0, 1.0)
+def test_a_score_of_one_is_finite() -> None:
+    assert math.isfinite(z_of(1.0, 4.0))
+    assert score_of(z_of(1.0, 4.0), 4.0) == pytest.approx(1.0)
 
 
 def test_reports_alone_keep_their_score_and_level() -> None:
-    fused = fuse([ev("reports", 0.997, Level.POSSIBLE)])
-    assert fused.score == pytest.approx(0.997)
+    fused = fuse([ev("reports", 0.6, Level.POSSIBLE)])
+    assert fused.score == pytest.approx(0.6)
     assert fused.level is Level.POSSIBLE
     assert [r.code for r in fused.reasons] == ["signal"]
 
 
 def test_quiet_service_is_ok() -> None:
-    fused = fuse([ev("reports", 0.3, observed=1), ev("posts", 0.2, observed=0)])
+    fused = fuse([ev("reports", 0.05, observed=1), ev("posts", 0.02, observed=0)])
     assert fused.level is Level.OK
-    assert fused.score < 0.5
+    assert fused.score < 0.1
     assert fused.reasons == ()
 
 
 def test_two_weak_signals_agreeing_make_a_stronger_one() -> None:
-    reports = ev("reports", 0.985)
-    posts = ev("posts", 0.985)
-    alone_reports = fuse([reports, ev("posts", 0.5)])
-    alone_posts = fuse([ev("reports", 0.5), posts])
+    reports = ev("reports", 0.4)  # z about 3.3 each: neither "possible" on its own
+    posts = ev("posts", 0.4)
+    alone_reports = fuse([reports, ev("posts", 0.0)])
+    alone_posts = fuse([ev("reports", 0.0), posts])
     together = fuse([reports, posts])
     assert alone_reports.level is Level.OK
     assert alone_posts.level is Level.OK
-    assert together.score > max(alone_reports.score, alone_posts.score, 0.985)
+    assert together.score > max(alone_reports.score, alone_posts.score, 0.4)
     assert together.level is Level.POSSIBLE
     assert {r.signal for r in together.reasons if r.code == "agreement"} == {"reports", "posts"}
 
 
 def test_three_agreeing_signals_reach_detected() -> None:
-    fused = fuse([ev("reports", 0.99), ev("posts", 0.99), ev("probes_failed", 0.99)])
+    fused = fuse([ev("reports", 0.55), ev("posts", 0.55), ev("probes_failed", 0.55)])
     assert fused.level is Level.DETECTED
-    assert fused.score >= 0.999
+    assert fused.score >= 0.75
+    assert fuse([ev("reports", 0.55), ev("posts", 0.55)]).level is Level.POSSIBLE
 
 
 def test_posts_alone_never_open_anything() -> None:
     # Posts rising without complaints (a rumour, a news story) are not an outage.
-    fused = fuse([ev("reports", 0.4, observed=3), ev("posts", 0.999999, Level.DETECTED)])
+    fused = fuse([ev("reports", 0.05, observed=3), ev("posts", 0.999, Level.DETECTED)])
     assert fused.level is Level.OK
+
+
+def test_one_loud_signal_cannot_carry_a_marginal_one_to_detected() -> None:
+    fused = fuse([ev("reports", 0.25), ev("posts", 0.9999)])
+    assert fused.level is Level.POSSIBLE
+    assert fused.score > 0.75  # the score still says how unusual the minute is
 
 
 def test_weights_follow_the_config() -> None:
     heavy_posts = FusionConfig(weights={"reports": 1.0, "posts": 1.0, "probe": 0.8})
-    light = fuse([ev("reports", 0.98), ev("posts", 0.98)])
-    heavy = fuse([ev("reports", 0.98), ev("posts", 0.98)], heavy_posts)
+    light = fuse([ev("reports", 0.4), ev("posts", 0.4)])
+    heavy = fuse([ev("reports", 0.4), ev("posts", 0.4)], heavy_posts)
     assert heavy.score > light.score
 
 
@@ -93,8 +102,8 @@ def test_weights_follow_the_config() -> None:
 def test_probe_quorum_alone(failed: float, total: float, level: Level) -> None:
     fused = fuse(
         [
-            ev("reports", 0.5, observed=2),
-            ev("probes_failed", 0.5, observed=failed, expected=0.0, total=total),
+            ev("reports", 0.05, observed=2),
+            ev("probes_failed", 0.3, observed=failed, expected=0.0, total=total),
         ]
     )
     assert fused.level is level
@@ -102,13 +111,13 @@ def test_probe_quorum_alone(failed: float, total: float, level: Level) -> None:
     assert fused.probe_failing == pytest.approx(failed / total)
     if level is not Level.OK:
         assert "probe_quorum" in [r.code for r in fused.reasons]
-        assert fused.score >= 0.99
+        assert fused.score >= 0.5
 
 
 def test_probes_total_serves_as_denominator() -> None:
     fused = fuse(
         [
-            ev("probes_total", 0.5, observed=8, expected=8),
+            ev("probes_total", 0.0, observed=8, expected=8),
             ev("probe_dns_failed", 0.6, observed=7, expected=0),
         ]
     )
@@ -118,20 +127,20 @@ def test_probes_total_serves_as_denominator() -> None:
 
 
 def test_probe_signal_without_denominator_uses_its_own_level() -> None:
-    fused = fuse([ev("probes_failed", 0.999, Level.POSSIBLE, observed=4, expected=0)])
+    fused = fuse([ev("probes_failed", 0.6, Level.POSSIBLE, observed=4, expected=0)])
     assert fused.probe_level is Level.POSSIBLE
     assert fused.probe_failing is None
 
 
 def test_per_kind_probe_counts_are_not_counted_twice() -> None:
-    one = fuse([ev("reports", 0.95), ev("probes_failed", 0.97)])
-    both = fuse([ev("reports", 0.95), ev("probes_failed", 0.97), ev("probe_dns_failed", 0.97)])
+    one = fuse([ev("reports", 0.3), ev("probes_failed", 0.4)])
+    both = fuse([ev("reports", 0.3), ev("probes_failed", 0.4), ev("probe_dns_failed", 0.4)])
     assert both.score == pytest.approx(one.score)
 
 
 def test_unknown_and_per_problem_signals_carry_no_weight() -> None:
-    base = fuse([ev("reports", 0.95)])
-    more = fuse([ev("reports", 0.95), ev("problem:login", 0.9999), ev("weather", 0.9999)])
+    base = fuse([ev("reports", 0.3)])
+    more = fuse([ev("reports", 0.3), ev("problem:login", 0.9), ev("weather", 0.9)])
     assert more.score == pytest.approx(base.score)
     assert more.level is base.level
 
@@ -139,29 +148,35 @@ def test_unknown_and_per_problem_signals_carry_no_weight() -> None:
 def test_recovery_posts_and_healthy_probes_are_carried() -> None:
     fused = fuse(
         [
-            ev("reports", 0.6, observed=5),
-            ev("posts_recovery", 0.97, observed=40, expected=1),
-            ev("probes_total", 0.5, observed=6, expected=6),
-            ev("probes_failed", 0.1, observed=0, expected=0),
+            ev("reports", 0.3, observed=5),
+            ev("posts_recovery", 0.7, observed=40, expected=1),
+            ev("probes_total", 0.0, observed=6, expected=6),
+            ev("probes_failed", 0.0, observed=0, expected=0),
         ]
     )
     assert fused.level is Level.OK
-    assert fused.recovery == pytest.approx(0.97)
+    assert fused.recovery == pytest.approx(0.7)
     assert fused.probes_healthy
     assert {r.code for r in fused.reasons} == {"recovery_posts", "probes_healthy"}
-    # recovery posts never add to the outage score; healthy probes take from it
-    assert fused.score < fuse([ev("reports", 0.6, observed=5)]).score
+    # recovery posts never add to the outage score
+    assert fused.score == pytest.approx(0.3)
+
+
+def test_quiet_secondary_signals_do_not_water_down_the_reports() -> None:
+    alone = fuse([ev("reports", 0.45)])
+    quiet_others = fuse([ev("reports", 0.45), ev("posts", 0.0), ev("probes_failed", 0.0)])
+    assert quiet_others.score == pytest.approx(alone.score)
 
 
 def test_recovery_posts_below_their_usual_level_say_nothing() -> None:
-    fused = fuse([ev("posts_recovery", 0.99, observed=1, expected=3)])
+    fused = fuse([ev("posts_recovery", 0.9, observed=1, expected=3)])
     assert fused.recovery == 0.0
     assert not fused.probes_healthy
 
 
 def test_failing_probes_are_not_healthy() -> None:
     fused = fuse(
-        [ev("probes_total", 0.5, observed=6, expected=6), ev("probes_failed", 0.7, observed=1)]
+        [ev("probes_total", 0.0, observed=6, expected=6), ev("probes_failed", 0.3, observed=1)]
     )
     assert not fused.probes_healthy
 
@@ -173,16 +188,16 @@ def test_scores_out_of_range_are_refused(score: float) -> None:
 
 
 def test_order_of_signals_does_not_matter() -> None:
-    items = [ev("posts", 0.97), ev("reports", 0.99, Level.POSSIBLE), ev("probes_failed", 0.9)]
+    items = [ev("posts", 0.3), ev("reports", 0.6, Level.POSSIBLE), ev("probes_failed", 0.4)]
     assert fuse(items) == fuse(list(reversed(items)))
 
 
 def test_reasons_read_in_english_and_arabic() -> None:
     fused = fuse(
         [
-            ev("reports", 0.99, Level.DETECTED, observed=420, expected=12),
-            ev("posts", 0.99, observed=80, expected=3),
-            ev("probes_failed", 0.9, observed=5, expected=0, total=6),
+            ev("reports", 0.9, Level.DETECTED, observed=420, expected=12),
+            ev("posts", 0.8, observed=80, expected=3),
+            ev("probes_failed", 0.7, observed=5, expected=0, total=6),
         ]
     )
     for reason in fused.reasons:

@@ -27,7 +27,7 @@ SETTINGS = {
 
 def fused(level: Level, score: float | None = None, **kw: object) -> FusedEvidence:
     if score is None:
-        score = {OK: 0.3, POSSIBLE: 0.995, DETECTED: 0.9999}[level]
+        score = {OK: 0.05, POSSIBLE: 0.6, DETECTED: 0.9}[level]
     return FusedEvidence(score=score, level=level, **kw)  # type: ignore[arg-type]
 
 
@@ -432,3 +432,21 @@ def test_fold_changes_keeps_the_latest_snapshot() -> None:
     latest = fold_changes(c for _, c in feed.log)
     assert list(latest) == [feed.log[0][1].incident.id]
     assert next(iter(latest.values())).level is DETECTED
+
+
+def test_a_level_held_up_over_calm_minutes_opens_nothing() -> None:
+    # The detectors' hysteresis keeps a level for a while after the counts are back.
+    feed = Feed(IncidentTracker(**SETTINGS))
+    feed.run(10, POSSIBLE, 6, 5, score=0.1)
+    assert feed.kinds() == []
+
+
+def test_held_up_level_after_the_counts_are_back_lets_the_incident_end() -> None:
+    feed = Feed(IncidentTracker(**SETTINGS))
+    feed.run(5, DETECTED, 500, 5)
+    back = feed.minute + 1
+    feed.run(10, DETECTED, 5, 5, score=0.05)  # level held, score calm
+    assert feed.kinds() == ["opened", "recovering", "resolved"]
+    assert feed.log[-1][1].incident.end == minute_start(back)
+    feed.run(10, POSSIBLE, 5, 5, score=0.05)  # still held: no relapse
+    assert feed.kinds() == ["opened", "recovering", "resolved"]

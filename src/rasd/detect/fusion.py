@@ -1,15 +1,17 @@
 """Fusion: one decision per service per minute from every signal watched for it.
 
-Each signal's detector gives a score in [0, 1], read here as one minus the tail probability of
-what was seen under the usual level. Independent signals are combined with a weighted Fisher
-method: the weighted sum of their surprises (-ln p) is compared with a gamma distribution of
-the summed weights as shape, which for the reports signal alone gives back its own score, and
-for two weak signals agreeing gives more than either alone.
+Each signal's detector gives a score in [0, 1] on the detectors' scale: a standardised excess
+z over the usual level, squashed as z^2 / (z^2 + z_half^2) (`rasd.detect.score.squash`).
+Fusion reads each score back as its z and combines the signals with a weighted Stouffer sum,
+sum(w * z) / sqrt(sum(w^2)): two weak signals agreeing give more than either alone. The
+reports are the main signal: the fused z is never below theirs, so quiet secondary signals do
+not water them down. The fused z is squashed back, so the fused score reads like any
+detector's.
 
 The level is the strongest of:
 - the reports signal's own level (the main signal; it carries its detector's persistence),
-- the fused score, but only when at least two signals agree (each leaning up), so that a
-  single noisy secondary signal (posts rising without complaints) never opens anything,
+- agreement: at least two signals leaning up, combined with each one's z capped, so that
+  one loud secondary signal (posts rising without complaints) cannot carry the others,
 - a quorum of probe failures (most vantage points or checks failing), which alone is enough.
 
 Recovery posts and healthy probes do not raise the score; they are carried along so the
@@ -34,15 +36,16 @@ __all__ = [
     "Reason",
     "SignalEvidence",
     "fuse",
-    "gamma_upper",
+    "score_of",
     "signal_group",
     "signal_name",
+    "z_of",
 ]
 
 PROBE_PREFIX = "probe"
 
-# The smallest tail probability a score stands for: a score of exactly 1 is not infinite proof.
-_P_FLOOR = 1e-12
+# A score of exactly 1 is not infinite proof: it is read as this close to 1.
+_SCORE_CEILING = 1.0 - 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +134,15 @@ class FusionConfig:
     weights: Mapping[str, float] = field(
         default_factory=lambda: {REPORTS: 1.0, POSTS: 0.5, PROBE_PREFIX: 0.8}
     )
-    possible: float = 0.99
-    detected: float = 0.999
-    agree_score: float = 0.9  # a signal leaning up enough to count as agreeing
+    z_half: float = 4.0  # the detectors' squash: the z that scores 0.5
+    possible: float = 0.5  # the detectors' thresholds, for the fused score
+    detected: float = 0.75
+    agree_score: float = 0.2  # a signal leaning up enough to count as agreeing (z = 2)
+    agree_cap: float = 6.0  # the most z one signal brings to an agreement
     quorum_possible: float = 0.5
     quorum_detected: float = 0.75
     quorum_min_failures: float = 2.0
-    recovery_score: float = 0.9
+    recovery_score: float = 0.5
 
 
 DEFAULT_CONFIG = FusionConfig()
@@ -173,9 +178,13 @@ def fuse(
         if held is None or item.score > held.score:
             strongest[group] = item
 
-    score = _fisher(
-        [(config.weights[group], item.score) for group, item in sorted(strongest.items())]
-    )
+    weighted = [
+        (config.weights[group], z_of(item.score, config.z_half))
+        for group, item in sorted(strongest.items())
+    ]
+    # The reports are the main signal: the others can add to what they say, never take from it.
+    main = z_of(strongest[REPORTS].score, config.z_half) if REPORTS in strongest else 0.0
+    score = score_of(max(main, _stouffer(weighted)), config.z_half)
     reasons: list[Reason] = []
     level = Level.OK
 
@@ -186,7 +195,8 @@ def fuse(
 
     agreeing = [item for _, item in sorted(strongest.items()) if item.score >= config.agree_score]
     if len(agreeing) >= 2:
-        agreed = _level_of(score, config)
+        capped = [(w, min(z, config.agree_cap)) for w, z in weighted]
+        agreed = _level_of(score_of(_stouffer(capped), config.z_half), config)
         if agreed > Level.OK:
             level = max(level, agreed)
             reasons.extend(_reason("agreement", item) for item in agreeing)
@@ -206,10 +216,12 @@ def fuse(
     if healthy and probes_total is not None:
         reasons.append(_reason("probes_healthy", probes_total))
 
-    # The score never says less than the level does, so the two can be read alike.
-    if level >= Level.DETECTED:
+    # Probes failing everywhere say as much as the level they give, whatever the counts say.
+    # (The reports' own level is not folded in: it is held up by hysteresis after the counts
+    # are back, and the score is what tells that they are.)
+    if probe_level >= Level.DETECTED:
         score = max(score, config.detected)
-    elif level >= Level.POSSIBLE:
+    elif probe_level >= Level.POSSIBLE:
         score = max(score, config.possible)
     return FusedEvidence(
         score=score,
@@ -258,52 +270,23 @@ def _probes_healthy(items: list[SignalEvidence], probes_total: SignalEvidence | 
     return all(item.observed <= 0 for item in items if signal_group(item.signal) == PROBE_PREFIX)
 
 
-def _fisher(weighted: list[tuple[float, float]]) -> float:
-    """Combined score of independent scores with weights (a weighted Fisher method)."""
-    shape = sum(w for w, _ in weighted)
-    if shape <= 0:
+def z_of(score: float, z_half: float) -> float:
+    """The standardised excess a detector's score stands for (the inverse of its squash)."""
+    s = min(max(score, 0.0), _SCORE_CEILING)
+    return z_half * math.sqrt(s / (1.0 - s))
+
+
+def score_of(z: float, z_half: float) -> float:
+    z2 = max(z, 0.0) ** 2
+    return z2 / (z2 + z_half * z_half)
+
+
+def _stouffer(weighted: list[tuple[float, float]]) -> float:
+    """Weighted Stouffer sum of one-sided z values."""
+    norm = math.sqrt(sum(w * w for w, _ in weighted))
+    if norm <= 0:
         return 0.0
-    surprise = sum(w * -math.log(max(1.0 - s, _P_FLOOR)) for w, s in weighted)
-    return 1.0 - gamma_upper(shape, surprise)
-
-
-def gamma_upper(a: float, x: float) -> float:
-    """The regularised upper incomplete gamma function Q(a, x), for a > 0 and x >= 0."""
-    if a <= 0:
-        raise ValueError("shape must be positive")
-    if x <= 0:
-        return 1.0
-    log_front = a * math.log(x) - x - math.lgamma(a)
-    if x < a + 1.0:
-        # The series for the lower part converges fast here.
-        term = total = 1.0 / a
-        n = a
-        for _ in range(500):
-            n += 1.0
-            term *= x / n
-            total += term
-            if abs(term) < abs(total) * 1e-15:
-                break
-        return max(0.0, 1.0 - total * math.exp(log_front))
-    # The continued fraction (modified Lentz) for the upper part.
-    tiny = 1e-300
-    b = x + 1.0 - a
-    c = 1.0 / tiny
-    d = 1.0 / b
-    h = d
-    for i in range(1, 500):
-        an = -i * (i - a)
-        b += 2.0
-        d = an * d + b
-        d = tiny if abs(d) < tiny else d
-        c = b + an / c
-        c = tiny if abs(c) < tiny else c
-        d = 1.0 / d
-        step = d * c
-        h *= step
-        if abs(step - 1.0) < 1e-15:
-            break
-    return min(1.0, math.exp(log_front) * h)
+    return sum(w * z for w, z in weighted) / norm
 
 
 def _reason(code: str, item: SignalEvidence) -> Reason:

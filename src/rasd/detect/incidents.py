@@ -139,7 +139,7 @@ class IncidentChange:
 class IncidentConfig:
     """Minutes are counted in calls to `update`, one per minute per service."""
 
-    open_after: int = 3  # minutes at "possible" or above before an incident opens
+    open_after: int = 2  # minutes of alarm (after the detectors' own persistence) to open
     escalate_after: int = 2  # minutes at "detected" before the incident says so
     deescalate_after: int = 5
     recover_after: int = 3  # quiet minutes before "recovering"
@@ -148,10 +148,12 @@ class IncidentConfig:
     relapse_window: int = 90  # minutes after the end in which a relapse reopens the incident
     lookback: int = 60  # size of the ring buffer the onset is looked for in
     onset_gap: int = 1  # normal-looking minutes tolerated inside the run before the opening
-    onset_z: float = 2.0  # excess over the usual level, in Poisson standard deviations
-    onset_min_excess: float = 2.0
-    onset_score: float = 0.9
-    recovery_score: float = 0.9
+    onset_z: float = 2.5  # excess over the usual level, in Poisson standard deviations
+    onset_min_excess: float = 3.0
+    # A fused score below this is calm: a level still held up by the detectors' hysteresis
+    # over calm minutes is an echo of the past, not an alarm (0.3 is a z of about 2.6).
+    calm_score: float = 0.3
+    recovery_score: float = 0.5
     region_z: float = 2.0
     region_min_excess: float = 2.0
     max_regions: int = 20
@@ -179,8 +181,9 @@ class _Sample(NamedTuple):
     minute: int
     observed: float
     expected: float
-    elevated: bool  # the reports (or the fused decision) had left the usual level
-    bad: bool  # the fused level was "possible" or above
+    elevated: bool  # the reports (or the fused score) had left the usual level
+    calm: bool  # the fused score was below `calm_score`
+    alarm: bool  # the fused level was "possible" or above, and the score not calm
     regions: dict[str, tuple[float, float]] | None  # kept only for elevated minutes
 
 
@@ -255,15 +258,17 @@ class IncidentTracker:
         if not (math.isfinite(reports_observed) and math.isfinite(reports_expected)):
             raise ValueError("reports observed and expected must be finite")
 
-        bad = fused.level >= Level.POSSIBLE
-        elevated = bad or self._elevated(reports_observed, reports_expected, fused.score)
+        calm = fused.score < self.config.calm_score
+        alarm = fused.level >= Level.POSSIBLE and not calm
+        elevated = self._elevated(reports_observed, reports_expected, fused.score)
         sample = _Sample(
             m,
             float(reports_observed),
             float(reports_expected),
             elevated,
-            bad,
-            dict(regions) if elevated and regions else None,
+            calm,
+            alarm,
+            dict(regions) if (elevated or alarm) and regions else None,
         )
         track.history.append(sample)
 
@@ -303,8 +308,9 @@ class IncidentTracker:
         self, track: _Track, sample: _Sample, fused: FusedEvidence
     ) -> list[IncidentChange]:
         cfg = self.config
-        track.bad_run = track.bad_run + 1 if sample.bad else 0
-        track.detected_run = track.detected_run + 1 if fused.level >= Level.DETECTED else 0
+        track.bad_run = track.bad_run + 1 if sample.alarm else 0
+        detected = sample.alarm and fused.level >= Level.DETECTED
+        track.detected_run = track.detected_run + 1 if detected else 0
         if track.bad_run < cfg.open_after:
             return []
         level = Level.DETECTED if track.detected_run >= cfg.escalate_after else Level.POSSIBLE
@@ -359,7 +365,7 @@ class IncidentTracker:
             misses += previous - past.minute - 1  # minutes nobody reported count as normal
             if misses > self.config.onset_gap:
                 break
-            if past.elevated:
+            if past.elevated or past.alarm:
                 start = past.minute
                 misses = 0
             else:
@@ -388,14 +394,17 @@ class IncidentTracker:
             episode.state = IncidentState.ONGOING
         kind: ChangeKind | None = None
 
-        if sample.bad:
+        if not sample.calm:
             episode.quiet = 0
             episode.recovery_seen = False
-            episode.bad_run += 1
-            if fused.level >= Level.DETECTED:
+            if not sample.alarm:
+                episode.bad_run = episode.detected_run = episode.possible_run = 0
+            elif fused.level >= Level.DETECTED:
+                episode.bad_run += 1
                 episode.detected_run += 1
                 episode.possible_run = 0
             else:
+                episode.bad_run += 1
                 episode.possible_run += 1
                 episode.detected_run = 0
             if episode.state is IncidentState.RECOVERING:
@@ -464,7 +473,7 @@ class IncidentTracker:
 
     def _elevated(self, observed: float, expected: float, score: float) -> bool:
         cfg = self.config
-        if score >= cfg.onset_score:
+        if score >= cfg.calm_score:
             return True
         excess = observed - expected
         return excess >= cfg.onset_min_excess and excess >= cfg.onset_z * math.sqrt(
