@@ -156,7 +156,8 @@ class SqlStore:
 
     # -- series ids ----------------------------------------------------------------------
     def _ids_for(self, conn: Connection, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
-        missing = [k for k in set(keys) if k not in self._series_ids]
+        # sorted, so two writers that add the same new series never wait on each other in turn
+        missing = sorted(k for k in set(keys) if k not in self._series_ids)
         if missing:
             stmt = self._insert(schema.series).on_conflict_do_nothing(
                 index_elements=["service", "signal", "region"]
@@ -192,9 +193,14 @@ class SqlStore:
     def _claim(self, conn: Connection, msg_id: str | None) -> bool:
         if msg_id is None:
             return True
-        stmt = self._insert(schema.applied).on_conflict_do_nothing(index_elements=["msg_id"])
+        # RETURNING, not rowcount: psycopg reports no rowcount for an INSERT .. ON CONFLICT
+        stmt = (
+            self._insert(schema.applied)
+            .on_conflict_do_nothing(index_elements=["msg_id"])
+            .returning(schema.applied.c.msg_id)
+        )
         result = conn.execute(stmt, {"msg_id": msg_id, "applied_ms": int(time.time() * 1000)})
-        return bool(result.rowcount == 1)
+        return result.first() is not None
 
     def _add_counts(self, conn: Connection, increments: Increments) -> None:
         if not increments:
@@ -204,7 +210,8 @@ class SqlStore:
         conn.exec_driver_sql(
             f"INSERT INTO counts (series_id, minute, n) VALUES ({p}, {p}, {p}) "
             "ON CONFLICT (series_id, minute) DO UPDATE SET n = counts.n + excluded.n",
-            [(ids[key], minute, n) for (key, minute), n in increments.items()],
+            # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
+            sorted((ids[key], minute, n) for (key, minute), n in increments.items()),
         )
 
     def _write_reports(

@@ -1,0 +1,195 @@
+"""The Store protocol, run on SQLite and on PostgreSQL alike."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import Connection
+
+from rasd.series import REPORTS, WORLD, SeriesKey
+from rasd.signals.reports import ReportColumns, batch_rows, encode_batch
+from rasd.store import RawBatch, Store, schema
+
+FB = SeriesKey("facebook", REPORTS, WORLD)
+FB_EG = SeriesKey("facebook", REPORTS, "EG")
+IG = SeriesKey("instagram", REPORTS, WORLD)
+M0 = 27_222_000  # an epoch minute on a whole hour (2021-10-04 00:00 UTC)
+
+
+def _batch(ts_ms: list[int], service: str = "facebook") -> RawBatch:
+    n = len(ts_ms)
+    cols = ReportColumns(
+        ts_ms=np.array(ts_ms, np.int64),
+        service=np.zeros(n, np.int32),
+        problem=np.zeros(n, np.int16),
+        place=np.zeros(n, np.int32),
+        reporter=np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15),
+        network=np.arange(n, dtype=np.uint64),
+        services=(service,),
+        problems=("login",),
+        places=("EG/Cairo",),
+    )
+    return encode_batch(cols, np.ones(n, bool), np.zeros(n, np.int8))
+
+
+def test_write_reports_is_idempotent_by_message_id(store: Store) -> None:
+    batch = _batch([M0 * 60_000, M0 * 60_000 + 5_000])
+    increments = {(FB, M0): 2, (FB_EG, M0): 2}
+    assert store.write_reports(batch, increments, msg_id="m-1") is True
+    assert store.write_reports(batch, increments, msg_id="m-1") is False
+    assert store.total(FB, M0, M0 + 1) == 2
+    assert store.total(FB_EG, M0, M0 + 1) == 2
+    assert store.count_reports() == 2
+    # no message id: nothing to dedupe by, so a second write counts again
+    assert store.write_reports(None, {(FB, M0): 1}) is True
+    assert store.write_reports(None, {(FB, M0): 1}) is True
+    assert store.total(FB, M0, M0 + 1) == 4
+
+
+def test_add_counts_upserts_and_dedupes(store: Store) -> None:
+    assert store.add_counts({(IG, M0): 3, (IG, M0 + 1): 1}, msg_id="p-1")
+    assert store.add_counts({(IG, M0): 4}, msg_id="p-2")
+    assert not store.add_counts({(IG, M0): 100}, msg_id="p-1")
+    assert store.read_counts(IG, M0, M0 + 3).values == [7, 1, 0]
+    assert store.series_keys() == [IG]
+    assert store.series_keys(service="facebook") == []
+    assert store.series_keys(signal=REPORTS) == [IG]
+
+
+def test_a_failed_write_leaves_no_trace(store: Store) -> None:
+    def claim_then_fail(conn: Connection) -> None:
+        conn.execute(schema.applied.insert(), {"msg_id": "once", "applied_ms": 1})
+        raise RuntimeError("fails after claiming")
+
+    with pytest.raises(RuntimeError):
+        store.write(claim_then_fail)
+    assert store.add_counts({(FB, M0): 1}, msg_id="once")
+    assert store.total(FB, M0, M0 + 1) == 1
+
+
+def test_read_counts_in_steps(store: Store) -> None:
+    store.add_counts({(FB, M0 + m): m + 1 for m in range(10)})
+    five = store.read_counts(FB, M0, M0 + 10, step=5)
+    assert five.minutes == [M0, M0 + 5]
+    assert five.values == [1 + 2 + 3 + 4 + 5, 6 + 7 + 8 + 9 + 10]
+    # a start inside a bucket begins at that bucket's start
+    shifted = store.read_counts(FB, M0 + 2, M0 + 10, step=5)
+    assert shifted.minutes == [M0, M0 + 5]
+    assert shifted.values == five.values
+    unknown = store.read_counts(SeriesKey("nobody", REPORTS), M0, M0 + 3)
+    assert unknown.values == [0, 0, 0]
+    with pytest.raises(ValueError):
+        store.read_counts(FB, M0, M0 + 10, step=0)
+
+
+def test_prune_rolls_whole_hours_up_and_keeps_totals(store: Store) -> None:
+    store.add_counts({(FB, M0 + m): 1 for m in range(150)})  # two and a half hours
+    store.write_reports(_batch([M0 * 60_000]), {}, msg_id="old")
+    now = M0 + 150
+    store.prune(now, raw_keep_minutes=60, minute_keep_minutes=40)
+    # the cutoff (now - 40 = M0 + 110) falls back to the whole hour M0 + 60
+    assert store.read_minutes(M0, M0 + 60) == {}
+    assert store.read_minutes(M0 + 60, M0 + 61) == {FB: {M0 + 60: 1}}
+    hourly = store.read_counts(FB, M0, M0 + 120, step=60)
+    assert hourly.values == [60, 60]
+    # a rolled-up hour spreads evenly over finer buckets
+    assert store.read_counts(FB, M0, M0 + 60, step=15).values == [15, 15, 15, 15]
+    assert store.total(FB, M0, M0 + 150) == 150
+    assert store.recent_batches(0) == []
+    assert store.count_reports() == 0
+    # pruning again adds nothing twice
+    store.prune(now, raw_keep_minutes=60, minute_keep_minutes=40)
+    assert store.total(FB, M0, M0 + 150) == 150
+
+
+def test_read_minutes_returns_every_series_in_range(store: Store) -> None:
+    store.add_counts({(FB, M0): 5, (FB_EG, M0): 2, (IG, M0 + 1): 1, (IG, M0 + 5): 9})
+    assert store.read_minutes(M0, M0 + 2) == {
+        FB: {M0: 5},
+        FB_EG: {M0: 2},
+        IG: {M0 + 1: 1},
+    }
+    assert store.read_minutes(M0 + 2, M0 + 5) == {}
+
+
+def test_recent_batches_round_trip(store: Store) -> None:
+    first = _batch([M0 * 60_000, M0 * 60_000 + 1])
+    second = _batch([(M0 + 30) * 60_000])
+    store.write_reports(first, {}, msg_id="a")
+    store.write_reports(second, {}, msg_id="b")
+    assert store.recent_batches(0) == [first, second]
+    assert store.recent_batches((M0 + 1) * 60_000) == [second]
+    rows = batch_rows(store.recent_batches(0)[0])
+    assert [(r.service, r.region, r.counted) for r in rows] == [("facebook", "EG/Cairo", True)] * 2
+
+
+def test_state_put_and_get(store: Store) -> None:
+    assert store.get_state("detector") is None
+    store.put_state("detector", b"\x00one")
+    store.put_state("detector", b"\x00two")
+    store.put_state("other", b"")
+    assert store.get_state("detector") == b"\x00two"
+    assert store.get_state("other") == b""
+
+
+def _incident(id_: str, service: str, state: str, start: int, end: int | None) -> dict[str, object]:
+    return {
+        "id": id_,
+        "service": service,
+        "state": state,
+        "level": 2,
+        "start_ms": start,
+        "end_ms": end,
+        "updated_ms": end or start,
+        "event_id": None,
+        "data": {"id": id_, "state": state, "title": "انقطاع"},
+    }
+
+
+def test_incidents_upsert_and_filters(store: Store) -> None:
+    store.upsert_incidents(
+        [
+            _incident("fb-1", "facebook", "open", 1_000, None),
+            _incident("ig-1", "instagram", "resolved", 2_000, 3_000),
+            _incident("fb-0", "facebook", "resolved", 100, 200),
+        ]
+    )
+    store.upsert_incidents([_incident("fb-1", "facebook", "resolved", 1_000, 5_000)])
+    assert [i["id"] for i in store.list_incidents()] == ["ig-1", "fb-1", "fb-0"]
+    assert store.list_incidents(service="facebook")[0] == {
+        "id": "fb-1",
+        "state": "resolved",
+        "title": "انقطاع",
+    }
+    assert [i["id"] for i in store.list_incidents(state="resolved", limit=2)] == ["ig-1", "fb-1"]
+    assert [i["id"] for i in store.list_incidents(since_ms=2_500)] == ["ig-1", "fb-1"]
+    assert [i["id"] for i in store.list_incidents(until_ms=1_000)] == ["fb-0"]
+    store.upsert_incidents([])
+    assert len(store.list_incidents()) == 3
+
+
+def test_events_upsert_and_filters(store: Store) -> None:
+    def event(id_: str, state: str, start: int, end: int | None) -> dict[str, object]:
+        return {
+            "id": id_,
+            "kind": "outage",
+            "state": state,
+            "start_ms": start,
+            "end_ms": end,
+            "updated_ms": start,
+            "data": {"id": id_, "state": state},
+        }
+
+    store.upsert_events([event("e1", "open", 10, None), event("e0", "closed", 1, 5)])
+    store.upsert_events([event("e1", "closed", 10, 20)])
+    assert store.list_events() == [{"id": "e1", "state": "closed"}, {"id": "e0", "state": "closed"}]
+    assert [e["id"] for e in store.list_events(since_ms=6)] == ["e1"]
+    assert [e["id"] for e in store.list_events(until_ms=10)] == ["e0"]
+    assert store.list_events(state="open") == []
+
+
+def test_unsigned_reporter_hashes_survive(store: Store) -> None:
+    batch = _batch([M0 * 60_000])
+    store.write_reports(batch, {}, msg_id="hash")
+    (row,) = batch_rows(store.recent_batches(0)[0])
+    assert row.reporter == int(np.array([0x9E3779B97F4A7C15], np.uint64).view(np.int64)[0])
