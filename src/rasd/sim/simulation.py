@@ -1,0 +1,585 @@
+"""The simulation: normal traffic for every catalog service plus a scenario's events.
+
+Every minute is drawn from its own random stream (seeded by the scenario's seed and the
+minute), so a run is the same every time and any slice of minutes can be drawn alone.
+Reports are drawn as counts per (service, country, mix) cell, then expanded into columns
+in one go: the reference day's eleven million reports take seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rasd.clock import minute_of, minute_start
+from rasd.errors import InvalidInput, field_error
+from rasd.ingest.places import Places
+from rasd.series import REPORTS, WORLD, SeriesKey
+from rasd.signals.reports import ReportColumns
+from rasd.sim.atlas import Atlas
+from rasd.sim.audience import Audience, ServiceLike, catalog_services
+from rasd.sim.countries import CountryTable
+from rasd.sim.keys import mix64, networks, salt
+from rasd.sim.mixes import Mixes, catalog_weights
+from rasd.sim.rhythm import rhythm
+from rasd.sim.scenario import REPORT_EVENTS, Event, Scenario
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# One /24 per this many internet users: real reporters share networks (homes, carrier NAT),
+# yet few enough per network that ingest's per-network limit never bites on real traffic.
+_USERS_PER_NETWORK = 250
+_STREAM_REPORTS, _STREAM_POSTS, _STREAM_PROBES = 0, 1, 2
+_PLACE_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class MinuteTraffic:
+    minute: int  # epoch minute
+    reports: ReportColumns
+    posts: list[Any] = field(default_factory=list)  # rasd.signals.posts.Post
+    probes: list[Any] = field(default_factory=list)  # rasd.signals.probes.ProbeResult
+
+    @property
+    def start(self) -> datetime:
+        return minute_start(self.minute)
+
+
+@dataclass(frozen=True)
+class History:
+    """Normal report counts per minute for the days before a simulation, to warm baselines."""
+
+    start_minute: int
+    series: list[SeriesKey]
+    counts: npt.NDArray[np.int32]  # (len(series), minutes)
+
+    @property
+    def minutes(self) -> int:
+        return int(self.counts.shape[1])
+
+    def row(self, key: SeriesKey) -> npt.NDArray[np.int32]:
+        row: npt.NDArray[np.int32] = self.counts[self.series.index(key)]
+        return row
+
+
+@dataclass
+class _Cells:
+    """Report cells of one event: a rate per minute for each (service, country) pair."""
+
+    first: int  # epoch minute of column 0
+    rates: FloatArray  # (cells, minutes), reports per minute at the scenario's scale
+    service: IntArray
+    country: IntArray
+    mix: IntArray
+    posts_per_report: float
+
+    @property
+    def end(self) -> int:
+        return self.first + int(self.rates.shape[1])
+
+    def at(self, minute: int) -> FloatArray | None:
+        if self.first <= minute < self.end:
+            column: FloatArray = self.rates[:, minute - self.first]
+            return column
+        return None
+
+
+@dataclass
+class _Surge:
+    first: int
+    levels: FloatArray  # extra volume as a fraction of normal
+    services: npt.NDArray[np.bool_]
+    countries: npt.NDArray[np.bool_]
+
+
+@dataclass
+class _Flood:
+    first: int
+    rate: FloatArray  # reports per minute
+    service: int
+    place: int
+    country: int
+    mix: int
+    networks: npt.NDArray[np.uint64]
+    reporters: npt.NDArray[np.uint64]
+
+
+@dataclass
+class _Hotspot:
+    first: int
+    levels: FloatArray
+    places: IntArray
+    boost: FloatArray
+
+
+class Simulation:
+    def __init__(
+        self,
+        scenario: Scenario,
+        catalog: Any,
+        places: Places | None = None,
+        seed: int | None = None,
+        *,
+        countries: CountryTable | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.start = scenario.start
+        self.end = scenario.end
+        self.first_minute = minute_of(scenario.start)
+        self.total_minutes = minute_of(scenario.end) - self.first_minute
+        services: list[ServiceLike] = catalog_services(catalog)
+        if not services:
+            raise InvalidInput("the catalog has no services to simulate")
+        self.catalog = catalog
+        self.services = services
+        self.service_ids: tuple[str, ...] = tuple(s.id for s in services)
+        self._service_index = {sid: i for i, sid in enumerate(self.service_ids)}
+        self.countries = countries or CountryTable.default()
+        places = places or Places.default()
+        traffic = scenario.traffic
+        self.audience = Audience(services, self.countries, traffic.daily_reports)
+        self.atlas = Atlas(self.countries, places, traffic.cities_per_country)
+        self.mixes = Mixes()
+        self._default_mix = np.array(
+            [self.mixes.add(catalog_weights(s.problems)) for s in services], dtype=np.int64
+        )
+        self._pool = np.array(
+            [max(int(c.users * 1e6 / _USERS_PER_NETWORK), 16) for c in self.countries.countries],
+            dtype=np.float64,
+        )
+        # the window over which rhythm is known: the scenario and every event's full span
+        spans = [self._span(e) for e in scenario.events]
+        self._r_first = min([self.first_minute, *(s[0] for s in spans)])
+        r_last = max([self.first_minute + self.total_minutes, *(s[1] for s in spans)])
+        self._key_rhythm = rhythm(self.atlas.keys, self._r_first, r_last - self._r_first)
+        self._country_rhythm = self.atlas.country_rhythm(self._key_rhythm)
+        n_s, n_c = len(services), len(self.countries)
+        self._normal_per_minute = self.audience.daily * (scenario.scale / 1440.0)
+        self._normal_service = np.repeat(np.arange(n_s, dtype=np.int64), n_c)
+        self._normal_country = np.tile(np.arange(n_c, dtype=np.int64), n_s)
+        self._cells: list[_Cells] = []
+        self._surges: list[_Surge] = []
+        self._floods: list[_Flood] = []
+        self._hotspots: list[_Hotspot] = []
+        for i, event in enumerate(scenario.events):
+            self._plan(event, f"events[{i}]")
+        self._network_salt = salt("network", self.seed)
+        self._cdf_cache: tuple[int, FloatArray] | None = None
+        self._layout_cache: dict[tuple[int, ...], tuple[IntArray, IntArray, IntArray]] = {}
+        self.problems: tuple[str, ...] = tuple(self.mixes.problems)
+        self.places: tuple[str, ...] = self.atlas.places
+
+    # --- planning -------------------------------------------------------------------------
+
+    def _span(self, event: Event) -> tuple[int, int]:
+        envelopes = [event.envelope(share) for share in event.shares]
+        return min(e.onset for e in envelopes), max(e.end for e in envelopes)
+
+    def _service(self, service_id: str, key: str) -> int:
+        try:
+            return self._service_index[service_id]
+        except KeyError:
+            raise InvalidInput(
+                f"{self.scenario.source}: {key}: unknown service {service_id!r}",
+                details=[field_error(key, "not in the catalog", file=self.scenario.source)],
+            ) from None
+
+    def _country(self, code: str, key: str) -> int:
+        if code not in self.countries:
+            raise InvalidInput(
+                f"{self.scenario.source}: {key}: the simulator has no data for {code!r}",
+                details=[field_error(key, "not in the simulator's countries", value=code)],
+            )
+        return self.countries.index(code)
+
+    def _scope(self, event: Event, at: str) -> npt.NDArray[np.bool_]:
+        scope = np.zeros(len(self.countries), dtype=bool)
+        if not event.regions:
+            scope[:] = True
+        for j, region in enumerate(event.regions):
+            scope[self._country(region.split("/", 1)[0], f"{at}.regions[{j}]")] = True
+        return scope
+
+    def _rhythm_slice(self, first: int, n: int) -> FloatArray:
+        lo = first - self._r_first
+        result: FloatArray = self._country_rhythm[:, lo : lo + n]
+        return result
+
+    def _plan(self, event: Event, at: str) -> None:
+        if event.all_services:
+            service_idx = list(range(len(self.services)))
+        else:
+            service_idx = [
+                self._service(s, f"{at}.services[{j}]") for j, s in enumerate(event.service_ids)
+            ]
+        scope = self._scope(event, at)
+        for code in event.countries:
+            self._country(code, f"{at}.countries.{code}")
+        if event.kind in REPORT_EVENTS:
+            self._plan_reports(event, service_idx, scope)
+        elif event.kind == "surge":
+            self._plan_surge(event, service_idx, scope)
+        elif event.kind == "bot_flood":
+            self._plan_flood(event, service_idx[0], at)
+        if event.hotspots:
+            self._plan_hotspots(event, at)
+
+    def _plan_reports(
+        self, event: Event, service_idx: list[int], scope: npt.NDArray[np.bool_]
+    ) -> None:
+        first, last = self._span(event)
+        n = last - first
+        r = self._rhythm_slice(first, n)  # (countries, n)
+        shares = event.shares
+        normal_in_scope = self.audience.daily[service_idx][:, scope].sum(axis=1)
+        if shares[0].share is not None:
+            svc_share = np.array([s.share or 0.0 for s in shares], dtype=np.float64)
+        else:
+            svc_share = np.maximum(normal_in_scope, 1e-9)
+        svc_share = svc_share / svc_share.sum()
+        explicit = np.zeros(len(self.countries), dtype=np.float64)
+        for code, value in event.countries.items():
+            explicit[self.countries.index(code)] = value
+        rest = max(1.0 - explicit.sum(), 0.0)
+        weight = np.array([c.weight for c in self.countries.countries], dtype=np.float64)
+        mix_of: dict[int, int] = {}
+        event_mix = self.mixes.add(event.problems) if event.problems else None
+        total = (event.total or 0.0) * self.scenario.scale
+        ppr = (
+            event.posts_per_report
+            if event.posts_per_report is not None
+            else self.scenario.traffic.posts_per_report
+        )
+        rates: list[FloatArray] = []
+        cell_s: list[int] = []
+        cell_c: list[int] = []
+        cell_m: list[int] = []
+        for k, (s, share) in enumerate(zip(service_idx, shares, strict=True)):
+            env = event.envelope(share).levels(first, n)
+            activity = env[None, :] * r  # people notice an outage when they are awake
+            per_country = activity.sum(axis=1)
+            pull = self.audience.share[s] if self.audience.share[s][scope].sum() > 0 else weight
+            pull = np.where(scope & (explicit == 0), pull, 0.0) * per_country
+            country_share = explicit.copy()
+            if pull.sum() > 0:
+                country_share += rest * pull / pull.sum()
+            mix = event_mix if event_mix is not None else int(self._default_mix[s])
+            mix_of[s] = mix
+            for c in np.flatnonzero(country_share > 0):
+                if per_country[c] <= 0:
+                    continue
+                volume = total * svc_share[k] * country_share[c]
+                rates.append(volume * activity[c] / per_country[c])
+                cell_s.append(s)
+                cell_c.append(int(c))
+                cell_m.append(mix)
+        if rates:
+            self._cells.append(
+                _Cells(
+                    first=first,
+                    rates=np.vstack(rates),
+                    service=np.array(cell_s, dtype=np.int64),
+                    country=np.array(cell_c, dtype=np.int64),
+                    mix=np.array(cell_m, dtype=np.int64),
+                    posts_per_report=ppr,
+                )
+            )
+
+    def _plan_surge(
+        self, event: Event, service_idx: list[int], scope: npt.NDArray[np.bool_]
+    ) -> None:
+        first, last = self._span(event)
+        services = np.zeros(len(self.services), dtype=bool)
+        services[service_idx] = True
+        levels = event.envelope().levels(first, last - first) * ((event.factor or 1.0) - 1.0)
+        self._surges.append(_Surge(first, levels, services, scope))
+
+    def _plan_flood(self, event: Event, s: int, at: str) -> None:
+        first, last = self._span(event)
+        region = event.regions[0]
+        place = self.atlas.place_index.get(region)
+        if place is None:
+            raise InvalidInput(
+                f"{self.scenario.source}: {at}.regions[0]: no such place {region!r}",
+                details=[field_error(f"{at}.regions[0]", "unknown place", value=region)],
+            )
+        rate = event.envelope().levels(first, last - first) * (event.rate or 0.0)
+        base = salt("flood", self.seed, event.id)
+        nets = mix64(np.arange(event.networks, dtype=np.uint64) ^ np.uint64(base))
+        keys = mix64(np.arange(event.reporters, dtype=np.uint64) ^ np.uint64(base ^ 0xF00D))
+        mix = self.mixes.add(event.problems) if event.problems else int(self._default_mix[s])
+        self._floods.append(
+            _Flood(
+                first=first,
+                rate=rate * self.scenario.scale,
+                service=s,
+                place=place,
+                country=int(self.atlas.country_of[place]),
+                mix=mix,
+                networks=nets,
+                reporters=keys,
+            )
+        )
+
+    def _plan_hotspots(self, event: Event, at: str) -> None:
+        first, last = self._span(event)
+        levels = np.zeros(last - first, dtype=np.float64)
+        for share in event.shares:
+            levels = np.maximum(levels, event.envelope(share).levels(first, last - first))
+        idx: list[int] = []
+        boost: list[float] = []
+        for place, factor in event.hotspots.items():
+            i = self.atlas.place_index.get(place)
+            if i is None:
+                raise InvalidInput(
+                    f"{self.scenario.source}: {at}.hotspots.{place}: no such city among the "
+                    "simulated places",
+                    details=[field_error(f"{at}.hotspots.{place}", "unknown place")],
+                )
+            idx.append(i)
+            boost.append(factor)
+        self._hotspots.append(
+            _Hotspot(first, np.minimum(levels, 1.0), np.array(idx), np.array(boost))
+        )
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def _rng(self, minute: int, stream: int) -> np.random.Generator:
+        return np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence([self.seed, minute, stream]))
+        )
+
+    def _normal_rates(self, minute: int) -> FloatArray:
+        column = self._country_rhythm[:, minute - self._r_first]
+        rates: FloatArray = self._normal_per_minute * column[None, :]
+        for surge in self._surges:
+            if surge.first <= minute < surge.first + surge.levels.shape[0]:
+                extra = 1.0 + surge.levels[minute - surge.first]
+                block = np.ix_(surge.services, surge.countries)
+                rates[block] = rates[block] * extra
+        return rates
+
+    def _layout(self, active: tuple[int, ...]) -> tuple[IntArray, IntArray, IntArray]:
+        """Service, country and mix of every cell when these event cells are active."""
+        cached = self._layout_cache.get(active)
+        if cached is None:
+            n_c = len(self.countries)
+            parts = [
+                (self._normal_service, self._normal_country, np.repeat(self._default_mix, n_c))
+            ]
+            parts += [
+                (self._cells[i].service, self._cells[i].country, self._cells[i].mix) for i in active
+            ]
+            cached = (
+                np.concatenate([p[0] for p in parts]),
+                np.concatenate([p[1] for p in parts]),
+                np.concatenate([p[2] for p in parts]),
+            )
+            self._layout_cache[active] = cached
+        return cached
+
+    def _boost(self, minute: int) -> FloatArray | None:
+        boost: FloatArray | None = None
+        for spot in self._hotspots:
+            if spot.first <= minute < spot.first + spot.levels.shape[0]:
+                level = spot.levels[minute - spot.first]
+                if boost is None:
+                    boost = np.ones(len(self.atlas), dtype=np.float64)
+                boost[spot.places] *= 1.0 + (spot.boost - 1.0) * level
+        return boost
+
+    def _place_cdf(self, minute: int) -> FloatArray:
+        """Place weights move slowly: drawn from the rhythm at the start of each few minutes."""
+        bucket = minute - minute % _PLACE_MINUTES
+        if self._cdf_cache is None or self._cdf_cache[0] != bucket:
+            key_levels = self._key_rhythm[:, bucket - self._r_first]
+            cdf = self.atlas.place_cdf(
+                key_levels, self.scenario.traffic.city_share, self._boost(bucket)
+            )
+            self._cdf_cache = (bucket, cdf)
+        return self._cdf_cache[1]
+
+    def _reports(self, minute: int) -> ReportColumns:
+        rng = self._rng(minute, _STREAM_REPORTS)
+        active: list[int] = []
+        rates = [self._normal_rates(minute).ravel()]
+        for i, cells in enumerate(self._cells):
+            column = cells.at(minute)
+            if column is not None:
+                active.append(i)
+                rates.append(column)
+        cell_service, cell_country, cell_mix = self._layout(tuple(active))
+        # one Poisson total, split over cells in proportion to their rates: the same law as a
+        # Poisson draw per cell, at a fraction of the cost when most cells are near zero
+        cum = np.cumsum(np.concatenate(rates))
+        n = int(rng.poisson(cum[-1])) if cum[-1] > 0 else 0
+        u = rng.random((4, n))
+        cell = np.minimum(np.searchsorted(cum, u[3] * cum[-1], side="right"), cum.shape[0] - 1)
+        service = cell_service[cell]
+        country = cell_country[cell]
+        mix = cell_mix[cell]
+        place = self.atlas.draw(self._place_cdf(minute), country, u[0])
+        problem = self.mixes.draw(mix, u[1])
+        pool_index = (u[2] * self._pool[country]).astype(np.int64)
+        network = networks(self._network_salt, country, pool_index)
+        reporter = _raw64(rng, n)
+        columns: list[Any] = [service, problem.astype(np.int64), place, reporter, network]
+        columns = self._with_repeats(rng, columns)
+        columns = self._with_floods(rng, minute, columns)
+        total = int(columns[0].shape[0])
+        ts = minute * 60_000 + rng.integers(0, 60_000, size=total, dtype=np.int64)
+        order = np.argsort(ts, kind="stable")
+        return ReportColumns(
+            ts_ms=ts[order],
+            service=columns[0][order].astype(np.int32),
+            problem=columns[1][order].astype(np.int16),
+            place=columns[2][order].astype(np.int32),
+            reporter=columns[3][order].astype(np.uint64),
+            network=columns[4][order].astype(np.uint64),
+            services=self.service_ids,
+            problems=self.problems,
+            places=self.places,
+        )
+
+    def _with_repeats(self, rng: np.random.Generator, columns: list[Any]) -> list[Any]:
+        """A few people press the button twice: their second report repeats key and network."""
+        n = int(columns[0].shape[0])
+        share = self.scenario.traffic.repeat_share
+        if n == 0 or share <= 0:
+            return columns
+        again = np.flatnonzero(rng.random(n) < share)
+        return [np.concatenate((col, col[again])) for col in columns]
+
+    def _with_floods(self, rng: np.random.Generator, minute: int, columns: list[Any]) -> list[Any]:
+        for flood in self._floods:
+            if not flood.first <= minute < flood.first + flood.rate.shape[0]:
+                continue
+            n = int(rng.poisson(flood.rate[minute - flood.first]))
+            if n == 0:
+                continue
+            u = rng.random(n)
+            extra = [
+                np.full(n, flood.service, dtype=np.int64),
+                self.mixes.draw(np.full(n, flood.mix, dtype=np.int64), u).astype(np.int64),
+                np.full(n, flood.place, dtype=np.int64),
+                flood.reporters[rng.integers(0, flood.reporters.shape[0], size=n)],
+                flood.networks[rng.integers(0, flood.networks.shape[0], size=n)],
+            ]
+            columns = [np.concatenate((a, b)) for a, b in zip(columns, extra, strict=True)]
+        return columns
+
+    def minutes(
+        self, first: datetime | None = None, last: datetime | None = None
+    ) -> Iterator[MinuteTraffic]:
+        """Traffic minute by minute, from `first` (default: start) to before `last` (end)."""
+        lo = self.first_minute if first is None else max(minute_of(first), self.first_minute)
+        hi = self.first_minute + self.total_minutes
+        if last is not None:
+            hi = min(hi, minute_of(last))
+        for minute in range(lo, hi):
+            yield MinuteTraffic(minute=minute, reports=self._reports(minute))
+
+    # --- expectations and history ---------------------------------------------------------
+
+    def expected_reports(self) -> int:
+        """About how many reports the whole run yields (for progress bars)."""
+        lo, hi = self.first_minute, self.first_minute + self.total_minutes
+        r = self._rhythm_slice(lo, hi - lo)
+        total = float((self._normal_per_minute @ r).sum())
+        for surge in self._surges:
+            a, b = max(surge.first, lo), min(surge.first + surge.levels.shape[0], hi)
+            if a < b:
+                block = self._normal_per_minute[np.ix_(surge.services, surge.countries)]
+                rr = self._rhythm_slice(a, b - a)[surge.countries]
+                total += float(
+                    (block @ (rr * surge.levels[a - surge.first : b - surge.first])).sum()
+                )
+        for cells in self._cells:
+            a, b = max(cells.first, lo), min(cells.end, hi)
+            if a < b:
+                total += float(cells.rates[:, a - cells.first : b - cells.first].sum())
+        for flood in self._floods:
+            a, b = max(flood.first, lo), min(flood.first + flood.rate.shape[0], hi)
+            if a < b:
+                total += float(flood.rate[a - flood.first : b - flood.first].sum())
+        total *= 1.0 + self.scenario.traffic.repeat_share
+        return int(round(total))
+
+    def expected_event_reports(self, event_id: str) -> dict[tuple[str, str], float]:
+        """Expected extra reports of one event inside the window, per (service, country)."""
+        index = self.scenario.events.index(self.scenario.event(event_id))
+        report_events = [e for e in self.scenario.events if e.kind in REPORT_EVENTS]
+        if self.scenario.events[index].kind not in REPORT_EVENTS:
+            return {}
+        position = report_events.index(self.scenario.events[index])
+        cells = self._cells[position] if position < len(self._cells) else None
+        out: dict[tuple[str, str], float] = {}
+        if cells is None:
+            return out
+        lo, hi = self.first_minute, self.first_minute + self.total_minutes
+        a, b = max(cells.first, lo), min(cells.end, hi)
+        if a >= b:
+            return out
+        sums = cells.rates[:, a - cells.first : b - cells.first].sum(axis=1)
+        for s, c, v in zip(
+            cells.service.tolist(), cells.country.tolist(), sums.tolist(), strict=True
+        ):
+            key = (self.service_ids[s], self.countries.codes[c])
+            out[key] = out.get(key, 0.0) + v
+        return out
+
+    def history(self, days: int, *, min_daily: float = 1.0) -> History:
+        """Normal report counts for `days` before the start: world and per-country series.
+
+        A per-country series is kept when the service expects at least `min_daily` reports a
+        day there; the world series counts every country all the same.
+        """
+        if days < 1:
+            raise InvalidInput(
+                "history needs at least one day", details=[field_error("days", "at least 1")]
+            )
+        n = days * 1440
+        first = self.first_minute - n
+        r_key = rhythm(self.atlas.keys, first, n)
+        r = self.atlas.country_rhythm(r_key)  # (countries, n)
+        daily = self.audience.daily * self.scenario.scale
+        per_minute = daily / 1440.0
+        keep = daily >= min_daily
+        pairs = np.argwhere(keep)  # (k, 2): service, country
+        series: list[SeriesKey] = [SeriesKey(sid, REPORTS, WORLD) for sid in self.service_ids]
+        series += [
+            SeriesKey(self.service_ids[s], REPORTS, self.countries.codes[c])
+            for s, c in pairs.tolist()
+        ]
+        n_s = len(self.services)
+        counts = np.zeros((len(series), n), dtype=np.int32)
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([self.seed, first, 7])))
+        rest = np.where(keep, 0.0, per_minute) @ r  # (services, n): countries without a series
+        chunk = 1440
+        for lo in range(0, n, chunk):
+            hi = min(lo + chunk, n)
+            lam = per_minute[pairs[:, 0], pairs[:, 1]][:, None] * r[pairs[:, 1], lo:hi]
+            drawn = rng.poisson(lam).astype(np.int32)
+            counts[n_s:, lo:hi] = drawn
+            world = rng.poisson(rest[:, lo:hi]).astype(np.int32)
+            np.add.at(world, pairs[:, 0], drawn)
+            counts[:n_s, lo:hi] = world
+        return History(start_minute=first, series=series, counts=counts)
+
+    def __repr__(self) -> str:
+        return (
+            f"Simulation({self.scenario.name!r}, {self.start.isoformat()} .. "
+            f"{(self.start + timedelta(minutes=self.total_minutes)).isoformat()})"
+        )
+
+
+def _raw64(rng: np.random.Generator, n: int) -> npt.NDArray[np.uint64]:
+    raw = rng.bit_generator.random_raw(n)
+    return np.asarray(raw, dtype=np.uint64)
