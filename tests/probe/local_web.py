@@ -84,7 +84,9 @@ class LocalWeb:
                 self._server.socket, server_side=True, do_handshake_on_connect=False
             )
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -60,6 +60,8 @@ class AgentConfig:
 
 @dataclass
 class AgentStats:
+    checks: int = 0
+    check_list: bool = False  # whether the server ever gave one
     checks_run: int = 0
     results_delivered: int = 0
     batches_delivered: int = 0
@@ -132,6 +134,7 @@ class ProbeAgent:
                     if attempt + 1 < attempts:
                         await asyncio.sleep(self._backoff.next_wait(exc.retry_after))
             if checks is not None:
+                self.stats.check_list, self.stats.checks = True, len(checks)
                 self._backoff.reset()
                 await asyncio.gather(*(self._run_one(check, ctx) for check in checks))
                 await self._deliver_all(uplink, attempts=attempts)
@@ -188,6 +191,7 @@ class ProbeAgent:
                 await _sleep_unless(stop, wait)
                 continue
             self._backoff.reset()
+            self.stats.check_list, self.stats.checks = True, len(checks)
             return checks
         return None
 
@@ -200,6 +204,7 @@ class ProbeAgent:
             except ServerAway as exc:
                 log.info("%s: keeping %d checks (%s)", self.config.region, len(self._schedule), exc)
                 continue
+            self.stats.checks = len(checks)
             self._schedule.replace(checks, loop.time())
 
     async def _probe_loop(self, ctx: ProbeContext, stop: asyncio.Event) -> None:

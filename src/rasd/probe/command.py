@@ -76,5 +76,5 @@ def probe_agent(
 
     asyncio.run(_run())
     typer.echo(json.dumps({"region": region, **asdict(agent.stats)}))
-    if once and agent.stats.held:
+    if once and (agent.stats.held or not agent.stats.check_list):
         raise typer.Exit(1)

@@ -1,0 +1,335 @@
+"""Cause hints: what the probes say about why services fail, with the evidence, in two languages.
+
+Four patterns, read from the probe evidence of every service at one minute:
+- `dns_owner`: names under the same authoritative DNS fail (SERVFAIL, timeouts) from a quorum
+  of vantage points: DNS or routing trouble at whoever runs those servers;
+- `application`: HTTP fails from a quorum of vantage points while DNS answers: the application;
+- `regional_network`: one vantage point fails while the others reach the same services: the
+  network in that region;
+- `shared_provider`: services of several owners on one CDN or cloud fail together.
+A hint is a suggestion with its evidence, never a verdict.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rasd.signals.probes import ProbeEvidence, catalog_services, quorum_size
+
+DNS_OWNER = "dns_owner"
+APPLICATION = "application"
+REGIONAL_NETWORK = "regional_network"
+SHARED_PROVIDER = "shared_provider"
+
+# a provider nobody has checked is no evidence of sharing (the catalog's own marker)
+_UNKNOWN = "unknown"
+# a service whose owner answers for its names itself
+_SELF = "self"
+
+_OUTCOME_NAMES: dict[str, dict[str, str]] = {
+    "ok": {"en": "success", "ar": "نجاح"},
+    "nxdomain": {"en": "NXDOMAIN (no such name)", "ar": "NXDOMAIN (الاسم غير موجود)"},
+    "servfail": {"en": "SERVFAIL", "ar": "SERVFAIL"},
+    "refused": {"en": "REFUSED", "ar": "REFUSED (رفض)"},
+    "timeout": {"en": "timeouts", "ar": "انتهاء المهلة"},
+    "http_5xx": {"en": "HTTP 5xx errors", "ar": "أخطاء HTTP 5xx"},
+    "http_4xx": {"en": "HTTP 4xx errors", "ar": "أخطاء HTTP 4xx"},
+    "tls_error": {"en": "TLS errors", "ar": "أخطاء TLS"},
+    "cert_expired": {"en": "an expired certificate", "ar": "شهادة منتهية الصلاحية"},
+    "connect_error": {"en": "refused connections", "ar": "رفض الاتصال"},
+    "unexpected_content": {"en": "unexpected content", "ar": "محتوى غير متوقع"},
+}
+
+_PROVIDER_KIND = {
+    "cdn": {"en": "CDN", "ar": "شبكة توزيع المحتوى"},
+    "cloud": {"en": "cloud", "ar": "السحابة"},
+}
+
+
+@dataclass(frozen=True)
+class CauseHint:
+    code: str
+    text: dict[str, str]
+    services: list[str]
+    evidence: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "text": self.text,
+            "services": self.services,
+            "evidence": self.evidence,
+        }
+
+
+def cause_hints(services_evidence: Mapping[str, ProbeEvidence], catalog: Any) -> list[CauseHint]:
+    """Every hint the evidence supports, most telling first: shared provider, DNS, application,
+    regional network. Services a shared-provider hint explains get no application hint of their own.
+    """
+    names = _Names(catalog)
+    evidence = {sid: ev for sid, ev in services_evidence.items() if ev.vantages}
+    shared = _shared_provider(evidence, names)
+    explained = {sid for hint in shared for sid in hint.services}
+    return [
+        *shared,
+        *_dns_owner(evidence, names),
+        *(h for h in _application(evidence, names) if not set(h.services) <= explained),
+        *_regional_network(evidence, names),
+    ]
+
+
+class _Names:
+    """Services by id, and the names people know them and their owners by, per language."""
+
+    def __init__(self, catalog: Any) -> None:
+        self.catalog = catalog
+        self.services: dict[str, Any] = {s.id: s for s in catalog_services(catalog)}
+
+    def service(self, sid: str, lang: str) -> str:
+        service = self.services.get(sid)
+        display = getattr(service, "display_name", None)
+        return str(display(lang)) if callable(display) else sid
+
+    def services_list(self, sids: Iterable[str], lang: str) -> str:
+        return _listing((self.service(sid, lang) for sid in sids), lang)
+
+    def owner(self, owner_id: str, lang: str) -> str:
+        display = getattr(self.catalog, "owner_name", None)
+        return str(display(owner_id, lang)) if callable(display) else owner_id
+
+    def attribute(self, sid: str, attribute: str) -> str | None:
+        return _provider_of(self.services.get(sid), attribute)
+
+
+# --- evidence helpers ---
+
+
+def _failing_with(ev: ProbeEvidence, kind: str) -> list[str]:
+    return sorted(v for v, kinds in ev.failing_kinds.items() if kind in kinds)
+
+
+def _at_quorum(failing: list[str], ev: ProbeEvidence) -> bool:
+    return len(failing) >= quorum_size(len(ev.vantages))
+
+
+def _outcomes(evs: Iterable[ProbeEvidence], kind: str, *, failures_only: bool) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for ev in evs:
+        for outcome, count in ev.outcomes.get(kind, {}).items():
+            if not failures_only or outcome != "ok":
+                total[outcome] += count
+    return dict(sorted(total.items()))
+
+
+def _main_outcome(outcomes: Mapping[str, int]) -> str:
+    return max(sorted(outcomes), key=lambda o: outcomes[o]) if outcomes else "timeout"
+
+
+def _outcome_name(outcome: str, lang: str) -> str:
+    return _OUTCOME_NAMES.get(outcome, {}).get(lang, outcome)
+
+
+def _listing(items: Iterable[str], lang: str) -> str:
+    items = list(items)
+    joiner = "، " if lang == "ar" else ", "
+    return joiner.join(items)
+
+
+def _provider_of(service: Any, attribute: str) -> str | None:
+    value = getattr(service, attribute, None)
+    if not isinstance(value, str) or not value or value == _UNKNOWN:
+        return None
+    return value
+
+
+# --- the four patterns ---
+
+
+def _dns_owner(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[CauseHint]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for sid, ev in sorted(evidence.items()):
+        if not _at_quorum(_failing_with(ev, "dns"), ev):
+            continue
+        # the authoritative DNS: the named provider, else the owner who runs its own
+        provider = names.attribute(sid, "dns_provider")
+        if provider is None or provider == _SELF:
+            provider = names.attribute(sid, "owner") or sid
+        groups[provider].append(sid)
+    hints = []
+    for authority, sids in sorted(groups.items()):
+        evs = [evidence[sid] for sid in sids]
+        owners = sorted({names.attribute(sid, "owner") or sid for sid in sids})
+        failing = sorted({v for ev in evs for v in _failing_with(ev, "dns")})
+        seen = sorted({v for ev in evs for v in ev.vantages})
+        outcomes = _outcomes(evs, "dns", failures_only=True)
+        main = _main_outcome(outcomes)
+        dns_names = sorted({name for ev in evs for name in ev.failing_targets.get("dns", [])})
+        # several owners under one DNS provider: the trouble is the provider's
+        at = authority if len(owners) > 1 else owners[0]
+        text = {
+            "en": (
+                f"Names under the same authoritative DNS ({names.owner(authority, 'en')}) fail "
+                f"with {_outcome_name(main, 'en')} from {len(failing)} of {len(seen)} vantage "
+                f"points ({_listing(dns_names, 'en')}; {names.services_list(sids, 'en')}): "
+                f"DNS or routing trouble at {names.owner(at, 'en')}."
+            ),
+            "ar": (
+                f"الأسماء التابعة لخوادم DNS الموثوقة نفسها ({names.owner(authority, 'ar')}) "
+                f"تفشل بـ{_outcome_name(main, 'ar')} من {len(failing)} من أصل {len(seen)} "
+                f"نقاط رصد ({_listing(dns_names, 'ar')}؛ {names.services_list(sids, 'ar')}): "
+                f"عطل في DNS أو في التوجيه لدى {names.owner(at, 'ar')}."
+            ),
+        }
+        hints.append(
+            CauseHint(
+                code=DNS_OWNER,
+                text=text,
+                services=sids,
+                evidence={
+                    "authority": authority,
+                    "owners": owners,
+                    "names": dns_names,
+                    "outcomes": outcomes,
+                    "failing_vantages": failing,
+                    "vantages_seen": seen,
+                    "counts": {"failing": len(failing), "seen": len(seen)},
+                },
+            )
+        )
+    return hints
+
+
+def _application(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[CauseHint]:
+    hints = []
+    for sid, ev in sorted(evidence.items()):
+        failing = _failing_with(ev, "http")
+        if not _at_quorum(failing, ev) or _failing_with(ev, "dns"):
+            continue
+        dns_results = _outcomes([ev], "dns", failures_only=False)
+        if any(outcome != "ok" for outcome in dns_results):
+            continue  # a resolver stumbling somewhere: not "DNS is fine"
+        outcomes = _outcomes([ev], "http", failures_only=True)
+        main = _main_outcome(outcomes)
+        seen = ev.vantages
+        dns_en = "DNS answers" if dns_results else "no DNS trouble is seen"
+        dns_ar = "بينما يجيب DNS" if dns_results else "ولا مشكلة ظاهرة في DNS"
+        text = {
+            "en": (
+                f"{names.service(sid, 'en')}: {_outcome_name(main, 'en')} from {len(failing)} "
+                f"of {len(seen)} vantage points while {dns_en}: the application itself is failing."
+            ),
+            "ar": (
+                f"{names.service(sid, 'ar')}: {_outcome_name(main, 'ar')} من {len(failing)} "
+                f"من أصل {len(seen)} نقاط رصد {dns_ar}: الخلل في التطبيق نفسه."
+            ),
+        }
+        hints.append(
+            CauseHint(
+                code=APPLICATION,
+                text=text,
+                services=[sid],
+                evidence={
+                    "outcomes": outcomes,
+                    "dns_outcomes": dns_results,
+                    "targets": ev.failing_targets.get("http", []),
+                    "failing_vantages": failing,
+                    "vantages_seen": seen,
+                    "counts": {"failing": len(failing), "seen": len(seen)},
+                },
+            )
+        )
+    return hints
+
+
+def _regional_network(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[CauseHint]:
+    alone: dict[str, list[str]] = defaultdict(list)
+    for sid, ev in sorted(evidence.items()):
+        if len(ev.failing_vantages) == 1 and ev.healthy_vantages:
+            alone[ev.failing_vantages[0]].append(sid)
+    hints = []
+    for region, sids in sorted(alone.items()):
+        evs = [evidence[sid] for sid in sids]
+        elsewhere = sorted({v for ev in evs for v in ev.healthy_vantages})
+        healthy_there = sorted(sid for sid, ev in evidence.items() if region in ev.healthy_vantages)
+        kinds = sorted({k for ev in evs for k in ev.failing_kinds.get(region, [])})
+        outcomes = {kind: _outcomes(evs, kind, failures_only=True) for kind in kinds}
+        en_list, ar_list = names.services_list(sids, "en"), names.services_list(sids, "ar")
+        text = {
+            "en": (
+                f"Only vantage point {region} fails: {len(sids)} service(s) ({en_list}) fail "
+                f"from there and answer from {_listing(elsewhere, 'en')}: "
+                f"a network problem around {region}."
+            ),
+            "ar": (
+                f"نقطة الرصد {region} وحدها تفشل: {len(sids)} خدمة ({ar_list}) تفشل من هناك "
+                f"وتستجيب من {_listing(elsewhere, 'ar')}: مشكلة في الشبكة عند {region}."
+            ),
+        }
+        hints.append(
+            CauseHint(
+                code=REGIONAL_NETWORK,
+                text=text,
+                services=sids,
+                evidence={
+                    "region": region,
+                    "kinds": kinds,
+                    "outcomes": outcomes,
+                    "healthy_vantages": elsewhere,
+                    "services_healthy_in_region": healthy_there,
+                    "counts": {"failing_services": len(sids), "healthy_vantages": len(elsewhere)},
+                },
+            )
+        )
+    return hints
+
+
+def _shared_provider(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[CauseHint]:
+    hints = []
+    down = sorted(sid for sid, ev in evidence.items() if ev.quorum and sid in names.services)
+    for attribute in ("cdn", "cloud"):
+        groups: dict[str, list[str]] = defaultdict(list)
+        for sid in down:
+            provider = names.attribute(sid, attribute)
+            if provider is not None:
+                groups[provider].append(sid)
+        for provider, sids in sorted(groups.items()):
+            owners = sorted({names.attribute(sid, "owner") or sid for sid in sids})
+            if len(owners) < 2:
+                continue  # one owner failing everywhere is that owner's own trouble
+            evs = [evidence[sid] for sid in sids]
+            failing = sorted({v for ev in evs for v in ev.failing_vantages})
+            kinds = sorted({k for ev in evs for ks in ev.failing_kinds.values() for k in ks})
+            outcomes = {kind: _outcomes(evs, kind, failures_only=True) for kind in kinds}
+            label = _PROVIDER_KIND[attribute]
+            en_provider, ar_provider = names.owner(provider, "en"), names.owner(provider, "ar")
+            text = {
+                "en": (
+                    f"{len(sids)} services of {len(owners)} owners on the same {label['en']} "
+                    f"({en_provider}) fail together ({names.services_list(sids, 'en')}): "
+                    f"a problem at {en_provider}."
+                ),
+                "ar": (
+                    f"{len(sids)} خدمات لـ{len(owners)} مالكين على {label['ar']} نفسها "
+                    f"({ar_provider}) تفشل معًا ({names.services_list(sids, 'ar')}): "
+                    f"مشكلة لدى {ar_provider}."
+                ),
+            }
+            hints.append(
+                CauseHint(
+                    code=SHARED_PROVIDER,
+                    text=text,
+                    services=sids,
+                    evidence={
+                        "provider": provider,
+                        "provider_kind": attribute,
+                        "owners": owners,
+                        "outcomes": outcomes,
+                        "failing_vantages": failing,
+                        "counts": {"services": len(sids), "owners": len(owners)},
+                    },
+                )
+            )
+    return hints

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from rasd.catalog import Catalog, default_catalog
+from rasd.clock import minute_of
+from rasd.correlate.hints import (
+    APPLICATION,
+    DNS_OWNER,
+    REGIONAL_NETWORK,
+    SHARED_PROVIDER,
+    CauseHint,
+    cause_hints,
+)
+from rasd.signals.probes import ProbeEvidence, ProbeResult, ProbeState
+
+T0 = datetime(2021, 10, 4, 15, 52, tzinfo=UTC)
+VANTAGES = ("eu", "me", "us")
+ARABIC = re.compile("[\u0600-\u06ff]")
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return default_catalog()
+
+
+def _probe(
+    state: ProbeState, service: str, vantage: str, dns: str = "ok", http: str = "ok"
+) -> None:
+    target = f"{service}.example"
+    state.feed(
+        [
+            ProbeResult(service=service, check=f"{service}:dns", kind="dns", target=target,
+                        vantage=vantage, ts=T0, outcome=dns,
+                        rcode="SERVFAIL" if dns == "servfail" else "NOERROR"),
+            ProbeResult(service=service, check=f"{service}:http", kind="http",
+                        target=f"https://{target}/", vantage=vantage, ts=T0, outcome=http,
+                        status=503 if http == "http_5xx" else 200),
+        ]
+    )  # fmt: skip
+
+
+def _evidence(state: ProbeState) -> dict[str, ProbeEvidence]:
+    return state.all_evidence(minute_of(T0))
+
+
+def _bilingual(hint: CauseHint) -> None:
+    assert set(hint.text) == {"en", "ar"}
+    assert hint.text["en"] and ARABIC.search(hint.text["ar"])
+
+
+def test_the_meta_outage_is_dns_at_the_owner(catalog: Catalog) -> None:
+    state = ProbeState()
+    meta = ("facebook", "instagram", "whatsapp", "messenger")
+    for service in meta:
+        for vantage in VANTAGES:
+            # the names do not resolve, so the home pages cannot be reached either
+            _probe(state, service, vantage, dns="servfail", http="connect_error")
+    for vantage in VANTAGES:
+        _probe(state, "twitter", vantage)  # spill-over: people complain, probes pass
+    hints = cause_hints(_evidence(state), catalog)
+    assert [h.code for h in hints] == [DNS_OWNER]
+    hint = hints[0]
+    assert hint.services == sorted(meta)
+    assert hint.evidence["authority"] == "meta" and hint.evidence["owners"] == ["meta"]
+    assert hint.evidence["outcomes"] == {"servfail": 12}
+    assert hint.evidence["counts"] == {"failing": 3, "seen": 3}
+    assert hint.evidence["names"] == sorted(f"{s}.example" for s in meta)
+    assert "SERVFAIL" in hint.text["en"] and "Meta" in hint.text["en"]
+    assert "ميتا" in hint.text["ar"]
+    _bilingual(hint)
+
+
+def test_one_dns_provider_for_several_owners_points_at_the_provider(catalog: Catalog) -> None:
+    state = ProbeState()
+    for service in ("amazon", "netflix", "reddit"):
+        for vantage in VANTAGES:
+            _probe(state, service, vantage, dns="timeout", http="timeout")
+    hints = [h for h in cause_hints(_evidence(state), catalog) if h.code == DNS_OWNER]
+    assert len(hints) == 1
+    assert hints[0].evidence["authority"] == "route53"
+    assert hints[0].evidence["owners"] == ["amazon", "netflix", "reddit"]
+    assert hints[0].text["en"].endswith("at route53.")
+
+
+def test_http_5xx_everywhere_while_dns_answers_is_the_application(catalog: Catalog) -> None:
+    state = ProbeState()
+    for vantage in VANTAGES:
+        _probe(state, "telegram", vantage, http="http_5xx")
+        _probe(state, "signal", vantage)
+    hints = cause_hints(_evidence(state), catalog)
+    assert [h.code for h in hints] == [APPLICATION]
+    assert hints[0].services == ["telegram"]
+    assert hints[0].evidence["outcomes"] == {"http_5xx": 3}
+    assert hints[0].evidence["dns_outcomes"] == {"ok": 3}
+    assert "Telegram" in hints[0].text["en"] and "5xx" in hints[0].text["ar"]
+    _bilingual(hints[0])
+
+
+def test_http_failing_where_dns_also_stumbles_is_not_called_the_application(
+    catalog: Catalog,
+) -> None:
+    state = ProbeState()
+    for vantage in VANTAGES:
+        _probe(
+            state, "telegram", vantage, http="http_5xx", dns="servfail" if vantage == "eu" else "ok"
+        )
+    assert APPLICATION not in [h.code for h in cause_hints(_evidence(state), catalog)]
+
+
+def test_only_one_region_failing_is_its_network(catalog: Catalog) -> None:
+    state = ProbeState()
+    for service in ("whatsapp", "telegram", "youtube"):
+        for vantage in VANTAGES:
+            failing = vantage == "me" and service != "youtube"
+            _probe(state, service, vantage, http="timeout" if failing else "ok")
+    hints = cause_hints(_evidence(state), catalog)
+    assert [h.code for h in hints] == [REGIONAL_NETWORK]
+    hint = hints[0]
+    assert hint.services == ["telegram", "whatsapp"]
+    assert hint.evidence["region"] == "me"
+    assert hint.evidence["healthy_vantages"] == ["eu", "us"]
+    assert hint.evidence["services_healthy_in_region"] == ["youtube"]
+    assert hint.evidence["outcomes"] == {"http": {"timeout": 2}}
+    _bilingual(hint)
+
+
+def test_owners_on_one_cdn_failing_together_is_the_provider(catalog: Catalog) -> None:
+    state = ProbeState()
+    on_cloudflare = ("chatgpt", "cloudflare", "discord")
+    for service in on_cloudflare:
+        for vantage in VANTAGES:
+            _probe(state, service, vantage, http="http_5xx")
+    hints = cause_hints(_evidence(state), catalog)
+    # the provider explains them: no separate application hints
+    assert [h.code for h in hints] == [SHARED_PROVIDER]
+    hint = hints[0]
+    assert hint.services == sorted(on_cloudflare)
+    assert hint.evidence["provider"] == "cloudflare"
+    assert hint.evidence["provider_kind"] == "cdn"
+    assert hint.evidence["owners"] == ["cloudflare", "discord", "openai"]
+    assert hint.evidence["counts"] == {"services": 3, "owners": 3}
+    _bilingual(hint)
+
+
+def test_one_owner_failing_everywhere_is_not_a_shared_provider(catalog: Catalog) -> None:
+    state = ProbeState()
+    for service in ("google", "youtube"):
+        for vantage in VANTAGES:
+            _probe(state, service, vantage, http="http_5xx")
+    codes = [h.code for h in cause_hints(_evidence(state), catalog)]
+    assert codes == [APPLICATION, APPLICATION]
+
+
+def test_nothing_to_say_when_all_is_well_or_unknown(catalog: Catalog) -> None:
+    state = ProbeState()
+    for vantage in VANTAGES:
+        _probe(state, "facebook", vantage)
+    assert cause_hints(_evidence(state), catalog) == []
+    assert cause_hints({}, catalog) == []
+    empty = ProbeState().evidence("facebook", minute_of(T0))
+    assert cause_hints({"facebook": empty}, catalog) == []
+
+
+def test_hints_serialise_with_their_evidence(catalog: Catalog) -> None:
+    state = ProbeState()
+    for vantage in VANTAGES:
+        _probe(state, "telegram", vantage, http="http_5xx")
+    data = cause_hints(_evidence(state), catalog)[0].to_dict()
+    assert set(data) == {"code", "text", "services", "evidence"}
+    assert data["evidence"]["failing_vantages"] == list(VANTAGES)

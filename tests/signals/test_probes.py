@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import pytest
+
+from rasd.catalog import default_catalog
+from rasd.clock import minute_of
+from rasd.errors import InvalidInput, MalformedBody
+from rasd.series import SeriesKey
+from rasd.signals.probes import (
+    AUTHORITATIVE,
+    ProbeBatch,
+    ProbeCheckList,
+    ProbeCounter,
+    ProbeResult,
+    ProbeState,
+    checks_for_catalog,
+    decode_batch,
+    decode_check_list,
+    encode,
+    quorum_size,
+)
+
+T0 = datetime(2021, 10, 4, 15, 51, 10, tzinfo=UTC)
+M0 = minute_of(T0)
+
+
+def _result(
+    vantage: str,
+    outcome: str = "ok",
+    *,
+    kind: str = "dns",
+    check: str | None = None,
+    service: str = "facebook",
+    ts: datetime = T0,
+) -> ProbeResult:
+    return ProbeResult(
+        service=service,
+        check=check or f"{service}:{kind}",
+        kind=kind,
+        target="facebook.com" if kind == "dns" else "https://www.facebook.com/",
+        vantage=vantage,
+        ts=ts,
+        outcome=outcome,
+        latency_ms=12.5,
+    )
+
+
+# --- checks from the catalog ---
+
+
+def test_checks_for_the_real_catalog() -> None:
+    catalog = default_catalog()
+    checks = checks_for_catalog(catalog, resolvers=["1.1.1.1", "8.8.8.8"])
+    facebook = [c for c in checks if c.service == "facebook"]
+    dns = [c for c in facebook if c.kind == "dns" and c.target == "facebook.com"]
+    assert sorted(str(c.resolver) for c in dns) == sorted(["1.1.1.1", "8.8.8.8", AUTHORITATIVE])
+    assert any(c.kind == "http" and c.target == "https://www.facebook.com/" for c in facebook)
+    ids = [c.id for c in checks]
+    assert len(ids) == len(set(ids))  # a check's id is its identity on both sides
+    assert {c.service for c in checks} == {s.id for s in catalog}
+
+
+def test_without_resolvers_dns_goes_through_the_agents_own() -> None:
+    catalog = default_catalog().subset(["whatsapp"])
+    checks = checks_for_catalog(catalog)
+    assert {c.resolver for c in checks if c.kind == "dns"} == {None, AUTHORITATIVE}
+
+
+# --- the wire ---
+
+
+def test_a_batch_goes_through_the_wire_unchanged() -> None:
+    batch = ProbeBatch(id="b1", vantage="eu", results=[_result("eu", "servfail")], dropped=3)
+    assert decode_batch(encode(batch)) == batch
+    checks = ProbeCheckList(checks=checks_for_catalog(default_catalog().subset(["telegram"])))
+    assert decode_check_list(encode(checks)) == checks
+
+
+def test_the_wire_names_are_kept() -> None:
+    wire = msgspec.json.decode(encode(ProbeBatch(id="b", vantage="eu", results=[_result("eu")])))
+    assert set(wire) == {"id", "vantage", "results", "dropped"}
+    assert set(wire["results"][0]) >= {"service", "check", "kind", "target", "vantage", "ts",
+                                       "outcome", "latency_ms", "status", "rcode", "resolver",
+                                       "cert_days_left", "detail"}  # fmt: skip
+
+
+def test_bad_batches_are_refused_with_the_fields_named() -> None:
+    with pytest.raises(MalformedBody):
+        decode_batch(b"{not json")
+    with pytest.raises(InvalidInput):
+        decode_batch(b'{"id": "x", "vantage": "eu"}')
+    bad = ProbeBatch(
+        id="x",
+        vantage="eu",
+        results=[_result("eu", "melted"), _result("me"), _result("eu", kind="smtp")],
+        dropped=-1,
+    )
+    with pytest.raises(InvalidInput) as caught:
+        decode_batch(encode(bad))
+    fields = {d["field"] for d in caught.value.details if isinstance(d, dict)}
+    assert fields == {"dropped", "results[0].outcome", "results[1].vantage", "results[2].kind"}
+
+
+def test_a_time_without_zone_is_refused() -> None:
+    body = (
+        encode(ProbeBatch(id="x", vantage="eu", results=[_result("eu")]))
+        .replace(b"+00:00", b"")
+        .replace(b"Z", b"")
+    )
+    with pytest.raises(InvalidInput):
+        decode_batch(body)
+
+
+# --- counting ---
+
+
+def test_counts_per_minute_for_the_world_and_each_vantage_point() -> None:
+    counts = ProbeCounter().count(
+        [
+            _result("eu", "servfail"),
+            _result("me", "servfail"),
+            _result("me", "ok", kind="http"),
+            _result("me", "ok", ts=T0 + timedelta(minutes=1)),
+        ]
+    )
+
+    def at(signal: str, region: str, minute: int = M0) -> int:
+        return counts.get((SeriesKey("facebook", signal, region), minute), 0)
+
+    assert (at("probes_total", "*"), at("probes_failed", "*")) == (3, 2)
+    assert (at("probe_dns_failed", "*"), at("probe_http_failed", "*")) == (2, 0)
+    assert (at("probes_total", "@me"), at("probes_failed", "@me")) == (2, 1)
+    assert at("probe_http_total", "@me") == 1
+    assert (at("probes_total", "*", M0 + 1), at("probes_failed", "*", M0 + 1)) == (1, 0)
+
+
+# --- evidence ---
+
+
+def test_one_vantage_point_failing_is_local() -> None:
+    state = ProbeState()
+    state.feed([_result("eu", "servfail"), _result("me"), _result("us")])
+    ev = state.evidence("facebook", M0)
+    assert (ev.failing_vantages, ev.healthy_vantages) == (["eu"], ["me", "us"])
+    assert (ev.quorum, ev.level) == (False, 0)
+    assert ev.outcomes == {"dns": {"ok": 2, "servfail": 1}}
+
+
+def test_a_quorum_of_vantage_points_is_the_service() -> None:
+    state = ProbeState()
+    state.feed([_result(v, "servfail") for v in ("eu", "me", "us")] + [_result("asia")])
+    ev = state.evidence("facebook", M0)
+    assert ev.failing_vantages == ["eu", "me", "us"]
+    assert (ev.quorum, ev.level) == (True, 2)
+    assert ev.failing_kinds == {"eu": ["dns"], "me": ["dns"], "us": ["dns"]}
+    assert ev.failing_targets == {"dns": ["facebook.com"]}
+
+
+def test_one_bad_resolver_among_several_does_not_fail_a_vantage_point() -> None:
+    state = ProbeState()
+    state.feed(
+        [
+            _result("eu", "timeout", check="fb@9.9.9.9"),
+            _result("eu", "ok", check="fb@1.1.1.1"),
+            _result("me", "ok", check="fb@1.1.1.1"),
+        ]
+    )
+    ev = state.evidence("facebook", M0)
+    assert ev.failing_vantages == [] and ev.level == 0
+    assert ev.outcomes == {"dns": {"ok": 2, "timeout": 1}}
+
+
+def test_only_the_latest_result_in_the_window_counts() -> None:
+    state = ProbeState(window_minutes=3)
+    state.feed([_result("eu", "servfail"), _result("me", "servfail")])
+    state.feed([_result("eu", "ok", ts=T0 + timedelta(minutes=1))])
+    assert state.evidence("facebook", M0).quorum
+    later = state.evidence("facebook", M0 + 1)
+    assert later.failing_vantages == ["me"] and not later.quorum
+    # past the window nothing is known, and forgetting frees it
+    assert state.evidence("facebook", M0 + 10).vantages == []
+    state.forget_before(M0 + 1)
+    assert state.evidence("facebook", M0).vantages == []
+    assert state.services() == ["facebook"]
+    state.forget_before(M0 + 2)
+    assert state.services() == []
+
+
+def test_a_single_vantage_point_cannot_tell_and_says_possible() -> None:
+    state = ProbeState()
+    state.feed([_result("eu", "http_5xx", kind="http")])
+    ev = state.evidence("facebook", M0)
+    assert (ev.quorum, ev.level) == (False, 1)
+
+
+@pytest.mark.parametrize(("seen", "needed"), [(1, 2), (2, 2), (3, 2), (4, 2), (5, 3), (10, 5)])
+def test_quorum_size(seen: int, needed: int) -> None:
+    assert quorum_size(seen) == needed
