@@ -5,6 +5,33 @@ Among built-in files an id may appear once. A user file may repeat an id to over
 it gives (names and aliases merge language by language, everything else is replaced), add a
 new id, or remove a service with `disabled = true`. References between tables (owner,
 category, problems) and clashes between aliases are checked once every file is in.
+
+A user file, for example:
+
+    [[service]]                 # change one thing of a built-in service
+    id = "facebook"
+    popularity = 1.4
+    aliases.de = ["Fratzenbuch"]
+
+    [[service]]                 # stop watching one
+    id = "workplace"
+    disabled = true
+
+    [[owner]]
+    id = "acme"
+    name = { en = "Acme", ar = "أكمي" }
+
+    [[service]]                 # watch a new one
+    id = "acme-chat"
+    name = { en = "Acme Chat", ar = "أكمي شات" }
+    owner = "acme"
+    category = "messaging"
+    countries = ["EG"]
+    domains = ["chat.acme.example"]
+    dns_provider = "unknown"
+    problems = ["messages", "login"]
+    popularity = 0.02
+    aliases.ar = ["أكمي"]
 """
 
 from __future__ import annotations
