@@ -8,7 +8,9 @@ from __future__ import annotations
 import typer
 
 from rasd.catalog.command import services
+from rasd.eval.posts import eval_posts
 from rasd.probe.command import probe_agent
+from rasd.signals.text.command import mentions
 
 app = typer.Typer(
     name="rasd",
@@ -22,6 +24,8 @@ posts_app = typer.Typer(help="Public posts: import and inspect.")
 app.add_typer(posts_app, name="posts")
 app.command("probe-agent")(probe_agent)
 app.command("services")(services)
+app.command("mentions")(mentions)
+eval_app.command("posts")(eval_posts)
 
 
 def main() -> None:

@@ -1,0 +1,102 @@
+"""Word boundaries that work for Arabic as well as Latin script.
+
+Arabic glues conjunctions, prepositions and the article to the next word: "والواتساب",
+"بالفيسبوك", "للانستا". A match inside such a word still counts when what precedes it, back to
+the start of the word, is one of these clitics. Possessive endings ("واتسابي") count as well.
+Hashtags and mentions are tokens of their own: "#WhatsAppDown" holds a service and a cue.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Normal forms (see normalise): the alef of the article is always bare.
+ARABIC_PREFIXES = frozenset(
+    {
+        "و",
+        "ف",
+        "ب",
+        "ل",
+        "ك",
+        "ال",
+        "وال",
+        "فال",
+        "بال",
+        "كال",
+        "لل",
+        "ولل",
+        "فلل",
+        "وبال",
+        "فبال",
+        "وكال",
+        "عال",
+        "وعال",
+    }
+)
+ARABIC_SUFFIXES = frozenset({"ي", "ك", "ه", "ها", "نا", "كم", "هم", "ات"})
+_LONGEST_PREFIX = max(len(p) for p in ARABIC_PREFIXES)
+_LONGEST_SUFFIX = max(len(s) for s in ARABIC_SUFFIXES)
+
+_TAG = re.compile(r"[#@]\w+")
+
+
+def _is_arabic(ch: str) -> bool:
+    return "\u0600" <= ch <= "\u06ff"
+
+
+def left_ok(text: str, start: int) -> bool:
+    """True when a match starting at `start` begins a word, after any Arabic clitics."""
+    if start == 0:
+        return True
+    prev = text[start - 1]
+    if not prev.isalnum():
+        return True
+    if not _is_arabic(prev):
+        return False
+    for size in range(1, _LONGEST_PREFIX + 1):
+        begin = start - size
+        if begin < 0:
+            return False
+        if text[begin:start] in ARABIC_PREFIXES and (begin == 0 or not text[begin - 1].isalnum()):
+            return True
+    return False
+
+
+def right_ok(text: str, end: int) -> bool:
+    """True when a match ending at `end` (exclusive) ends a word, before any Arabic suffix."""
+    if end >= len(text):
+        return True
+    nxt = text[end]
+    if not nxt.isalnum():
+        return True
+    if not _is_arabic(nxt):
+        return False
+    limit = len(text)
+    for size in range(1, _LONGEST_SUFFIX + 1):
+        stop = end + size
+        if stop > limit:
+            return False
+        if text[end:stop] in ARABIC_SUFFIXES and (stop == limit or not text[stop].isalnum()):
+            return True
+    return False
+
+
+def tag_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of hashtags and mentions, the sign excluded: "#WhatsApp_Down" -> the words."""
+    if "#" not in text and "@" not in text:
+        return []
+    return [(m.start() + 1, m.end()) for m in _TAG.finditer(text)]
+
+
+def tag_of(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    for span in spans:
+        if span[0] <= start and end <= span[1]:
+            return span
+    return None
+
+
+def tag_edge_ok(text: str, span: tuple[int, int], start: int, end: int) -> bool:
+    """Inside a tag, a match counts at either end of it or between underscores."""
+    left = start == span[0] or text[start - 1] == "_"
+    right = end == span[1] or text[end] == "_"
+    return left or right
