@@ -9,6 +9,7 @@ import typer
 
 from rasd.catalog.command import services
 from rasd.eval.posts import eval_posts
+from rasd.eval.series_cli import detect_series, eval_nab
 from rasd.probe.command import probe_agent
 from rasd.signals.text.command import mentions
 
@@ -23,6 +24,8 @@ app.add_typer(eval_app, name="eval")
 posts_app = typer.Typer(help="Public posts: import and inspect.")
 app.add_typer(posts_app, name="posts")
 app.command("probe-agent")(probe_agent)
+app.command("detect-series")(detect_series)
+eval_app.command("nab")(eval_nab)
 app.command("services")(services)
 app.command("mentions")(mentions)
 eval_app.command("posts")(eval_posts)

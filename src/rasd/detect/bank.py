@@ -86,7 +86,7 @@ class SeriesBank:
     def __init__(
         self,
         seed: int = 0,
-        level_halflife: float = 240.0,
+        level_halflife: float = 1440.0,
         day_halflife: float = 7.0,
         week_halflife: float = 4.0,
         window: float = 5.0,

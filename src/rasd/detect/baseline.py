@@ -66,7 +66,7 @@ class SeasonalBaseline:
 
     def __init__(
         self,
-        level_halflife: float = 240.0,
+        level_halflife: float = 1440.0,
         day_halflife: float = 7.0,
         week_halflife: float = 4.0,
     ) -> None:
@@ -146,8 +146,7 @@ class SeasonalBaseline:
         deseasoned = counts / np.maximum(day_i * week_i, _FACTOR_MIN)
         level += a_level * (deseasoned - level)
         seen += weight
-        if minute % 60 == 0:
-            self._renormalise()
+        self._renormalise(minute)
 
     def _nudge(
         self,
@@ -164,15 +163,21 @@ class SeasonalBaseline:
             row += (rate * weight * (target - row)).astype(np.float32)
             np.clip(row, _FACTOR_MIN, _FACTOR_MAX, out=row)
 
-    def _renormalise(self) -> None:
+    def _renormalise(self, minute: int) -> None:
         # Factors drift together; folding their mean into the level keeps them meaning
-        # "relative to an ordinary hour" without changing any expected count.
-        n = self._n
+        # "relative to an ordinary hour" without changing any expected count. Each minute
+        # takes its own sixtieth of the series, so every series is done once an hour and no
+        # single tick pays for all of them.
+        part = minute % 60
+        lo, hi = self._n * part // 60, self._n * (part + 1) // 60
+        if hi <= lo:
+            return
         for table in (self._day, self._week):
-            mean = table[:, :n].mean(axis=0, dtype=np.float64)
+            block = table[:, lo:hi]
+            mean = block.mean(axis=0, dtype=np.float64)
             mean = np.where(mean > _TINY, mean, 1.0)
-            table[:, :n] = (table[:, :n] / mean).astype(np.float32)
-            self._level[:n] *= mean
+            np.divide(block, mean.astype(np.float32), out=block)
+            self._level[lo:hi] *= mean
 
     def config(self) -> dict[str, Any]:
         return {

@@ -26,7 +26,7 @@ class SeasonalCountDetector(Detector):
     def __init__(
         self,
         seed: int = 0,
-        level_halflife: float = 240.0,
+        level_halflife: float = 1440.0,
         z_half: float = 4.0,
         min_excess: float = 3.0,
     ) -> None:

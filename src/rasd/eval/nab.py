@@ -121,8 +121,18 @@ def parse_timestamp(text: str) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def read_series(path: Path) -> tuple[list[datetime], FloatArray]:
+@dataclass(slots=True)
+class SeriesFile:
+    """A `timestamp,value` file as read: the original texts, and parsed times and values."""
+
+    texts: list[tuple[str, str]]
+    times: list[datetime]
+    values: FloatArray
+
+
+def read_series(path: Path) -> SeriesFile:
     """A `timestamp,value` CSV with a header line."""
+    texts: list[tuple[str, str]] = []
     times: list[datetime] = []
     values: list[float] = []
     with path.open(newline="") as f:
@@ -137,14 +147,16 @@ def read_series(path: Path) -> tuple[list[datetime], FloatArray]:
             if not row:
                 continue
             try:
-                times.append(parse_timestamp(row[0]))
-                values.append(float(row[1]))
+                when, value = parse_timestamp(row[0]), float(row[1])
             except (ValueError, IndexError) as exc:
                 raise InvalidInput(
                     f"{path.name}: line {line_no} is not timestamp,value",
                     details=[field_error("row", str(exc), line=line_no, value=row)],
                 ) from exc
-    return times, np.asarray(values, dtype=np.float64)
+            texts.append((row[0], row[1]))
+            times.append(when)
+            values.append(value)
+    return SeriesFile(texts, times, np.asarray(values, dtype=np.float64))
 
 
 def load_profiles(root: Path) -> list[Profile]:
@@ -161,8 +173,8 @@ def load_corpus(root: Path) -> list[NabFile]:
     labels: dict[str, list[list[str]]] = json.loads((root / "windows.json").read_text())
     files = []
     for name in sorted(labels):
-        times, values = read_series(root / "data" / name)
-        index = {t: i for i, t in enumerate(times)}
+        data = read_series(root / "data" / name)
+        index = {t: i for i, t in enumerate(data.times)}
         windows = []
         for start, end in labels[name]:
             try:
@@ -171,7 +183,7 @@ def load_corpus(root: Path) -> list[NabFile]:
                 raise InvalidInput(
                     f"{name}: window bound {exc.args[0]} is not a row of the file"
                 ) from exc
-        files.append(NabFile(name, times, values, windows))
+        files.append(NabFile(name, data.times, data.values, windows))
     return files
 
 

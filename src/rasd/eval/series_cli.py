@@ -1,0 +1,162 @@
+"""`rasd detect-series` and `rasd eval nab`: detectors on any `timestamp,value` series.
+
+`detect-series IN.csv OUT.csv` writes `timestamp,value,anomaly_score`, one row per input row,
+each score computed before its row is learnt (no look-ahead). `eval nab DIR` scores a
+NAB-shaped folder (see `rasd.eval.nab`) and prints per-file and total normalised scores.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from rasd.detect import registry
+from rasd.detect.base import Point
+from rasd.errors import InvalidInput, RasdError
+from rasd.eval import nab
+
+_console = Console()
+
+
+def sampling_interval(times: list[datetime]) -> timedelta:
+    """The usual step between rows (the median), refusing rows out of order."""
+    if len(times) < 2:
+        raise InvalidInput("a series needs at least two rows to have an interval")
+    steps = []
+    for i in range(1, len(times)):
+        step = times[i] - times[i - 1]
+        if step <= timedelta(0):
+            raise InvalidInput(
+                f"row {i + 2}: timestamps must increase ({times[i]} after {times[i - 1]})"
+            )
+        steps.append(step.total_seconds())
+    return timedelta(seconds=statistics.median(steps))
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=_console,
+        transient=True,
+    )
+
+
+def _fail(exc: RasdError) -> typer.Exit:
+    _console.print(f"[red]error:[/red] {exc.message}")
+    return typer.Exit(code=2)
+
+
+def _detector_name(name: str) -> str:
+    if name not in registry.DETECTORS:
+        known = ", ".join(registry.names())
+        raise typer.BadParameter(f"unknown detector {name!r}; known: {known}")
+    return name
+
+
+DetectorOption = Annotated[
+    str, typer.Option("--detector", "-d", help="A registered detector.", callback=_detector_name)
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the detector.")]
+
+
+def detect_series(
+    source: Annotated[Path, typer.Argument(help="CSV with a timestamp,value header.")],
+    target: Annotated[Path, typer.Argument(help="Where to write timestamp,value,anomaly_score.")],
+    detector: DetectorOption = registry.DEFAULT_SERIES_DETECTOR,
+    seed: SeedOption = 0,
+) -> None:
+    """Score every row of a series in [0, 1], each before it is learnt."""
+    try:
+        data = nab.read_series(source)
+        interval = sampling_interval(data.times)
+    except RasdError as exc:
+        raise _fail(exc) from exc
+    except OSError as exc:
+        raise _fail(InvalidInput(f"cannot read {source}: {exc.strerror}")) from exc
+    _console.print(
+        f"{len(data.times)} rows, one every {interval} (median); detector [bold]{detector}[/bold]"
+    )
+    model = registry.make(detector, seed=seed)
+    scores = np.empty(len(data.times), np.float64)
+    with _progress() as progress:
+        task = progress.add_task("detecting", total=len(data.times))
+        for i, (when, value) in enumerate(zip(data.times, data.values.tolist(), strict=True)):
+            scores[i] = model.process_one(Point(when, value))
+            if i % 1000 == 999:
+                progress.update(task, completed=i + 1)
+        progress.update(task, completed=len(data.times))
+    with target.open("w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["timestamp", "value", "anomaly_score"])
+        for (when_text, value_text), score in zip(data.texts, scores.tolist(), strict=True):
+            writer.writerow([when_text, value_text, repr(score)])
+    _console.print(f"wrote {target} (highest score {scores.max():.3f})")
+
+
+def eval_nab(
+    folder: Annotated[Path, typer.Argument(help="A NAB-shaped folder: data/, windows.json.")],
+    detector: DetectorOption = registry.DEFAULT_SERIES_DETECTOR,
+    seed: SeedOption = 0,
+    per_file: Annotated[bool, typer.Option(help="Show the per-file table.")] = True,
+) -> None:
+    """Score a detector with the NAB rules, beside the published detectors."""
+    try:
+        files = nab.load_corpus(folder)
+        profiles = nab.load_profiles(folder)
+    except RasdError as exc:
+        raise _fail(exc) from exc
+    except OSError as exc:
+        raise _fail(InvalidInput(f"cannot read the corpus in {folder}: {exc}")) from exc
+    scores = []
+    with _progress() as progress:
+        task = progress.add_task(f"running {detector}", total=sum(len(f) for f in files))
+        for f in files:
+            scores.append(nab.run_detector(f, lambda: registry.make(detector, seed=seed)))
+            progress.advance(task, len(f))
+    result = nab.score_corpus(files, scores, profiles)
+    if per_file:
+        _console.print(_file_table(result, profiles))
+    _console.print(_total_table(result, profiles, detector))
+
+
+def _file_table(result: nab.CorpusResult, profiles: list[nab.Profile]) -> Table:
+    table = Table(title="Per file (normalised; raw where a file has no window)")
+    table.add_column("file", overflow="fold")
+    table.add_column("windows", justify="right")
+    for p in profiles:
+        table.add_column(p.name, justify="right")
+    table.add_column("TP/FP (standard)", justify="right")
+    for r in result.files:
+        cells = []
+        for p in profiles:
+            norm = r.normalised(p)
+            cells.append(f"{r.raw[p.name]:+.2f} raw" if norm is None else f"{norm:.1f}")
+        tpfp = f"{r.tp['standard']}/{r.fp['standard']}"
+        table.add_row(r.name, str(r.windows), *cells, tpfp)
+    return table
+
+
+def _total_table(result: nab.CorpusResult, profiles: list[nab.Profile], name: str) -> Table:
+    table = Table(title="NAB normalised score (100 = perfect, 0 = null detector)")
+    table.add_column("detector")
+    for p in profiles:
+        table.add_column(p.name, justify="right")
+    ours = [f"[bold]{result.normalised[p.name]:.1f}[/bold]" for p in profiles]
+    table.add_row(f"[bold]rasd {name}[/bold]", *ours)
+    for other, score in nab.PUBLISHED_STANDARD.items():
+        table.add_row(f"{other} (published)", f"{score:.1f}", *["" for _ in profiles[1:]])
+    thresholds = ", ".join(f"{p.name} {result.thresholds[p.name]:.4g}" for p in profiles)
+    table.caption = f"thresholds: {thresholds}"
+    return table

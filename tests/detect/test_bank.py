@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rasd.detect import Level, SeriesBank
+from rasd.series import SeriesKey
+
+START = 27_000_000  # a minute, 2021-05-03 00:00 UTC (a Monday)
+
+
+def test_index_is_stable_and_grows() -> None:
+    bank = SeriesBank()
+    keys = [SeriesKey(f"s{i}", "reports") for i in range(100)]
+    assert [bank.index(k) for k in keys] == list(range(100))
+    assert bank.index(keys[5]) == 5 and len(bank) == 100 and bank.find(SeriesKey("x", "y")) is None
+
+
+def test_cold_start_is_calm_and_sensible_within_the_hour() -> None:
+    rng = np.random.default_rng(4)
+    bank = SeriesBank()
+    bank.index(SeriesKey("new", "reports"))
+    for m in range(START, START + 60):
+        res = bank.step(m, rng.poisson([20.0]).astype(float))
+        assert res.level[0] == Level.OK
+    assert res.expected[0] == pytest.approx(20.0, rel=0.25)
+    scores = [bank.step(m, np.array([200.0])).score[0] for m in range(START + 60, START + 63)]
+    assert min(scores) > 0.75
+
+
+def test_bad_input_is_refused() -> None:
+    bank = SeriesBank()
+    bank.index(SeriesKey("a", "reports"))
+    bank.step(10, np.array([1.0]))
+    with pytest.raises(ValueError):
+        bank.step(10, np.array([1.0]))  # not after the last minute
+    with pytest.raises(ValueError):
+        bank.step(11, np.array([1.0, 2.0]))
+    with pytest.raises(ValueError):
+        bank.step(12, np.array([-1.0]))
+
+
+def test_memory_per_series_is_under_a_kilobyte() -> None:
+    bank = SeriesBank()
+    for i in range(1000):
+        bank.index(SeriesKey(f"s{i}", "reports"))
+    bank.step(0, np.zeros(1000))
+    assert bank.nbytes_per_series() < 1024

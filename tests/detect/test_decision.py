@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rasd.detect import LEVEL_LABELS, Level, LevelFilter
+
+
+def _run(f: LevelFilter, scores: list[float]) -> list[int]:
+    return [int(f.step(np.array([s]))[0]) for s in scores]
+
+
+def test_one_noisy_minute_flips_nothing() -> None:
+    f = LevelFilter(possible=0.5, detected=0.75, persist=3, clear=2)
+    assert _run(f, [0.1, 0.99, 0.1, 0.99, 0.1]) == [0, 0, 0, 0, 0]
+
+
+def test_levels_rise_with_persistence_and_fall_one_step_at_a_time() -> None:
+    f = LevelFilter(possible=0.5, detected=0.75, persist=2, clear=2, hysteresis=0.1)
+    levels = _run(f, [0.6, 0.6, 0.9, 0.9, 0.7, 0.7, 0.0, 0.0, 0.0, 0.0])
+    assert levels == [0, 1, 1, 2, 2, 2, 2, 1, 1, 0]
+
+
+def test_hysteresis_holds_a_level_just_below_its_threshold() -> None:
+    f = LevelFilter(possible=0.5, detected=0.75, persist=1, clear=1, hysteresis=0.1)
+    assert _run(f, [0.8, 0.7, 0.7, 0.6]) == [2, 2, 2, 1]
+
+
+def test_works_on_many_series_and_grows() -> None:
+    f = LevelFilter(persist=1)
+    assert f.step(np.array([0.9, 0.1])).tolist() == [2, 0]
+    assert f.step(np.array([0.9, 0.1, 0.6])).tolist() == [2, 0, 1]
+    with pytest.raises(ValueError):
+        f.step(np.array([0.9]))
+
+
+def test_state_round_trip_continues_identically() -> None:
+    a = LevelFilter(persist=2)
+    a.step(np.array([0.9, 0.6]))
+    b = LevelFilter(persist=2)
+    b.load_state(a.state())
+    assert a.step(np.array([0.9, 0.6])).tolist() == b.step(np.array([0.9, 0.6])).tolist() == [2, 1]
+
+
+def test_bad_config_is_refused() -> None:
+    with pytest.raises(ValueError):
+        LevelFilter(possible=0.8, detected=0.5)
+
+
+def test_every_level_has_english_and_arabic() -> None:
+    for level in Level:
+        assert LEVEL_LABELS[level]["en"] and LEVEL_LABELS[level]["ar"]

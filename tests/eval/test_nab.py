@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from rasd.cli import app
+from rasd.errors import InvalidInput
+from rasd.eval import nab
+from rasd.eval.series_cli import sampling_interval
+
+STANDARD = nab.Profile("standard", 1.0, 0.11, 1.0)
+
+
+def test_scaled_sigmoid_matches_the_published_shape() -> None:
+    assert nab.scaled_sigmoid(0.0) == 0.0
+    assert nab.scaled_sigmoid(-1.0) == pytest.approx(2 / (1 + math.exp(-5)) - 1)
+    assert nab.scaled_sigmoid(3.5) == -1.0
+    assert nab.probation_length(1000) == 150 and nab.probation_length(10_000) == 750
+
+
+def test_sweep_weights_inside_after_and_before_windows() -> None:
+    w = nab.sweep_weights(20, [(10, 13)], STANDARD)
+    assert w[0] == -0.11  # before any window
+    assert w[10] == pytest.approx(1.0)  # earliest detection: full credit
+    assert w[10] > w[12] > 0  # later is worth less
+    assert w[14] == pytest.approx(0.11 * nab.scaled_sigmoid(1 / 3))  # just after: mild penalty
+    assert w[19] < w[14] < 0
+
+
+def _file(n: int, windows: list[tuple[int, int]], name: str = "f.csv") -> nab.NabFile:
+    start = datetime(2014, 4, 1, tzinfo=UTC)
+    times = [start + timedelta(minutes=5 * i) for i in range(n)]
+    return nab.NabFile(name, times, np.zeros(n), windows)
+
+
+def test_perfect_null_and_threshold_sweep() -> None:
+    f = _file(100, [(50, 59)])
+    profiles = [STANDARD]
+    perfect = np.zeros(100)
+    perfect[50] = 1.0
+    assert nab.score_corpus([f], [perfect], profiles).normalised["standard"] == pytest.approx(100)
+    assert nab.score_corpus([f], [np.zeros(100)], profiles).normalised["standard"] == 0.0
+    # A false alarm scoring above the true one: the sweep picks the threshold that skips it
+    # only when that pays (here it costs 0.11 for a window worth 1).
+    noisy = perfect * 0.5
+    noisy[30] = 0.9
+    res = nab.score_corpus([f], [noisy], profiles)
+    assert res.thresholds["standard"] == 0.5
+    assert res.raw["standard"] == pytest.approx(1.0 - 0.11)
+    assert res.files[0].tp["standard"] == 1 and res.files[0].fp["standard"] == 1
+
+
+def test_probation_rows_are_not_scored() -> None:
+    f = _file(100, [(50, 59)])
+    early = np.zeros(100)
+    early[[5, 55]] = 1.0  # row 5 is in the probation period (15 rows)
+    res = nab.score_corpus([f], [early], [STANDARD])
+    assert res.files[0].fp["standard"] == 0
+
+
+def _corpus(root: Path) -> None:
+    (root / "data" / "cat").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    start = datetime(2014, 4, 1)
+    lines = ["timestamp,value"]
+    for i in range(400):
+        value = 10 + rng.normal() + (50 if 300 <= i < 305 else 0)
+        lines.append(f"{start + timedelta(minutes=5 * i):%Y-%m-%d %H:%M:%S},{value}")
+    (root / "data" / "cat" / "one.csv").write_text("\n".join(lines) + "\n")
+    fmt = "%Y-%m-%d %H:%M:%S.%f"
+    window = [
+        (start + timedelta(minutes=5 * 290)).strftime(fmt),
+        (start + timedelta(minutes=5 * 320)).strftime(fmt),
+    ]
+    (root / "windows.json").write_text(json.dumps({"cat/one.csv": [window]}))
+    costs = {"tpWeight": 1.0, "fnWeight": 1.0, "fpWeight": 0.11, "tnWeight": 1.0}
+    profiles = {name: {"CostMatrix": dict(costs)} for name in nab.PROFILE_NAMES}
+    profiles["reward_low_FN_rate"]["CostMatrix"]["fnWeight"] = 2.0
+    (root / "profiles.json").write_text(json.dumps(profiles))
+
+
+def test_load_corpus_maps_windows_to_rows(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    (f,) = nab.load_corpus(tmp_path)
+    assert f.name == "cat/one.csv" and len(f) == 400 and f.windows == [(290, 320)]
+    assert f.timestamps[0].tzinfo is UTC
+
+
+def test_eval_nab_command_prints_scores_beside_published(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    result = CliRunner().invoke(app, ["eval", "nab", str(tmp_path), "--detector", "novelty"])
+    assert result.exit_code == 0, result.output
+    assert "Numenta HTM" in result.output and "rasd novelty" in result.output
+    # The spike (row 300 of the window 290..320) is caught as it starts, and nothing else.
+    caught = nab.scaled_sigmoid(-21 / 31) / nab.scaled_sigmoid(-1.0)
+    assert f"{100 * (caught + 1) / 2:.1f}" in result.output
+
+
+def test_detect_series_writes_one_score_per_row(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    out = tmp_path / "out.csv"
+    src = tmp_path / "data" / "cat" / "one.csv"
+    result = CliRunner().invoke(app, ["detect-series", str(src), str(out)])
+    assert result.exit_code == 0, result.output
+    assert "0:05:00" in result.output  # the sampling interval it found
+    rows = out.read_text().splitlines()
+    assert rows[0] == "timestamp,value,anomaly_score" and len(rows) == 401
+    scores = [float(r.split(",")[2]) for r in rows[1:]]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert max(scores) == scores[300]
+    assert rows[1].split(",")[:2] == src.read_text().splitlines()[1].split(",")
+
+
+def test_detect_series_refuses_bad_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,v\n2014-01-01 00:00:00,1\n")
+    result = CliRunner().invoke(app, ["detect-series", str(bad), str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "header" in result.output
+    result = CliRunner().invoke(app, ["detect-series", str(bad), "o.csv", "-d", "nope"])
+    assert result.exit_code != 0
+
+
+def test_sampling_interval_is_the_median_and_needs_order() -> None:
+    t0 = datetime(2014, 1, 1, tzinfo=UTC)
+    times = [t0 + timedelta(minutes=m) for m in (0, 5, 10, 15, 40)]
+    assert sampling_interval(times) == timedelta(minutes=5)
+    with pytest.raises(InvalidInput):
+        sampling_interval([t0, t0])
