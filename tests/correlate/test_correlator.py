@@ -311,3 +311,19 @@ def test_resolved_events_are_forgotten_after_a_day() -> None:
     assert only(world.correlator.events()).state is EventState.RESOLVED
     world.run(30)
     assert world.correlator.events() == []
+
+
+def test_same_owner_joins_an_event_still_on_however_long_ago_it_began() -> None:
+    rises = meta_rises(end=80)[:3] + [Rise("messenger", 45, 80, ratio=50)]
+    world = World(rises, owner_window=10).run(55)
+    assert only(world.correlator.events()).primary == tuple(META)
+
+
+def test_same_owner_after_the_event_is_over_and_past_the_window_is_new() -> None:
+    rises = meta_rises(end=20)[:3] + [Rise("messenger", 45, 80, ratio=50)]
+    world = World(rises, owner_window=10).run(55)
+    events = world.correlator.events()
+    assert sorted(e.primary for e in events) == [
+        ("facebook", "instagram", "whatsapp"),
+        ("messenger",),
+    ]

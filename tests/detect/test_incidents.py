@@ -1,4 +1,5 @@
 import json
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ from rasd.detect.incidents import (
     IncidentState,
     IncidentTracker,
     fold_changes,
+    poisson_tail,
 )
 
 T0 = minute_of(datetime(2021, 10, 4, 15, 0, tzinfo=UTC))
@@ -218,16 +220,17 @@ def test_healthy_probes_shorten_only_after_probes_failed() -> None:
     assert not never_failed.log[-1][1].incident.probe_failures
 
 
-def test_recovering_service_that_fails_again_goes_back_to_ongoing() -> None:
+def test_recovering_service_that_fails_again_is_a_relapse() -> None:
     feed = Feed(IncidentTracker(**SETTINGS))
     feed.run(5, DETECTED, 500, 5)
     feed.run(3, OK)
     feed.run(2, POSSIBLE, 80)
     assert feed.kinds() == ["opened", "recovering"]
     (change,) = feed.step(POSSIBLE, 80)
-    assert change.kind == "updated"
+    assert change.kind == "reopened"
     assert change.incident.state is IncidentState.ONGOING
-    assert change.incident.relapses == 0
+    assert change.incident.relapses == 1
+    assert change.incident.end is None
 
 
 def test_relapse_soon_after_resolving_reopens_the_same_incident() -> None:
@@ -450,3 +453,42 @@ def test_held_up_level_after_the_counts_are_back_lets_the_incident_end() -> None
     assert feed.log[-1][1].incident.end == minute_start(back)
     feed.run(10, POSSIBLE, 5, 5, score=0.05)  # still held: no relapse
     assert feed.kinds() == ["opened", "recovering", "resolved"]
+
+
+def test_regions_trading_places_are_not_news() -> None:
+    feed = Feed(IncidentTracker(**SETTINGS))
+    close = {"US": (60.0, 5.0), "DE": (40.0, 2.0), "FR": (30.0, 1.0), "GB": (29.0, 1.0)}
+    feed.run(3, POSSIBLE, 200, 10, regions=close)
+    assert [r.region for r in feed.log[0][1].incident.regions[:3]] == ["US", "DE", "FR"]
+    # GB passes FR by a little: the third place changes hands, nobody needs to hear it
+    feed.step(POSSIBLE, 200, 10, {"GB": (5.0, 1.0)})
+    incident = feed.tracker.incident("facebook")
+    assert incident is not None
+    assert [r.region for r in incident.regions[:3]] == ["US", "DE", "GB"]
+    assert feed.kinds() == ["opened"]
+    # a new hardest-hit region is news
+    (change,) = feed.step(POSSIBLE, 200, 10, {"NL": (400.0, 3.0)})
+    assert change.kind == "updated"
+    assert change.incident.regions[0].region == "NL"
+
+
+@pytest.mark.parametrize(
+    ("observed", "expected", "tail"),
+    [
+        (0, 3.0, 1.0),
+        (1, 3.0, 1 - math.exp(-3.0)),
+        (3, 3.0, 1 - math.exp(-3.0) * (1 + 3.0 + 4.5)),
+        (3, 0.2, 1 - math.exp(-0.2) * (1 + 0.2 + 0.02)),
+        (1, 0.0, 0.0),
+    ],
+)
+def test_poisson_tail_exact(observed: float, expected: float, tail: float) -> None:
+    assert poisson_tail(observed, expected) == pytest.approx(tail, rel=1e-9, abs=1e-11)
+
+
+def test_poisson_tail_for_large_means_is_close() -> None:
+    # exact values: P(X >= 242 | 200) = 2.17e-3, P(X >= 1110 | 1000) = 3.28e-4
+    assert poisson_tail(242, 200) == pytest.approx(2.17e-3, rel=0.25)
+    assert poisson_tail(1110, 1000) == pytest.approx(3.28e-4, rel=0.25)
+    assert poisson_tail(1000, 1000) == pytest.approx(0.5, abs=0.02)
+    assert poisson_tail(10**6, 4.7) == 0.0

@@ -225,7 +225,10 @@ class EventCorrelator:
             for other_id in event.primary:
                 other = self._incidents[other_id]
                 common = shared(info, self._service(other.service))
-                if common.owner and abs(start - event.start) <= cfg.owner_window:
+                # One owner's services failing while its event is still on are that event.
+                if common.owner and (
+                    event.state is EventState.ACTIVE or abs(start - event.start) <= cfg.owner_window
+                ):
                     key = (0, event.start, event.id)
                     why: tuple[str, ...] = ()
                 elif common.infrastructure and (
@@ -433,8 +436,8 @@ class EventCorrelator:
             if event.state is not EventState.MERGED and event.primary:
                 state, end = self._state_of(event)
                 if state is not event.state:
-                    if state is EventState.ACTIVE and event.state is EventState.RESOLVED:
-                        kinds.add("reopened")
+                    if state is EventState.ACTIVE:
+                        kinds.add("reopened")  # failing again after coming back
                     elif state is EventState.RESOLVED:
                         kinds.add("resolved")
                         self._note(event.id, m, "resolved", (), None)

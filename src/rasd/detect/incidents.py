@@ -148,8 +148,9 @@ class IncidentConfig:
     relapse_window: int = 90  # minutes after the end in which a relapse reopens the incident
     lookback: int = 60  # size of the ring buffer the onset is looked for in
     onset_gap: int = 1  # normal-looking minutes tolerated inside the run before the opening
-    onset_z: float = 2.5  # excess over the usual level, in Poisson standard deviations
-    onset_min_excess: float = 3.0
+    # A minute's count is beyond noise when a Poisson count at the usual level reaches it
+    # less often than this.
+    above_p: float = 1e-3
     # A fused score below this is calm: a level still held up by the detectors' hysteresis
     # over calm minutes is an echo of the past, not an alarm (0.3 is a z of about 2.6).
     calm_score: float = 0.3
@@ -182,6 +183,7 @@ class _Sample(NamedTuple):
     observed: float
     expected: float
     elevated: bool  # the reports (or the fused score) had left the usual level
+    above: bool  # this minute's own count was beyond noise, or probes failed
     calm: bool  # the fused score was below `calm_score`
     alarm: bool  # the fused level was "possible" or above, and the score not calm
     regions: dict[str, tuple[float, float]] | None  # kept only for elevated minutes
@@ -205,7 +207,7 @@ class _Episode:
     now: tuple[float, float] = (0.0, 0.0)
     regions: dict[str, list[float]] = field(default_factory=dict)
     relapses: int = 0
-    last_elevated: int = 0
+    last_above: int = 0
     last_added: int = 0
     probe_failures: bool = False
     quiet: int = 0
@@ -260,12 +262,16 @@ class IncidentTracker:
 
         calm = fused.score < self.config.calm_score
         alarm = fused.level >= Level.POSSIBLE and not calm
-        elevated = self._elevated(reports_observed, reports_expected, fused.score)
+        above = self._above(reports_observed, reports_expected) or (
+            fused.probe_level >= Level.POSSIBLE
+        )
+        elevated = above or fused.score >= self.config.calm_score
         sample = _Sample(
             m,
             float(reports_observed),
             float(reports_expected),
             elevated,
+            above,
             calm,
             alarm,
             dict(regions) if (elevated or alarm) and regions else None,
@@ -333,7 +339,7 @@ class IncidentTracker:
                 detected=m,
                 level=level,
                 last_added=start - 1,
-                last_elevated=start,
+                last_above=start,
             )
             track.episode = episode
             kind = "opened"
@@ -409,8 +415,10 @@ class IncidentTracker:
                 episode.detected_run = 0
             if episode.state is IncidentState.RECOVERING:
                 if episode.bad_run >= cfg.open_after:
+                    # Failing again while coming back: a relapse, told like one.
                     episode.state = IncidentState.ONGOING
-                    kind = "updated"
+                    episode.relapses += 1
+                    kind = "reopened"
             if episode.state is IncidentState.ONGOING:
                 if episode.level < Level.DETECTED and episode.detected_run >= cfg.escalate_after:
                     episode.level = Level.DETECTED
@@ -437,13 +445,13 @@ class IncidentTracker:
                 needed = cfg.resolve_after_recovered if episode.recovery_seen else cfg.resolve_after
                 if episode.quiet >= needed:
                     episode.state = IncidentState.RESOLVED
-                    episode.end = min(episode.last_elevated + 1, m)
+                    episode.end = min(episode.last_above + 1, m)
                     kind = "resolved"
 
         snapshot = self._snapshot(episode)
         if kind is None:
             news = self._news(snapshot)
-            if news != episode.told and self._is_news(episode.told, news):
+            if news != episode.told and self._is_news(episode, news):
                 kind = "updated"
         if kind is None:
             return []
@@ -458,8 +466,8 @@ class IncidentTracker:
         episode.now = (sample.observed, sample.expected)
         if episode.peak is None or excess > episode.peak[1] - episode.peak[2]:
             episode.peak = (sample.minute, sample.observed, sample.expected)
-        if sample.elevated:
-            episode.last_elevated = max(episode.last_elevated, sample.minute)
+        if sample.above:
+            episode.last_above = max(episode.last_above, sample.minute)
         for region, (observed, expected) in regions.items():
             sums = episode.regions.get(region)
             if sums is None:
@@ -471,14 +479,15 @@ class IncidentTracker:
 
     # -- judging and telling ---------------------------------------------------------------
 
-    def _elevated(self, observed: float, expected: float, score: float) -> bool:
-        cfg = self.config
-        if score >= cfg.calm_score:
-            return True
-        excess = observed - expected
-        return excess >= cfg.onset_min_excess and excess >= cfg.onset_z * math.sqrt(
-            max(expected, 0.0) + 1.0
-        )
+    def _above(self, observed: float, expected: float) -> bool:
+        """Whether one minute's count is beyond the noise of its usual level.
+
+        The end of an incident is set by this, not by the detectors' score, which pools
+        recent minutes and so stays high for a while after the counts are back.
+        """
+        if observed <= expected:
+            return False
+        return poisson_tail(observed, expected) < self.config.above_p
 
     def _ratio(self, observed: float, expected: float) -> float:
         prior = self.config.ratio_prior
@@ -541,13 +550,70 @@ class IncidentTracker:
             tuple(r.region for r in incident.regions[:3]),
         )
 
-    def _is_news(
-        self, told: tuple[str, float, tuple[str, ...]], now: tuple[str, float, tuple[str, ...]]
-    ) -> bool:
-        grade, peak, top = told
-        if now[0] != grade or now[2] != top:
+    def _is_news(self, episode: _Episode, now: tuple[str, float, tuple[str, ...]]) -> bool:
+        """A new grade, a much larger peak, or a clear change at the top of the regions.
+
+        Regions close to each other trade places from minute to minute; only a region that
+        has clearly passed one told before, or a new hardest-hit region, is news.
+        """
+        grade, peak, top = episode.told
+        step = 1.0 + self.config.peak_step
+        if now[0] != grade or now[1] > max(peak, 0.0) * step + 1.0:
             return True
-        return now[1] > max(peak, 0.0) * (1.0 + self.config.peak_step) + 1.0
+        if not now[2] or now[2] == top:
+            return False
+        if not top or now[2][0] != top[0]:
+            return True
+
+        def excess(region: str) -> float:
+            observed, expected = episode.regions.get(region, (0.0, 0.0))
+            return observed - expected
+
+        entered = [excess(r) for r in now[2] if r not in top]
+        if not entered:
+            return False  # the same regions in another order, or fewer of them
+        dropped = [excess(r) for r in top if r not in now[2]]
+        if not dropped:
+            return True  # one more region hit
+        return max(entered) > max(min(dropped), 0.0) * step
+
+
+def poisson_tail(observed: float, expected: float) -> float:
+    """P(X >= observed) for a Poisson count X of mean `expected`, summed in log space."""
+    k = math.ceil(observed - 1e-9)
+    mu = max(expected, 1e-12)
+    if k <= 0:
+        return 1.0
+    if mu > 100.0:
+        # Large means: Anscombe's transform makes the count normal with unit variance (with a
+        # half-count continuity correction), close enough here and with no long sums.
+        z = 2.0 * (math.sqrt(k - 0.125) - math.sqrt(mu + 0.375))
+        return 0.5 * math.erfc(z / math.sqrt(2.0))
+    log_mu = math.log(mu)
+
+    def log_pmf(n: int) -> float:
+        return -mu + n * log_mu - math.lgamma(n + 1)
+
+    if k > mu:
+        # The upper tail, from k outwards: terms shrink at least geometrically past the mean.
+        total, n, log_term = 0.0, k, log_pmf(k)
+        while True:
+            term = math.exp(log_term)
+            total += term
+            if term <= total * 1e-15 or term == 0.0:
+                return min(total, 1.0)
+            n += 1
+            log_term += log_mu - math.log(n)
+    # At or below the mean: one minus the lower tail, from k - 1 down.
+    total, n, log_term = 0.0, k - 1, log_pmf(k - 1)
+    while n >= 0:
+        term = math.exp(log_term)
+        total += term
+        if term <= total * 1e-15:
+            break
+        log_term -= log_mu - math.log(n) if n > 0 else 0.0
+        n -= 1
+    return max(0.0, 1.0 - total)
 
 
 def fold_changes(changes: Iterable[IncidentChange]) -> dict[str, Incident]:
