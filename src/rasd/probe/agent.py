@@ -23,7 +23,7 @@ from rasd.probe.checks import ProbeContext, run_check
 from rasd.probe.checks.authority import AuthorityFinder
 from rasd.probe.checks.nameserver import parse_nameserver, system_nameservers
 from rasd.probe.schedule import Schedule
-from rasd.probe.uplink import Backoff, BatchRefused, ServerAway, Uplink
+from rasd.probe.uplink import Backoff, BatchRefused, NotAllowed, ServerAway, Uplink
 from rasd.signals.probes import ProbeBatch, ProbeCheck, ProbeResult
 
 log = logging.getLogger("rasd.probe")
@@ -41,6 +41,7 @@ class AgentConfig:
     interval_scale: float = 1.0
     ca_file: str | None = None
     authoritative_port: int = 53
+    # at most buffer_size + batch_size results are held (the buffer and the batch in flight)
     buffer_size: int = 10_000
     batch_size: int = 500
     # the waits below are multiplied by interval_scale, like the check intervals
@@ -131,6 +132,8 @@ class ProbeAgent:
                     break
                 except ServerAway as exc:
                     log.warning("%s: no check list (%s)", self.config.region, exc)
+                    if isinstance(exc, NotAllowed):
+                        break
                     if attempt + 1 < attempts:
                         await asyncio.sleep(self._backoff.next_wait(exc.retry_after))
             if checks is not None:
@@ -307,7 +310,7 @@ class ProbeAgent:
                 await self._deliver_one(uplink)
             except ServerAway as exc:
                 failures += 1
-                if failures >= attempts:
+                if failures >= attempts or isinstance(exc, NotAllowed):
                     log.warning(
                         "%s: %d results not delivered (%s)",
                         self.config.region,

@@ -26,6 +26,11 @@ class ServerAway(Exception):
         self.retry_after = retry_after
 
 
+class NotAllowed(ServerAway):
+    """The server refused the token: an agent running once stops; a long-running one waits,
+    since a server being set up may not know its token yet."""
+
+
 class BatchRefused(Exception):
     """The server answered that the batch itself is wrong; sending it again would not help."""
 
@@ -38,6 +43,7 @@ class Uplink:
 
     async def fetch_checks(self) -> list[ProbeCheck]:
         response = await self._send("GET", CHECKS_PATH)
+        _refuse_if_not_allowed(response)
         if response.status_code != 200:
             raise ServerAway(f"check list: HTTP {response.status_code}")
         try:
@@ -51,6 +57,7 @@ class Uplink:
         )
         if response.status_code < 300:
             return
+        _refuse_if_not_allowed(response)
         if response.status_code in (400, 413, 422):
             raise BatchRefused(f"HTTP {response.status_code}: {response.text[:300]}")
         raise ServerAway(
@@ -74,6 +81,11 @@ class Uplink:
             )
         except httpx.HTTPError as exc:
             raise ServerAway(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _refuse_if_not_allowed(response: httpx.Response) -> None:
+    if response.status_code in (401, 403):
+        raise NotAllowed(f"HTTP {response.status_code}: the server refused the token")
 
 
 def _retry_after(value: str | None) -> float | None:
