@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from rasd.catalog import Catalog, default_catalog
 from rasd.ingest.places import Places
 
 
@@ -15,6 +16,11 @@ class FakeService:
     problems: tuple[str, ...]
     popularity: float
     category: str = "social"
+    endpoints: tuple[()] = ()
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return (f"{self.id}.example",)
 
 
 def _svc(
@@ -50,6 +56,11 @@ SERVICES = [
 @pytest.fixture(scope="session")
 def places() -> Places:
     return Places.default()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return default_catalog()
 
 
 @pytest.fixture(scope="session")

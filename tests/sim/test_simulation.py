@@ -43,7 +43,7 @@ def meta_day(services: list[Any], places: Places) -> Day:
     codes, place_country = np.unique(country_of_place, return_inverse=True)
     by_country = np.zeros(len(codes), dtype=np.int64)
     total = 0
-    for i, traffic in enumerate(sim.minutes()):
+    for i, traffic in enumerate(sim.minutes(posts=False, probes=False)):
         r = traffic.reports
         total += len(r)
         per_minute[i] = np.bincount(r.service, minlength=n_s)
@@ -257,3 +257,14 @@ def test_surge_adds_a_little_everywhere_it_reaches(services: list[Any], places: 
     busy = Simulation(final, services, places).expected_reports()
     normal = Simulation(calm, services, places).expected_reports()
     assert normal < busy < 1.5 * normal
+
+
+def test_every_builtin_runs_on_the_catalog(catalog: Any, places: Places) -> None:
+    from rasd.sim import list_scenarios
+
+    for scenario in list_scenarios():
+        sim = Simulation(scenario.scaled(0.01), catalog, places)
+        onset = scenario.events[0].onset if scenario.events else scenario.start
+        minutes = list(sim.minutes(onset, onset + timedelta(minutes=2), posts=False))
+        assert len(minutes) == 2 and minutes[0].probes
+        assert sim.expected_reports() > 0

@@ -20,12 +20,16 @@ from rasd.clock import minute_of, minute_start
 from rasd.errors import InvalidInput, field_error
 from rasd.ingest.places import Places
 from rasd.series import REPORTS, WORLD, SeriesKey
+from rasd.signals.posts import Post
+from rasd.signals.probes import ProbeResult
 from rasd.signals.reports import ReportColumns
 from rasd.sim.atlas import Atlas
 from rasd.sim.audience import Audience, ServiceLike, catalog_services
 from rasd.sim.countries import CountryTable
 from rasd.sim.keys import mix64, networks, salt
 from rasd.sim.mixes import Mixes, catalog_weights
+from rasd.sim.posts import BACKGROUND, RECOVERY, TALK, TROUBLE, PostMaker
+from rasd.sim.probes import ProbeMaker
 from rasd.sim.rhythm import rhythm
 from rasd.sim.scenario import REPORT_EVENTS, Event, Scenario
 
@@ -43,8 +47,8 @@ _PLACE_MINUTES = 5
 class MinuteTraffic:
     minute: int  # epoch minute
     reports: ReportColumns
-    posts: list[Any] = field(default_factory=list)  # rasd.signals.posts.Post
-    probes: list[Any] = field(default_factory=list)  # rasd.signals.probes.ProbeResult
+    posts: list[Post] = field(default_factory=list)
+    probes: list[ProbeResult] = field(default_factory=list)
 
     @property
     def start(self) -> datetime:
@@ -72,12 +76,15 @@ class History:
 class _Cells:
     """Report cells of one event: a rate per minute for each (service, country) pair."""
 
+    event: str
     first: int  # epoch minute of column 0
     rates: FloatArray  # (cells, minutes), reports per minute at the scenario's scale
     service: IntArray
     country: IntArray
     mix: IntArray
     posts_per_report: float
+    recovery_posts: FloatArray  # (cells, minutes): "it is back" posts per minute
+    chatter: bool = False  # posts only, no reports
 
     @property
     def end(self) -> int:
@@ -88,6 +95,10 @@ class _Cells:
             column: FloatArray = self.rates[:, minute - self.first]
             return column
         return None
+
+    def recovering(self, minute: int) -> FloatArray:
+        column: FloatArray = self.recovery_posts[:, minute - self.first]
+        return column
 
 
 @dataclass
@@ -175,6 +186,20 @@ class Simulation:
         self._layout_cache: dict[tuple[int, ...], tuple[IntArray, IntArray, IntArray]] = {}
         self.problems: tuple[str, ...] = tuple(self.mixes.problems)
         self.places: tuple[str, ...] = self.atlas.places
+        self._post_maker = PostMaker(services, self.countries, self.atlas, self.seed)
+        self._probe_maker: ProbeMaker | None = None
+        if scenario.probes.enabled:
+            settings = scenario.probes
+            self._probe_maker = ProbeMaker(
+                catalog,
+                settings.vantages,
+                settings.resolvers,
+                settings.checks_per_service,
+                settings.failure_rate,
+            )
+            for event in scenario.events:
+                for failure in event.probes:
+                    self._probe_maker.add_failure(event.id, event.service_ids, failure)
 
     # --- planning -------------------------------------------------------------------------
 
@@ -222,7 +247,7 @@ class Simulation:
         scope = self._scope(event, at)
         for code in event.countries:
             self._country(code, f"{at}.countries.{code}")
-        if event.kind in REPORT_EVENTS:
+        if event.kind in REPORT_EVENTS or event.kind == "chatter":
             self._plan_reports(event, service_idx, scope)
         elif event.kind == "surge":
             self._plan_surge(event, service_idx, scope)
@@ -251,18 +276,22 @@ class Simulation:
         weight = np.array([c.weight for c in self.countries.countries], dtype=np.float64)
         mix_of: dict[int, int] = {}
         event_mix = self.mixes.add(event.problems) if event.problems else None
-        total = (event.total or 0.0) * self.scenario.scale
+        chatter = event.kind == "chatter"
+        total = ((event.posts if chatter else event.total) or 0.0) * self.scenario.scale
         ppr = (
             event.posts_per_report
             if event.posts_per_report is not None
             else self.scenario.traffic.posts_per_report
         )
         rates: list[FloatArray] = []
+        recovery: list[FloatArray] = []
         cell_s: list[int] = []
         cell_c: list[int] = []
         cell_m: list[int] = []
         for k, (s, share) in enumerate(zip(service_idx, shares, strict=True)):
-            env = event.envelope(share).levels(first, n)
+            envelope = event.envelope(share)
+            env = envelope.levels(first, n)
+            bump = _recovery_bump(envelope.recovery - first, envelope.decay, n)
             activity = env[None, :] * r  # people notice an outage when they are awake
             per_country = activity.sum(axis=1)
             pull = self.audience.share[s] if self.audience.share[s][scope].sum() > 0 else weight
@@ -276,19 +305,25 @@ class Simulation:
                 if per_country[c] <= 0:
                     continue
                 volume = total * svc_share[k] * country_share[c]
-                rates.append(volume * activity[c] / per_country[c])
+                rate = volume * activity[c] / per_country[c]
+                rates.append(rate)
+                at_recovery = rate[min(max(envelope.recovery - first, 0), n - 1)]
+                recovery.append(0.5 * ppr * at_recovery * bump if not chatter else 0.0 * bump)
                 cell_s.append(s)
                 cell_c.append(int(c))
                 cell_m.append(mix)
         if rates:
             self._cells.append(
                 _Cells(
+                    event=event.id,
                     first=first,
                     rates=np.vstack(rates),
                     service=np.array(cell_s, dtype=np.int64),
                     country=np.array(cell_c, dtype=np.int64),
                     mix=np.array(cell_m, dtype=np.int64),
                     posts_per_report=ppr,
+                    recovery_posts=np.vstack(recovery),
+                    chatter=chatter,
                 )
             )
 
@@ -411,17 +446,14 @@ class Simulation:
         active: list[int] = []
         rates = [self._normal_rates(minute).ravel()]
         for i, cells in enumerate(self._cells):
-            column = cells.at(minute)
+            column = None if cells.chatter else cells.at(minute)
             if column is not None:
                 active.append(i)
                 rates.append(column)
         cell_service, cell_country, cell_mix = self._layout(tuple(active))
-        # one Poisson total, split over cells in proportion to their rates: the same law as a
-        # Poisson draw per cell, at a fraction of the cost when most cells are near zero
-        cum = np.cumsum(np.concatenate(rates))
-        n = int(rng.poisson(cum[-1])) if cum[-1] > 0 else 0
-        u = rng.random((4, n))
-        cell = np.minimum(np.searchsorted(cum, u[3] * cum[-1], side="right"), cum.shape[0] - 1)
+        lam = np.concatenate(rates)
+        cell, n = _draw_cells(rng, lam)
+        u = rng.random((3, n))
         service = cell_service[cell]
         country = cell_country[cell]
         mix = cell_mix[cell]
@@ -475,16 +507,69 @@ class Simulation:
             columns = [np.concatenate((a, b)) for a, b in zip(columns, extra, strict=True)]
         return columns
 
+    def _posts(self, minute: int) -> list[Post]:
+        rng = self._rng(minute, _STREAM_POSTS)
+        ratio = self.scenario.traffic.daily_posts / max(self.scenario.traffic.daily_reports, 1e-9)
+        rates = [self._normal_rates(minute).ravel() * ratio]
+        services = [self._normal_service]
+        countries = [self._normal_country]
+        kinds = [np.full(self._normal_service.shape[0], BACKGROUND, dtype=np.int64)]
+        for cells in self._cells:
+            column = cells.at(minute)
+            if column is None:
+                continue
+            n = cells.service.shape[0]
+            parts = (
+                [(column, TALK)]
+                if cells.chatter
+                else [
+                    (column * cells.posts_per_report, TROUBLE),
+                    (cells.recovering(minute), RECOVERY),
+                ]
+            )
+            for values, kind in parts:
+                rates.append(values)
+                services.append(cells.service)
+                countries.append(cells.country)
+                kinds.append(np.full(n, kind, dtype=np.int64))
+        return self._post_maker.make(
+            rng,
+            minute,
+            np.concatenate(rates),
+            np.concatenate(services),
+            np.concatenate(countries),
+            np.concatenate(kinds),
+            self._place_cdf(minute),
+        )
+
+    def _probes(self, minute: int) -> list[ProbeResult]:
+        if self._probe_maker is None or minute % self.scenario.probes.every_minutes:
+            return []
+        return self._probe_maker.make(self._rng(minute, _STREAM_PROBES), minute)
+
     def minutes(
-        self, first: datetime | None = None, last: datetime | None = None
+        self,
+        first: datetime | None = None,
+        last: datetime | None = None,
+        *,
+        posts: bool = True,
+        probes: bool = True,
     ) -> Iterator[MinuteTraffic]:
-        """Traffic minute by minute, from `first` (default: start) to before `last` (end)."""
+        """Traffic minute by minute, from `first` (default: start) to before `last` (end).
+
+        `posts` and `probes` can be left out when only reports matter (they cost time).
+        """
         lo = self.first_minute if first is None else max(minute_of(first), self.first_minute)
         hi = self.first_minute + self.total_minutes
         if last is not None:
             hi = min(hi, minute_of(last))
         for minute in range(lo, hi):
-            yield MinuteTraffic(minute=minute, reports=self._reports(minute))
+            yield MinuteTraffic(
+                minute=minute,
+                reports=self._reports(minute),
+                posts=self._posts(minute) if posts else [],
+                probes=self._probes(minute) if probes else [],
+            )
 
     # --- expectations and history ---------------------------------------------------------
 
@@ -503,7 +588,7 @@ class Simulation:
                 )
         for cells in self._cells:
             a, b = max(cells.first, lo), min(cells.end, hi)
-            if a < b:
+            if a < b and not cells.chatter:
                 total += float(cells.rates[:, a - cells.first : b - cells.first].sum())
         for flood in self._floods:
             a, b = max(flood.first, lo), min(flood.first + flood.rate.shape[0], hi)
@@ -514,12 +599,8 @@ class Simulation:
 
     def expected_event_reports(self, event_id: str) -> dict[tuple[str, str], float]:
         """Expected extra reports of one event inside the window, per (service, country)."""
-        index = self.scenario.events.index(self.scenario.event(event_id))
-        report_events = [e for e in self.scenario.events if e.kind in REPORT_EVENTS]
-        if self.scenario.events[index].kind not in REPORT_EVENTS:
-            return {}
-        position = report_events.index(self.scenario.events[index])
-        cells = self._cells[position] if position < len(self._cells) else None
+        found = [c for c in self._cells if c.event == event_id and not c.chatter]
+        cells = found[0] if found else None
         out: dict[tuple[str, str], float] = {}
         if cells is None:
             return out
@@ -578,6 +659,34 @@ class Simulation:
             f"Simulation({self.scenario.name!r}, {self.start.isoformat()} .. "
             f"{(self.start + timedelta(minutes=self.total_minutes)).isoformat()})"
         )
+
+
+def _draw_cells(rng: np.random.Generator, lam: FloatArray) -> tuple[IntArray, int]:
+    """Poisson counts per cell, expanded to one cell index per event.
+
+    When few events are expected, one Poisson total split over the cells in proportion to
+    their rates (the same law) is cheaper than a draw per cell; when many are, it is not.
+    """
+    total = float(lam.sum())
+    if total <= 0:
+        return np.zeros(0, dtype=np.int64), 0
+    if total < lam.shape[0]:
+        n = int(rng.poisson(total))
+        cum = np.cumsum(lam)
+        found = np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
+        return np.minimum(found, lam.shape[0] - 1).astype(np.int64), n
+    counts = rng.poisson(lam)
+    hit = np.flatnonzero(counts)
+    cell = np.repeat(hit, counts[hit]).astype(np.int64)
+    return cell, int(cell.shape[0])
+
+
+def _recovery_bump(at: int, decay: float, n: int) -> FloatArray:
+    """When "it is back" posts come: a hump over the recovery's fading, zero elsewhere."""
+    width = max(decay, 10.0)
+    x = (np.arange(n, dtype=np.float64) - at) / width
+    bump: FloatArray = np.where((x >= 0) & (x <= 1), np.sin(np.pi * x), 0.0)
+    return bump
 
 
 def _raw64(rng: np.random.Generator, n: int) -> npt.NDArray[np.uint64]:
