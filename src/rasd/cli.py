@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from rasd import commands
 from rasd.catalog.command import services
 from rasd.eval.posts import eval_posts
 from rasd.eval.series_cli import detect_series, eval_nab
@@ -26,6 +27,10 @@ app.add_typer(posts_app, name="posts")
 app.command("probe-agent")(probe_agent)
 app.command("detect-series")(detect_series)
 eval_app.command("nab")(eval_nab)
+app.command("serve")(commands.serve)
+app.command("demo")(commands.demo)
+app.command("replay")(commands.replay)
+app.command("scenarios")(commands.scenarios)
 app.command("services")(services)
 app.command("mentions")(mentions)
 eval_app.command("posts")(eval_posts)

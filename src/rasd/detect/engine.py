@@ -59,6 +59,10 @@ class DetectionEngine:
         self.catalog = catalog
         self.bank = bank or SeriesBank()
         self.tracker = tracker or IncidentTracker()
+        if correlator is None:
+            from rasd.correlate.correlator import EventCorrelator
+
+            correlator = EventCorrelator(catalog)
         self.correlator = correlator
         self.probe_state = probe_state
         self._listeners: list[ChangeListener] = []
@@ -128,9 +132,9 @@ class DetectionEngine:
             )
         self.last_minute = minute
         self.ticks += 1
+        self._correlate(minute, changes)
         if changes:
             self._persist(changes)
-        self._correlate(minute, changes)
         return changes
 
     def _reindex(self) -> None:
@@ -167,7 +171,7 @@ class DetectionEngine:
                     "start_ms": int(incident.start.timestamp() * 1000),
                     "end_ms": int(incident.end.timestamp() * 1000) if incident.end else None,
                     "updated_ms": int(incident.updated_at.timestamp() * 1000),
-                    "event_id": None,
+                    "event_id": self._event_id(incident.id),
                     "data": data,
                 }
             )
@@ -175,16 +179,29 @@ class DetectionEngine:
         for row in rows:
             self._tell("incident", {"change": kinds[str(row["id"])], "incident": row["data"]})
 
+    def _event_id(self, incident_id: str) -> str | None:
+        event = self.correlator.event_of(incident_id)
+        return None if event is None else str(event.id)
+
     def _correlate(self, minute: int, changes: list[IncidentChange]) -> None:
-        if self.correlator is None:
-            return
-        event_changes = self.correlator.update(minute, changes, self.tracker.open_incidents())
+        open_now = self.tracker.open_incidents()
+        event_changes = list(
+            self.correlator.update(minute, changes, open_now, evidence_by_service=self.fused)
+        )
+        if self.probe_state is not None and open_now:
+            from rasd.correlate.hints import cause_hints
+
+            evidence = {
+                sid: self.probe_state.evidence(sid, minute) for sid in self.probe_state.services()
+            }
+            event_changes.extend(
+                self.correlator.attach_hints(minute, cause_hints(evidence, self.catalog))
+            )
         if not event_changes:
             return
+        latest = {change.event.id: change.event for change in event_changes}
         rows = []
-        for change in event_changes:
-            event = change.event
-            data = event.to_dict()
+        for event in latest.values():
             rows.append(
                 {
                     "id": event.id,
@@ -193,7 +210,7 @@ class DetectionEngine:
                     "start_ms": int(event.start.timestamp() * 1000),
                     "end_ms": int(event.end.timestamp() * 1000) if event.end else None,
                     "updated_ms": int(minute_start(minute).timestamp() * 1000),
-                    "data": data,
+                    "data": event.to_dict(),
                 }
             )
         self.store.upsert_events(rows)

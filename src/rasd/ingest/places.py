@@ -126,9 +126,17 @@ class Places:
     def city_by_region(self, region: str) -> City | None:
         return self._by_region.get(region)
 
-    def nearest(self, lat: float, lon: float) -> City:
+    def nearest(self, lat: float, lon: float, metro_km: float = 30.0) -> City:
+        """The city a point belongs to: the largest within `metro_km`, else the nearest.
+
+        A point in central Paris is Paris, not the arrondissement whose centre is closest.
+        """
         lat_r, lon_r = np.radians(lat), np.radians(lon)
         distance = _haversine(lat_r, lon_r, self._lat, self._lon)
+        near = np.flatnonzero(distance <= metro_km)
+        if near.size:
+            # cities are sorted by population, so the smallest index is the largest city
+            return self._cities[int(near.min())]
         return self._cities[int(np.argmin(distance))]
 
     def timezone(self, region: str) -> str | None:

@@ -1,0 +1,214 @@
+"""The commands that run Rasd: serve, demo, replay, scenarios."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+_DEMO_STORE = "sqlite:///var/demo.db"
+
+
+def _settings(**overrides: Any) -> Any:
+    from rasd.settings import Settings
+
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _wire_signals(runtime: Any) -> None:
+    """Posts and probes are counted by their own signals' modules."""
+    aggregator = runtime.aggregator
+    if aggregator is None:
+        return
+    from rasd.signals.probes import ProbeCounter, ProbeState
+
+    probe_state = ProbeState()
+    probe_counter = ProbeCounter()
+
+    class _Probes:
+        def count(self, results: Any) -> Any:
+            probe_state.feed(results)
+            return probe_counter.count(results)
+
+    aggregator.counters["probes"] = _Probes()
+    runtime.extras["probe_state"] = probe_state
+    from rasd.signals.posts import PostCounter
+    from rasd.signals.text import AliasMatcher
+
+    aggregator.counters["posts"] = PostCounter(AliasMatcher.from_catalog(runtime.catalog))
+
+
+def embedded(settings: Any, clock: Any = None) -> Any:
+    from rasd.runtime import Runtime
+    from rasd.server import attach_engine
+
+    runtime = Runtime.build(settings, clock=clock)
+    _wire_signals(runtime)
+    engine = attach_engine(runtime)
+    probe_state = runtime.extras.get("probe_state")
+    if probe_state is not None:
+        engine.probe_state = probe_state
+    return runtime
+
+
+def serve(
+    store: Annotated[str | None, typer.Option(help="sqlite:///FILE or postgresql://...")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    catalog: Annotated[list[Path] | None, typer.Option(help="Extra catalog TOML file.")] = None,
+) -> None:
+    """Run the server: API, pages and detection, on the system clock."""
+    from rasd.server import run
+
+    settings = _settings(store_url=store, host=host, port=port, catalog_files=catalog)
+    runtime = embedded(settings)
+    console.print(f"Rasd on http://{settings.host}:{settings.port}  (store {settings.store_url})")
+    run(runtime)
+
+
+def _load_simulation(scenario: str, runtime_catalog: Any, seed: int | None) -> Any:
+    from rasd.ingest.places import Places
+    from rasd.sim import Simulation, load_scenario
+
+    return Simulation(load_scenario(scenario), runtime_catalog, Places.default(), seed=seed)
+
+
+def _warm(runtime: Any, sim: Any, days: int) -> None:
+    if days <= 0:
+        return
+    with console.status(f"learning {days} days of usual traffic..."):
+        history = sim.history(days)
+        runtime.extras["engine"].warm(history.start_minute, history.series, history.counts)
+
+
+def replay(
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario name (see `rasd scenarios`) or TOML file.")
+    ],
+    speed: Annotated[
+        str, typer.Option(help="Simulated minutes per real second x 60, or `max`.")
+    ] = "max",
+    server: Annotated[str | None, typer.Option(help="Replay over HTTP to this server.")] = None,
+    token: Annotated[str | None, typer.Option(help="Import token for --server.")] = None,
+    store: Annotated[str | None, typer.Option(help="Store for an in-process replay.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed; default: the scenario's.")] = None,
+    history_days: Annotated[int, typer.Option(help="Days of usual traffic learnt first.")] = 7,
+) -> None:
+    """Drive a scenario through the real ingest path, on a virtual clock."""
+    from rasd.catalog import load_catalog
+    from rasd.clock import VirtualClock
+    from rasd.replay import HttpSink, InProcessSink, Replay
+
+    pace = None if speed == "max" else _speed(speed)
+    if server is not None:
+        sim = _load_simulation(scenario, load_catalog(), seed)
+        sink = HttpSink(server, token)
+        try:
+            stats = Replay(sim, sink, speed=pace).run()
+        finally:
+            sink.close()
+    else:
+        sim = _load_simulation(scenario, load_catalog(), seed)
+        clock = VirtualClock(sim.start)
+        runtime = embedded(_settings(store_url=store), clock=clock)
+        _warm(runtime, sim, history_days)
+        engine = runtime.extras["engine"]
+        sink_in = InProcessSink(runtime.aggregator.apply, clock, engine.tick)
+        stats = Replay(sim, sink_in, speed=pace).run()
+        runtime.store.close()
+    _summary(stats)
+
+
+def _speed(value: str) -> float:
+    try:
+        pace = float(value)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            "speed is a number (60 = one simulated hour a minute) or max"
+        ) from exc
+    if pace <= 0:
+        raise typer.BadParameter("speed must be positive")
+    return pace
+
+
+def _summary(stats: Any) -> None:
+    table = Table(title="replay")
+    table.add_column("what")
+    table.add_column("figure", justify="right")
+    table.add_row("minutes", f"{stats.minutes:,}")
+    table.add_row("reports", f"{stats.reports:,}")
+    table.add_row("posts", f"{stats.posts:,}")
+    table.add_row("probe results", f"{stats.probes:,}")
+    table.add_row("seconds", f"{stats.seconds:,.1f}")
+    table.add_row("reports per second", f"{stats.reports_per_second:,.0f}")
+    opened = sorted({i for k, i in stats.changes if k == "opened"})
+    table.add_row("incidents opened", ", ".join(opened) or "none")
+    console.print(table)
+
+
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    from rasd.sim import list_scenarios
+
+    table = Table(title="scenarios")
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("start (UTC)")
+    table.add_column("minutes", justify="right")
+    for sc in list_scenarios():
+        minutes = int((sc.end - sc.start).total_seconds() // 60)
+        table.add_row(sc.name, sc.title, sc.start.strftime("%Y-%m-%d %H:%M"), str(minutes))
+    console.print(table)
+
+
+def demo(
+    speed: Annotated[float, typer.Option(help="Simulated minutes per real second x 60.")] = 360.0,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    store: Annotated[str, typer.Option(help="Where the demo keeps its data.")] = _DEMO_STORE,
+    scenario: Annotated[str, typer.Option(help="Scenario to replay.")] = "meta-2021-10-04",
+    keep: Annotated[bool, typer.Option(help="Keep the data of an earlier demo.")] = False,
+    history_days: Annotated[int, typer.Option(help="Days of usual traffic learnt first.")] = 7,
+) -> None:
+    """Start the server and replay the reference event, so you can watch it unfold."""
+    from rasd.catalog import load_catalog
+    from rasd.clock import VirtualClock
+    from rasd.replay import InProcessSink, Replay
+    from rasd.server import run
+
+    if not keep and store.startswith("sqlite:///"):
+        path = Path(store.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    sim = _load_simulation(scenario, load_catalog(), None)
+    clock = VirtualClock(sim.start)
+    settings = _settings(store_url=store, port=port)
+    runtime = embedded(settings, clock=clock)
+    _warm(runtime, sim, history_days)
+    engine = runtime.extras["engine"]
+    replayer = Replay(sim, InProcessSink(runtime.aggregator.apply, clock, engine.tick), speed=speed)
+    runtime.extras["replay"] = replayer
+
+    async def background(stop: Any) -> None:
+
+        thread = threading.Thread(target=_replay_then_report, args=(replayer,), daemon=True)
+        thread.start()
+        await stop.wait()
+        replayer.stopped = True
+
+    console.print(
+        f"[bold]Rasd demo[/bold]: open http://{settings.host}:{port}/  "
+        f"— replaying {sim.scenario.title} at {speed:g}x; Ctrl-C stops."
+    )
+    run(runtime, ticks=False, background=background)
+
+
+def _replay_then_report(replayer: Any) -> None:
+    stats = replayer.run()
+    _summary(stats)
+    console.print("The replay is over; the server keeps running until Ctrl-C.")

@@ -1,0 +1,41 @@
+"""Fixtures shared by the whole suite: a runtime on a virtual clock and a client for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rasd.api.app import create_app
+from rasd.clock import VirtualClock
+from rasd.runtime import Runtime
+from rasd.settings import Settings
+
+T0 = datetime(2021, 10, 4, 12, 0, tzinfo=UTC)
+IMPORT_TOKEN = "import-token-for-tests"
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(T0)
+
+
+@pytest.fixture
+def runtime(clock: VirtualClock) -> Iterator[Runtime]:
+    settings = Settings(
+        store_url="sqlite:///:memory:",
+        import_tokens=[IMPORT_TOKEN],
+        requests_per_second=1000,
+        request_burst=10_000,
+    )
+    rt = Runtime.build(settings, clock=clock)
+    yield rt
+    rt.store.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime)) as c:
+        yield c

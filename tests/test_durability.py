@@ -1,0 +1,110 @@
+"""A report that was acknowledged survives kill -9 of the server process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "RASD_STORE_URL": f"sqlite:///{db}",
+        "RASD_PORT": str(port),
+        "RASD_REQUESTS_PER_SECOND": "100000",
+        "RASD_REQUEST_BURST": "100000",
+    }
+    log = db.parent / f"server-{port}.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rasd.cli", "serve"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+@pytest.mark.slow
+def test_acknowledged_reports_survive_kill_9(tmp_path: Path) -> None:
+    db = tmp_path / "rasd.db"
+    port = _free_port()
+    proc = _start(db, port)
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def send(worker: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            i = 0
+            while not stop.is_set():
+                key = f"w{worker}-{i}"
+                report = {
+                    "service": "whatsapp",
+                    "problem": "messages",
+                    "reporter": key,
+                    "country": "EG",
+                }
+                try:
+                    response = client.post(
+                        "/api/v1/reports", json=report, headers={"Idempotency-Key": key}
+                    )
+                except httpx.HTTPError:
+                    return
+                if response.status_code == 202:
+                    acknowledged.append(key)
+                i += 1
+
+    threads = [threading.Thread(target=send, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    while len(acknowledged) < 300:
+        time.sleep(0.05)
+        assert proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert len(acknowledged) >= 300
+
+    with sqlite3.connect(db) as conn:
+        applied = {row[0] for row in conn.execute("SELECT msg_id FROM applied")}
+        stored = conn.execute("SELECT COALESCE(SUM(n), 0) FROM report_batches").fetchone()[0]
+    missing = [k for k in acknowledged if f"k:{k}" not in applied]
+    assert missing == []
+    assert stored >= len(acknowledged)
+
+    # and the server comes back with them
+    proc = _start(db, port)
+    try:
+        body = httpx.get(f"http://127.0.0.1:{port}/api/v1/services/whatsapp", timeout=5).json()
+        assert body["id"] == "whatsapp"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
