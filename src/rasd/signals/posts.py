@@ -118,9 +118,9 @@ class PostCounter:
 
     def count(self, posts: Iterable[Post]) -> Counts:
         counts: Counts = {}
-        analyse = self._analyser.analyse
+        labels_of = self._analyser.service_labels
         for post in posts:
-            services = analyse(post.text).services
+            services = labels_of(post.text)
             if not services:
                 continue
             minute = minute_of(post.created)

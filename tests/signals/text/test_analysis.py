@@ -36,3 +36,17 @@ def test_module_functions_use_the_catalog() -> None:
     assert set(result.services) == {"whatsapp", "instagram"}
     assert classify("is Facebook down?") == "question"
     assert classify("") == "other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "WhatsApp is back, but Instagram is still down",
+        "is x down?",
+        "x marks the spot",
+        "nothing to see here",
+        "الواتس مش واقف",
+    ],
+)
+def test_service_labels_agree_with_analyse(analyser: Analyser, text: str) -> None:
+    assert analyser.service_labels(text) == analyser.analyse(text).services

@@ -2,25 +2,67 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import cache
 
 from rasd.signals.text.boundary import tag_spans
 from rasd.signals.text.classifier import Label, label_post, near_cue
-from rasd.signals.text.language import detect_language
-from rasd.signals.text.lexicon import Lexicon
+from rasd.signals.text.language import UNDETERMINED, detect_language
+from rasd.signals.text.lexicon import Cue, Lexicon
 from rasd.signals.text.matcher import AliasMatcher, Mention
 from rasd.signals.text.normalise import normalise, source_offsets
 
 
-@dataclass(frozen=True, slots=True)
 class PostAnalysis:
-    """`mentions` index the original text; `services` gives each named service its label."""
+    """`mentions` index the original text; `services` gives each named service its label.
 
-    mentions: list[Mention]
-    label: Label
-    language: str
-    services: dict[str, Label] = field(default_factory=dict)
+    The language is worked out on first use: counting posts does not need it.
+    """
+
+    __slots__ = ("mentions", "label", "services", "_language", "_evidence")
+
+    def __init__(
+        self,
+        mentions: list[Mention],
+        label: Label,
+        language: str | None = None,
+        services: dict[str, Label] | None = None,
+        *,
+        evidence: tuple[str, list[Cue], Mapping[str, tuple[str, ...]]] | None = None,
+    ) -> None:
+        self.mentions = mentions
+        self.label: Label = label
+        self.services: dict[str, Label] = services if services is not None else {}
+        self._language = language
+        self._evidence = evidence
+
+    @property
+    def language(self) -> str:
+        if self._language is None:
+            if self._evidence is None:
+                self._language = UNDETERMINED
+            else:
+                self._language = detect_language(*self._evidence)
+                self._evidence = None
+        return self._language
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PostAnalysis):
+            return NotImplemented
+        return (self.mentions, self.label, self.language, self.services) == (
+            other.mentions,
+            other.label,
+            other.language,
+            other.services,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"PostAnalysis(mentions={self.mentions!r}, label={self.label!r}, "
+            f"language={self.language!r}, services={self.services!r})"
+        )
 
 
 class Analyser:
@@ -31,7 +73,7 @@ class Analyser:
     def analyse(self, text: str) -> PostAnalysis:
         norm = normalise(text)
         spans = tag_spans(norm)
-        cues, markers = self.lexicon.scan(norm, spans)
+        cues = self.lexicon.scan(norm, spans)
         mentions = self.matcher.find(norm, lambda start, end: near_cue(cues, start, end))
         label, labels = label_post(norm, cues, mentions)
         services: dict[str, Label] = {}
@@ -43,7 +85,32 @@ class Analyser:
                 mentions = [
                     m._replace(start=offsets[m.start], end=offsets[m.end]) for m in mentions
                 ]
-        return PostAnalysis(mentions, label, detect_language(norm, cues, markers), services)
+        evidence = (norm, cues, self.lexicon.markers)
+        return PostAnalysis(mentions, label, None, services, evidence=evidence)
+
+    def service_labels(self, text: str) -> dict[str, Label]:
+        """Only what counting needs: each named service and its label; {} costs least.
+
+        The cue scan runs only once a service is found (or an ambiguous alias needs context).
+        """
+        norm = normalise(text)
+        spans = tag_spans(norm)
+        scanned: list[list[Cue]] = []
+
+        def context(start: int, end: int) -> bool:
+            if not scanned:
+                scanned.append(self.lexicon.scan(norm, spans))
+            return near_cue(scanned[0], start, end)
+
+        mentions = self.matcher.find(norm, context)
+        if not mentions:
+            return {}
+        cues = scanned[0] if scanned else self.lexicon.scan(norm, spans)
+        _, labels = label_post(norm, cues, mentions)
+        services: dict[str, Label] = {}
+        for mention, own in zip(mentions, labels, strict=True):
+            services[mention.service] = _stronger(services.get(mention.service), own)
+        return services
 
     def classify(self, text: str) -> Label:
         return self.analyse(text).label

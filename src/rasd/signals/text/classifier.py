@@ -75,24 +75,28 @@ def label_post(
     text: str, cues: Sequence[Cue], mentions: Sequence[Mention]
 ) -> tuple[Label, list[Label]]:
     """The post's label and one label per mention, from cues in the normalised `text`."""
-    post_veto = any(cue.kinds & _POST_VETO for cue in cues) or _service_blameless(cues, mentions)
-    if post_veto:
+    if not cues:
         return "other", ["other"] * len(mentions)
-    first = len(text) - len(text.lstrip(_LEADING))
-    label = _decide(cues, first) or "other"
-    if len({m.service for m in mentions}) <= 1:
+    mask = 0
+    for cue in cues:
+        mask |= cue.kinds
+    if mask & _POST_VETO or (
+        mask & NOT_SERVICE and mentions and _service_blameless(cues, mentions)
+    ):
+        return "other", ["other"] * len(mentions)
+    first = len(text) - len(text.lstrip(_LEADING)) if mask & QUESTION_START else 0
+    label = _decide(cues, first, mask) or "other"
+    if len(mentions) <= 1 or not mask & SEPARATOR or len({m.service for m in mentions}) == 1:
         return label, [label] * len(mentions)
     # A clause keeps its closing mark: "واقف؟" asks, whatever follows.
     cuts = [cue.end for cue in cues if cue.kinds & SEPARATOR]
-    if not cuts:
-        return label, [label] * len(mentions)
     clauses: dict[int, list[Cue]] = {}
     for cue in cues:
         clauses.setdefault(bisect_right(cuts, cue.start), []).append(cue)
     per_mention: list[Label] = []
     for mention in mentions:
         clause = clauses.get(bisect_right(cuts, mention.start), [])
-        per_mention.append(_decide(clause, first) or label)
+        per_mention.append(_decide(clause, first, mask) or label)
     return label, per_mention
 
 
@@ -105,10 +109,10 @@ def _service_blameless(cues: Sequence[Cue], mentions: Sequence[Mention]) -> bool
     return False
 
 
-def _decide(cues: Sequence[Cue], first: int) -> Label | None:
+def _decide(cues: Sequence[Cue], first: int, mask: int) -> Label | None:
     has_c = has_r = strong_q = weak_q = fine = past = weak_c = weak_r = False
     last_c = last_r = -1
-    vetoes = [cue for cue in cues if cue.kinds & VETO]
+    vetoes = [cue for cue in cues if cue.kinds & VETO] if mask & VETO else []
     previous: Cue | None = None
     verb: Cue | None = None
     for cue in cues:

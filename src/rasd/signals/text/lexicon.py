@@ -17,7 +17,7 @@ by kind; the rules that weigh them live in `classifier`. Kinds:
 - news, ad, blame: the post is a news item, an advertisement, or blames the user's own line;
 - neutral: phrases that contain a cue word but mean nothing here ("calm down", "download");
 - separator: clause breaks, so "WhatsApp is back but Instagram is down" says two things;
-- markers: frequent words, only used to tell the language;
+- markers: frequent words, only used to tell the language (kept out of the automaton);
 - verb: "works", "loads" in languages that put the negation after the verb and further on
   ("WhatsApp geht seit heute Morgen nicht", "ne marche toujours pas"): a complaint when a
   negation follows in the same clause.
@@ -94,29 +94,31 @@ class Cue:
     langs: tuple[str, ...]
 
 
-class _Entry:
-    __slots__ = ("size", "kinds", "langs", "check_left", "check_right")
-
-    def __init__(self, size: int, kinds: int, langs: tuple[str, ...], phrase: str) -> None:
-        self.size = size
-        self.kinds = kinds
-        self.langs = langs
-        self.check_left = phrase[0].isalnum()
-        self.check_right = phrase[-1].isalnum()
-
-
 class Lexicon:
-    def __init__(self, phrases: dict[str, tuple[int, tuple[str, ...]]]) -> None:
+    """Cue phrases in one automaton; language markers in a plain word table beside it.
+
+    Markers are short, frequent words ("a", "de", "el"): in the automaton they would match
+    inside most words and cost a boundary check each, so they are looked up word by word.
+    """
+
+    def __init__(
+        self,
+        phrases: dict[str, tuple[int, tuple[str, ...]]],
+        markers: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self._automaton: Any = ahocorasick.Automaton()
         for phrase, (kinds, langs) in phrases.items():
-            self._automaton.add_word(phrase, _Entry(len(phrase), kinds, langs, phrase))
+            entry = (len(phrase), kinds, langs, phrase[0].isalnum(), phrase[-1].isalnum())
+            self._automaton.add_word(phrase, entry)
         if phrases:
             self._automaton.make_automaton()
         self.size = len(phrases)
+        self.markers: dict[str, tuple[str, ...]] = markers or {}
 
     @classmethod
     def from_tables(cls, tables: Iterable[dict[str, Any]]) -> Lexicon:
         phrases: dict[str, tuple[int, set[str]]] = {}
+        markers: dict[str, set[str]] = {}
         for table in tables:
             lang = str(table.get("lang", ""))
             for bit, kind in enumerate(KINDS):
@@ -124,15 +126,21 @@ class Lexicon:
                     phrase = normalise(str(raw))
                     if not phrase.strip():
                         continue
+                    if kind == "markers":
+                        markers.setdefault(phrase, set()).add(lang)
+                        continue
                     kinds, langs = phrases.get(phrase, (0, set()))
-                    if kind == "markers" or kind not in ("neutral", "separator"):
-                        langs = langs | ({lang} if lang else set())
+                    if lang and kind not in ("neutral", "separator"):
+                        langs = langs | {lang}
                     phrases[phrase] = (kinds | (1 << bit), langs)
         for phrase in list(phrases):
             single = single_letters(phrase)
             if single != phrase and len(single) >= _MIN_SINGLE and single not in phrases:
                 phrases[single] = phrases[phrase]
-        return cls({p: (k, tuple(sorted(langs))) for p, (k, langs) in phrases.items()})
+        return cls(
+            {p: (k, tuple(sorted(langs))) for p, (k, langs) in phrases.items()},
+            {w: tuple(sorted(langs)) for w, langs in markers.items()},
+        )
 
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> Lexicon:
@@ -151,42 +159,52 @@ class Lexicon:
                 tables.append(tomllib.loads(item.read_text(encoding="utf-8")))
         return cls.from_tables(tables)
 
-    def scan(self, text: str, spans: list[tuple[int, int]]) -> tuple[list[Cue], list[Cue]]:
-        """Cues in `text` (normal form): (resolved cues, language markers).
+    def scan(self, text: str, spans: list[tuple[int, int]]) -> list[Cue]:
+        """Cues in `text` (normal form), in order.
 
         Overlapping cues resolve to the longest, so "not working" is one complaint and not a
-        negation followed by nothing. Markers are kept apart and never compete.
+        negation followed by nothing.
         """
         hits: list[Cue] = []
-        markers: list[Cue] = []
-        for last, entry in self._automaton.iter(text):
+        size = len(text)
+        overlap = False
+        last_end = -1
+        for last, (length, kinds, langs, check_left, check_right) in self._automaton.iter(text):
             end = last + 1
-            start = end - entry.size
+            start = end - length
             span = tag_of(spans, start, end) if spans else None
             if span is not None:
                 if not tag_edge_ok(text, span, start, end):
                     continue
-            elif (entry.check_left and not left_ok(text, start)) or (
-                entry.check_right and not right_ok(text, end)
-            ):
-                continue
-            kinds = entry.kinds
-            if kinds & MARKER:
-                markers.append(Cue(start, end, MARKER, entry.langs))
-                kinds &= ~MARKER
-                if not kinds:
-                    continue
-            hits.append(Cue(start, end, kinds, entry.langs))
-        if len(hits) > 1:
+            else:
+                # The common cases inline: most hits sit inside a longer word.
+                if check_left and start and text[start - 1].isalnum():
+                    if not left_ok(text, start):
+                        continue
+                if check_right and end < size and text[end].isalnum():
+                    if not right_ok(text, end):
+                        continue
+            # Hits come by end; one that starts before the previous ends overlaps it.
+            if start < last_end:
+                overlap = True
+            last_end = end
+            hits.append(Cue(start, end, kinds, langs))
+        if overlap:
             hits = _longest(hits)
-        return hits, markers
+        return hits
 
 
 def _longest(hits: list[Cue]) -> list[Cue]:
-    hits.sort(key=lambda cue: (cue.start - cue.end, cue.start))
-    taken: list[Cue] = []
+    """Of overlapping cues keep the longer; `hits` come in order of their end."""
+    kept: list[Cue] = []
     for cue in hits:
-        if all(cue.end <= other.start or cue.start >= other.end for other in taken):
-            taken.append(cue)
-    taken.sort(key=lambda cue: cue.start)
-    return taken
+        beaten = False
+        while kept and cue.start < kept[-1].end:
+            if cue.end - cue.start > kept[-1].end - kept[-1].start:
+                kept.pop()
+            else:
+                beaten = True
+                break
+        if not beaten:
+            kept.append(cue)
+    return kept

@@ -90,6 +90,7 @@ class AliasMatcher:
         spans = tag_spans(text)
         found: list[tuple[int, int, _Target]] = []
         pending: list[tuple[int, int, _Target]] = []
+        length = len(text)
         for last, (size, targets) in self._automaton.iter(text):
             end = last + 1
             start = end - size
@@ -104,7 +105,10 @@ class AliasMatcher:
                     elif start == span[0]:  # "#xdown" yes, "#xbox" no: the context decides
                         pending.append((start, end, target))
                 continue
-            if not (left_ok(text, start) and right_ok(text, end)):
+            # The common cases inline: most hits sit inside a longer word.
+            if start and text[start - 1].isalnum() and not left_ok(text, start):
+                continue
+            if end < length and text[end].isalnum() and not right_ok(text, end):
                 continue
             for target in targets:
                 (pending if target.ambiguous else found).append((start, end, target))

@@ -84,12 +84,21 @@ def _table() -> dict[int, str | None]:
 
 # Letters only: "2000" and "100%" must survive; "ههههه" and "nooooo" must not.
 _ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
+_TRIPLE = re.compile(r"(\w)\1\1")  # a cheaper test that lets a few digit runs through
 
 
 def normalise(text: str) -> str:
     """The normal form that aliases and lexicon phrases are matched against."""
-    folded = text.lower().translate(_table())
-    return _ELONGATION.sub(r"\1", folded)
+    folded = text.lower()
+    if not folded.isascii():  # every folding in the table is of a non-ASCII character
+        folded = folded.translate(_table())
+    if _TRIPLE.search(folded) is None:  # most posts: no run at all, nothing to rebuild
+        return folded
+    return _ELONGATION.sub(_first_letter, folded)
+
+
+def _first_letter(match: re.Match[str]) -> str:
+    return match.group(1)
 
 
 _DOUBLED = re.compile(r"([^\W\d_])\1+")
