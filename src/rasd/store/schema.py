@@ -122,3 +122,63 @@ tokens = _Table(
     Column("created_ms", BigInteger, nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
 )
+
+# -- telling people (rasd.notify): subscriptions, their deliveries, official statements ------
+
+# Who wants to hear about what: an apprise URL or a signed webhook, for one service, one owner,
+# one country or everything (`scope_kind` "all" with an empty `scope_value`), from a level up.
+subscriptions = _Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("secret", String(128), nullable=True),
+    Column("scope_kind", String(16), nullable=False),
+    Column("scope_value", String(64), nullable=False),
+    Column("min_level", Integer, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+Index("ix_subscriptions_scope", subscriptions.c.scope_kind, subscriptions.c.scope_value)
+
+# One message to one subscription; `status` is pending, sent, dead (the dead-letter list) or
+# cancelled (a resolve withdrawn because the service failed again before it was sent).
+deliveries = _Table(
+    "deliveries",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("subscription_id", String(32), nullable=False),
+    Column("dedupe", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("incident_id", String(128), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_ms", BigInteger, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("sent_ms", BigInteger, nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("subscription_id", "dedupe", name="uq_deliveries_dedupe"),
+)
+Index("ix_deliveries_due", deliveries.c.status, deliveries.c.next_ms)
+
+# What a service's operator said, on the incident's timeline (Statuspage's incident updates).
+statements = _Table(
+    "statements",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("service", String(64), nullable=False),
+    Column("incident_id", String(128), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+Index("ix_statements_service", statements.c.service, statements.c.created_ms)
+Index("ix_statements_incident", statements.c.incident_id)
