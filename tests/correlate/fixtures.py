@@ -137,7 +137,7 @@ class Rise:
 class World:
     """Feeds the incident tracker and the correlator, minute by minute, for a few services."""
 
-    def __init__(self, rises: list[Rise], **settings: object) -> None:
+    def __init__(self, rises: list[Rise], catalog_: object = None, **settings: object) -> None:
         self.rises = rises
         self.services = sorted({r.service for r in rises})
         self.tracker = IncidentTracker(
@@ -148,7 +148,7 @@ class World:
             resolve_after_recovered=3,
             relapse_window=40,
         )
-        self.correlator = EventCorrelator(catalog(), **settings)
+        self.correlator = EventCorrelator(catalog_ or catalog(), **settings)  # type: ignore[arg-type]
         self.offset = -1
         self.incident_changes: list[IncidentChange] = []
         self.changes: list[tuple[int, EventChange]] = []

@@ -327,3 +327,21 @@ def test_same_owner_after_the_event_is_over_and_past_the_window_is_new() -> None
         ("facebook", "instagram", "whatsapp"),
         ("messenger",),
     ]
+
+
+def test_the_reference_event_with_the_built_in_catalog() -> None:
+    from rasd.catalog import default_catalog
+
+    rises = meta_rises() + [
+        Rise("twitter", 15, 60, ratio=6),
+        Rise("telegram", 16, 60, ratio=4, usual=10),
+        Rise("tiktok", 17, 60, ratio=3),
+    ]
+    world = World(rises, default_catalog()).run(30)
+    event = only(world.correlator.events())
+    assert event.title == {
+        "en": "Meta: Facebook, Instagram, WhatsApp, Messenger",
+        "ar": "ميتا: فيسبوك، إنستغرام، واتساب، ماسنجر",
+    }
+    assert set(event.spillover) == {"twitter", "telegram", "tiktok"}
+    assert event.owner == "meta"
