@@ -345,3 +345,12 @@ def test_the_reference_event_with_the_built_in_catalog() -> None:
     }
     assert set(event.spillover) == {"twitter", "telegram", "tiktok"}
     assert event.owner == "meta"
+
+
+def test_changes_alone_are_enough_to_place_new_incidents() -> None:
+    world = World(meta_rises()).run(10)
+    fresh = EventCorrelator(catalog())
+    opened = [c for c in world.incident_changes if c.kind == "opened"]
+    changes = fresh.update(T0 + 10, opened, [], {})
+    assert [c.kind for c in changes] == ["opened"]
+    assert changes[0].event.primary == tuple(META)

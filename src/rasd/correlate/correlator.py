@@ -145,9 +145,14 @@ class EventCorrelator:
         changes = list(changes)
         for change in changes:
             self._incidents[change.incident.id] = change.incident
-        current = sorted(open_incidents, key=lambda i: (i.start, i.service))
-        for incident in current:
-            self._incidents[incident.id] = incident
+        # The open incidents are the latest word; an incident opened this minute counts as open
+        # even when the caller passes only the changes.
+        latest = {c.incident.id: c.incident for c in changes}
+        latest.update((i.id, i) for i in open_incidents)
+        self._incidents.update(latest)
+        current = sorted(
+            (i for i in latest.values() if i.is_open), key=lambda i: (i.start, i.service)
+        )
         evidence = evidence_by_service or {}
         for incident in current:
             fused = evidence.get(incident.service)
