@@ -207,3 +207,14 @@ def test_reasons_read_in_english_and_arabic() -> None:
     reports = next(r for r in fused.reasons if r.signal == "reports")
     assert "420" in reports.text("en") and "12" in reports.text("en")
     json.dumps(fused.to_dict(), ensure_ascii=False)
+
+
+def test_per_kind_probe_totals_are_no_failures() -> None:
+    healthy = [
+        ev("probe_dns_total", 0.0, observed=40, expected=40),
+        ev("probe_http_total", 0.0, observed=10, expected=10),
+        ev("probes_total", 0.0, observed=50, expected=50),
+    ]
+    fused = fuse(healthy)
+    assert signal_group("probe_dns_total") is None
+    assert (fused.level, fused.probe_level, fused.probes_healthy) == (Level.OK, Level.OK, True)

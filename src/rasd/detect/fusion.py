@@ -152,7 +152,8 @@ def signal_group(signal: str) -> str | None:
     """The group whose weight a signal takes; None for signals that are not outage evidence."""
     if signal in (REPORTS, POSTS):
         return signal
-    if signal.startswith(PROBE_PREFIX) and signal != PROBES_TOTAL:
+    # per-kind totals (`probe_dns_total`) count checks tried, not failures
+    if signal.startswith(PROBE_PREFIX) and not signal.endswith("_total"):
         return PROBE_PREFIX
     return None
 
