@@ -2,12 +2,19 @@
 
 The tracker is fed once a minute per service with the fused decision and the reports seen
 against the usual level, world-wide and per region. It opens an incident when the level has
-stayed at "possible" or above for a few minutes, then sets the start back to the true onset:
-the first minute of the run of minutes, kept in a small ring buffer, in which the service had
-left its usual level. It ends the incident when the service has been back to normal for long
-enough (sooner when recovery posts or healthy probes say so), with the end set back to the
-minute after the last abnormal one. A relapse soon after the end reopens the same incident,
-as WhatsApp did on 4 October 2021.
+stayed at "possible" or above (with a score that is not calm) for a few minutes, then sets the
+start back to the true onset: the first minute of the run of minutes, kept in a small ring
+buffer, in which the service had left its usual level. It ends the incident when the fused
+score has been calm for long enough (sooner when recovery posts or healthy probes say so),
+with the end set back to the minute after the last one whose own count was beyond the noise of
+its usual level: the detectors' scores pool recent minutes and their levels hold on by
+hysteresis, so both lag the counts. A relapse while recovering, or soon after the end, reopens
+the same incident, as WhatsApp did on 4 October 2021.
+
+Severity compares the reports with their usual level: the peak (the minute with the largest
+excess), its ratio (with a pseudo-count so a quiet hour stays finite), the excess summed since
+the onset, and a grade. Regions (countries and cities) are ranked by their excess over their
+own usual level, summed since the onset.
 
 Everything is driven by the minute passed in; nothing here reads a clock.
 """
