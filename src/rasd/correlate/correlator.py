@@ -143,8 +143,6 @@ class EventCorrelator:
         self._minute = m
         touched: dict[str, set[EventChangeKind]] = {}
         changes = list(changes)
-        for change in changes:
-            self._incidents[change.incident.id] = change.incident
         # The open incidents are the latest word; an incident opened this minute counts as open
         # even when the caller passes only the changes.
         latest = {c.incident.id: c.incident for c in changes}
@@ -166,7 +164,7 @@ class EventCorrelator:
             elif event_id is not None:
                 touched.setdefault(event_id, set())
 
-        newcomers = [i for i in current if i.id not in self._event_of and i.is_open]
+        newcomers = [i for i in current if i.id not in self._event_of]
         newcomers.sort(key=lambda i: (i.start, -i.peak.excess, i.service))
         for incident in newcomers:
             self._place(incident, m, touched, allow_spill=True)
