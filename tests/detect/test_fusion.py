@@ -218,3 +218,22 @@ def test_per_kind_probe_totals_are_no_failures() -> None:
     fused = fuse(healthy)
     assert signal_group("probe_dns_total") is None
     assert (fused.level, fused.probe_level, fused.probes_healthy) == (Level.OK, Level.OK, True)
+
+
+def test_a_kind_of_probe_failing_is_measured_against_its_own_total() -> None:
+    # DNS fails everywhere while HTTP checks (of other names) still pass: 20 of 20 DNS checks
+    # failing is a quorum, though only 20 of all 60 checks fail.
+    fused = fuse(
+        [
+            ev("probes_total", 0.0, observed=60, expected=60),
+            ev("probes_failed", 0.7, observed=20, expected=0),
+            ev("probe_dns_total", 0.0, observed=20, expected=20),
+            ev("probe_dns_failed", 0.7, observed=20, expected=0),
+            ev("probe_http_total", 0.0, observed=40, expected=40),
+            ev("probe_http_failed", 0.0, observed=0, expected=0),
+        ]
+    )
+    assert fused.probe_level is Level.DETECTED
+    assert fused.probe_failing == pytest.approx(1.0)
+    quorum = [r.signal for r in fused.reasons if r.code == "probe_quorum"]
+    assert quorum == ["probe_dns_failed"]

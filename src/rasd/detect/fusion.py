@@ -53,8 +53,8 @@ class SignalEvidence:
     """One signal of one service for one minute, as plain numbers.
 
     `total` is for probe failure signals: how many checks (or vantage points) were tried this
-    minute, of which `observed` failed. Without it the `probes_total` signal, when given in the
-    same list, serves as the denominator.
+    minute, of which `observed` failed. Without it the total of the same kind given in the same
+    list (`probe_dns_total` for `probe_dns_failed`), else `probes_total`, is the denominator.
     """
 
     signal: str
@@ -202,10 +202,16 @@ def fuse(
             level = max(level, agreed)
             reasons.extend(_reason("agreement", item) for item in agreeing)
 
-    probe_level, failing = _probe_level(strongest.get(PROBE_PREFIX), probes_total, config)
-    if probe_level > Level.OK:
+    totals = {item.signal: item for item in items if item.signal.startswith(PROBE_PREFIX)}
+    probe_level, failing, probe = Level.OK, None, None
+    for item in items:
+        if signal_group(item.signal) != PROBE_PREFIX:
+            continue
+        its_level, its_failing = _probe_level(item, _total_for(item.signal, totals), config)
+        if probe is None or (its_level, its_failing or 0.0) > (probe_level, failing or 0.0):
+            probe_level, failing, probe = its_level, its_failing, item
+    if probe is not None and probe_level > Level.OK:
         level = max(level, probe_level)
-        probe = strongest[PROBE_PREFIX]
         reasons.append(_reason("probe_quorum", probe))
 
     healthy = _probes_healthy(items, probes_total)
@@ -243,12 +249,20 @@ def _level_of(score: float, config: FusionConfig) -> Level:
     return Level.OK
 
 
+def _total_for(signal: str, totals: Mapping[str, SignalEvidence]) -> SignalEvidence | None:
+    """The count of checks tried that a failure count is a part of: its own kind's total
+    (`probe_dns_failed` of `probe_dns_total`), else all probes' (`probes_total`)."""
+    if signal.endswith("_failed"):
+        own = totals.get(signal.removesuffix("_failed") + "_total")
+        if own is not None:
+            return own
+    return totals.get(PROBES_TOTAL)
+
+
 def _probe_level(
-    probe: SignalEvidence | None, probes_total: SignalEvidence | None, config: FusionConfig
+    probe: SignalEvidence, probes_total: SignalEvidence | None, config: FusionConfig
 ) -> tuple[Level, float | None]:
     """Failure evidence from probes: a quorum of failures where the number tried is known."""
-    if probe is None:
-        return Level.OK, None
     total = probe.total
     if total is None and probes_total is not None:
         total = probes_total.observed
