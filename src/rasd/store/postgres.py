@@ -2,20 +2,24 @@
 
 Many workers write at once, each to its own shard's series; the few rows two of them may touch
 together (posts counted for any service) are written in one order everywhere, and a deadlock or
-serialisation failure PostgreSQL still reports is retried. Migrations run under an advisory
-lock, so processes that start together do not race to create the schema.
+serialisation failure PostgreSQL still reports is retried. Migrations and retention run under
+advisory locks, so processes that start together do not race to create the schema, and two
+processes never roll the same hour up twice. A database that cannot be reached is
+`rasd.errors.Unavailable` (503 with Retry-After), never a bare driver error.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Connection, create_engine, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from rasd.errors import Unavailable
 from rasd.store import migrations
 from rasd.store.base import SqlStore
 
@@ -23,8 +27,9 @@ T = TypeVar("T")
 
 _log = logging.getLogger("rasd.store.postgres")
 
-# pg_advisory_lock key: "rasd" in ASCII, any constant every Rasd process agrees on
+# pg_advisory_lock keys: "rasd" and "rasp" in ASCII, constants every Rasd process agrees on
 _MIGRATION_LOCK = 0x72617364
+_PRUNE_LOCK = 0x72617370
 _RETRIED_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _ATTEMPTS = 5
 
@@ -53,11 +58,31 @@ class PostgresStore(SqlStore):
         super().__init__(engine)
 
     def migrate(self) -> None:
-        with self.engine.begin() as conn:
+        def run(conn: Connection) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             migrations.upgrade(conn)
 
+        self.write(run)
+
+    def prune(self, now_minute: int, raw_keep_minutes: int, minute_keep_minutes: int) -> None:
+        # the roll-up reads minutes and then deletes them: two at once would count an hour twice
+        with _unavailable(), self.engine.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PRUNE_LOCK})
+            try:
+                super().prune(now_minute, raw_keep_minutes, minute_keep_minutes)
+            finally:
+                holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PRUNE_LOCK})
+                holder.commit()
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        with _unavailable():
+            return super().read(fn)
+
     def write(self, fn: Callable[[Connection], T]) -> T:
+        with _unavailable():
+            return self._write(fn)
+
+    def _write(self, fn: Callable[[Connection], T]) -> T:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 with self.engine.begin() as conn:
@@ -75,3 +100,11 @@ class PostgresStore(SqlStore):
                 _log.info("write retried after %s (attempt %d)", state, attempt)
                 time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+@contextmanager
+def _unavailable() -> Iterator[None]:
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        raise Unavailable("the database cannot be reached; try again", retry_after=5) from exc
