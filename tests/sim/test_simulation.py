@@ -268,3 +268,28 @@ def test_every_builtin_runs_on_the_catalog(catalog: Any, places: Places) -> None
         minutes = list(sim.minutes(onset, onset + timedelta(minutes=2), posts=False))
         assert len(minutes) == 2 and minutes[0].probes
         assert sim.expected_reports() > 0
+
+
+def test_ingest_limits_drop_the_flood_but_keep_the_outage(
+    services: list[Any], places: Places
+) -> None:
+    from rasd.signals.reports import ReportCounter
+
+    flood = Simulation(load_scenario("bot-flood"), services, places)
+    at = datetime(2024, 4, 2, 14, 5, tzinfo=UTC)
+    counter = ReportCounter()
+    taken = sent = 0
+    for traffic in flood.minutes(at, at + timedelta(minutes=20), posts=False, probes=False):
+        result = counter.count(traffic.reports)
+        sent += len(traffic.reports)
+        taken += result.counted
+    assert sent > 3000 and taken < 0.05 * sent
+
+    outage = Simulation(load_scenario("meta-2021-10-04").scaled(0.2), services, places)
+    counter = ReportCounter()
+    taken = sent = 0
+    for traffic in outage.minutes(_t(16), _t(16, 5), posts=False, probes=False):
+        result = counter.count(traffic.reports)
+        sent += len(traffic.reports)
+        taken += result.counted
+    assert sent > 20_000 and taken > 0.98 * sent

@@ -46,3 +46,12 @@ def test_truth_serialises() -> None:
     assert data["quiet"] is False
     assert data["incidents"][0]["regions"] == ["BR"]
     assert data["incidents"][0]["role"] == "regional"
+
+
+def test_flapping_truth_lasts_until_the_last_relapse() -> None:
+    scenario = load_scenario("flapping")
+    [incident] = scenario.truth.incidents
+    last = scenario.events[0].relapses[-1]
+    assert incident.start == datetime(2024, 9, 14, 18, 0, tzinfo=UTC)
+    assert incident.end >= last.at
+    assert incident.role == "primary" and incident.regions == ["*"]
