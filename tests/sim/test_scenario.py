@@ -127,3 +127,14 @@ def test_scaled_copy_keeps_everything_else() -> None:
     small = meta.scaled(0.01)
     assert small.scale == pytest.approx(0.01)
     assert small.events == meta.events and meta.scale == 1.0
+
+
+def test_the_documented_example_is_valid() -> None:
+    from importlib import resources
+
+    readme = resources.files("rasd.sim").joinpath("scenarios/README.md").read_text("utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    scenario = parse_scenario(example, "README.md")
+    [event] = scenario.events
+    assert event.service_ids == ["youtube"] and event.probes[0].http == "http_5xx"
+    assert scenario.truth.incidents[0].regions == ["BR", "AR"]
