@@ -26,9 +26,40 @@ def _wire_signals(runtime: Any) -> None:
     aggregator = runtime.aggregator
     if aggregator is None:
         return
+    from rasd.clock import minute_of
     from rasd.signals.probes import ProbeCounter, ProbeState
 
-    probe_state = ProbeState()
+    class _SharedProbeState(ProbeState):
+        """Fed by counting, read by detection: two threads, so one lock. Results older than
+        the window (minutes before the newest result) are forgotten as the newest moves on."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._lock = threading.RLock()
+            self._newest: int | None = None
+
+        def feed(self, results: Any) -> None:
+            results = list(results)
+            with self._lock:
+                super().feed(results)
+                newest = max((minute_of(r.ts) for r in results), default=None)
+                if newest is not None and (self._newest is None or newest > self._newest):
+                    self._newest = newest
+                    self.forget_before(newest - 2 * self.window_minutes)
+
+        def services(self) -> list[str]:
+            with self._lock:
+                return super().services()
+
+        def forget_before(self, minute: int) -> None:
+            with self._lock:
+                super().forget_before(minute)
+
+        def evidence(self, service: str, minute: int) -> Any:
+            with self._lock:
+                return super().evidence(service, minute)
+
+    probe_state = _SharedProbeState()
     probe_counter = ProbeCounter()
 
     class _Probes:
@@ -51,6 +82,8 @@ def embedded(settings: Any, clock: Any = None) -> Any:
     runtime = Runtime.build(settings, clock=clock)
     _wire_signals(runtime)
     engine = attach_engine(runtime)
+    if runtime.aggregator is not None:
+        runtime.aggregator.listen(engine.observe)
     probe_state = runtime.extras.get("probe_state")
     if probe_state is not None:
         engine.probe_state = probe_state
@@ -62,14 +95,43 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     catalog: Annotated[list[Path] | None, typer.Option(help="Extra catalog TOML file.")] = None,
+    cluster: Annotated[
+        bool | None,
+        typer.Option(
+            "--cluster/--embedded",
+            help="API only: publish to NATS JetStream; `rasd worker` counts and detects.",
+        ),
+    ] = None,
 ) -> None:
     """Run the server: API, pages and detection, on the system clock."""
     from rasd.server import run
 
-    settings = _settings(store_url=store, host=host, port=port, catalog_files=catalog)
+    settings = _settings(
+        store_url=store, host=host, port=port, catalog_files=catalog, cluster=cluster
+    )
     runtime = embedded(settings)
-    console.print(f"Rasd on http://{settings.host}:{settings.port}  (store {settings.store_url})")
-    run(runtime)
+    where = f"log {settings.nats_url}, " if settings.cluster else ""
+    console.print(
+        f"Rasd on http://{settings.host}:{settings.port}  ({where}store {settings.store_url})"
+    )
+    # in a cluster the leading worker detects; API processes only read what it stored
+    run(runtime, ticks=not settings.cluster)
+
+
+def worker(
+    store: Annotated[str | None, typer.Option(help="postgresql://... of the cluster")] = None,
+    nats: Annotated[str | None, typer.Option(help="NATS server(s), comma-separated.")] = None,
+    name: Annotated[str | None, typer.Option(help="This worker's name in leases.")] = None,
+) -> None:
+    """Run a cluster worker: count its share of the shards; detect when it holds the lead."""
+    from rasd.cluster.worker import serve_worker
+
+    settings = _settings(store_url=store, nats_url=nats, worker_name=name, cluster=True)
+    console.print(
+        f"Rasd worker on {settings.nats_url} stream {settings.stream} "
+        f"({settings.shards} shards, store {settings.store_url}); Ctrl-C stops."
+    )
+    serve_worker(settings)
 
 
 def _load_simulation(scenario: str, runtime_catalog: Any, seed: int | None) -> Any:

@@ -12,7 +12,7 @@ from rasd.runtime import Runtime
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
 _INCIDENT_STATES = ("opened", "ongoing", "recovering", "resolved")
-_EVENT_STATES = ("opened", "open", "ongoing", "recovering", "resolved")
+_EVENT_STATES = ("active", "recovering", "resolved", "merged")
 
 
 def _runtime(request: Request) -> Runtime:

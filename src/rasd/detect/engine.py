@@ -8,7 +8,8 @@ this process or through the cluster's log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,28 @@ class DetectionEngine:
         self.last_minute: int | None = None
         self.fused: dict[str, FusedEvidence] = {}
         self.ticks = 0
+        # counts handed over by the aggregator of this process, by minute; None = read the store
+        self._pending: dict[int, dict[SeriesKey, float]] | None = None
+        self._pending_lock = threading.Lock()
+
+    def observe(self, increments: Mapping[tuple[SeriesKey, int], int]) -> None:
+        """Take counts as they are stored, so a tick need not read them back."""
+        with self._pending_lock:
+            if self._pending is None:
+                self._pending = {}
+            for (key, minute), n in increments.items():
+                if watched(key):
+                    bucket = self._pending.setdefault(minute, {})
+                    bucket[key] = bucket.get(key, 0.0) + n
+
+    def _counts_for(self, minute: int) -> dict[SeriesKey, float]:
+        with self._pending_lock:
+            if self._pending is not None:
+                for old in [m for m in self._pending if m < minute]:
+                    del self._pending[old]
+                return self._pending.pop(minute, {})
+        stored = self.store.read_minutes(minute, minute + 1)
+        return {key: float(by_minute.get(minute, 0)) for key, by_minute in stored.items()}
 
     def listen(self, listener: ChangeListener) -> None:
         self._listeners.append(listener)
@@ -91,18 +114,20 @@ class DetectionEngine:
     def tick(self, minute: int) -> list[IncidentChange]:
         if self.last_minute is not None and minute <= self.last_minute:
             return []
-        stored = self.store.read_minutes(minute, minute + 1)
-        for key in stored:
-            if watched(key) and key.service in self.catalog:
+        fresh = self._counts_for(minute)
+        find = self.bank.find
+        for key in fresh:
+            if find(key) is None and watched(key) and key.service in self.catalog:
                 self.bank.index(key)
         if len(self.bank) != self._indexed:
             self._reindex()
         counts = np.zeros(len(self.bank), np.float64)
-        for key, by_minute in stored.items():
-            i = self.bank.find(key)
+        for key, n in fresh.items():
+            i = find(key)
             if i is not None:
-                counts[i] = by_minute.get(minute, 0)
+                counts[i] = n
         result = self.bank.step(minute, counts)
+        scores = np.clip(result.score, 0.0, 1.0)
         changes: list[IncidentChange] = []
         for service in self.catalog:
             idx = self._index.get(service.id)
@@ -113,7 +138,7 @@ class DetectionEngine:
                     signal=signal,
                     observed=float(counts[i]),
                     expected=float(result.expected[i]),
-                    score=float(np.clip(result.score[i], 0.0, 1.0)),
+                    score=float(scores[i]),
                     level=int(result.level[i]),
                 )
                 for signal, i in idx.world

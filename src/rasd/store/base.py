@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, delete, func, select, text
+from sqlalchemy import Connection, Engine, and_, delete, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rasd.series import SeriesKey
@@ -156,8 +156,7 @@ class SqlStore:
 
     # -- series ids ----------------------------------------------------------------------
     def _ids_for(self, conn: Connection, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
-        # sorted, so two writers that add the same new series never wait on each other in turn
-        missing = sorted(k for k in set(keys) if k not in self._series_ids)
+        missing = [k for k in set(keys) if k not in self._series_ids]
         if missing:
             stmt = self._insert(schema.series).on_conflict_do_nothing(
                 index_elements=["service", "signal", "region"]
@@ -166,14 +165,16 @@ class SqlStore:
                 stmt,
                 [{"service": k.service, "signal": k.signal, "region": k.region} for k in missing],
             )
-            wanted = {(k.service, k.signal, k.region) for k in missing}
-            services = {k.service for k in missing}
-            rows = conn.execute(
-                select(schema.series).where(schema.series.c.service.in_(services))
-            ).all()
-            for row in rows:
-                key = SeriesKey(row.service, row.signal, row.region)
-                if (row.service, row.signal, row.region) in wanted or key not in self._series_ids:
+            s = schema.series.c
+            for i in range(0, len(missing), 400):
+                chunk = [(k.service, k.signal, k.region) for k in missing[i : i + 400]]
+                rows = conn.execute(
+                    select(s.id, s.service, s.signal, s.region).where(
+                        tuple_(s.service, s.signal, s.region).in_(chunk)
+                    )
+                ).all()
+                for row in rows:
+                    key = SeriesKey(row.service, row.signal, row.region)
                     self._series_ids[key] = row.id
                     self._series_by_id[row.id] = key
         return self._series_ids
