@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, delete, func, select, text, tuple_
+from sqlalchemy import Connection, Engine, and_, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rasd.series import SeriesKey
@@ -156,28 +156,25 @@ class SqlStore:
 
     # -- series ids ----------------------------------------------------------------------
     def _ids_for(self, conn: Connection, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
-        missing = [k for k in set(keys) if k not in self._series_ids]
+        known = self._series_ids
+        missing = {k for k in keys if k not in known}
         if missing:
-            stmt = self._insert(schema.series).on_conflict_do_nothing(
-                index_elements=["service", "signal", "region"]
-            )
-            conn.execute(
-                stmt,
-                [{"service": k.service, "signal": k.signal, "region": k.region} for k in missing],
-            )
             s = schema.series.c
-            for i in range(0, len(missing), 400):
-                chunk = [(k.service, k.signal, k.region) for k in missing[i : i + 400]]
-                rows = conn.execute(
-                    select(s.id, s.service, s.signal, s.region).where(
-                        tuple_(s.service, s.signal, s.region).in_(chunk)
-                    )
-                ).all()
-                for row in rows:
-                    key = SeriesKey(row.service, row.signal, row.region)
-                    self._series_ids[key] = row.id
-                    self._series_by_id[row.id] = key
-        return self._series_ids
+            insert = self._insert(schema.series)
+            # a no-op update makes RETURNING name rows another writer created first
+            upsert = insert.on_conflict_do_update(
+                index_elements=["service", "signal", "region"],
+                set_={"service": insert.excluded.service},
+            ).returning(s.id, s.service, s.signal, s.region)
+            rows = conn.execute(
+                upsert,
+                [{"service": k.service, "signal": k.signal, "region": k.region} for k in missing],
+            ).all()
+            for row in rows:
+                key = SeriesKey(row.service, row.signal, row.region)
+                known[key] = row.id
+                self._series_by_id[row.id] = key
+        return known
 
     def _load_series(self, conn: Connection) -> None:
         for row in conn.execute(select(schema.series)).all():
