@@ -11,6 +11,7 @@ from rasd import commands
 from rasd.catalog.command import services
 from rasd.eval.posts import eval_posts
 from rasd.eval.series_cli import detect_series, eval_nab
+from rasd.notify.command import notify_app, tokens_app
 from rasd.probe.command import probe_agent
 from rasd.signals.text.command import mentions
 
@@ -34,6 +35,8 @@ app.command("scenarios")(commands.scenarios)
 app.command("services")(services)
 app.command("mentions")(mentions)
 eval_app.command("posts")(eval_posts)
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(notify_app, name="notify")
 
 
 def main() -> None:

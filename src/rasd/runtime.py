@@ -18,6 +18,7 @@ from rasd.settings import Settings
 from rasd.signals.aggregator import Aggregator
 from rasd.signals.reports import ReportCounter
 from rasd.store import Store, open_store
+from rasd.tokens import TokenStore
 
 
 @dataclass
@@ -71,8 +72,12 @@ class Runtime:
         limiter = RequestLimiter(
             clock, rate=settings.requests_per_second, burst=settings.request_burst
         )
+        # tokens made with `rasd tokens` are checked against the store's hashes
+        tokens = TokenStore(store, clock)
         auth = Authorizer(
-            import_tokens=settings.import_tokens, ingest_tokens=settings.ingest_tokens
+            import_tokens=settings.import_tokens,
+            ingest_tokens=settings.ingest_tokens,
+            extra=tokens.check,
         )
         return cls(
             settings=settings,
@@ -85,6 +90,7 @@ class Runtime:
             validator=validator,
             limiter=limiter,
             auth=auth,
+            extras={"tokens": tokens},
         )
 
     async def close(self) -> None:

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from rasd.api.app import create_app
 from rasd.clock import minute_of
 from rasd.detect.engine import DetectionEngine
+from rasd.notify.notifier import notifier_of
 from rasd.runtime import Runtime
 
 _log = logging.getLogger("rasd.server")
@@ -75,6 +76,8 @@ def run(
 ) -> None:
     """Serve until interrupted. `ticks` runs detection on the clock; a replay ticks itself."""
     engine = runtime.extras.get("engine") or attach_engine(runtime)
+    # alerts: queued by the engine's ticks, sent by their own loop below
+    notifier = notifier_of(runtime)
     app = app or create_app(runtime)
     settings = runtime.settings
     config = uvicorn.Config(
@@ -90,7 +93,10 @@ def run(
 
     async def main() -> None:
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(retention_loop(runtime, stop))]
+        tasks = [
+            asyncio.create_task(retention_loop(runtime, stop)),
+            asyncio.create_task(notifier.run(stop)),
+        ]
         if ticks:
             tasks.append(asyncio.create_task(detection_loop(runtime, engine, stop)))
         if background is not None:
@@ -102,6 +108,7 @@ def run(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await notifier.close()
             await runtime.close()
 
     asyncio.run(main())

@@ -5,7 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from rasd import __version__
-from rasd.api import errors, incidents, reports, services
+from rasd.api import (
+    admin,
+    badges,
+    errors,
+    export,
+    feeds,
+    incidents,
+    metrics,
+    reports,
+    services,
+    shapes,
+    statuspage,
+)
 from rasd.runtime import Runtime
 
 
@@ -22,6 +34,14 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(services.router)
     app.include_router(incidents.router)
+    # telling people: alerts and statements, Statuspage JSON, feeds, badges, CSV, metrics
+    app.include_router(admin.router)
+    app.include_router(statuspage.router)
+    app.include_router(feeds.router)
+    app.include_router(badges.router)
+    app.include_router(export.router)
+    metrics.install(app, runtime)
+    shapes.install(app)
 
     @app.get("/api/v1/health", tags=["meta"], summary="Liveness")
     async def health() -> dict[str, str]:

@@ -1,0 +1,79 @@
+"""Shapes the OpenAPI document promises: the one error body, and what every route may answer.
+
+FastAPI documents a 422 with its own `{"detail": [...]}` body, which Rasd never sends; the
+document is rewritten once so every declared error answer is `{"error": {...}}`, and so tools
+that read it (client generators, schemathesis) see what the server really says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["invalid_input"])
+    message: str
+    details: list[dict[str, Any]] | dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route that may answer with these error statuses."""
+    return {
+        status: {"model": ErrorBody, "description": _WHY.get(status, "error")}
+        for status in statuses
+    }
+
+
+_WHY = {
+    400: "the request is malformed",
+    401: "no bearer token",
+    403: "the token does not allow this",
+    404: "no such thing",
+    409: "conflicts with what exists",
+    422: "invalid parameters or body",
+    429: "too many requests",
+    503: "not available now",
+}
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def install(app: FastAPI) -> None:
+    """Serve an OpenAPI document whose errors all have Rasd's error shape."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        schemas["ErrorBody"] = ErrorBody.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        for extra, schema in schemas["ErrorBody"].pop("$defs", {}).items():
+            schemas.setdefault(extra, schema)
+        for path_item in doc.get("paths", {}).values():
+            for operation in path_item.values():
+                if not isinstance(operation, dict):
+                    continue
+                for status, answer in operation.get("responses", {}).items():
+                    if status.startswith(("4", "5")):
+                        answer["content"] = {"application/json": {"schema": _ERROR_REF}}
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = build  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Telling people: subscriptions, alerts through webhooks and apprise, official statements."""

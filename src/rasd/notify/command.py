@@ -1,0 +1,236 @@
+"""`rasd tokens ...` and `rasd notify ...`: tokens, subscriptions and dead letters from a shell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+tokens_app = typer.Typer(help="Bearer tokens for imports, ingest and admin: create, list, revoke.")
+notify_app = typer.Typer(help="Alerts: subscriptions and the dead-letter list.")
+
+StoreOption = Annotated[
+    str | None, typer.Option(help="sqlite:///FILE or postgresql://...; default: the setting.")
+]
+
+
+@contextmanager
+def _store(url: str | None) -> Iterator[Any]:
+    from rasd.settings import Settings
+    from rasd.store import open_store
+
+    store = open_store(url or Settings().store_url)
+    try:
+        store.migrate()
+        yield store
+    finally:
+        store.close()
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[red]{getattr(exc, 'message', exc)}[/red]")
+    return typer.Exit(2)
+
+
+# -- tokens ------------------------------------------------------------------------------
+@tokens_app.command("create")
+def tokens_create(
+    scope: Annotated[str, typer.Option(help="import, ingest, admin, or statements:<service>.")],
+    label: Annotated[str, typer.Option(help="Who or what it is for.")] = "",
+    store: StoreOption = None,
+) -> None:
+    """Make a token; it is shown once, only its hash is kept."""
+    from rasd.clock import SystemClock
+    from rasd.errors import RasdError
+    from rasd.tokens import TokenStore
+
+    with _store(store) as s:
+        try:
+            token, info = TokenStore(s, SystemClock()).create(scope, label)
+        except RasdError as exc:
+            raise _fail(exc) from exc
+    console.print(f"id {info.id}, scope {info.scope}. The token (shown only now):")
+    print(token)
+
+
+@tokens_app.command("list")
+def tokens_list(
+    all_: Annotated[bool, typer.Option("--all", help="Show revoked tokens too.")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Tokens by id, scope and label (never the tokens themselves)."""
+    from rasd.clock import SystemClock
+    from rasd.tokens import TokenStore
+
+    with _store(store) as s:
+        infos = TokenStore(s, SystemClock()).listing(include_revoked=all_)
+    table = Table("id", "scope", "label", "created", "revoked")
+    for info in infos:
+        table.add_row(
+            info.id,
+            info.scope,
+            info.label,
+            info.created.isoformat(timespec="seconds"),
+            "yes" if info.revoked else "",
+        )
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[str, typer.Argument(help="The id shown by `rasd tokens list`.")],
+    store: StoreOption = None,
+) -> None:
+    """Stop a token from working (within seconds in running servers)."""
+    from rasd.clock import SystemClock
+    from rasd.errors import RasdError
+    from rasd.tokens import TokenStore
+
+    with _store(store) as s:
+        try:
+            TokenStore(s, SystemClock()).revoke(token_id)
+        except RasdError as exc:
+            raise _fail(exc) from exc
+    console.print(f"revoked {token_id}")
+
+
+# -- subscriptions and dead letters -------------------------------------------------------
+def _notifier(store: Any) -> Any:
+    from rasd.catalog import load_catalog
+    from rasd.clock import SystemClock
+    from rasd.notify.notifier import Notifier
+    from rasd.settings import Settings
+
+    settings = Settings()
+    return Notifier(
+        store,
+        load_catalog(settings.catalog_files),
+        SystemClock(),
+        public_url=f"http://{settings.host}:{settings.port}",
+    )
+
+
+@notify_app.command("subscribe")
+def notify_subscribe(
+    channel: Annotated[str, typer.Option(help="webhook or apprise.")],
+    url: Annotated[str, typer.Option(help="The webhook URL, or an apprise URL.")],
+    service: Annotated[str | None, typer.Option(help="Only this service.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only this owner's services.")] = None,
+    country: Annotated[str | None, typer.Option(help="Only this country's services.")] = None,
+    min_level: Annotated[
+        str, typer.Option(help="possible_problems or problems_detected.")
+    ] = "possible_problems",
+    lang: Annotated[str, typer.Option(help="en or ar.")] = "en",
+    label: Annotated[str, typer.Option(help="A note for admins.")] = "",
+    store: StoreOption = None,
+) -> None:
+    """Subscribe a webhook or an apprise URL to one service, owner, country, or everything."""
+    from rasd.errors import RasdError
+    from rasd.notify.subscriptions import LEVELS
+
+    scopes = [
+        (k, v) for k, v in (("service", service), ("owner", owner), ("country", country)) if v
+    ]
+    if len(scopes) > 1 or min_level not in LEVELS:
+        console.print(
+            "[red]one of --service, --owner, --country at most; a known --min-level[/red]"
+        )
+        raise typer.Exit(2)
+    kind, value = scopes[0] if scopes else ("all", "")
+    with _store(store) as s:
+        notifier = _notifier(s)
+        try:
+            sub = notifier.subscriptions.create(
+                channel=channel,
+                target=url,
+                scope_kind=kind,
+                scope_value=value,
+                min_level=LEVELS[min_level],
+                lang=lang,
+                label=label,
+            )
+        except RasdError as exc:
+            raise _fail(exc) from exc
+    console.print(f"subscription {sub.id}")
+    if sub.secret:
+        console.print("webhook signing secret (shown only now):")
+        print(sub.secret)
+
+
+@notify_app.command("list")
+def notify_list(
+    all_: Annotated[bool, typer.Option("--all", help="Ended subscriptions too.")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Subscriptions, with their targets masked."""
+    with _store(store) as s:
+        subs, total = _notifier(s).subscriptions.page(active=None if all_ else True, limit=1000)
+    table = Table("id", "channel", "target", "scope", "from level", "lang", "active", "label")
+    for sub in subs:
+        shown = sub.public()
+        scope = shown["scope"]["kind"] + (f":{shown['scope']['value']}" if sub.scope_value else "")
+        table.add_row(
+            sub.id,
+            sub.channel,
+            shown["target"],
+            scope,
+            shown["min_level"],
+            sub.lang,
+            "yes" if sub.active else "no",
+            sub.label,
+        )
+    console.print(table)
+    console.print(f"{total} in all")
+
+
+@notify_app.command("unsubscribe")
+def notify_unsubscribe(
+    subscription_id: Annotated[str, typer.Argument(help="The subscription's id.")],
+    store: StoreOption = None,
+) -> None:
+    """End a subscription."""
+    from rasd.errors import RasdError
+
+    with _store(store) as s:
+        try:
+            _notifier(s).subscriptions.deactivate(subscription_id)
+        except RasdError as exc:
+            raise _fail(exc) from exc
+    console.print(f"ended {subscription_id}")
+
+
+@notify_app.command("dead")
+def notify_dead(store: StoreOption = None) -> None:
+    """The dead-letter list: messages given up after every retry."""
+    with _store(store) as s:
+        rows, total = _notifier(s).outbox.page(status="dead", limit=1000)
+    table = Table("id", "subscription", "kind", "service", "attempts", "last error")
+    for d in rows:
+        table.add_row(
+            str(d.id), d.subscription_id, d.kind, d.service, str(d.attempts), d.last_error or ""
+        )
+    console.print(table)
+    console.print(f"{total} dead")
+
+
+@notify_app.command("replay")
+def notify_replay(
+    delivery_id: Annotated[int, typer.Argument(help="The id from `rasd notify dead`.")],
+    store: StoreOption = None,
+) -> None:
+    """Queue a dead message again; a running server sends it."""
+    from rasd.errors import RasdError
+
+    with _store(store) as s:
+        notifier = _notifier(s)
+        try:
+            now_ms = int(notifier.clock.now().timestamp() * 1000)
+            notifier.outbox.replay(delivery_id, now_ms)
+        except RasdError as exc:
+            raise _fail(exc) from exc
+    console.print(f"queued {delivery_id} again")

@@ -1,0 +1,92 @@
+"""The words of an alert, in English and Arabic: a title and a few plain sentences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+LEVEL_WORDS = {
+    1: {"en": "possible problems", "ar": "مشكلات محتملة"},
+    2: {"en": "problems detected", "ar": "تم رصد مشكلات"},
+}
+STATEMENT_WORDS = {
+    "investigating": {"en": "investigating", "ar": "قيد التحقيق"},
+    "identified": {"en": "cause identified", "ar": "تم تحديد السبب"},
+    "monitoring": {"en": "monitoring a fix", "ar": "مراقبة الإصلاح"},
+    "resolved": {"en": "resolved", "ar": "تم الحل"},
+}
+_TITLES = {
+    "opened": {"en": "{name}: {level}", "ar": "{name}: {level}"},
+    "escalated": {"en": "{name}: now {level}", "ar": "{name}: تفاقمت المشكلة، {level}"},
+    "reopened": {"en": "{name}: problems again", "ar": "{name}: عادت المشكلات"},
+    "resolved": {"en": "{name}: back to normal", "ar": "{name}: عادت الخدمة إلى طبيعتها"},
+    "statement": {"en": "{name}: official update, {status}", "ar": "{name}: بيان رسمي، {status}"},
+}
+_BODIES = {
+    "opened": {
+        "en": "Rasd sees {level} with {name} since {start} UTC.",
+        "ar": "يرصد «رصد» {level} في {name} منذ {start} بتوقيت UTC.",
+    },
+    "escalated": {
+        "en": "The problems with {name} have grown since {start} UTC: {level}.",
+        "ar": "ازدادت المشكلات في {name} منذ {start} بتوقيت UTC: {level}.",
+    },
+    "reopened": {
+        "en": "{name} was recovering, but is failing again (since {start} UTC).",
+        "ar": "كانت {name} تتعافى لكنها تتعطل من جديد (منذ {start} بتوقيت UTC).",
+    },
+    "resolved": {
+        "en": "{name} is back to normal. The problems lasted from {start} to {end} UTC.",
+        "ar": "عادت {name} إلى طبيعتها. استمرت المشكلات من {start} إلى {end} بتوقيت UTC.",
+    },
+    "statement": {"en": "{message}", "ar": "{message}"},
+}
+_WHERE = {"en": " Most reports come from: {places}.", "ar": " معظم البلاغات من: {places}."}
+_UNSUBSCRIBE = {"en": "Unsubscribe: {url}", "ar": "إلغاء الاشتراك: {url}"}
+_DETAILS = {"en": "Details: {url}", "ar": "التفاصيل: {url}"}
+
+
+def _time(value: Any) -> str:
+    if not value:
+        return "?"
+    return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M")
+
+
+def words(
+    kind: str,
+    names: dict[str, str],
+    incident: dict[str, Any] | None,
+    level: int,
+    statement: dict[str, Any] | None = None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(title, body), each by language."""
+    titles: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for lang in ("en", "ar"):
+        fields = {
+            "name": names.get(lang) or names["en"],
+            "level": LEVEL_WORDS.get(level, LEVEL_WORDS[1])[lang],
+            "start": _time((incident or {}).get("start")),
+            "end": _time((incident or {}).get("end")),
+            "status": "",
+            "message": "",
+        }
+        if statement is not None:
+            fields["status"] = STATEMENT_WORDS[statement["status"]][lang]
+            message = statement["message"]
+            fields["message"] = message.get(lang) or message.get("en") or ""
+        titles[lang] = _TITLES[kind][lang].format(**fields)
+        body = _BODIES[kind][lang].format(**fields)
+        places = [
+            r["region"] for r in (incident or {}).get("regions", []) if "/" not in r["region"]
+        ]
+        if places and kind in ("opened", "escalated", "reopened"):
+            body += _WHERE[lang].format(places=", ".join(places[:5]))
+        bodies[lang] = body
+    return titles, bodies
+
+
+def footer(lang: str, details_url: str, unsubscribe_url: str) -> str:
+    return "\n\n" + "\n".join(
+        [_DETAILS[lang].format(url=details_url), _UNSUBSCRIBE[lang].format(url=unsubscribe_url)]
+    )

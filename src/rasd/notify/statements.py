@@ -1,0 +1,115 @@
+"""Official statements: what a service's operator says about an outage, on its timeline."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from rasd.clock import Clock
+from rasd.errors import InvalidInput, field_error
+from rasd.store import schema
+from rasd.store.base import Store
+
+# Statuspage's incident statuses an operator may post (postmortem is written later, elsewhere)
+STATUSES = ("investigating", "identified", "monitoring", "resolved")
+MAX_MESSAGE = 5000
+
+
+class StatementStore:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def add(
+        self,
+        *,
+        service: str,
+        status: str,
+        message: dict[str, str],
+        author: str,
+        incident_id: str | None = None,
+    ) -> dict[str, Any]:
+        if status not in STATUSES:
+            raise InvalidInput(
+                f"status is one of {', '.join(STATUSES)}",
+                details=[field_error("status", "unknown", value=status)],
+            )
+        text = {lang: message[lang].strip() for lang in ("en", "ar") if message.get(lang)}
+        if not text or any(len(v) > MAX_MESSAGE for v in text.values()):
+            raise InvalidInput(
+                f"a statement says something, in en and/or ar, up to {MAX_MESSAGE} characters",
+                details=[field_error("message", "empty or too long")],
+            )
+        row = {
+            "id": secrets.token_hex(8),
+            "service": service,
+            "incident_id": incident_id,
+            "status": status,
+            "message": json.dumps(text, ensure_ascii=False),
+            "author": author[:200],
+            "created_ms": int(self.clock.now().timestamp() * 1000),
+        }
+        self.store.write(lambda conn: conn.execute(schema.statements.insert(), row))
+        return _public(row)
+
+    def page(
+        self,
+        *,
+        service: str | None = None,
+        incident_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        oldest_first: bool = False,
+    ) -> tuple[list[dict[str, Any]], int]:
+        s = schema.statements.c
+        query = select(schema.statements)
+        counting = select(func.count()).select_from(schema.statements)
+        if service is not None:
+            query, counting = (
+                query.where(s.service == service),
+                counting.where(s.service == service),
+            )
+        if incident_id is not None:
+            query = query.where(s.incident_id == incident_id)
+            counting = counting.where(s.incident_id == incident_id)
+        order = (s.created_ms, s.id) if oldest_first else (s.created_ms.desc(), s.id.desc())
+        query = query.order_by(*order).limit(limit).offset(offset)
+
+        def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
+            rows = conn.execute(query).all()
+            total = int(conn.execute(counting).scalar_one())
+            return [_public(r._mapping) for r in rows], total
+
+        return self.store.read(run)
+
+    def by_incident(self, incident_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Statements of many incidents at once, oldest first: what a timeline shows."""
+        if not incident_ids:
+            return {}
+        s = schema.statements.c
+        query = (
+            select(schema.statements)
+            .where(s.incident_id.in_(sorted(set(incident_ids))))
+            .order_by(s.created_ms, s.id)
+        )
+        rows = self.store.read(lambda conn: conn.execute(query).all())
+        out: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            out.setdefault(str(row.incident_id), []).append(_public(row._mapping))
+        return out
+
+
+def _public(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "service": row["service"],
+        "incident": row["incident_id"],
+        "status": row["status"],
+        "message": json.loads(row["message"]),
+        "author": row["author"],
+        "created_at": datetime.fromtimestamp(row["created_ms"] / 1000, UTC).isoformat(),
+    }
