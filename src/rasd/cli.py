@@ -13,6 +13,7 @@ from rasd.eval.posts import eval_posts
 from rasd.eval.series_cli import detect_series, eval_nab
 from rasd.notify.command import notify_app, tokens_app
 from rasd.probe.command import probe_agent
+from rasd.signals.posts_command import posts_import
 from rasd.signals.text.command import mentions
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ eval_app = typer.Typer(help="Score detection and classification against labelled
 app.add_typer(eval_app, name="eval")
 posts_app = typer.Typer(help="Public posts: import and inspect.")
 app.add_typer(posts_app, name="posts")
+posts_app.command("import")(posts_import)
 app.command("probe-agent")(probe_agent)
 app.command("detect-series")(detect_series)
 eval_app.command("nab")(eval_nab)

@@ -13,6 +13,8 @@ from rasd.api import (
     feeds,
     incidents,
     metrics,
+    posts,
+    probes,
     reports,
     services,
     shapes,
@@ -34,6 +36,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(services.router)
     app.include_router(incidents.router)
+    app.include_router(posts.router)
+    app.include_router(probes.router)
     # telling people: alerts and statements, Statuspage JSON, feeds, badges, CSV, metrics
     app.include_router(admin.router)
     app.include_router(statuspage.router)

@@ -1,0 +1,339 @@
+"""Every string the site shows, in English and Arabic, and how a visitor's language is chosen.
+
+The language comes from `?lang=`, then the `lang` cookie the switch sets, then the browser's
+Accept-Language; English when none of them names Arabic or English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGS = ("en", "ar")
+DEFAULT = "en"
+COOKIE = "lang"
+
+# key -> {"en": ..., "ar": ...}; `{name}`-style fields are filled by the template or the script
+STRINGS: dict[str, dict[str, str]] = {
+    "site_name": {"en": "Rasd", "ar": "رصد"},
+    "tagline": {
+        "en": "Is it down, or is it me? Outages of online services, as they happen.",
+        "ar": "هل الخدمة معطلة أم المشكلة عندي؟ أعطال الخدمات على الإنترنت لحظة وقوعها.",
+    },
+    "skip": {"en": "Skip to content", "ar": "انتقل إلى المحتوى"},
+    "nav_home": {"en": "Status now", "ar": "الحالة الآن"},
+    "nav_history": {"en": "History", "ar": "السجل"},
+    "nav_main": {"en": "Main", "ar": "الرئيسية"},
+    "switch_language": {"en": "العربية", "ar": "English"},
+    "switch_language_label": {"en": "اقرأ بالعربية", "ar": "Read in English"},
+    "search_label": {"en": "Find a service", "ar": "ابحث عن خدمة"},
+    "search_placeholder": {
+        "en": "Name, in any language: WhatsApp, واتس…",
+        "ar": "الاسم بأي لغة: واتساب، WhatsApp…",
+    },
+    "search_button": {"en": "Search", "ar": "بحث"},
+    "search_none": {"en": "No service by that name.", "ar": "لا توجد خدمة بهذا الاسم."},
+    "search_results": {"en": "Services found", "ar": "الخدمات التي وُجدت"},
+    "category": {"en": "Category", "ar": "الفئة"},
+    "country": {"en": "Country", "ar": "الدولة"},
+    "any_category": {"en": "All categories", "ar": "كل الفئات"},
+    "any_country": {"en": "All countries", "ar": "كل الدول"},
+    "filter": {"en": "Show", "ar": "اعرض"},
+    "browse": {"en": "Browse services", "ar": "تصفح الخدمات"},
+    "level_2": {"en": "Problems detected", "ar": "رُصدت مشكلات"},
+    "level_1": {"en": "Possible problems", "ar": "مشكلات محتملة"},
+    "level_0": {"en": "No problems", "ar": "لا مشكلات"},
+    "section_2": {"en": "Problems detected", "ar": "رُصدت مشكلات"},
+    "section_1": {"en": "Possible problems", "ar": "مشكلات محتملة"},
+    "section_0": {"en": "Working normally", "ar": "تعمل بشكل طبيعي"},
+    "none_with_problems": {
+        "en": "No service shows problems right now.",
+        "ar": "لا تظهر مشكلات في أي خدمة الآن.",
+    },
+    "live_events": {"en": "Outages now", "ar": "أعطال جارية"},
+    "since": {"en": "since", "ar": "منذ"},
+    "more_events": {"en": "{n} more outages", "ar": "{n} أعطال أخرى"},
+    "event_since": {"en": "{title} — since {time}", "ar": "{title} — منذ {time}"},
+    "spark_label": {
+        "en": "Reports over the last 24 hours: {n}",
+        "ar": "البلاغات خلال آخر ٢٤ ساعة: {n}",
+    },
+    "reports_24h": {"en": "reports in 24 h", "ar": "بلاغ خلال ٢٤ ساعة"},
+    "live_on": {"en": "Live", "ar": "مباشر"},
+    "live_off": {"en": "Reconnecting…", "ar": "جارٍ إعادة الاتصال…"},
+    "updated": {"en": "Updated", "ar": "آخر تحديث"},
+    "now_is": {"en": "Time on this server", "ar": "الوقت على هذا الخادم"},
+    # service page
+    "status_2": {
+        "en": "Users report problems with {name} since {time}.",
+        "ar": "يبلغ المستخدمون عن مشكلات في {name} منذ {time}.",
+    },
+    "status_1": {
+        "en": "Reports about {name} have been above the usual level since {time}: "
+        "possible problems.",
+        "ar": "البلاغات عن {name} أعلى من المعتاد منذ {time}: مشكلات محتملة.",
+    },
+    "status_0": {
+        "en": "No problems at {name} right now: reports are at their usual level.",
+        "ar": "لا مشكلات في {name} الآن: البلاغات عند مستواها المعتاد.",
+    },
+    "chart_title": {
+        "en": "Reports in the last 24 hours",
+        "ar": "البلاغات خلال آخر ٢٤ ساعة",
+    },
+    "chart_summary": {
+        "en": "{n} reports in the last 24 hours. The shaded band is the usual level.",
+        "ar": "{n} بلاغ خلال آخر ٢٤ ساعة. المنطقة المظللة هي المستوى المعتاد.",
+    },
+    "series_reports": {"en": "Reports", "ar": "البلاغات"},
+    "series_usual": {"en": "Usual level", "ar": "المستوى المعتاد"},
+    "top_problems": {"en": "Most reported problems", "ar": "أكثر المشكلات المبلغ عنها"},
+    "no_problems_reported": {
+        "en": "No problem reported in the last 24 hours.",
+        "ar": "لم يُبلغ عن أي مشكلة خلال آخر ٢٤ ساعة.",
+    },
+    "map_title": {"en": "Where reports come from", "ar": "من أين تأتي البلاغات"},
+    "map_hint": {
+        "en": "Select a country to zoom into its cities.",
+        "ar": "اختر دولة لتكبير مدنها.",
+    },
+    "map_world": {"en": "Whole world", "ar": "العالم كله"},
+    "map_none": {"en": "No reports with a place yet.", "ar": "لا بلاغات بمكان معروف بعد."},
+    "countries": {"en": "Countries", "ar": "الدول"},
+    "cities": {"en": "Cities", "ar": "المدن"},
+    "reports": {"en": "reports", "ar": "بلاغ"},
+    "timeline": {"en": "Timeline", "ar": "التسلسل الزمني"},
+    "timeline_empty": {
+        "en": "Nothing found for this service lately.",
+        "ar": "لم يُرصد شيء لهذه الخدمة مؤخرًا.",
+    },
+    "source_rasd": {"en": "Rasd", "ar": "رصد"},
+    "source_official": {"en": "Official", "ar": "رسمي"},
+    "tl_opened_1": {
+        "en": "Reports rose above the usual level: possible problems.",
+        "ar": "ارتفعت البلاغات فوق المستوى المعتاد: مشكلات محتملة.",
+    },
+    "tl_opened_2": {
+        "en": "Reports rose far above the usual level: problems detected.",
+        "ar": "ارتفعت البلاغات كثيرًا فوق المستوى المعتاد: رُصدت مشكلات.",
+    },
+    "tl_detected": {
+        "en": "Rasd detected the incident.",
+        "ar": "رصد العطل.",
+    },
+    "tl_peak": {
+        "en": "Peak: {n} reports a minute, {x}× the usual level.",
+        "ar": "الذروة: {n} بلاغ في الدقيقة، {x} ضعف المستوى المعتاد.",
+    },
+    "tl_recovering": {"en": "Reports are falling back.", "ar": "البلاغات تتراجع."},
+    "tl_resolved": {
+        "en": "Back to the usual level.",
+        "ar": "عادت البلاغات إلى مستواها المعتاد.",
+    },
+    "tl_relapses": {
+        "en": "Problems came back {n} times after easing.",
+        "ar": "عادت المشكلات {n} مرة بعد أن خفّت.",
+    },
+    "tl_probes": {
+        "en": "Rasd's own checks of the service failed.",
+        "ar": "فشلت فحوص رصد الخاصة للخدمة.",
+    },
+    "related": {"en": "Hit in the same outage", "ar": "متأثرة بالعطل نفسه"},
+    "role_primary": {"en": "down", "ar": "معطلة"},
+    "role_spillover": {"en": "reports rose too", "ar": "ارتفعت بلاغاتها أيضًا"},
+    "see_event": {"en": "The whole outage", "ar": "العطل كاملًا"},
+    "see_history": {"en": "Past incidents", "ar": "الأعطال السابقة"},
+    "official_status": {"en": "Official status page", "ar": "صفحة الحالة الرسمية"},
+    # the report button
+    "report_button": {"en": "I have a problem with {name}", "ar": "عندي مشكلة في {name}"},
+    "report_question": {
+        "en": "What is not working?",
+        "ar": "ما الذي لا يعمل؟",
+    },
+    "report_country": {"en": "Your country", "ar": "دولتك"},
+    "report_send": {"en": "Send report", "ar": "أرسل البلاغ"},
+    "report_cancel": {"en": "Cancel", "ar": "إلغاء"},
+    "report_thanks": {
+        "en": "Thank you. Your report counts: it helps everyone see what is going on.",
+        "ar": "شكرًا لك. بلاغك يُحتسب، ويساعد الجميع على فهم ما يحدث.",
+    },
+    "report_once": {
+        "en": "One report per person counts; reporting again soon changes nothing.",
+        "ar": "يُحتسب بلاغ واحد لكل شخص، ولا يغير تكرار البلاغ شيئًا.",
+    },
+    "report_failed": {
+        "en": "Your report could not be sent. Please try again in a moment.",
+        "ar": "تعذر إرسال بلاغك. حاول مرة أخرى بعد قليل.",
+    },
+    "report_choose": {"en": "Choose a problem first.", "ar": "اختر مشكلة أولًا."},
+    "report_need_country": {
+        "en": "Choose your country: reports are counted by place.",
+        "ar": "اختر دولتك: تُحتسب البلاغات حسب المكان.",
+    },
+    "report_needs_script": {
+        "en": "Reporting needs JavaScript in this browser.",
+        "ar": "يتطلب الإبلاغ تفعيل JavaScript في هذا المتصفح.",
+    },
+    # event page
+    "event": {"en": "Outage", "ar": "عطل"},
+    "event_primary": {"en": "Down", "ar": "معطلة"},
+    "event_spillover": {
+        "en": "Reports rose too (people switching, or blaming the wrong service)",
+        "ar": "ارتفعت بلاغاتها أيضًا (انتقال الناس إليها أو خلط بين الخدمات)",
+    },
+    "event_where": {"en": "Where", "ar": "أين"},
+    "event_growth": {
+        "en": "How it grew and receded",
+        "ar": "كيف تصاعد العطل ثم انحسر",
+    },
+    "event_cause": {"en": "What the checks suggest", "ar": "ما تشير إليه الفحوص"},
+    "event_cause_none": {
+        "en": "No cause suggested by Rasd's checks yet.",
+        "ar": "لم تُشر فحوص رصد إلى سبب بعد.",
+    },
+    "event_cause_note": {
+        "en": "A suggestion with its evidence, never a verdict.",
+        "ar": "اقتراح مع أدلته، وليس حكمًا نهائيًا.",
+    },
+    "state_active": {"en": "Ongoing", "ar": "جارٍ"},
+    "state_recovering": {"en": "Recovering", "ar": "في طور التعافي"},
+    "state_resolved": {"en": "Over", "ar": "انتهى"},
+    "state_merged": {"en": "Merged into another outage", "ar": "دُمج في عطل آخر"},
+    "state_opened": {"en": "Ongoing", "ar": "جارٍ"},
+    "state_ongoing": {"en": "Ongoing", "ar": "جارٍ"},
+    "kind_outage": {"en": "Outage", "ar": "عطل"},
+    "kind_regional": {"en": "Regional network outage", "ar": "عطل في شبكة إقليمية"},
+    "from_to": {"en": "{start} to {end}", "ar": "من {start} إلى {end}"},
+    "duration": {"en": "Duration", "ar": "المدة"},
+    # history
+    "history_title": {"en": "Past incidents", "ar": "الأعطال السابقة"},
+    "history_of": {"en": "Past incidents of {name}", "ar": "الأعطال السابقة في {name}"},
+    "history_empty": {"en": "No incident recorded.", "ar": "لا أعطال مسجلة."},
+    "col_service": {"en": "Service", "ar": "الخدمة"},
+    "col_start": {"en": "Started", "ar": "البداية"},
+    "col_duration": {"en": "Duration", "ar": "المدة"},
+    "col_peak": {"en": "Peak (reports a minute)", "ar": "الذروة (بلاغ في الدقيقة)"},
+    "col_ratio": {"en": "Times the usual", "ar": "أضعاف المعتاد"},
+    "col_severity": {"en": "Severity", "ar": "الشدة"},
+    "col_state": {"en": "State", "ar": "الحالة"},
+    "grade_minor": {"en": "minor", "ar": "طفيف"},
+    "grade_major": {"en": "major", "ar": "كبير"},
+    "grade_critical": {"en": "critical", "ar": "حرج"},
+    "ongoing": {"en": "ongoing", "ar": "مستمر"},
+    "minutes_short": {"en": "{n} min", "ar": "{n} د"},
+    "hours_short": {"en": "{h} h {m} min", "ar": "{h} س {m} د"},
+    "not_found_title": {"en": "Not found", "ar": "غير موجود"},
+    "not_found_text": {
+        "en": "There is no such page. Try the search on the home page.",
+        "ar": "لا توجد صفحة كهذه. جرّب البحث في الصفحة الرئيسية.",
+    },
+    "footer": {
+        "en": "Rasd counts one report per person, compares it with the usual level for the "
+        "time of day, and checks the services itself.",
+        "ar": "يحتسب رصد بلاغًا واحدًا لكل شخص، ويقارنه بالمستوى المعتاد في ذلك الوقت من "
+        "اليوم، ويفحص الخدمات بنفسه.",
+    },
+    "utc_note": {
+        "en": "Times in your time zone; hover for UTC.",
+        "ar": "الأوقات بتوقيتك؛ مرّر المؤشر لرؤية التوقيت العالمي.",
+    },
+}
+
+# the strings the page's script needs, sent in its JSON block
+CLIENT_KEYS = (
+    "level_0",
+    "level_1",
+    "level_2",
+    "search_none",
+    "search_results",
+    "series_reports",
+    "series_usual",
+    "reports",
+    "live_on",
+    "live_off",
+    "report_thanks",
+    "report_once",
+    "report_failed",
+    "report_choose",
+    "report_need_country",
+    "map_world",
+    "map_none",
+    "countries",
+    "cities",
+    "spark_label",
+    "ongoing",
+    "minutes_short",
+    "hours_short",
+    "tl_opened_1",
+    "tl_opened_2",
+    "tl_detected",
+    "tl_peak",
+    "tl_recovering",
+    "tl_resolved",
+    "source_rasd",
+    "source_official",
+)
+
+
+def strings(lang: str) -> dict[str, str]:
+    return {key: value.get(lang) or value[DEFAULT] for key, value in STRINGS.items()}
+
+
+def client_strings(lang: str) -> dict[str, str]:
+    table = strings(lang)
+    return {key: table[key] for key in CLIENT_KEYS}
+
+
+def choose(query: str | None, cookies: Mapping[str, str], accept_language: str | None) -> str:
+    """The visitor's language: an explicit choice first, then the browser's preference."""
+    for explicit in (query, cookies.get(COOKIE)):
+        if explicit in LANGS:
+            return str(explicit)
+    return _from_accept(accept_language or "")
+
+
+def _from_accept(header: str) -> str:
+    best, best_q = DEFAULT, -1.0
+    for order, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGS:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        # equal weights keep the browser's order
+        score = q - order * 1e-6
+        if q > 0 and score > best_q:
+            best, best_q = primary, score
+    return best
+
+
+def region_of(accept_language: str | None) -> str | None:
+    """The region of the browser's first language with one (`ar-EG` -> `EG`), for a default."""
+    for part in (accept_language or "").split(","):
+        tag = part.strip().split(";")[0]
+        pieces = tag.replace("_", "-").split("-")
+        for piece in pieces[1:]:
+            if len(piece) == 2 and piece.isalpha():
+                return piece.upper()
+    return None
+
+
+def digits(text: str, lang: str) -> str:
+    """Numbers as the locale writes them: Arabic-Indic digits and separators in Arabic."""
+    if lang != "ar":
+        return text
+    return text.translate(_ARABIC_DIGITS)
+
+
+_ARABIC_DIGITS = str.maketrans("0123456789,.", "٠١٢٣٤٥٦٧٨٩٬٫")
+
+
+def number(value: float, lang: str, decimals: int = 0) -> str:
+    text = f"{value:,.{decimals}f}"
+    return digits(text, lang)

@@ -1,0 +1,221 @@
+"""The pages: home, service, event, history; each with a JSON twin under /api/v1/view/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, Query, Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from rasd.api.responses import JSON
+from rasd.errors import NotFound
+from rasd.runtime import Runtime
+from rasd.web import i18n, views
+
+router = APIRouter(include_in_schema=True)
+
+PAGE_MAX_AGE = 5
+_TEMPLATES = Path(__file__).parent / "templates"
+_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = i18n.number
+    env.globals["utc"] = _utc_text
+    env.globals["duration"] = _duration
+    return env
+
+
+def _utc_text(iso: str | None) -> str:
+    """A time as `15:40 UTC` (with the date when not today on the server), for no-script readers."""
+    if not iso:
+        return ""
+    when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _duration(minutes: int, lang: str) -> str:
+    t = i18n.strings(lang)
+    hours, rest = divmod(int(minutes), 60)
+    if hours:
+        return i18n.digits(t["hours_short"].format(h=hours, m=rest), lang)
+    return i18n.digits(t["minutes_short"].format(n=rest), lang)
+
+
+_env = _environment()
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _lang(request: Request, lang: str | None = None) -> str:
+    return i18n.choose(lang, request.cookies, request.headers.get("accept-language"))
+
+
+def _render(
+    request: Request,
+    template: str,
+    view: dict[str, Any],
+    lang: str,
+    *,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    t = i18n.strings(lang)
+    other = "en" if lang == "ar" else "ar"
+    hub = request.app.state.runtime.extras.get("live")
+    context = {
+        "t": t,
+        "lang": lang,
+        "dir": "rtl" if lang == "ar" else "ltr",
+        "other_lang": other,
+        "path": request.url.path,
+        "view": view,
+        "client": {
+            "lang": lang,
+            "strings": i18n.client_strings(lang),
+            "view": views.client_view(view),
+            "region": i18n.region_of(request.headers.get("accept-language")),
+            # what the live stream had told when this page was drawn: a page that connects
+            # later than a change catches up
+            "generation": hub.generation if hub is not None else None,
+        },
+        **(extra or {}),
+    }
+    html = _env.get_template(template).render(context)
+    response = HTMLResponse(html, status_code=status)
+    explicit = request.query_params.get("lang")
+    if explicit in i18n.LANGS:
+        # a switch of language is remembered, so this answer is the visitor's own
+        response.set_cookie(
+            i18n.COOKIE, explicit, max_age=_COOKIE_AGE, samesite="lax", httponly=True
+        )
+        response.headers["cache-control"] = "private, no-cache"
+    else:
+        response.headers["cache-control"] = f"public, max-age={PAGE_MAX_AGE}"
+    response.headers["vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def _page(
+    request: Request, template: str, build: Callable[[str], dict[str, Any]], lang: str | None
+) -> Response:
+    language = _lang(request, lang)
+    try:
+        view = build(language)
+    except NotFound:
+        return _render(request, "missing.html", {"page": "missing"}, language, status=404)
+    return _render(request, template, view, language)
+
+
+@router.get("/", response_class=HTMLResponse, summary="Home: services with problems now on top")
+async def home_page(
+    request: Request,
+    lang: str | None = None,
+    category: str | None = Query(None, max_length=40),
+    country: str | None = Query(None, max_length=2),
+    q: str | None = Query(None, max_length=100),
+) -> Response:
+    rt = _runtime(request)
+    language = _lang(request, lang)
+    view = views.home(rt, language, category=category or None, country=_country(country))
+    found = None
+    if q:
+        found = [
+            {"id": s.id, "name": s.display_name(language)} for s in rt.catalog.find(q, limit=20)
+        ]
+    return _render(request, "home.html", view, language, extra={"query": q, "found": found})
+
+
+def _country(value: str | None) -> str | None:
+    return value.upper() if value and len(value) == 2 and value.isalpha() else None
+
+
+@router.get("/services/{service_id}", response_class=HTMLResponse, summary="A service's page")
+async def service_page(request: Request, service_id: str, lang: str | None = None) -> Response:
+    rt = _runtime(request)
+    language = _lang(request, lang)
+    try:
+        view = views.service(rt, service_id, language)
+    except NotFound:
+        return _render(request, "missing.html", {"page": "missing"}, language, status=404)
+    countries = views.countries_named(rt, set(rt.places.countries), language)
+    return _render(request, "service.html", view, language, extra={"all_countries": countries})
+
+
+@router.get(
+    "/services/{service_id}/history", response_class=HTMLResponse, summary="A service's incidents"
+)
+async def service_history_page(
+    request: Request, service_id: str, lang: str | None = None
+) -> Response:
+    rt = _runtime(request)
+    return _page(request, "history.html", lambda lg: views.history(rt, lg, service_id), lang)
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse, summary="An outage's whole story")
+async def event_page(request: Request, event_id: str, lang: str | None = None) -> Response:
+    rt = _runtime(request)
+    return _page(request, "event.html", lambda lg: views.event(rt, event_id, lg), lang)
+
+
+@router.get("/history", response_class=HTMLResponse, summary="Past incidents")
+async def history_page(request: Request, lang: str | None = None) -> Response:
+    rt = _runtime(request)
+    return _page(request, "history.html", lambda lg: views.history(rt, lg), lang)
+
+
+@router.get("/lang/{code}", summary="Switch the language and go back")
+async def switch_language(code: str, next: str = "/") -> Response:
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    if code in i18n.LANGS:
+        response.set_cookie(i18n.COOKIE, code, max_age=_COOKIE_AGE, samesite="lax", httponly=True)
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+# -- the JSON twins -------------------------------------------------------------------------
+def _json(view: dict[str, Any]) -> JSON:
+    return JSON(view, headers={"vary": "Accept-Language, Cookie"})
+
+
+@router.get("/api/v1/view/home", tags=["pages"], summary="What the home page shows")
+async def home_view(
+    request: Request,
+    lang: str | None = None,
+    category: str | None = Query(None, max_length=40),
+    country: str | None = Query(None, max_length=2),
+) -> JSON:
+    rt = _runtime(request)
+    view = views.home(rt, _lang(request, lang), category=category, country=_country(country))
+    return _json(view)
+
+
+@router.get("/api/v1/view/services/{service_id}", tags=["pages"], summary="A service's page data")
+async def service_view(request: Request, service_id: str, lang: str | None = None) -> JSON:
+    return _json(views.service(_runtime(request), service_id, _lang(request, lang)))
+
+
+@router.get("/api/v1/view/events/{event_id}", tags=["pages"], summary="An event's page data")
+async def event_view(request: Request, event_id: str, lang: str | None = None) -> JSON:
+    return _json(views.event(_runtime(request), event_id, _lang(request, lang)))
+
+
+@router.get("/api/v1/view/history", tags=["pages"], summary="Past incidents")
+async def history_view(
+    request: Request, lang: str | None = None, service: str | None = None
+) -> JSON:
+    return _json(views.history(_runtime(request), _lang(request, lang), service))

@@ -1,0 +1,508 @@
+"""What each page shows, as plain data: the templates render it and the JSON twins return it.
+
+"Now" is the runtime's clock, never the wall clock, so a replay's visitors see replay time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pycountry
+
+from rasd.catalog import Service
+from rasd.clock import minute_of, minute_start
+from rasd.errors import NotFound
+from rasd.runtime import Runtime
+from rasd.series import REPORTS, WORLD, SeriesKey, region_level
+from rasd.web import queries
+from rasd.web.i18n import number, strings
+
+LEVEL_NAMES = {0: "ok", 1: "possible_problems", 2: "problems_detected"}
+SPARK_STEP = 15  # minutes per sparkline point: 96 points a day
+CHART_STEP = 5  # minutes per bar of a service's day chart
+DAY = 24 * 60
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def _day_window(now: datetime, step: int) -> tuple[int, int]:
+    """[since, until) in minutes: the last 24 hours, in whole buckets, ending with this minute."""
+    until = minute_of(now) + 1
+    until += (-until) % step
+    return until - DAY, until
+
+
+def open_incidents(rt: Runtime) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for incident in rt.store.list_incidents(limit=1000):
+        if incident.get("state") != "resolved":
+            out.setdefault(str(incident["service"]), incident)
+    return out
+
+
+def live_events(rt: Runtime) -> list[dict[str, Any]]:
+    """Events going on, the most severe and widest first."""
+    events = [
+        e for e in rt.store.list_events(limit=200) if e.get("state") in ("active", "recovering")
+    ]
+    events.sort(key=lambda e: (-int(e.get("level", 1)), -len(e.get("primary") or [])))
+    return events
+
+
+def _title(event: dict[str, Any], lang: str) -> str:
+    title = event.get("title") or {}
+    return str(title.get(lang) or title.get("en") or event.get("id", ""))
+
+
+def _event_brief(event: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {
+        "id": event["id"],
+        "title": _title(event, lang),
+        "start": event.get("start"),
+        "end": event.get("end"),
+        "state": event.get("state"),
+        "level": int(event.get("level", 1)),
+        "kind": event.get("kind"),
+    }
+
+
+SPARK_WIDTH, SPARK_HEIGHT = 190, 32  # the SVG's viewBox: two units per point
+
+
+def spark_points(values: list[int]) -> str:
+    """An SVG polyline for a sparkline; the page's script draws updates the same way."""
+    if not values:
+        return ""
+    top = max(max(values), 1)
+    dx = SPARK_WIDTH / max(len(values) - 1, 1)
+    return " ".join(
+        f"{round(i * dx)},{round(SPARK_HEIGHT - 1 - (v / top) * (SPARK_HEIGHT - 2))}"
+        for i, v in enumerate(values)
+    )
+
+
+def client_view(view: dict[str, Any]) -> dict[str, Any]:
+    """What the page's script needs of a view: the home page's cards stay in the markup."""
+    if view.get("page") != "home":
+        return view
+    sparks = {c["id"]: c["spark"] for g in view["groups"] for c in g["services"]}
+    return {"page": "home", "now": view["now"], "spark": view["spark"], "sparks": sparks}
+
+
+def _card(
+    rt: Runtime, service: Service, lang: str, incident: dict[str, Any] | None, spark: list[int]
+) -> dict[str, Any]:
+    level = int(incident.get("level", 1)) if incident else 0
+    return {
+        "id": service.id,
+        "name": service.display_name(lang),
+        "owner_name": rt.catalog.owner_name(service.owner, lang),
+        "category": service.category,
+        "category_name": rt.catalog.category_name(service.category, lang),
+        "level": level,
+        "status": LEVEL_NAMES.get(level, "ok"),
+        "since": incident.get("start") if incident else None,
+        "spark": spark,
+        "points": spark_points(spark),
+        "total": sum(spark),
+    }
+
+
+def countries_named(rt: Runtime, codes: set[str], lang: str) -> list[dict[str, str]]:
+    named = [{"code": c, "name": rt.places.country_name(c, lang)} for c in codes]
+    return sorted(named, key=lambda c: c["name"])
+
+
+def home(
+    rt: Runtime, lang: str, *, category: str | None = None, country: str | None = None
+) -> dict[str, Any]:
+    now = rt.clock.now()
+    since, until = _day_window(now, SPARK_STEP)
+    services = list(rt.catalog)
+    if category:
+        services = [s for s in services if s.category == category]
+    if country:
+        services = [s for s in services if not s.countries or country in s.countries]
+    incidents = open_incidents(rt)
+    sparks = queries.world_reports(rt.store, [s.id for s in services], since, until, SPARK_STEP)
+    empty = [0] * ((until - since) // SPARK_STEP)
+    cards = [_card(rt, s, lang, incidents.get(s.id), sparks.get(s.id, empty)) for s in services]
+    groups: dict[int, list[dict[str, Any]]] = {2: [], 1: [], 0: []}
+    for card in cards:
+        groups[card["level"]].append(card)
+    for level in (2, 1):
+        groups[level].sort(key=lambda c: -int(c["total"]))
+    all_countries = {c for s in rt.catalog for c in s.countries}
+    return {
+        "page": "home",
+        "lang": lang,
+        "now": _iso(now),
+        "spark": {"since": _iso(minute_start(since)), "step": SPARK_STEP, "size": len(empty)},
+        "events": [_event_brief(e, lang) for e in live_events(rt)],
+        "groups": [{"level": level, "services": groups[level]} for level in (2, 1, 0)],
+        "categories": sorted(
+            (
+                {"id": cid, "name": rt.catalog.category_name(cid, lang)}
+                for cid in {s.category for s in rt.catalog}
+            ),
+            key=lambda c: c["name"],
+        ),
+        "countries": countries_named(rt, all_countries, lang),
+        "filters": {"category": category, "country": country},
+    }
+
+
+def _numeric(code: str) -> str | None:
+    country = pycountry.countries.get(alpha_2=code)
+    return str(country.numeric) if country is not None else None
+
+
+def regions(rt: Runtime, service_id: str, lang: str, since: int, until: int) -> dict[str, Any]:
+    """Reports per country and per city, with what the map needs to place them."""
+    countries: list[dict[str, Any]] = []
+    cities: list[dict[str, Any]] = []
+    for region, n in queries.region_reports(rt.store, service_id, since, until).items():
+        if region_level(region) == "country":
+            if not rt.places.country_exists(region):
+                continue
+            countries.append(
+                {
+                    "code": region,
+                    "numeric": _numeric(region),
+                    "name": rt.places.country_name(region, lang),
+                    "reports": n,
+                }
+            )
+        else:
+            city = rt.places.city_by_region(region)
+            if city is None:
+                continue
+            name = (city.name_ar or city.name) if lang == "ar" else city.name
+            cities.append(
+                {
+                    "region": region,
+                    "name": name,
+                    "country": city.country,
+                    "lat": city.lat,
+                    "lon": city.lon,
+                    "reports": n,
+                }
+            )
+    countries.sort(key=lambda c: -int(c["reports"]))
+    cities.sort(key=lambda c: -int(c["reports"]))
+    return {"countries": countries, "cities": cities[:300]}
+
+
+def _timeline_of_incident(incident: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    t = strings(lang)
+    out: list[dict[str, Any]] = []
+    level = int(incident.get("max_level", incident.get("level", 1)))
+
+    def add(at: Any, kind: str, text: str) -> None:
+        if at:
+            out.append(
+                {
+                    "at": at,
+                    "kind": kind,
+                    "source": "rasd",
+                    "text": text,
+                    "incident": incident.get("id"),
+                }
+            )
+
+    add(incident.get("start"), "onset", t["tl_opened_1"])
+    detected = t["tl_detected"] + " " + t[f"level_{max(1, min(level, 2))}"] + "."
+    add(incident.get("detected_at"), "detected", detected)
+    peak = incident.get("peak") or {}
+    if peak.get("at") and float(peak.get("observed", 0)) > 0:
+        add(
+            peak["at"],
+            "peak",
+            t["tl_peak"].format(
+                n=number(float(peak["observed"]), lang),
+                x=number(float(peak.get("ratio", 0)), lang, 1),
+            ),
+        )
+    if incident.get("relapses"):
+        add(
+            incident.get("updated_at"),
+            "relapse",
+            t["tl_relapses"].format(n=number(int(incident["relapses"]), lang)),
+        )
+    if incident.get("probe_failures"):
+        add(incident.get("detected_at"), "probes", t["tl_probes"])
+    if incident.get("state") == "recovering":
+        add(incident.get("updated_at"), "recovering", t["tl_recovering"])
+    if incident.get("state") == "resolved":
+        add(incident.get("end"), "resolved", t["tl_resolved"])
+    return out
+
+
+def _event_log(event: dict[str, Any], lang: str, service: str | None) -> list[dict[str, Any]]:
+    out = []
+    for entry in event.get("log") or []:
+        if service is not None and entry.get("services") and service not in entry["services"]:
+            continue
+        text = entry.get("text") or {}
+        out.append(
+            {
+                "at": entry.get("at"),
+                "kind": entry.get("kind"),
+                "source": "rasd",
+                "text": text.get(lang) or text.get("en") or "",
+            }
+        )
+    return out
+
+
+def _official(rt: Runtime, service: str, lang: str) -> list[dict[str, Any]]:
+    """Statements by the service itself, once something keeps them (`official_statements`)."""
+    source = rt.extras.get("official_statements")
+    if source is None:
+        return []
+    out = []
+    for entry in source(service):
+        text = entry.get("text") or {}
+        out.append(
+            {
+                "at": entry.get("at"),
+                "kind": "statement",
+                "source": "official",
+                "text": text.get(lang) or text.get("en") or "",
+                "url": entry.get("url"),
+            }
+        )
+    return out
+
+
+def _sorted_timeline(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for item in items:
+        key = (item.get("at"), item.get("text"))
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return sorted(unique, key=lambda i: str(i.get("at") or ""), reverse=True)
+
+
+def _event_of(rt: Runtime, service_id: str, incident_ids: set[str]) -> dict[str, Any] | None:
+    for event in rt.store.list_events(limit=200):
+        if event.get("state") == "merged":
+            continue
+        owned = set((event.get("incidents") or {}).values())
+        if owned & incident_ids or service_id in (event.get("primary") or []) + (
+            event.get("spillover") or []
+        ):
+            if event.get("state") != "resolved" or owned & incident_ids:
+                return event
+    return None
+
+
+def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
+    svc = rt.catalog.get(service_id)
+    now = rt.clock.now()
+    since, until = _day_window(now, CHART_STEP)
+    key = SeriesKey(svc.id, REPORTS, WORLD)
+    counts = rt.store.read_counts(key, since, until, CHART_STEP)
+    engine = rt.extras.get("engine")
+    baseline = engine.baseline(key, counts.minutes, CHART_STEP) if engine is not None else None
+    total = sum(counts.values)
+    by_problem = queries.problem_reports(rt.store, svc.id, since, until)
+    problem_total = sum(by_problem.values())
+    problems: list[dict[str, Any]] = [
+        {
+            "id": p,
+            "name": rt.catalog.problem_name(p, lang),
+            "reports": by_problem.get(p, 0),
+            "share": round(by_problem.get(p, 0) / problem_total, 4) if problem_total else 0.0,
+        }
+        for p in svc.problems
+    ]
+    problems.sort(key=lambda p: -int(p["reports"]))
+    day_ago_ms = (minute_of(now) - DAY) * 60_000
+    recent = rt.store.list_incidents(service=svc.id, since_ms=day_ago_ms, limit=20)
+    incident = next((i for i in recent if i.get("state") != "resolved"), None)
+    level = int(incident.get("level", 1)) if incident else 0
+    timeline: list[dict[str, Any]] = []
+    for item in recent:
+        timeline.extend(_timeline_of_incident(item, lang))
+    event = _event_of(rt, svc.id, {str(i["id"]) for i in recent})
+    related: list[dict[str, Any]] = []
+    if event is not None:
+        timeline.extend(_event_log(event, lang, svc.id))
+        related = _event_services(rt, event, lang, exclude=svc.id)
+    timeline.extend(_official(rt, svc.id, lang))
+    return {
+        "page": "service",
+        "lang": lang,
+        "now": _iso(now),
+        "service": {
+            "id": svc.id,
+            "name": svc.display_name(lang),
+            "owner_name": rt.catalog.owner_name(svc.owner, lang),
+            "category": svc.category,
+            "category_name": rt.catalog.category_name(svc.category, lang),
+            "status_url": svc.status_url,
+            "problem_types": [
+                {"id": p, "name": rt.catalog.problem_name(p, lang)} for p in svc.problems
+            ],
+        },
+        "status": {
+            "level": level,
+            "status": LEVEL_NAMES.get(level, "ok"),
+            "since": incident.get("start") if incident else None,
+            "incident": incident.get("id") if incident else None,
+        },
+        "chart": {
+            "step": CHART_STEP,
+            "since": _iso(minute_start(since)),
+            "times": [_iso(minute_start(m)) for m in counts.minutes],
+            "values": counts.values,
+            "baseline": baseline,
+        },
+        "total_24h": total,
+        "problems": problems,
+        "regions": regions(rt, svc.id, lang, since, until),
+        "timeline": _sorted_timeline(timeline),
+        "event": _event_brief(event, lang) if event is not None else None,
+        "related": related,
+    }
+
+
+def _event_services(
+    rt: Runtime, event: dict[str, Any], lang: str, exclude: str | None = None
+) -> list[dict[str, Any]]:
+    incidents = open_incidents(rt)
+    out = []
+    for role in ("primary", "spillover"):
+        for sid in event.get(role) or []:
+            if sid == exclude or sid not in rt.catalog:
+                continue
+            incident = incidents.get(sid)
+            level = int(incident.get("level", 1)) if incident else 0
+            out.append(
+                {
+                    "id": sid,
+                    "name": rt.catalog.get(sid).display_name(lang),
+                    "role": role,
+                    "level": level,
+                    "status": LEVEL_NAMES.get(level, "ok"),
+                }
+            )
+    return out
+
+
+def _find_event(rt: Runtime, event_id: str) -> dict[str, Any]:
+    for event in rt.store.list_events(limit=1000):
+        if event.get("id") == event_id:
+            return event
+    raise NotFound(
+        f"no event {event_id!r}",
+        details=[{"field": "event_id", "reason": "unknown", "value": event_id}],
+    )
+
+
+def _parse(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def event(rt: Runtime, event_id: str, lang: str) -> dict[str, Any]:
+    data = _find_event(rt, event_id)
+    now = rt.clock.now()
+    start = _parse(data.get("start")) or now
+    end = _parse(data.get("end")) or now
+    since = minute_of(start - timedelta(hours=1))
+    until = minute_of(min(now, end + timedelta(hours=1))) + 1
+    span = max(until - since, 1)
+    step = 1 if span <= 3 * 60 else 5 if span <= 12 * 60 else 15
+    since -= since % step
+    until += (-until) % step
+    services = [s for s in (data.get("primary") or []) + (data.get("spillover") or [])]
+    series = queries.world_reports(rt.store, services, since, until, step)
+    size = (until - since) // step
+    hints = []
+    for hint in data.get("cause_hints") or []:
+        text = hint.get("text") or {}
+        hints.append(
+            {
+                "code": hint.get("code"),
+                "text": text.get(lang) or text.get("en") or "",
+                "services": [
+                    rt.catalog.get(s).display_name(lang)
+                    for s in hint.get("services") or []
+                    if s in rt.catalog
+                ],
+            }
+        )
+    return {
+        "page": "event",
+        "lang": lang,
+        "now": _iso(now),
+        "event": _event_brief(data, lang),
+        "owner_name": rt.catalog.owner_name(data["owner"], lang) if data.get("owner") else None,
+        "services": _event_services(rt, data, lang),
+        "countries": [
+            {"code": c, "name": rt.places.country_name(c, lang)}
+            for c in data.get("countries") or []
+            if rt.places.country_exists(c)
+        ],
+        "cause_hints": hints,
+        "timeline": _sorted_timeline(_event_log(data, lang, None)),
+        "chart": {
+            "step": step,
+            "times": [_iso(minute_start(since + i * step)) for i in range(size)],
+            "series": [
+                {
+                    "id": s,
+                    "name": rt.catalog.get(s).display_name(lang),
+                    "role": "primary" if s in (data.get("primary") or []) else "spillover",
+                    "values": series.get(s, [0] * size),
+                }
+                for s in services
+                if s in rt.catalog
+            ],
+        },
+    }
+
+
+def history(rt: Runtime, lang: str, service_id: str | None = None) -> dict[str, Any]:
+    svc = rt.catalog.get(service_id) if service_id else None
+    now = rt.clock.now()
+    rows = []
+    for incident in rt.store.list_incidents(service=service_id, limit=300):
+        sid = str(incident.get("service"))
+        if sid not in rt.catalog:
+            continue
+        start = _parse(incident.get("start"))
+        end = _parse(incident.get("end"))
+        minutes = int(((end or now) - start).total_seconds() // 60) if start else 0
+        peak = incident.get("peak") or {}
+        severity = incident.get("severity") or {}
+        rows.append(
+            {
+                "id": incident.get("id"),
+                "service": sid,
+                "name": rt.catalog.get(sid).display_name(lang),
+                "start": incident.get("start"),
+                "end": incident.get("end"),
+                "minutes": max(minutes, 0),
+                "peak": float(peak.get("observed", 0.0)),
+                "ratio": float(peak.get("ratio", 0.0)),
+                "grade": severity.get("grade"),
+                "state": incident.get("state"),
+                "level": int(incident.get("max_level", incident.get("level", 1))),
+            }
+        )
+    return {
+        "page": "history",
+        "lang": lang,
+        "now": _iso(now),
+        "service": {"id": svc.id, "name": svc.display_name(lang)} if svc else None,
+        "incidents": rows,
+    }

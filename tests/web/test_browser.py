@@ -1,0 +1,174 @@
+"""The site in a real Chromium: both languages, search, the report button, live incidents."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
+
+from web.server import LiveServer, live_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(tmp_path_factory.mktemp("web")) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Every request the page makes, anything not to 127.0.0.1 refused; CSP complaints too."""
+
+    def __init__(self, context: BrowserContext, base: str) -> None:
+        self.base = base
+        self.requests: list[str] = []
+        self.outside: list[str] = []
+        self.console: list[str] = []
+        context.route("**/*", self._route)
+        context.on("request", self._seen)
+
+    def _route(self, route: object, request: Request) -> None:
+        if request.url.startswith(self.base + "/"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            self.outside.append(request.url)
+            route.abort()  # type: ignore[attr-defined]
+
+    def _seen(self, request: Request) -> None:
+        self.requests.append(request.url)
+
+    def page(self, context: BrowserContext) -> Page:
+        page = context.new_page()
+        page.on("console", lambda m: self.console.append(m.text))
+        page.on("pageerror", lambda e: self.console.append(f"page error: {e}"))
+        return page
+
+    def check(self) -> None:
+        assert self.requests, "the page made no request at all"
+        assert not self.outside, f"requests left 127.0.0.1: {self.outside}"
+        assert all(u.startswith(self.base) for u in self.requests)
+        bad = [m for m in self.console if "Content Security Policy" in m or "page error" in m]
+        assert not bad, bad
+
+
+def _context(browser: Browser, locale: str, width: int = 390) -> BrowserContext:
+    return browser.new_context(
+        locale=locale, viewport={"width": width, "height": 860}, timezone_id="Asia/Dubai"
+    )
+
+
+def test_home_in_both_languages(server: LiveServer, browser: Browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for locale, lang, direction, words in (
+        ("en-US", "en", "ltr", "Status now"),
+        ("ar-EG", "ar", "rtl", "الحالة الآن"),
+    ):
+        context = _context(browser, locale)
+        watch = Watch(context, server.base)
+        page = watch.page(context)
+        page.goto(server.base + "/")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.locator("html")).to_have_attribute("dir", direction)
+        expect(page.get_by_role("link", name=words).first).to_be_visible()
+        expect(page.locator("#live-state")).to_be_visible()
+        # times are in the visitor's zone (Dubai, UTC+4), with UTC on hover
+        footer_time = page.locator("footer time")
+        expect(footer_time).to_have_attribute("title", re.compile(r"15:00 UTC$"))
+        assert re.search("07:00|٠٧:٠٠", footer_time.inner_text())
+        page.screenshot(path=str(ARTIFACTS / f"home-{lang}.png"), full_page=False)
+        watch.check()
+        context.close()
+
+
+def test_search_finds_a_service_by_a_name_in_any_script(
+    server: LiveServer, browser: Browser
+) -> None:
+    context = _context(browser, "en-US")
+    watch = Watch(context, server.base)
+    page = watch.page(context)
+    page.goto(server.base + "/")
+    expect(page.locator("#live-state")).to_be_visible()
+    page.get_by_label("Find a service").fill("واتس")
+    link = page.locator("#search-results a", has_text="WhatsApp")
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/services/whatsapp$"))
+    watch.check()
+    context.close()
+
+
+def test_report_button_counts_the_report_live(server: LiveServer, browser: Browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = _context(browser, "ar-EG", width=1280)
+    watch = Watch(context, server.base)
+    page = watch.page(context)
+    page.goto(server.base + "/services/telegram")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    total = page.locator("#total-24h")
+    before = total.inner_text()
+    button = page.get_by_role("button", name="عندي مشكلة في تيليجرام")
+    expect(button).to_be_enabled()
+    button.click()
+    page.get_by_label("الرسائل").check()
+    # the country defaults from the browser's locale (ar-EG)
+    expect(page.get_by_label("دولتك")).to_have_value("EG")
+    page.get_by_role("button", name="أرسل البلاغ").click()
+    expect(page.locator("#report-thanks")).to_be_visible()
+    expect(total).not_to_have_text(before, timeout=10_000)
+    assert _arabic_number(total.inner_text()) == _arabic_number(before) + 1
+    page.wait_for_timeout(500)  # let the chart and the map draw
+    page.screenshot(path=str(ARTIFACTS / "service-ar.png"), full_page=True)
+    watch.check()
+    context.close()
+
+
+def _arabic_number(text: str) -> int:
+    digits = text.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    return int(re.sub(r"\D", "", digits))
+
+
+def test_an_incident_appears_without_reload(server: LiveServer, browser: Browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = _context(browser, "en-US", width=1280)
+    watch = Watch(context, server.base)
+    home = watch.page(context)
+    home.goto(server.base + "/")
+    service = watch.page(context)
+    service.goto(server.base + "/services/signal")
+    expect(service.locator("#status")).to_contain_text("No problems at Signal")
+    expect(home.locator("#live-state")).to_contain_text("Live")
+    card = home.locator('#groups .group-2 .card[data-service="signal"]')
+    expect(card).to_have_count(0)
+    kinds = server.burst("signal", per_minute=300, minutes=5, tag="live")
+    assert "opened" in kinds
+    expect(card).to_have_count(1, timeout=15_000)
+    expect(service.locator("#status")).to_contain_text("Users report problems with Signal")
+    home.screenshot(path=str(ARTIFACTS / "home-en-incident.png"), full_page=False)
+    service.screenshot(path=str(ARTIFACTS / "service-en.png"), full_page=True)
+    watch.check()
+    context.close()
