@@ -293,3 +293,25 @@ def test_ingest_limits_drop_the_flood_but_keep_the_outage(
         sent += len(traffic.reports)
         taken += result.counted
     assert sent > 20_000 and taken > 0.98 * sent
+
+
+def test_facebook_comes_back_in_the_united_states_first(meta_day: Day) -> None:
+    sim = meta_day.sim
+    extra = sim.expected_event_reports("meta-backbone")
+    assert extra[("facebook", "US")] == pytest.approx(0.34 * 1_700_000 * SCALE, rel=0.01)
+    facebook, instagram = sim.service_ids.index("facebook"), sim.service_ids.index("instagram")
+    country = np.array([p.split("/")[0] for p in sim.places])
+
+    def facebook_to_instagram(code: str, a: datetime, b: datetime) -> float:
+        fb = ig = 0
+        for traffic in sim.minutes(a, b, posts=False, probes=False):
+            r = traffic.reports
+            here = country[r.place] == code
+            fb += int((here & (r.service == facebook)).sum())
+            ig += int((here & (r.service == instagram)).sum())
+        return fb / max(ig, 1)
+
+    # the same country, so the same hour of the day: only the recovery differs
+    late, early = (_t(21, 40), _t(21, 50)), (_t(20, 20), _t(20, 30))
+    assert facebook_to_instagram("US", *late) < 0.7 * facebook_to_instagram("US", *early)
+    assert facebook_to_instagram("DE", *late) > 0.8 * facebook_to_instagram("DE", *early)

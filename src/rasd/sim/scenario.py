@@ -82,6 +82,7 @@ class ServiceShare(_Model):
     share: Positive | None = None
     delay_minutes: float = 0
     recovery: Moment | None = None
+    recovery_in: dict[str, Moment] = {}  # countries where it comes back at another time
     decay_minutes: NonNegative | None = None
     sustain: Fraction | None = None
     relapses: list[Relapse] | None = None
@@ -152,10 +153,13 @@ class Event(_Model):
             return self.recovery
         return self.onset + timedelta(minutes=self.ramp_minutes + self.peak_minutes)
 
-    def envelope(self, share: ServiceShare | None = None) -> Envelope:
-        """The event's curve for one of its services (that service's own timing wins)."""
+    def envelope(self, share: ServiceShare | None = None, country: str | None = None) -> Envelope:
+        """The event's curve for one of its services (that service's own timing wins), and
+        in one country when the service comes back there at another time."""
         delay = share.delay_minutes if share else 0.0
         recovery = share.recovery if share and share.recovery else None
+        if share and country in share.recovery_in:
+            recovery = share.recovery_in[country]
         if recovery is None:
             recovery = self.recovery_at + timedelta(minutes=delay)
         decay = share.decay_minutes if share and share.decay_minutes is not None else None
@@ -363,6 +367,12 @@ def _event_problems(s: Scenario, e: Event, at: str, seen: set[str]) -> list[tupl
     for j, share in enumerate(e.shares):
         if share.recovery is not None and share.recovery < e.onset:
             out.append((f"{at}.services[{j}].recovery", "must not come before onset"))
+        for code, when in share.recovery_in.items():
+            key = f"{at}.services[{j}].recovery_in.{code}"
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                out.append((key, "not a country code"))
+            elif when < e.onset:
+                out.append((key, "must not come before onset"))
     return out
 
 

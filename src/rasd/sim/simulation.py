@@ -247,6 +247,9 @@ class Simulation:
         scope = self._scope(event, at)
         for code in event.countries:
             self._country(code, f"{at}.countries.{code}")
+        for j, share in enumerate(event.shares):
+            for code in share.recovery_in:
+                self._country(code, f"{at}.services[{j}].recovery_in.{code}")
         if event.kind in REPORT_EVENTS or event.kind == "chatter":
             self._plan_reports(event, service_idx, scope)
         elif event.kind == "surge":
@@ -290,9 +293,13 @@ class Simulation:
         cell_m: list[int] = []
         for k, (s, share) in enumerate(zip(service_idx, shares, strict=True)):
             envelope = event.envelope(share)
-            env = envelope.levels(first, n)
-            bump = _recovery_bump(envelope.recovery - first, envelope.decay, n)
-            activity = env[None, :] * r  # people notice an outage when they are awake
+            levels = np.repeat(envelope.levels(first, n)[None, :], len(self.countries), axis=0)
+            recovers = np.full(len(self.countries), envelope.recovery, dtype=np.int64)
+            for code in share.recovery_in:
+                local = event.envelope(share, code)
+                row = self.countries.index(code)
+                levels[row], recovers[row] = local.levels(first, n), local.recovery
+            activity = levels * r  # people notice an outage when they are awake
             per_country = activity.sum(axis=1)
             pull = self.audience.share[s] if self.audience.share[s][scope].sum() > 0 else weight
             pull = np.where(scope & (explicit == 0), pull, 0.0) * per_country
@@ -307,7 +314,9 @@ class Simulation:
                 volume = total * svc_share[k] * country_share[c]
                 rate = volume * activity[c] / per_country[c]
                 rates.append(rate)
-                at_recovery = rate[min(max(envelope.recovery - first, 0), n - 1)]
+                back = int(recovers[c]) - first
+                bump = _recovery_bump(back, envelope.decay, n)
+                at_recovery = rate[min(max(back, 0), n - 1)]
                 recovery.append(0.5 * ppr * at_recovery * bump if not chatter else 0.0 * bump)
                 cell_s.append(s)
                 cell_c.append(int(c))
