@@ -21,6 +21,7 @@ from rasd.api import (
     statuspage,
 )
 from rasd.runtime import Runtime
+from rasd.web.site import install_site
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -51,4 +52,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    install_site(app)
     return app
