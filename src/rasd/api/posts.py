@@ -1,0 +1,133 @@
+"""POST /api/v1/posts/batch: public posts pushed by a feed (JSON array or NDJSON).
+
+Only holders of an ingest (or import) token may push. A batch is all or nothing: one bad post
+refuses it, naming the post's index and field. Posts seen before (by id) are dropped and
+counted in the answer; a batch re-sent with the same Idempotency-Key is taken once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from rasd.api.auth import bearer
+from rasd.api.body import read_body
+from rasd.api.responses import JSON
+from rasd.errors import InvalidInput
+from rasd.runtime import Runtime
+from rasd.signals.posts import MAX_KEY, MAX_TEXT
+from rasd.signals.posts_import import RecentIds, TimeWindow, check_times, decode_post_batch
+
+router = APIRouter(prefix="/api/v1", tags=["posts"])
+
+_RECENT_KEY = "recent_post_ids"
+
+_POST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "text", "created", "author"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": MAX_KEY},
+        "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
+        "created": {"type": "string", "format": "date-time", "description": "With a time zone."},
+        "author": {"type": "string", "minLength": 1, "maxLength": MAX_KEY},
+        "lang": {"type": "string", "description": "BCP 47 language tag, e.g. ar-EG."},
+        "country": {"type": "string", "description": "ISO 3166 alpha-2 country code."},
+        "city": {"type": "string", "description": "City name (needs country)."},
+    },
+}
+_ACCEPTED = {
+    "202": {
+        "description": "Accepted and durable; posts seen before are counted as duplicates.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "accepted": {"type": "integer"},
+                        "duplicates": {"type": "integer"},
+                        "id": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def require_pusher(rt: Runtime, request: Request) -> None:
+    """Ingest tokens push signals; import tokens (replays over HTTP) may too."""
+    if not rt.auth.allows(bearer(request), "import"):
+        rt.auth.require(request, "ingest")
+
+
+def message_id(request: Request, kind: str) -> str:
+    """The log's message id: from the Idempotency-Key header (per kind, so one key used for
+    reports and for posts names two messages), else a fresh one."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return uuid.uuid4().hex
+    if not 1 <= len(key) <= 100 or not key.isprintable():
+        raise InvalidInput(
+            "the Idempotency-Key header must have 1 to 100 printable characters",
+            details=[{"field": "Idempotency-Key", "reason": "bad length"}],
+        )
+    return f"{kind}:k:{key}"
+
+
+def recent_ids(rt: Runtime) -> RecentIds:
+    recent = rt.extras.get(_RECENT_KEY)
+    if recent is None:
+        recent = rt.extras[_RECENT_KEY] = RecentIds()
+    assert isinstance(recent, RecentIds)
+    return recent
+
+
+@router.post(
+    "/posts/batch",
+    status_code=202,
+    summary="Push public posts (JSON array or NDJSON); needs an ingest token",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": _POST_SCHEMA}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        },
+        "responses": _ACCEPTED,
+    },
+)
+async def post_posts(request: Request) -> JSON:
+    rt = _runtime(request)
+    require_pusher(rt, request)
+    settings = rt.settings
+    body = await read_body(request, settings.body_max_bytes)
+    posts = decode_post_batch(body, request.headers.get("content-type", ""), settings.batch_max)
+    if not posts:
+        raise InvalidInput("the batch is empty", details=[{"field": "$", "reason": "empty"}])
+    window = TimeWindow(
+        future_skew=timedelta(seconds=settings.future_skew_seconds),
+        max_age=timedelta(days=settings.import_max_age_days),
+    )
+    check_times(posts, rt.clock.now(), window)
+    msg_id = message_id(request, "posts")
+    recent = recent_ids(rt)
+    fresh = recent.claim(posts)
+    if fresh:
+        try:
+            await rt.log.publish("posts", fresh, msg_id)
+        except BaseException:
+            recent.release(fresh)
+            raise
+    return JSON(
+        {"accepted": len(fresh), "duplicates": len(posts) - len(fresh), "id": msg_id},
+        status_code=202,
+    )

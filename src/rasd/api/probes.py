@@ -1,0 +1,220 @@
+"""The probe agents' two routes: their check list, and the results they push.
+
+`GET /api/v1/probes/checks` gives every check of the catalog (with `?region=CC`, only those of
+services used in that country). `POST /api/v1/probes/batch` takes a `ProbeBatch`; the batch id
+is the message id, so a batch the agent sends again (it did not hear the answer) counts once.
+A plain JSON array of results is taken too (replays over HTTP send those, with an
+Idempotency-Key). Results for services the catalog does not know (an agent with an old check
+list) are left out and counted as `ignored`, so they do not cost the rest of the batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+import msgspec
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from rasd.api.body import read_body
+from rasd.api.posts import message_id, require_pusher
+from rasd.api.responses import JSON
+from rasd.errors import InvalidInput, MalformedBody, field_error
+from rasd.runtime import Runtime
+from rasd.signals.probes import (
+    ProbeBatch,
+    ProbeCheckList,
+    ProbeResult,
+    catalog_services,
+    checks_for_catalog,
+    decode_batch,
+    encode,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["probes"])
+
+_MAX_ID = 200
+_MAX_DETAILS = 50
+_results_decoder = msgspec.json.Decoder(list[ProbeResult])
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+@cache
+def _countries() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(str(country.alpha_2) for country in pycountry.countries)
+
+
+def services_for_region(catalog: Any, region: str | None) -> list[Any]:
+    """A vantage point named after a country (`EG`, `eg`, `EG/Cairo`) probes the services used
+    there and the worldwide ones; any other name (`eu-west`) probes them all."""
+    services = catalog_services(catalog)
+    if region is None:
+        return services
+    country = region.split("/", 1)[0].upper()
+    if country not in _countries():
+        return services
+    return [s for s in services if not s.countries or country in s.countries]
+
+
+@router.get(
+    "/probes/checks",
+    summary="The checks probe agents run; needs an ingest token",
+    responses={
+        200: {
+            "description": "The check list.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def get_checks(
+    request: Request,
+    region: str | None = Query(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^@\s][^\s]*$",
+        description="The agent's vantage point; a country code keeps the services used there.",
+    ),
+) -> Response:
+    rt = _runtime(request)
+    rt.auth.require(request, "ingest")
+    checks = checks_for_catalog(services_for_region(rt.catalog, region))
+    return Response(encode(ProbeCheckList(checks=checks)), media_type="application/json")
+
+
+@router.post(
+    "/probes/batch",
+    status_code=202,
+    summary="Push probe results (a ProbeBatch); needs an ingest token",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "responses": {
+            "202": {
+                "description": "Accepted and durable.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "accepted": {"type": "integer"},
+                                "ignored": {"type": "integer"},
+                                "id": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            }
+        },
+    },
+)
+async def post_batch(request: Request) -> JSON:
+    rt = _runtime(request)
+    require_pusher(rt, request)
+    body = await read_body(request, rt.settings.body_max_bytes)
+    if body.lstrip()[:1] == b"[":
+        results = _decode_result_list(body)
+        msg_id = message_id(request, "probes")
+    else:
+        batch = decode_batch(body)
+        _check_batch_id(batch)
+        results = batch.results
+        msg_id = f"probes:{batch.vantage}:{batch.id}"
+    _check_times(results, rt)
+    known = [r for r in results if r.service in rt.catalog]
+    if known:
+        await rt.log.publish("probes", known, msg_id)
+    return JSON(
+        {"accepted": len(known), "ignored": len(results) - len(known), "id": msg_id},
+        status_code=202,
+    )
+
+
+def _check_batch_id(batch: ProbeBatch) -> None:
+    if not 1 <= len(batch.id) <= _MAX_ID or not batch.id.isprintable():
+        raise InvalidInput(
+            "the batch id must have 1 to 200 printable characters",
+            details=[field_error("id", "bad length or characters")],
+        )
+
+
+def _decode_result_list(body: bytes) -> list[ProbeResult]:
+    """A JSON array of results, checked as agents' batches are, one batch per vantage point;
+    errors name each result by its index in the array."""
+    try:
+        results = _results_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(
+            "the results do not match their schema", details=[field_error("$", str(exc))]
+        ) from exc
+    except msgspec.DecodeError as exc:
+        raise MalformedBody("the body is not JSON", details=[field_error("$", str(exc))]) from exc
+    by_vantage: dict[str, list[int]] = defaultdict(list)
+    for index, result in enumerate(results):
+        by_vantage[result.vantage].append(index)
+    checked: list[ProbeResult | None] = [None] * len(results)
+    problems: list[dict[str, Any]] = []
+    for vantage, indices in by_vantage.items():
+        group = ProbeBatch(id="list", vantage=vantage, results=[results[i] for i in indices])
+        try:
+            taken = decode_batch(encode(group))
+        except InvalidInput as exc:
+            problems.extend(_renumbered(exc.details, indices))
+            continue
+        for i, result in zip(indices, taken.results, strict=True):
+            checked[i] = result
+    if problems:
+        raise InvalidInput("the results have invalid fields", details=problems[:_MAX_DETAILS])
+    return [r for r in checked if r is not None]
+
+
+def _renumbered(details: Any, indices: list[int]) -> list[dict[str, Any]]:
+    """A group's errors ("results[2].kind") named by the index in the whole array."""
+    out = []
+    for detail in details if isinstance(details, list) else [details]:
+        entry = dict(detail)
+        name = str(entry.get("field") or "")
+        if name.startswith("results[") and "]" in name:
+            position, _, rest = name.removeprefix("results[").partition("]")
+            index = indices[int(position)]
+            entry["field"] = rest.lstrip(".") or "$"
+            entry["index"] = index
+            entry["path"] = f"$[{index}]{rest}"
+        elif name == "vantage":
+            entry.update(field="vantage", index=indices[0], path=f"$[{indices[0]}].vantage")
+        out.append(entry)
+    return out
+
+
+def _check_times(results: list[ProbeResult], rt: Runtime) -> None:
+    """Results from a clock far off would land in minutes that are not theirs."""
+    now = rt.clock.now()
+    latest = now + timedelta(seconds=rt.settings.future_skew_seconds)
+    earliest = now - timedelta(days=rt.settings.import_max_age_days)
+    problems = [
+        field_error(
+            f"results[{i}].ts", "outside the times the server takes", value=_iso(r.ts), index=i
+        )
+        for i, r in enumerate(results)
+        if not earliest <= r.ts <= latest
+    ]
+    if problems:
+        raise InvalidInput(
+            f"{len(problems)} result(s) have a time the server does not take (is the clock off?)",
+            details=problems[:_MAX_DETAILS],
+        )
+
+
+def _iso(ts: datetime) -> str:
+    return ts.isoformat()
