@@ -11,7 +11,6 @@ import pytest
 from rasd.clock import minute_of
 from rasd.errors import InvalidInput
 from rasd.ingest.places import Places
-from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.signals.reports import ReportColumns
 from rasd.sim import Simulation, load_scenario
 from rasd.sim.scenario import parse_scenario
@@ -176,28 +175,6 @@ def test_named_dense_places_stand_out(meta_day: Day) -> None:
     places = np.array(r.places)[r.place]
     for city, bigger in (("US/Washington", "US/Chicago"), ("AE/Dubai", "AE/Abu Dhabi")):
         assert (places == city).sum() > (places == bigger).sum()
-
-
-def test_history_has_world_and_country_series_with_a_daily_rhythm(
-    services: list[Any], places: Places
-) -> None:
-    sim = Simulation(load_scenario("meta-2021-10-04"), services, places)
-    history = sim.history(14)
-    assert history.start_minute == sim.first_minute - 14 * 1440
-    assert history.counts.dtype == np.int32 and history.minutes == 14 * 1440
-    world = history.row(SeriesKey("facebook", REPORTS, WORLD))
-    de = history.row(SeriesKey("facebook", REPORTS, "DE"))
-    assert SeriesKey("we", REPORTS, "EG") in history.series
-    assert SeriesKey("we", REPORTS, "US") not in history.series
-    # a big service: tens of reports an hour worldwide in quiet times
-    assert 15 < world.sum() / (14 * 24) < 100
-    countries = [
-        i for i, k in enumerate(history.series) if k.service == "facebook" and k.region != WORLD
-    ]
-    assert np.all(world >= history.counts[countries].sum(axis=0))
-    # Berlin in October is UTC+2: local 02:00-05:00 is 00:00-03:00 UTC, 18:00-21:00 is 16-19 UTC
-    by_hour = de.reshape(14, 24, 60).sum(axis=(0, 2))
-    assert by_hour[0:3].sum() * 2.5 < by_hour[16:19].sum()
 
 
 def test_unknown_service_is_named(services: list[Any], places: Places) -> None:

@@ -8,8 +8,9 @@ for traffic in sim.minutes():
 ```
 """
 
+from rasd.sim.history import History
 from rasd.sim.scenario import Scenario, list_scenarios, load_scenario
-from rasd.sim.simulation import History, MinuteTraffic, Simulation
+from rasd.sim.simulation import MinuteTraffic, Simulation
 from rasd.sim.truth import GroundTruth, TruthEvent, TruthIncident
 
 __all__ = [

@@ -19,13 +19,13 @@ import numpy.typing as npt
 from rasd.clock import minute_of, minute_start
 from rasd.errors import InvalidInput, field_error
 from rasd.ingest.places import Places
-from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.signals.posts import Post
 from rasd.signals.probes import ProbeResult
 from rasd.signals.reports import ReportColumns
 from rasd.sim.atlas import Atlas
 from rasd.sim.audience import Audience, ServiceLike, catalog_services
 from rasd.sim.countries import CountryTable
+from rasd.sim.history import History, draw_history
 from rasd.sim.keys import mix64, networks, salt
 from rasd.sim.mixes import Mixes, catalog_weights
 from rasd.sim.posts import BACKGROUND, RECOVERY, TALK, TROUBLE, PostMaker
@@ -53,23 +53,6 @@ class MinuteTraffic:
     @property
     def start(self) -> datetime:
         return minute_start(self.minute)
-
-
-@dataclass(frozen=True)
-class History:
-    """Normal report counts per minute for the days before a simulation, to warm baselines."""
-
-    start_minute: int
-    series: list[SeriesKey]
-    counts: npt.NDArray[np.int32]  # (len(series), minutes)
-
-    @property
-    def minutes(self) -> int:
-        return int(self.counts.shape[1])
-
-    def row(self, key: SeriesKey) -> npt.NDArray[np.int32]:
-        row: npt.NDArray[np.int32] = self.counts[self.series.index(key)]
-        return row
 
 
 @dataclass
@@ -635,33 +618,15 @@ class Simulation:
             raise InvalidInput(
                 "history needs at least one day", details=[field_error("days", "at least 1")]
             )
-        n = days * 1440
-        first = self.first_minute - n
-        r_key = rhythm(self.atlas.keys, first, n)
-        r = self.atlas.country_rhythm(r_key)  # (countries, n)
-        daily = self.audience.daily * self.scenario.scale
-        per_minute = daily / 1440.0
-        keep = daily >= min_daily
-        pairs = np.argwhere(keep)  # (k, 2): service, country
-        series: list[SeriesKey] = [SeriesKey(sid, REPORTS, WORLD) for sid in self.service_ids]
-        series += [
-            SeriesKey(self.service_ids[s], REPORTS, self.countries.codes[c])
-            for s, c in pairs.tolist()
-        ]
-        n_s = len(self.services)
-        counts = np.zeros((len(series), n), dtype=np.int32)
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([self.seed, first, 7])))
-        rest = np.where(keep, 0.0, per_minute) @ r  # (services, n): countries without a series
-        chunk = 1440
-        for lo in range(0, n, chunk):
-            hi = min(lo + chunk, n)
-            lam = per_minute[pairs[:, 0], pairs[:, 1]][:, None] * r[pairs[:, 1], lo:hi]
-            drawn = rng.poisson(lam).astype(np.int32)
-            counts[n_s:, lo:hi] = drawn
-            world = rng.poisson(rest[:, lo:hi]).astype(np.int32)
-            np.add.at(world, pairs[:, 0], drawn)
-            counts[:n_s, lo:hi] = world
-        return History(start_minute=first, series=series, counts=counts)
+        return draw_history(
+            self.audience.daily * self.scenario.scale,
+            self.atlas,
+            self.service_ids,
+            self.first_minute - days * 1440,
+            days * 1440,
+            np.random.SeedSequence([self.seed, self.first_minute, 7]),
+            min_daily,
+        )
 
     def __repr__(self) -> str:
         return (
