@@ -1,0 +1,234 @@
+"""Report ingest over HTTP: batch reports per second, and single POSTs against a bare ASGI app.
+
+Starts a real Rasd server (SQLite in a temp directory) and, in the same run, a bare ASGI app
+that answers every POST with 202 on the same server stack (uvicorn, uvloop, httptools). The
+load comes from this process over loopback. Prints rates, latencies and the ratio.
+
+    .venv/bin/python bench/ingest_bench.py [--seconds 10] [--batches 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+
+TOKEN = "bench-import-token"
+COUNTRIES = ["US", "DE", "NL", "EG", "SA", "AE", "FR", "GB", "MA", "IQ"]
+
+BARE_APP = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    await send({"type": "http.response.start", "status": 202,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b'{"accepted":1}'})
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise RuntimeError("server exited")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def _rasd(tmp: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "RASD_STORE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "RASD_PORT": str(port),
+        "RASD_IMPORT_TOKENS": f'["{TOKEN}"]',
+        "RASD_REQUESTS_PER_SECOND": "1000000",
+        "RASD_REQUEST_BURST": "1000000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rasd.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait(f"http://127.0.0.1:{port}/api/v1/health", proc)
+    return proc
+
+
+def _bare(tmp: Path, port: int) -> subprocess.Popen[bytes]:
+    (tmp / "bare_app.py").write_text(BARE_APP)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bare_app:app",
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=tmp,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait(f"http://127.0.0.1:{port}/", proc)
+    return proc
+
+
+async def _singles(url: str, seconds: float, concurrency: int) -> tuple[int, list[float]]:
+    latencies: list[float] = []
+    done = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def worker(w: int, client: httpx.AsyncClient) -> None:
+        nonlocal done
+        i = 0
+        while time.perf_counter() < deadline:
+            body = orjson.dumps(
+                {
+                    "service": "whatsapp",
+                    "problem": "messages",
+                    "reporter": f"s{w}-{i}",
+                    "country": COUNTRIES[i % 10],
+                }
+            )
+            t = time.perf_counter()
+            r = await client.post(url, content=body, headers={"Content-Type": "application/json"})
+            latencies.append(time.perf_counter() - t)
+            if r.status_code == 202:
+                done += 1
+            i += 1
+
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        await asyncio.gather(*(worker(w, client) for w in range(concurrency)))
+    return done, latencies
+
+
+def _batch_bodies(n_batches: int, size: int) -> list[bytes]:
+    bodies = []
+    for b in range(n_batches):
+        items = [
+            {
+                "service": ("facebook", "instagram", "whatsapp", "messenger")[i % 4],
+                "problem": "app",
+                "reporter": f"b{b}-{i}",
+                "country": COUNTRIES[i % 10],
+                "ip": f"10.{b % 250}.{(i // 250) % 250}.{i % 250}",
+            }
+            for i in range(size)
+        ]
+        bodies.append(orjson.dumps(items))
+    return bodies
+
+
+async def _batches(
+    url: str, bodies: list[bytes], concurrency: int
+) -> tuple[int, float, list[float]]:
+    queue = list(bodies)
+    sent = 0
+    latencies: list[float] = []
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal sent
+        while queue:
+            body = queue.pop()
+            t = time.perf_counter()
+            r = await client.post(
+                url,
+                content=body,
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
+            )
+            latencies.append(time.perf_counter() - t)
+            if r.status_code != 202:
+                raise RuntimeError(r.text[:300])
+            sent += int(r.json()["accepted"])
+
+    start = time.perf_counter()
+    async with httpx.AsyncClient(timeout=120) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    return sent, time.perf_counter() - start, latencies
+
+
+def _ms(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] * 1000 if len(values) > 1 else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--batches", type=int, default=40)
+    parser.add_argument("--batch-size", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        rasd_port, bare_port = _free_port(), _free_port()
+        rasd = _rasd(tmp, rasd_port)
+        bare = _bare(tmp, bare_port)
+        try:
+            bodies = _batch_bodies(args.batches, args.batch_size)
+            sent, took, blat = asyncio.run(
+                _batches(f"http://127.0.0.1:{rasd_port}/api/v1/reports/batch", bodies, 2)
+            )
+            print(
+                f"batch ingest: {sent:,} reports in {took:.2f} s = {sent / took:,.0f} reports/s "
+                f"(batches of {args.batch_size:,}; p50 {_ms(blat, 50):.0f} ms, "
+                f"p99 {_ms(blat, 99):.0f} ms per batch)"
+            )
+            bare_n, bare_lat = asyncio.run(
+                _singles(
+                    f"http://127.0.0.1:{bare_port}/api/v1/reports", args.seconds, args.concurrency
+                )
+            )
+            rasd_n, rasd_lat = asyncio.run(
+                _singles(
+                    f"http://127.0.0.1:{rasd_port}/api/v1/reports", args.seconds, args.concurrency
+                )
+            )
+            bare_rate, rasd_rate = bare_n / args.seconds, rasd_n / args.seconds
+            print(
+                f"single POST, bare ASGI app: {bare_rate:,.0f}/s "
+                f"(p50 {_ms(bare_lat, 50):.1f} ms, p99 {_ms(bare_lat, 99):.1f} ms)"
+            )
+            print(
+                f"single POST, Rasd (durable): {rasd_rate:,.0f}/s "
+                f"(p50 {_ms(rasd_lat, 50):.1f} ms, p99 {_ms(rasd_lat, 99):.1f} ms)"
+            )
+            print(f"ratio Rasd / bare: {rasd_rate / bare_rate:.2f} (target >= 0.5)")
+        finally:
+            for proc in (rasd, bare):
+                proc.terminate()
+                proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
