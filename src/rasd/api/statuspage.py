@@ -36,8 +36,8 @@ _DESCRIPTIONS = {
     "critical": "Major Service Outage",
 }
 _DETECTED = {
-    "en": "Rasd detected {level} with {name}, from reports, posts and probes.",
-    "ar": "رصد «رصد» {level} في {name}، من البلاغات والمنشورات والفحوص.",
+    "en": "{name}: {level}, as seen by Rasd in reports, posts and probes.",
+    "ar": "{name}: {level}، كما يرصدها «رصد» في البلاغات والمنشورات والفحوص.",
 }
 _BACK = {"en": "{name} is back to normal.", "ar": "عادت {name} إلى طبيعتها."}
 
