@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import numpy as np
+
+from rasd.series import REPORTS, WORLD, SeriesKey
+from rasd.signals.reports import ReportColumns, ReportCounter, batch_rows, decode_batch
+
+T0_MS = 1_633_362_000_000  # 2021-10-04 15:40 UTC
+M0 = T0_MS // 60_000
+
+
+def _cols(
+    reporters: list[int],
+    networks: list[int] | None = None,
+    services: list[int] | None = None,
+    minutes: list[int] | None = None,
+    places: list[int] | None = None,
+) -> ReportColumns:
+    n = len(reporters)
+    return ReportColumns(
+        ts_ms=np.array([T0_MS + 60_000 * m for m in (minutes or [0] * n)], np.int64),
+        service=np.array(services or [0] * n, np.int32),
+        problem=np.zeros(n, np.int16),
+        place=np.array(places or [0] * n, np.int32),
+        reporter=np.array(reporters, np.uint64),
+        network=np.array(networks or list(range(1000, 1000 + n)), np.uint64),
+        services=("facebook", "instagram"),
+        problems=("app",),
+        places=("US/Washington", "DE"),
+    )
+
+
+def test_counts_go_to_world_country_city_and_problem() -> None:
+    result = ReportCounter().count(_cols([1, 2, 3], places=[0, 0, 1]))
+    inc = result.increments
+    assert inc[(SeriesKey("facebook", REPORTS, WORLD), M0)] == 3
+    assert inc[(SeriesKey("facebook", REPORTS, "US"), M0)] == 2
+    assert inc[(SeriesKey("facebook", REPORTS, "US/Washington"), M0)] == 2
+    assert inc[(SeriesKey("facebook", REPORTS, "DE"), M0)] == 1
+    assert inc[(SeriesKey("facebook", "problem:app", WORLD), M0)] == 3
+    assert result.counted == 3
+
+
+def test_first_report_counts_per_service_per_window() -> None:
+    counter = ReportCounter(dedupe_minutes=15)
+    first = counter.count(_cols([1, 1, 1], services=[0, 0, 1]))
+    assert (first.counted, first.duplicates) == (2, 1)
+    again = counter.count(_cols([1], minutes=[14]))
+    assert again.counted == 0
+    later = counter.count(_cols([1], minutes=[15]))
+    assert later.counted == 1
+
+
+def test_network_and_reporter_limits() -> None:
+    counter = ReportCounter(network_limit=3, reporter_limit=100)
+    flood = counter.count(_cols(list(range(10)), networks=[7] * 10))
+    assert (flood.counted, flood.limited) == (3, 7)
+    # the same network for another service has its own allowance
+    other = counter.count(_cols([50, 51], networks=[7, 7], services=[1, 1]))
+    assert other.counted == 2
+    # the third report of one person within the hour does not count, whatever the service
+    one_person = ReportCounter(network_limit=100, reporter_limit=2).count(
+        _cols([9, 9, 9], services=[0, 1, 0], minutes=[0, 0, 16])
+    )
+    assert one_person.counted == 2
+
+
+def test_raw_batch_round_trip_and_restart_memory() -> None:
+    counter = ReportCounter()
+    cols = _cols([1, 2, 2])
+    result = counter.count(cols)
+    assert result.batch is not None
+    decoded, reason = decode_batch(result.batch)
+    assert decoded.reporter.tolist() == cols.reporter.tolist()
+    rows = batch_rows(result.batch)
+    assert [r.counted for r in rows] == [True, True, False]
+    assert rows[2].reason == "duplicate"
+    assert rows[0].region == "US/Washington"
+    # a new counter that remembers the stored rows does not count them again
+    fresh = ReportCounter()
+    fresh.remember(rows)
+    assert fresh.count(_cols([1, 3], minutes=[5, 5])).counted == 1
