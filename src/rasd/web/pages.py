@@ -121,7 +121,7 @@ def _page(
 
 
 @router.get("/", response_class=HTMLResponse, summary="Home: services with problems now on top")
-async def home_page(
+def home_page(
     request: Request,
     lang: str | None = None,
     category: str | None = Query(None, max_length=40),
@@ -144,7 +144,7 @@ def _country(value: str | None) -> str | None:
 
 
 @router.get("/services/{service_id}", response_class=HTMLResponse, summary="A service's page")
-async def service_page(request: Request, service_id: str, lang: str | None = None) -> Response:
+def service_page(request: Request, service_id: str, lang: str | None = None) -> Response:
     rt = _runtime(request)
     language = _lang(request, lang)
     try:
@@ -158,21 +158,19 @@ async def service_page(request: Request, service_id: str, lang: str | None = Non
 @router.get(
     "/services/{service_id}/history", response_class=HTMLResponse, summary="A service's incidents"
 )
-async def service_history_page(
-    request: Request, service_id: str, lang: str | None = None
-) -> Response:
+def service_history_page(request: Request, service_id: str, lang: str | None = None) -> Response:
     rt = _runtime(request)
     return _page(request, "history.html", lambda lg: views.history(rt, lg, service_id), lang)
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse, summary="An outage's whole story")
-async def event_page(request: Request, event_id: str, lang: str | None = None) -> Response:
+def event_page(request: Request, event_id: str, lang: str | None = None) -> Response:
     rt = _runtime(request)
     return _page(request, "event.html", lambda lg: views.event(rt, event_id, lg), lang)
 
 
 @router.get("/history", response_class=HTMLResponse, summary="Past incidents")
-async def history_page(request: Request, lang: str | None = None) -> Response:
+def history_page(request: Request, lang: str | None = None) -> Response:
     rt = _runtime(request)
     return _page(request, "history.html", lambda lg: views.history(rt, lg), lang)
 
@@ -187,13 +185,17 @@ async def switch_language(code: str, next: str = "/") -> Response:
     return response
 
 
+# Page handlers are plain functions: FastAPI runs them in its thread pool, so a page that reads
+# a day of counts never holds up the live streams on the event loop.
+
+
 # -- the JSON twins -------------------------------------------------------------------------
 def _json(view: dict[str, Any]) -> JSON:
     return JSON(view, headers={"vary": "Accept-Language, Cookie"})
 
 
 @router.get("/api/v1/view/home", tags=["pages"], summary="What the home page shows")
-async def home_view(
+def home_view(
     request: Request,
     lang: str | None = None,
     category: str | None = Query(None, max_length=40),
@@ -205,17 +207,15 @@ async def home_view(
 
 
 @router.get("/api/v1/view/services/{service_id}", tags=["pages"], summary="A service's page data")
-async def service_view(request: Request, service_id: str, lang: str | None = None) -> JSON:
+def service_view(request: Request, service_id: str, lang: str | None = None) -> JSON:
     return _json(views.service(_runtime(request), service_id, _lang(request, lang)))
 
 
 @router.get("/api/v1/view/events/{event_id}", tags=["pages"], summary="An event's page data")
-async def event_view(request: Request, event_id: str, lang: str | None = None) -> JSON:
+def event_view(request: Request, event_id: str, lang: str | None = None) -> JSON:
     return _json(views.event(_runtime(request), event_id, _lang(request, lang)))
 
 
 @router.get("/api/v1/view/history", tags=["pages"], summary="Past incidents")
-async def history_view(
-    request: Request, lang: str | None = None, service: str | None = None
-) -> JSON:
+def history_view(request: Request, lang: str | None = None, service: str | None = None) -> JSON:
     return _json(views.history(_runtime(request), _lang(request, lang), service))

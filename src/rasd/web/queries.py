@@ -7,12 +7,40 @@ the minute retention, so hourly roll-ups never hold what they show.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
 from rasd.series import REPORTS, WORLD
 from rasd.store import schema
 from rasd.store.base import Store
+
+
+def _series_ids(conn: Connection, *conditions: Any) -> dict[int, Any]:
+    s = schema.series.c
+    rows = conn.execute(select(s.id, s.service, s.signal, s.region).where(*conditions)).all()
+    return {int(r.id): r for r in rows}
+
+
+def _sums(
+    conn: Connection, ids: Iterable[int], since: int, until: int, step: int | None
+) -> list[Any]:
+    """Counts summed per series (and per bucket of `step` minutes when given).
+
+    Asking by series id walks the (series, minute) primary key, series by series: much less
+    than every series' minutes in the range, which is what a join on the minute index reads.
+    """
+    c = schema.counts.c
+    wanted = list(ids)
+    if not wanted:
+        return []
+    if step is None:
+        query = select(c.series_id, func.sum(c.n)).group_by(c.series_id)
+    else:
+        bucket = ((c.minute - since) // step).label("bucket")
+        query = select(c.series_id, bucket, func.sum(c.n)).group_by(c.series_id, bucket)
+    query = query.where(c.series_id.in_(wanted), c.minute >= since, c.minute < until)
+    return list(conn.execute(query).all())
 
 
 def world_reports(
@@ -23,24 +51,18 @@ def world_reports(
     Services without reports are left out; every list has (until - since) // step buckets.
     """
     size = max(1, (until - since) // step)
-    s, c = schema.series.c, schema.counts.c
-    bucket = ((c.minute - since) // step).label("bucket")
-    query = (
-        select(s.service, bucket, func.sum(c.n))
-        .select_from(schema.counts.join(schema.series, s.id == c.series_id))
-        .where(and_(s.signal == REPORTS, s.region == WORLD, c.minute >= since, c.minute < until))
-        .group_by(s.service, bucket)
-    )
-    wanted = set(services) if services is not None else None
-    if wanted is not None:
-        query = query.where(s.service.in_(wanted))
+    s = schema.series.c
+    conditions = [s.signal == REPORTS, s.region == WORLD]
+    if services is not None:
+        conditions.append(s.service.in_(set(services)))
 
     def run(conn: Connection) -> dict[str, list[int]]:
+        series = _series_ids(conn, *conditions)
         out: dict[str, list[int]] = {}
-        for service, index, n in conn.execute(query).all():
+        for series_id, index, n in _sums(conn, series, since, until, step):
             i = int(index)
             if 0 <= i < size:
-                out.setdefault(str(service), [0] * size)[i] += int(n)
+                out.setdefault(str(series[series_id].service), [0] * size)[i] += int(n)
         return out
 
     return store.read(run)
@@ -48,47 +70,25 @@ def world_reports(
 
 def region_reports(store: Store, service: str, since: int, until: int) -> dict[str, int]:
     """Reports of one service per region (countries and cities) in [since, until)."""
-    s, c = schema.series.c, schema.counts.c
-    query = (
-        select(s.region, func.sum(c.n))
-        .select_from(schema.counts.join(schema.series, s.id == c.series_id))
-        .where(
-            and_(
-                s.service == service,
-                s.signal == REPORTS,
-                s.region != WORLD,
-                c.minute >= since,
-                c.minute < until,
-            )
-        )
-        .group_by(s.region)
-    )
+    s = schema.series.c
 
     def run(conn: Connection) -> dict[str, int]:
-        return {str(region): int(n) for region, n in conn.execute(query).all() if n}
+        series = _series_ids(conn, s.service == service, s.signal == REPORTS, s.region != WORLD)
+        sums = _sums(conn, series, since, until, None)
+        return {str(series[sid].region): int(n) for sid, n in sums if n}
 
     return store.read(run)
 
 
 def problem_reports(store: Store, service: str, since: int, until: int) -> dict[str, int]:
     """Reports of one service per problem type (the `problem:*` series) in [since, until)."""
-    s, c = schema.series.c, schema.counts.c
-    query = (
-        select(s.signal, func.sum(c.n))
-        .select_from(schema.counts.join(schema.series, s.id == c.series_id))
-        .where(
-            and_(
-                s.service == service,
-                s.signal.like("problem:%"),
-                s.region == WORLD,
-                c.minute >= since,
-                c.minute < until,
-            )
-        )
-        .group_by(s.signal)
-    )
+    s = schema.series.c
 
     def run(conn: Connection) -> dict[str, int]:
-        return {str(sig).split(":", 1)[1]: int(n) for sig, n in conn.execute(query).all()}
+        series = _series_ids(
+            conn, s.service == service, s.signal.like("problem:%"), s.region == WORLD
+        )
+        sums = _sums(conn, series, since, until, None)
+        return {str(series[sid].signal).split(":", 1)[1]: int(n) for sid, n in sums}
 
     return store.read(run)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -111,6 +112,21 @@ def _card(
     }
 
 
+_SPARK_TTL = 2.0  # seconds: the live stream carries what changes in between
+
+
+def _recent_sparks(rt: Runtime, since: int, until: int) -> dict[str, list[int]]:
+    """Every service's day of reports, shared by every visitor for a couple of seconds:
+    the one query of the home page that reads a whole day of counts."""
+    now = time.monotonic()
+    hit = rt.extras.get("web_sparks")
+    if hit is not None and hit[0] == (since, until) and now - hit[1] < _SPARK_TTL:
+        return dict(hit[2])
+    sparks = queries.world_reports(rt.store, None, since, until, SPARK_STEP)
+    rt.extras["web_sparks"] = ((since, until), now, sparks)
+    return dict(sparks)
+
+
 def countries_named(rt: Runtime, codes: set[str], lang: str) -> list[dict[str, str]]:
     named = [{"code": c, "name": rt.places.country_name(c, lang)} for c in codes]
     return sorted(named, key=lambda c: c["name"])
@@ -127,7 +143,7 @@ def home(
     if country:
         services = [s for s in services if not s.countries or country in s.countries]
     incidents = open_incidents(rt)
-    sparks = queries.world_reports(rt.store, [s.id for s in services], since, until, SPARK_STEP)
+    sparks = _recent_sparks(rt, since, until)
     empty = [0] * ((until - since) // SPARK_STEP)
     cards = [_card(rt, s, lang, incidents.get(s.id), sparks.get(s.id, empty)) for s in services]
     groups: dict[int, list[dict[str, Any]]] = {2: [], 1: [], 0: []}
