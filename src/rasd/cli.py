@@ -10,6 +10,7 @@ import typer
 from rasd import commands
 from rasd.catalog.command import services
 from rasd.eval.posts import eval_posts
+from rasd.eval.scenarios import eval_scenarios
 from rasd.eval.series_cli import detect_series, eval_nab
 from rasd.notify.command import notify_app, tokens_app
 from rasd.probe.command import probe_agent
@@ -37,6 +38,7 @@ app.command("scenarios")(commands.scenarios)
 app.command("services")(services)
 app.command("mentions")(mentions)
 eval_app.command("posts")(eval_posts)
+eval_app.command("scenarios")(eval_scenarios)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(notify_app, name="notify")
 

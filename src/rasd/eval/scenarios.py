@@ -1,0 +1,295 @@
+"""`rasd eval scenarios`: the proof of detection.
+
+Every labelled scenario (`rasd scenarios` lists them) is replayed through the real pipeline
+in process (see `rasd.eval.scenario_run`), and what it found is scored against the
+scenario's ground truth (see `rasd.eval.scoring` for what each figure means). The targets
+of `rasd.eval.targets` are checked on the way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from rasd.errors import RasdError
+
+if TYPE_CHECKING:
+    from rasd.eval.scenario_run import ScenarioRun
+    from rasd.eval.scoring import Score, Tally
+    from rasd.eval.targets import Check
+    from rasd.sim import Scenario
+
+_console = Console()
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    run: ScenarioRun
+    score: Score
+    checks: list[Check]
+
+    @property
+    def name(self) -> str:
+        return self.run.scenario.name
+
+    def to_dict(self) -> dict[str, Any]:
+        sc = self.run.scenario
+        return {
+            "name": sc.name,
+            "title": {"en": sc.title, "ar": sc.title_ar},
+            "start": sc.start.isoformat(),
+            "end": sc.end.isoformat(),
+            "scale": sc.scale,
+            "seed": self.run.seed,
+            "services": self.run.services,
+            "run": self.run.figures(),
+            "score": self.score.to_dict(),
+            "checks": [c.to_dict() for c in self.checks],
+            "truth": sc.truth.to_dict(),
+            "found": self.run.findings.to_dict(),
+        }
+
+
+def evaluate_one(
+    scenario: Scenario,
+    *,
+    history_days: int = 7,
+    slack: int | None = None,
+    on_minute: Callable[[int], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
+) -> ScenarioResult:
+    # imported here so that `rasd --help` does not load the simulator and the pipeline
+    from rasd.eval.scenario_run import run_scenario
+    from rasd.eval.scoring import DEFAULT_SLACK, score
+    from rasd.eval.targets import checks
+
+    run = run_scenario(scenario, history_days=history_days, on_minute=on_minute, on_phase=on_phase)
+    truth = scenario.truth
+    scored = score(
+        truth,
+        run.findings.incidents,
+        window_start=run.start,
+        window_end=run.end,
+        services=run.services,
+        slack=DEFAULT_SLACK if slack is None else slack,
+    )
+    return ScenarioResult(run, scored, checks(scenario.name, truth, scored))
+
+
+def select(names: Sequence[str] | None, scale: float) -> list[Scenario]:
+    """The built-in scenarios (or those named, in the order given), scaled."""
+    from rasd.sim import list_scenarios, load_scenario
+
+    chosen = [load_scenario(n) for n in names] if names else list_scenarios()
+    return [s.scaled(scale) if scale != 1.0 else s for s in chosen]
+
+
+def overall(results: Sequence[ScenarioResult]) -> Tally:
+    from rasd.eval.scoring import Tally
+
+    total = Tally()
+    for result in results:
+        total = total + result.score.tally
+    return total
+
+
+def report(results: Sequence[ScenarioResult], *, scale: float, history_days: int) -> dict[str, Any]:
+    from rasd.eval.scoring import DEFAULT_SLACK
+
+    every = [c for r in results for c in r.checks]
+    return {
+        "scale": scale,
+        "history_days": history_days,
+        "slack_minutes": DEFAULT_SLACK,
+        "overall": overall(results).to_dict(),
+        "quiet": overall([r for r in results if r.run.scenario.truth.quiet]).to_dict(),
+        "checks_passed": sum(c.passed for c in every),
+        "checks": len(every),
+        "scenarios": [r.to_dict() for r in results],
+    }
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def eval_scenarios(
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Run only this scenario (name or TOML file); repeatable."),
+    ] = None,
+    scale: Annotated[
+        float, typer.Option(help="Multiply every scenario's volumes by this.", min=0.0001)
+    ] = 1.0,
+    history_days: Annotated[
+        int, typer.Option(help="Days of usual traffic learnt before each scenario.", min=1)
+    ] = 7,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Save every figure to this JSON file.")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit with status 1 when a target is missed.")
+    ] = False,
+) -> None:
+    """Replay the labelled scenarios through the pipeline and score what it found."""
+    try:
+        scenarios = select(only, scale)
+    except RasdError as exc:
+        _console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(code=2) from exc
+    results = _run_all(scenarios, history_days)
+    _console.print(_results_table(results))
+    _console.print(_checks_table(results))
+    _console.print(_runs_table(results))
+    if json_file is not None:
+        data = report(results, scale=scale, history_days=history_days)
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        json_file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        _console.print(f"figures saved to {json_file}")
+    if check and not all(c.passed for r in results for c in r.checks):
+        raise typer.Exit(code=1)
+
+
+def _run_all(scenarios: Sequence[Scenario], history_days: int) -> list[ScenarioResult]:
+    total = sum(_minutes(s) for s in scenarios)
+    results: list[ScenarioResult] = []
+    columns = [
+        TextColumn("[bold]{task.fields[name]}[/bold] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} simulated min"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=_console) as bar:
+        task = bar.add_task("", total=total, name="")
+        for i, scenario in enumerate(scenarios, 1):
+            label = f"{scenario.name} ({i}/{len(scenarios)})"
+            bar.update(task, name=label)
+
+            def phase(text: str, label: str = label) -> None:
+                bar.update(task, description=text, name=label)
+
+            def minute(_m: int) -> None:
+                bar.advance(task)
+
+            result = evaluate_one(
+                scenario, history_days=history_days, on_minute=minute, on_phase=phase
+            )
+            results.append(result)
+            failed = [c.name for c in result.checks if not c.passed]
+            t = result.score.tally
+            bar.console.print(
+                f"{scenario.name}: {t.truth} true, {t.found} found, {t.missed} missed, "
+                f"{t.false} false"
+                + (f"; [red]missed targets: {', '.join(failed)}[/red]" if failed else "")
+            )
+        bar.update(task, description="done", name="")
+    return results
+
+
+def _minutes(s: Scenario) -> int:
+    return int((s.end - s.start).total_seconds() // 60)
+
+
+def _num(value: float | None, fmt: str = "{:.2f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def _delay(t: Tally) -> str:
+    if t.delay_median is None:
+        return "-"
+    return f"{t.delay_median:g} / {t.delay_max:g}"
+
+
+def _results_table(results: Sequence[ScenarioResult]) -> Table:
+    table = Table(title="detection on labelled scenarios")
+    for name, justify in [
+        ("scenario", "left"),
+        ("true", "right"),
+        ("found", "right"),
+        ("missed", "right"),
+        ("false", "right"),
+        ("false / svc-day", "right"),
+        ("split", "right"),
+        ("delay med / max (min)", "right"),
+        ("grouping", "right"),
+        ("spill P", "right"),
+        ("spill R", "right"),
+        ("end err med (min)", "right"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+
+    def row(name: str, t: Tally, style: str | None = None) -> None:
+        table.add_row(
+            name,
+            str(t.truth),
+            str(t.found),
+            str(t.missed),
+            str(t.false),
+            f"{t.false_per_service_day:.4f}",
+            str(t.split),
+            _delay(t),
+            _num(t.grouping_accuracy),
+            _num(t.spill_precision),
+            _num(t.spill_recall),
+            _num(t.end_error_median, "{:g}"),
+            style=style,
+        )
+
+    for result in results:
+        row(result.name, result.score.tally)
+    if len(results) > 1:
+        table.add_section()
+        row("overall", overall(results), "bold")
+        quiet = [r for r in results if r.run.scenario.truth.quiet]
+        if quiet:
+            row("nothing down", overall(quiet))
+    return table
+
+
+def _checks_table(results: Sequence[ScenarioResult]) -> Table:
+    table = Table(title="targets")
+    table.add_column("scenario")
+    table.add_column("target")
+    table.add_column("met")
+    table.add_column("detail")
+    for result in results:
+        for c in result.checks:
+            met = "[green]yes[/green]" if c.passed else "[red]no[/red]"
+            table.add_row(result.name, c.name, met, c.detail)
+    return table
+
+
+def _runs_table(results: Sequence[ScenarioResult]) -> Table:
+    table = Table(title="runs")
+    for name in ("scenario", "scale", "minutes", "reports", "posts", "probe results"):
+        table.add_column(name, justify="left" if name == "scenario" else "right")
+    for name in ("history s", "replay s", "reports/s"):
+        table.add_column(name, justify="right")
+    for result in results:
+        run = result.run
+        table.add_row(
+            result.name,
+            f"{run.scenario.scale:g}",
+            f"{run.stats.minutes:,}",
+            f"{run.stats.reports:,}",
+            f"{run.stats.posts:,}",
+            f"{run.stats.probes:,}",
+            f"{run.seconds.get('history', 0.0):.1f}",
+            f"{run.seconds.get('replay', 0.0):.1f}",
+            f"{run.stats.reports_per_second:,.0f}",
+        )
+    return table
