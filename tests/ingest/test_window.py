@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rasd.ingest.window import LastSeen, WindowCounter, occurrence_rank
+from rasd.ingest.window import HashTable, LastSeen, WindowCounter, occurrence_rank
 
 
 def test_last_seen_remembers_for_at_least_the_window() -> None:
@@ -41,3 +41,29 @@ def test_occurrence_rank() -> None:
     keys = np.array([5, 3, 5, 5, 3, 9], dtype=np.uint64)
     assert occurrence_rank(keys).tolist() == [0, 0, 1, 2, 1, 0]
     assert occurrence_rank(np.array([], dtype=np.uint64)).tolist() == []
+
+
+def test_hash_table_agrees_with_a_dict() -> None:
+    rng = np.random.default_rng(7)
+    table = HashTable(capacity=16)
+    reference: dict[int, int] = {}
+    for round_ in range(30):
+        # small key space: many repeats, collisions and growth
+        keys = rng.integers(0, 5000, 700, dtype=np.uint64)
+        values = rng.integers(-1000, 1000, 700, dtype=np.int64)
+        table.put(keys, values)
+        for k, v in zip(keys.tolist(), values.tolist(), strict=True):
+            reference[k if k else 1] = v
+        probe = rng.integers(0, 6000, 500, dtype=np.uint64)
+        got = table.get(probe, -7).tolist()
+        want = [reference.get(k if k else 1, -7) for k in probe.tolist()]
+        assert got == want, round_
+    assert len(table) == len(reference)
+
+
+def test_hash_table_full_width_keys() -> None:
+    table = HashTable()
+    keys = np.array([2**64 - 1, 2**63, 12345, 0], dtype=np.uint64)
+    table.put(keys, np.array([1, 2, 3, 4]))
+    assert table.get(keys, 0).tolist() == [1, 2, 3, 4]
+    assert table.get(np.array([2**64 - 2], dtype=np.uint64), 0).tolist() == [0]

@@ -1,17 +1,98 @@
-"""Sliding-window bookkeeping over millions of keys, vectorised where it counts.
+"""Sliding-window bookkeeping over millions of keys, vectorised with numpy.
 
-Keys live in two generations of dicts that rotate every window, so forgetting is O(1) and
-lookups run at C speed through `map(dict.get, ...)`.
+Keys are 64-bit hashes. They live in open-addressing hash tables held in numpy arrays, so a
+minute of tens of thousands of reports is looked up and recorded in a few array operations
+instead of a Python loop. Two generations that rotate every window make forgetting O(1).
 """
 
 from __future__ import annotations
-
-from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
 
 _NEVER = -(1 << 62)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_EMPTY = np.uint64(0)
+_U64 = npt.NDArray[np.uint64]
+_I64 = npt.NDArray[np.int64]
+
+
+def _nonzero(keys: npt.ArrayLike) -> _U64:
+    """Key 0 marks an empty slot; a real 0 is folded onto 1 (one hash in 2**64)."""
+    k = np.asarray(keys, dtype=np.uint64)
+    return np.where(k == _EMPTY, np.uint64(1), k)
+
+
+class HashTable:
+    """uint64 keys to int64 values; linear probing, grown at half full."""
+
+    def __init__(self, capacity: int = 1 << 12) -> None:
+        size = 1 << max(4, int(capacity - 1).bit_length())
+        self._keys: _U64 = np.zeros(size, np.uint64)
+        self._values: _I64 = np.zeros(size, np.int64)
+        self._shift = np.uint64(64 - (size.bit_length() - 1))
+        self._mask = size - 1
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _home(self, keys: _U64) -> _I64:
+        with np.errstate(over="ignore"):
+            return ((keys * _MIX) >> self._shift).astype(np.int64)
+
+    def _slots(self, keys: _U64) -> _I64:
+        """Where each key is, or the empty slot where its probe sequence ends."""
+        pos = self._home(keys)
+        pending = np.arange(keys.shape[0])
+        while pending.size:
+            at = pos[pending]
+            held = self._keys[at]
+            done = (held == keys[pending]) | (held == _EMPTY)
+            pending = pending[~done]
+            pos[pending] = (pos[pending] + 1) & self._mask
+        return pos
+
+    def get(self, keys: npt.ArrayLike, default: int) -> _I64:
+        k = _nonzero(keys)
+        if k.size == 0 or self.size == 0:
+            return np.full(k.shape[0], default, np.int64)
+        slots = self._slots(k)
+        return np.where(self._keys[slots] == k, self._values[slots], np.int64(default))
+
+    def put(self, keys: npt.ArrayLike, values: npt.ArrayLike) -> None:
+        """Set values for keys; a key given twice keeps its last value."""
+        k = _nonzero(keys)
+        v = np.asarray(values, dtype=np.int64)
+        if k.size == 0:
+            return
+        # the last value of a repeated key wins, as with dict.update
+        _, last = np.unique(k[::-1], return_index=True)
+        keep = np.sort(k.shape[0] - 1 - last)
+        k, v = k[keep], v[keep]
+        if (self.size + k.size) * 2 > self._keys.shape[0]:
+            self._grow(self.size + k.size)
+        while k.size:
+            slots = self._slots(k)
+            present = self._keys[slots] == k
+            self._values[slots[present]] = v[present]
+            k, v, slots = k[~present], v[~present], slots[~present]
+            if not k.size:
+                return
+            # new keys that probe to the same empty slot: the first takes it, the rest probe on
+            _, first = np.unique(slots, return_index=True)
+            self._keys[slots[first]] = k[first]
+            self._values[slots[first]] = v[first]
+            self.size += int(first.size)
+            rest = np.ones(k.size, bool)
+            rest[first] = False
+            k, v = k[rest], v[rest]
+
+    def _grow(self, needed: int) -> None:
+        old_keys, old_values = self._keys, self._values
+        used = old_keys != _EMPTY
+        self.__init__(needed * 4)  # type: ignore[misc]
+        self.put(old_keys[used], old_values[used])
 
 
 class LastSeen:
@@ -19,27 +100,26 @@ class LastSeen:
 
     def __init__(self, window: int) -> None:
         self.window = window
-        self._current: dict[int, int] = {}
-        self._previous: dict[int, int] = {}
+        self._current = HashTable()
+        self._previous = HashTable()
         self._generation_start = _NEVER
 
     def _rotate(self, minute: int) -> None:
         if minute - self._generation_start >= self.window:
             if minute - self._generation_start >= 2 * self.window:
-                self._previous = {}
+                self._previous = HashTable()
             else:
                 self._previous = self._current
-            self._current = {}
+            self._current = HashTable(max(1 << 12, len(self._previous)))
             self._generation_start = minute
 
-    def last(self, keys: list[int]) -> npt.NDArray[np.int64]:
-        current = np.fromiter(map(self._current.get, keys, repeat(_NEVER)), np.int64, len(keys))
-        previous = np.fromiter(map(self._previous.get, keys, repeat(_NEVER)), np.int64, len(keys))
-        return np.maximum(current, previous)
+    def last(self, keys: npt.ArrayLike) -> _I64:
+        return np.maximum(self._current.get(keys, _NEVER), self._previous.get(keys, _NEVER))
 
-    def mark(self, keys: list[int], minute: int) -> None:
+    def mark(self, keys: npt.ArrayLike, minute: int) -> None:
         self._rotate(minute)
-        self._current.update(zip(keys, repeat(minute)))
+        k = np.asarray(keys, dtype=np.uint64)
+        self._current.put(k, np.full(k.shape[0], minute, np.int64))
 
     def __len__(self) -> int:
         return len(self._current) + len(self._previous)
@@ -50,22 +130,22 @@ class WindowCounter:
 
     def __init__(self, window: int) -> None:
         self.window = window
-        self._counts: dict[int, int] = {}
+        self._counts = HashTable()
         self._window_id = _NEVER
 
-    def counts(self, keys: list[int], minute: int) -> npt.NDArray[np.int64]:
+    def counts(self, keys: npt.ArrayLike, minute: int) -> _I64:
         if minute // self.window != self._window_id:
-            return np.zeros(len(keys), np.int64)
-        return np.fromiter(map(self._counts.get, keys, repeat(0)), np.int64, len(keys))
+            return np.zeros(np.asarray(keys).shape[0], np.int64)
+        return self._counts.get(keys, 0)
 
-    def add(self, keys: list[int], amounts: list[int], minute: int) -> None:
+    def add(self, keys: npt.ArrayLike, amounts: npt.ArrayLike, minute: int) -> None:
+        """Add `amounts` to distinct `keys`."""
         window_id = minute // self.window
         if window_id != self._window_id:
-            self._counts = {}
+            self._counts = HashTable(max(1 << 12, len(self._counts)))
             self._window_id = window_id
-        before = np.fromiter(map(self._counts.get, keys, repeat(0)), np.int64, len(keys))
-        after = before + np.asarray(amounts, np.int64)
-        self._counts.update(zip(keys, after.tolist(), strict=True))
+        k = np.asarray(keys, dtype=np.uint64)
+        self._counts.put(k, self._counts.get(k, 0) + np.asarray(amounts, np.int64))
 
     def __len__(self) -> int:
         return len(self._counts)

@@ -121,11 +121,11 @@ class ReportCounter:
 
     def _mark(self, cols: ReportColumns, idx: npt.NDArray[np.intp], minute: int) -> None:
         person, network = self._keys(cols, idx)
-        self._seen.mark(person.tolist(), minute)
+        self._seen.mark(person, minute)
         net_keys, net_counts = np.unique(network, return_counts=True)
-        self._per_network.add(net_keys.tolist(), net_counts.tolist(), minute)
+        self._per_network.add(net_keys, net_counts, minute)
         rep_keys, rep_counts = np.unique(cols.reporter[idx], return_counts=True)
-        self._per_reporter.add(rep_keys.tolist(), rep_counts.tolist(), minute)
+        self._per_reporter.add(rep_keys, rep_counts, minute)
 
     def count(self, cols: ReportColumns) -> CountedReports:
         n = len(cols)
@@ -154,23 +154,19 @@ class ReportCounter:
         self, cols: ReportColumns, idx: npt.NDArray[np.intp], minute: int
     ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int8]]:
         person, network = self._keys(cols, idx)
-        person_list = person.tolist()
-        fresh = self._seen.last(person_list) <= minute - self.dedupe_minutes
+        fresh = self._seen.last(person) <= minute - self.dedupe_minutes
         fresh &= occurrence_rank(person) == 0
         why = np.where(fresh, 0, 1).astype(np.int8)
 
         cand = np.flatnonzero(fresh)
         net = network[cand]
-        net_list = net.tolist()
-        net_used = self._per_network.counts(net_list, minute) + occurrence_rank(net)
+        net_used = self._per_network.counts(net, minute) + occurrence_rank(net)
         over_network = net_used >= self.network_limit
         why[cand[over_network]] = 2
 
         cand = cand[~over_network]
         reporters = cols.reporter[idx][cand]
-        rep_used = self._per_reporter.counts(reporters.tolist(), minute) + occurrence_rank(
-            reporters
-        )
+        rep_used = self._per_reporter.counts(reporters, minute) + occurrence_rank(reporters)
         over_reporter = rep_used >= self.reporter_limit
         why[cand[over_reporter]] = 3
 
