@@ -43,6 +43,9 @@ _WHY = {
     503: "not available now",
 }
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+# what is not a web page: the APIs and the machine-readable routes
+_NOT_PAGES = ("/api/", "/feeds/", "/badges/", "/metrics", "/openapi.json")
 
 
 def install(app: FastAPI) -> None:
@@ -66,13 +69,38 @@ def install(app: FastAPI) -> None:
         )
         for extra, schema in schemas["ErrorBody"].pop("$defs", {}).items():
             schemas.setdefault(extra, schema)
-        for path_item in doc.get("paths", {}).values():
+        for path, path_item in doc.get("paths", {}).items():
             for operation in path_item.values():
                 if not isinstance(operation, dict):
                     continue
-                for status, answer in operation.get("responses", {}).items():
+                answers = operation.setdefault("responses", {})
+                if not path.startswith(_NOT_PAGES):
+                    # a web page answers in HTML; its errors are pages too, except bad query
+                    # parameters, which the one error renderer answers in JSON
+                    for status, answer in answers.items():
+                        answer["content"] = dict(_HTML)
+                        if status.startswith(("4", "5")):
+                            answer["content"]["application/json"] = {"schema": _ERROR_REF}
+                    answers.setdefault(
+                        "default",
+                        {
+                            "description": "An error page, or an error in Rasd's one shape",
+                            "content": {**_HTML, "application/json": {"schema": _ERROR_REF}},
+                        },
+                    )
+                    continue
+                for status, answer in answers.items():
                     if status.startswith(("4", "5")):
                         answer["content"] = {"application/json": {"schema": _ERROR_REF}}
+                # any other error (a limit, a body too large, a store that is down) has the
+                # same one shape: say so once, rather than guess every status on every route
+                answers.setdefault(
+                    "default",
+                    {
+                        "description": "An error, in Rasd's one error shape",
+                        "content": {"application/json": {"schema": _ERROR_REF}},
+                    },
+                )
         app.openapi_schema = doc
         return doc
 
