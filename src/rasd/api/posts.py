@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from rasd.api.auth import bearer
 from rasd.api.body import read_body
 from rasd.api.responses import JSON
+from rasd.api.shapes import errors
 from rasd.errors import InvalidInput
 from rasd.runtime import Runtime
 from rasd.signals.posts import MAX_KEY, MAX_TEXT
@@ -94,6 +95,7 @@ def recent_ids(rt: Runtime) -> RecentIds:
     "/posts/batch",
     status_code=202,
     summary="Push public posts (JSON array or NDJSON); needs an ingest token",
+    responses=errors(400, 401, 403, 413, 422, 503),
     openapi_extra={
         "requestBody": {
             "required": True,

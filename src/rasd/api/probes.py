@@ -22,9 +22,12 @@ from fastapi.responses import Response
 from rasd.api.body import read_body
 from rasd.api.posts import message_id, require_pusher
 from rasd.api.responses import JSON
+from rasd.api.shapes import errors
 from rasd.errors import InvalidInput, MalformedBody, field_error
 from rasd.runtime import Runtime
 from rasd.signals.probes import (
+    KINDS,
+    OUTCOMES,
     ProbeBatch,
     ProbeCheckList,
     ProbeResult,
@@ -39,6 +42,58 @@ router = APIRouter(prefix="/api/v1", tags=["probes"])
 _MAX_ID = 200
 _MAX_DETAILS = 50
 _results_decoder = msgspec.json.Decoder(list[ProbeResult])
+
+_CHECK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "service", "kind", "target"],
+    "properties": {
+        "id": {"type": "string"},
+        "service": {"type": "string"},
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "target": {"type": "string", "description": "dns: a name; http: a URL; tcp: host:port"},
+        "resolver": {
+            "type": ["string", "null"],
+            "description": "ip[:port]; null: the agent's own; `authoritative`: the zone's",
+        },
+        "expect_text": {"type": ["string", "null"]},
+        "interval_s": {"type": "number"},
+        "timeout_s": {"type": "number"},
+    },
+}
+_CHECK_LIST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["checks"],
+    "properties": {"checks": {"type": "array", "items": _CHECK_SCHEMA}},
+}
+_RESULT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["service", "check", "kind", "target", "vantage", "ts", "outcome"],
+    "properties": {
+        "service": {"type": "string"},
+        "check": {"type": "string"},
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "target": {"type": "string"},
+        "vantage": {"type": "string"},
+        "ts": {"type": "string", "format": "date-time"},
+        "outcome": {"type": "string", "enum": list(OUTCOMES)},
+        "latency_ms": {"type": ["number", "null"]},
+        "status": {"type": ["integer", "null"]},
+        "rcode": {"type": ["string", "null"]},
+        "resolver": {"type": ["string", "null"]},
+        "cert_days_left": {"type": ["number", "null"]},
+        "detail": {"type": ["string", "null"]},
+    },
+}
+_BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "vantage", "results"],
+    "properties": {
+        "id": {"type": "string", "description": "Sent again with a batch the agent re-sends."},
+        "vantage": {"type": "string"},
+        "results": {"type": "array", "items": _RESULT_SCHEMA},
+        "dropped": {"type": "integer", "minimum": 0},
+    },
+}
 
 
 def _runtime(request: Request) -> Runtime:
@@ -71,8 +126,9 @@ def services_for_region(catalog: Any, region: str | None) -> list[Any]:
     responses={
         200: {
             "description": "The check list.",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
+            "content": {"application/json": {"schema": _CHECK_LIST_SCHEMA}},
+        },
+        **errors(401, 403, 422),
     },
 )
 async def get_checks(
@@ -95,10 +151,20 @@ async def get_checks(
     "/probes/batch",
     status_code=202,
     summary="Push probe results (a ProbeBatch); needs an ingest token",
+    responses=errors(400, 401, 403, 413, 422, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            _BATCH_SCHEMA,
+                            {"type": "array", "items": _RESULT_SCHEMA},
+                        ]
+                    }
+                }
+            },
         },
         "responses": {
             "202": {
