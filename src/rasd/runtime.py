@@ -50,6 +50,11 @@ class Runtime:
         catalog = load_catalog(settings.catalog_files)
         places = Places.default()
         aggregator: Aggregator | None = None
+        if log is None and settings.cluster:
+            # API processes of a cluster publish; workers count (rasd.cluster.worker)
+            from rasd.bus.jetstream import JetStreamLog
+
+            log = JetStreamLog.from_settings(settings, name="rasd-api")
         if log is None:
             aggregator = Aggregator(
                 store,

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -89,6 +89,57 @@ class Settings(BaseSettings):
     )
     nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server of the cluster.")
     stream: str = Field("RASD", description="JetStream stream name of the cluster.")
+    shards: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        description="Shards of the cluster: each service belongs to one, each shard to one "
+        "worker at a time. Fixed for the life of a stream.",
+    )
+    stream_replicas: int = Field(
+        1,
+        ge=1,
+        le=5,
+        description="Copies JetStream keeps of the stream: 3 on a three-node NATS cluster.",
+    )
+    stream_max_messages: int = Field(
+        200_000,
+        ge=100,
+        description="Messages the stream holds before the API answers 503 (a batch request "
+        "is one message per shard it touches).",
+    )
+    duplicate_window_seconds: float = Field(
+        120.0, gt=0, description="How long JetStream remembers message ids to drop resubmissions."
+    )
+    publish_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How long the API waits for JetStream to confirm a write before it "
+        "answers 503.",
+    )
+    lease_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long a worker's hold on a shard, or on detection, lasts unless "
+        "renewed: a dead worker's shards move to the others after this.",
+    )
+    ack_wait_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How long JetStream waits for a worker's acknowledgement before it sends "
+        "a message again.",
+    )
+    fetch_batch: int = Field(
+        256, ge=1, le=10_000, description="Messages a worker takes from its shard at once."
+    )
+    worker_name: str = Field(
+        "", description="This worker's name in leases and logs; empty: host name and process id."
+    )
+    minute_marks: Literal["clock", "external"] = Field(
+        "clock",
+        description="Who says a minute is over in the cluster: `clock` (the detecting worker, "
+        "on the system clock) or `external` (a replay, which publishes the marks itself).",
+    )
 
     @classmethod
     def settings_customise_sources(

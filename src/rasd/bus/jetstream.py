@@ -39,7 +39,7 @@ from nats.js.api import (
 from nats.js.kv import KeyValue
 
 from rasd.bus import codec
-from rasd.errors import Unavailable
+from rasd.errors import RasdError, Unavailable
 
 _log = logging.getLogger("rasd.bus.jetstream")
 
@@ -88,6 +88,22 @@ class JetStreamLog:
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._lock: asyncio.Lock | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, name: str = "rasd") -> JetStreamLog:
+        """The cluster's log as rasd.toml describes it (a rasd.settings.Settings)."""
+        return cls(
+            settings.nats_url,
+            settings.stream,
+            StreamLimits(
+                shards=settings.shards,
+                replicas=settings.stream_replicas,
+                max_msgs=settings.stream_max_messages,
+                duplicate_window_s=settings.duplicate_window_seconds,
+            ),
+            timeout=settings.publish_timeout_seconds,
+            name=name,
+        )
 
     # -- names ---------------------------------------------------------------------------------
     @property
@@ -139,8 +155,10 @@ class JetStreamLog:
         )
 
     async def _ensure_stream(self, js: JetStreamContext) -> None:
+        shape = f"rasd log; shards={self.shards}"
         config = StreamConfig(
             name=self.stream,
+            description=shape,
             subjects=[f"{self.prefix}.>"],
             retention=RetentionPolicy.WORK_QUEUE,
             discard=DiscardPolicy.NEW,
@@ -151,7 +169,7 @@ class JetStreamLog:
             duplicate_window=self.limits.duplicate_window_s,
         )
         try:
-            await js.stream_info(self.stream)
+            info = await js.stream_info(self.stream)
         except nats.js.errors.NotFoundError:
             try:
                 await js.add_stream(config)
@@ -159,6 +177,12 @@ class JetStreamLog:
                 # another process made it between our look and our add
                 await js.stream_info(self.stream)
         else:
+            if info.config.description != shape:
+                # the same service on two shards would have two owners and count twice
+                raise RasdError(
+                    f"stream {self.stream} was made as {info.config.description!r}, this process "
+                    f"has shards={self.shards}: every process of a cluster needs the same shards"
+                )
             await js.update_stream(config)
 
     async def close(self) -> None:

@@ -1,0 +1,138 @@
+"""One shard's counting: its messages, in order, through the same Aggregator the embedded
+server uses, each acknowledged only once the store has it.
+
+A shard starts from what is durable and nothing else: a fresh consumer that redelivers every
+message not yet acknowledged, and dedupe windows rebuilt from the raw reports in the store. A
+message that was stored but not acknowledged comes again and changes nothing (the store knows
+its id). Any failure ends the run; the worker starts it again from the durable state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rasd.bus import codec
+from rasd.bus.jetstream import MSG_ID, JetStreamLog, kind_of
+from rasd.clock import Clock, SystemClock, VirtualClock, minute_start
+from rasd.signals.aggregator import Aggregator
+from rasd.store.base import Store
+
+_log = logging.getLogger("rasd.cluster.shard")
+
+
+def watermark_key(stream: str, shard: int) -> str:
+    """The store's state key of the last minute a shard has counted completely."""
+    return f"{stream}/mark/{shard}"
+
+
+def read_watermark(store: Store, stream: str, shard: int) -> int | None:
+    value = store.get_state(watermark_key(stream, shard))
+    return None if value is None else int(value.decode())
+
+
+@dataclass
+class ShardStats:
+    messages: int = 0
+    reports: int = 0
+    marks: int = 0
+    rejected: int = 0  # messages that cannot be read or counted: logged, taken off the log
+    last_mark: int | None = None
+
+
+class ShardRunner:
+    def __init__(
+        self,
+        shard: int,
+        log: JetStreamLog,
+        store: Store,
+        make_aggregator: Callable[[Clock], Aggregator],
+        *,
+        owned: Callable[[], bool],
+        live_clock: bool,
+        batch: int = 256,
+        ack_wait_s: float = 30.0,
+    ) -> None:
+        self.shard = shard
+        self.log = log
+        self.store = store
+        self.make_aggregator = make_aggregator
+        self.owned = owned
+        self.live_clock = live_clock
+        self.batch = batch
+        self.ack_wait_s = ack_wait_s
+        self.stats = ShardStats()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Counts until stopped or no longer the owner; raises on any failure."""
+        aggregator = await asyncio.to_thread(self._aggregator)
+        sub = await self.log.restart_consumer(
+            self.shard, ack_wait_s=self.ack_wait_s, max_ack_pending=max(1000, self.batch * 4)
+        )
+        try:
+            while not stop.is_set() and self.owned():
+                try:
+                    msgs = await sub.fetch(self.batch, timeout=1.0)
+                except TimeoutError:
+                    continue
+                for msg in msgs:
+                    if not self.owned():
+                        return  # not acknowledged: the next owner counts it
+                    await self._apply(aggregator, msg.subject, msg.headers or {}, msg.data)
+                    await msg.ack()
+        finally:
+            await sub.unsubscribe()
+
+    def _aggregator(self) -> Aggregator:
+        mark = read_watermark(self.store, self.log.stream, self.shard)
+        self.stats.last_mark = mark
+        clock: Clock
+        if self.live_clock:
+            clock = SystemClock()
+        else:
+            # replayed time: the shard's own last mark says where "now" was
+            start = minute_start(mark + 1) if mark is not None else datetime(1970, 1, 1, tzinfo=UTC)
+            clock = VirtualClock(start)
+        aggregator = self.make_aggregator(clock)
+        aggregator.restore()
+        return aggregator
+
+    async def _apply(
+        self, aggregator: Aggregator, subject: str, headers: dict[str, str], data: bytes
+    ) -> None:
+        self.stats.messages += 1
+        try:
+            kind = kind_of(subject)
+            payload = codec.decode(kind, data)
+        except codec.CodecError:
+            self.stats.rejected += 1
+            _log.error("shard %d: message %s on %s cannot be read", self.shard, headers, subject)
+            return
+        if kind == codec.MARK:
+            await asyncio.to_thread(self._mark, int(payload))
+            return
+        msg_id = headers.get(MSG_ID)
+        if msg_id is None:
+            self.stats.rejected += 1
+            _log.error("shard %d: a %s message without an id on %s", self.shard, kind, subject)
+            return
+        if kind != codec.REPORTS and kind not in aggregator.counters:
+            self.stats.rejected += 1
+            _log.error(
+                "shard %d: no counter for %s; message %s is not counted", self.shard, kind, msg_id
+            )
+            return
+        await asyncio.to_thread(aggregator.apply, kind, payload, msg_id)
+        if kind == codec.REPORTS:
+            self.stats.reports += len(payload)
+
+    def _mark(self, minute: int) -> None:
+        # marks come in order after the data they close, so the newest is always the highest
+        if self.stats.last_mark is not None and minute <= self.stats.last_mark:
+            return
+        self.store.put_state(watermark_key(self.log.stream, self.shard), str(minute).encode())
+        self.stats.last_mark = minute
+        self.stats.marks += 1
