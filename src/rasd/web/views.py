@@ -275,20 +275,25 @@ def _event_log(event: dict[str, Any], lang: str, service: str | None) -> list[di
 
 
 def _official(rt: Runtime, service: str, lang: str) -> list[dict[str, Any]]:
-    """Statements by the service itself, once something keeps them (`official_statements`)."""
-    source = rt.extras.get("official_statements")
-    if source is None:
-        return []
+    """Statements the service's operator posted (with an admin or statements token)."""
+    from rasd.notify.messages import STATEMENT_WORDS
+    from rasd.notify.statements import StatementStore
+
+    statements, _ = StatementStore(rt.store, rt.clock).page(service=service, limit=20)
     out = []
-    for entry in source(service):
-        text = entry.get("text") or {}
+    for entry in statements:
+        text = entry.get("message") or {}
+        status = str(entry.get("status") or "")
+        words = text.get(lang) or text.get("en") or ""
+        label = STATEMENT_WORDS.get(status, {}).get(lang, status)
         out.append(
             {
-                "at": entry.get("at"),
+                "at": entry.get("created_at"),
                 "kind": "statement",
                 "source": "official",
-                "text": text.get(lang) or text.get("en") or "",
-                "url": entry.get("url"),
+                "status": status,
+                "text": f"{label}: {words}" if label else words,
+                "url": None,
             }
         )
     return out
