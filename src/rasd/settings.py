@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
     port: int = Field(8000, description="Port the HTTP server listens on.")
+    public_url: str | None = Field(None, description="The address people reach this Rasd at (https://status.example.org), for links in alerts and feeds; default http://HOST:PORT.")
     catalog_files: list[Path] = Field(
         default_factory=list,
         description="Extra service catalog TOML files that add or override services, in order.",

@@ -111,7 +111,7 @@ def _notifier(store: Any) -> Any:
         store,
         load_catalog(settings.catalog_files),
         SystemClock(),
-        public_url=f"http://{settings.host}:{settings.port}",
+        public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
     )
 
 

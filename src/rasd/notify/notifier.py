@@ -231,7 +231,9 @@ def notifier_of(runtime: Any) -> Notifier:
             runtime.store,
             runtime.catalog,
             runtime.clock,
-            public_url=runtime.extras.get("public_url") or f"http://{host}:{settings.port}",
+            public_url=settings.public_url
+            or runtime.extras.get("public_url")
+            or f"http://{host}:{settings.port}",
         )
         runtime.extras["notifier"] = notifier
         engine = runtime.extras.get("engine")
