@@ -11,8 +11,9 @@ whatever second of the minute the run reaches; the script times, from that momen
 Detection ticks once a minute, after the minute is over, and an incident opens after two
 minutes of alarm, so most of the wait is set by the clock. The baseline, worked out for the
 same failure moment, is the earliest opening those ticks allow: the end of the second alarm
-minute plus the detection lag (the minute the failure starts in counts as an alarm when at
-least half its checks failed). Peak memory (VmHWM) of the server and agents is printed too.
+minute plus the detection lag (whether the minute the failure starts in is an alarm is asked
+of the fusion rule itself, with perfect detectors). Peak memory (VmHWM) of the server and
+agents is printed too.
 
     .venv/bin/python bench/probe_to_incident.py [--runs 1] [--interval-scale 0.05]
 """
@@ -41,13 +42,10 @@ from probe.local_rasd import (  # noqa: E402
 )
 from probe.local_web import GOOD_TEXT, LocalWeb  # noqa: E402
 
-from rasd.detect.fusion import DEFAULT_CONFIG  # noqa: E402
+from rasd.detect.fusion import Level, SignalEvidence, fuse  # noqa: E402
 from rasd.detect.incidents import IncidentConfig  # noqa: E402
+from rasd.series import PROBES_FAILED, PROBES_TOTAL  # noqa: E402
 from rasd.settings import Settings  # noqa: E402
-
-# the test service: per vantage point, 4 DNS checks (2 names x own resolver and authoritative)
-# and one HTTP check; while DNS fails, 4 of 5 checks fail
-_FAILING_SHARE = 4 / 5
 
 
 def _peak_kib(pid: int) -> int | None:
@@ -60,12 +58,30 @@ def _peak_kib(pid: int) -> int | None:
     return None
 
 
+def _alarm(failing_share: float) -> bool:
+    """Whether fusion calls a minute an alarm when this share of its time the names failed,
+    with detectors that see the failures at once (the best case)."""
+    per_minute = 2 * 20  # checks of one kind per minute: two agents, every 3 s
+    dns_total, http_total = 4 * per_minute, per_minute
+    failed = dns_total * failing_share
+    fused = fuse(
+        [
+            SignalEvidence(PROBES_TOTAL, dns_total + http_total, dns_total + http_total, 0.0),
+            SignalEvidence("probe_dns_total", dns_total, dns_total, 0.0),
+            SignalEvidence("probe_http_total", http_total, http_total, 0.0),
+            SignalEvidence(PROBES_FAILED, failed, 0.0, 1.0 if failed else 0.0),
+            SignalEvidence("probe_dns_failed", failed, 0.0, 1.0 if failed else 0.0),
+        ]
+    )
+    return fused.level >= Level.POSSIBLE
+
+
 def _floor_seconds(failed_at: datetime) -> float:
-    """The earliest the minute ticks let an incident open after a failure at `failed_at`."""
-    into = failed_at.second + failed_at.microsecond / 1e6
-    left = 60.0 - into
-    first_alarm_is_partial = _FAILING_SHARE * left / 60.0 >= DEFAULT_CONFIG.quorum_possible
-    alarm_minutes = IncidentConfig().open_after - (1 if first_alarm_is_partial else 0)
+    """The earliest the minute ticks let an incident open after a failure at `failed_at`:
+    the end of the last of `open_after` alarm minutes, plus the detection lag."""
+    left = 60.0 - (failed_at.second + failed_at.microsecond / 1e6)
+    partial_counts = _alarm(left / 60.0)
+    alarm_minutes = IncidentConfig().open_after - (1 if partial_counts else 0)
     return left + 60.0 * alarm_minutes + Settings().detect_lag_seconds
 
 
