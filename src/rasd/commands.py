@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -161,21 +162,37 @@ def replay(
     store: Annotated[str | None, typer.Option(help="Store for an in-process replay.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed; default: the scenario's.")] = None,
     history_days: Annotated[int, typer.Option(help="Days of usual traffic learnt first.")] = 7,
+    keep_time: Annotated[
+        bool, typer.Option(help="With --server: send the scenario's own times, unshifted.")
+    ] = False,
 ) -> None:
-    """Drive a scenario through the real ingest path, on a virtual clock."""
+    """Drive a scenario through the real ingest path, on a virtual clock.
+
+    In process (the default) it runs as fast as it can. With --server it posts to a running
+    server; the scenario then happens now, in real time, unless --keep-time.
+    """
     from rasd.catalog import load_catalog
     from rasd.clock import VirtualClock
     from rasd.replay import HttpSink, InProcessSink, Replay
 
-    pace = None if speed == "max" else _speed(speed)
     if server is not None:
         sim = _load_simulation(scenario, load_catalog(), seed)
-        sink = HttpSink(server, token)
+        # against a server on the system clock the scenario is re-enacted now, in real time;
+        # --keep-time sends its own times, for a server that runs on the scenario's clock
+        shift = timedelta(0)
+        if not keep_time:
+            now = datetime.now(UTC).replace(second=0, microsecond=0)
+            shift = now - sim.start
+        pace = None if speed == "max" else _speed(speed)
+        if pace is None and not keep_time:
+            pace = 60.0
+        sink = HttpSink(server, token, shift=shift)
         try:
             stats = Replay(sim, sink, speed=pace).run()
         finally:
             sink.close()
     else:
+        pace = None if speed == "max" else _speed(speed)
         sim = _load_simulation(scenario, load_catalog(), seed)
         clock = VirtualClock(sim.start)
         runtime = embedded(_settings(store_url=store), clock=clock)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -71,28 +71,46 @@ class InProcessSink:
 
 
 class HttpSink:
-    """To a running server, as any client would send it."""
+    """To a running server, as any client would send it.
+
+    `shift` moves every timestamp (a scenario of 2021 re-enacted now against a server on the
+    system clock); without it the server must be on the scenario's time.
+    """
 
     def __init__(
-        self, server: str, token: str | None, *, batch: int = 10_000, timeout: float = 60.0
+        self,
+        server: str,
+        token: str | None,
+        *,
+        batch: int = 10_000,
+        timeout: float = 60.0,
+        shift: timedelta = timedelta(0),
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=timeout)
         self._batch = batch
         self._missing: set[str] = set()
+        self.shift = shift
 
     def close(self) -> None:
         self._client.close()
 
     def send(self, kind: str, payload: Any, msg_id: str) -> None:
         if kind == "reports":
-            for i, chunk in enumerate(_report_dicts(payload, self._batch)):
+            for i, chunk in enumerate(_report_dicts(payload, self._batch, self.shift)):
                 self._post("/api/v1/reports/batch", chunk, f"{msg_id}:{i}")
         elif kind in ("posts", "probes") and kind not in self._missing:
+            time_field = "created" if kind == "posts" else "ts"
+            body = [self._shifted(_plain(item), time_field) for item in payload]
             path = f"/api/v1/{kind}/batch"
-            body = [_plain(item) for item in payload]
             for i in range(0, len(body), self._batch):
                 self._post(path, body[i : i + self._batch], f"{msg_id}:{i}", optional=kind)
+
+    def _shifted(self, item: dict[str, Any], field: str) -> dict[str, Any]:
+        if self.shift and field in item:
+            when = datetime.fromisoformat(str(item[field]).replace("Z", "+00:00"))
+            item[field] = (when + self.shift).isoformat()
+        return item
 
     def _post(self, path: str, body: Any, key: str, optional: str | None = None) -> None:
         content = orjson.dumps(body)
@@ -125,7 +143,10 @@ def _plain(item: Any) -> Any:
     return msgspec.to_builtins(item)
 
 
-def _report_dicts(cols: ReportColumns, size: int) -> Iterator[list[dict[str, Any]]]:
+def _report_dicts(
+    cols: ReportColumns, size: int, shift: timedelta = timedelta(0)
+) -> Iterator[list[dict[str, Any]]]:
+    shift_ms = int(shift.total_seconds() * 1000)
     services = np.array(cols.services, dtype=object)[cols.service]
     problems = np.array(cols.problems, dtype=object)[cols.problem]
     places = np.array(cols.places, dtype=object)[cols.place]
@@ -145,9 +166,9 @@ def _report_dicts(cols: ReportColumns, size: int) -> Iterator[list[dict[str, Any
             "problem": problem,
             "reporter": f"{reporter:016x}",
             "country": country,
-            "ts": datetime.fromtimestamp(ts / 1000, UTC).isoformat(),
-            # a documentation-range address per simulated network keeps networks apart
-            "ip": f"198.{18 + (network >> 8) % 2}.{network % 256}.{(network >> 16) % 254 + 1}",
+            "ts": datetime.fromtimestamp((ts + shift_ms) / 1000, UTC).isoformat(),
+            # a unique-local IPv6 /48 per simulated network: 40 bits keep networks apart
+            "ip": _network_address(network),
         }
         if city:
             item["city"] = city
@@ -157,6 +178,11 @@ def _report_dicts(cols: ReportColumns, size: int) -> Iterator[list[dict[str, Any
             out = []
     if out:
         yield out
+
+
+def _network_address(network: int) -> str:
+    bits = network & ((1 << 40) - 1)
+    return f"fd{bits >> 32:02x}:{(bits >> 16) & 0xFFFF:x}:{bits & 0xFFFF:x}::1"
 
 
 class Replay:

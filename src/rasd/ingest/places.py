@@ -121,6 +121,10 @@ class Places:
         return list(self._by_country.get(country, ()))
 
     def city(self, country: str, name: str) -> City | None:
+        """A city by its region name first (`Washington (IL)`), then by any of its names."""
+        exact = self._by_region.get(f"{country}/{name}")
+        if exact is not None:
+            return exact
         return self._by_name.get((country, fold(name)))
 
     def city_by_region(self, region: str) -> City | None:
