@@ -302,3 +302,14 @@ def test_the_command_says_which_scenario_is_unknown() -> None:
 def test_the_scale_must_be_positive(scale: float) -> None:
     result = CliRunner().invoke(app, ["eval", "scenarios", "--scale", str(scale)])
     assert result.exit_code == 2
+
+
+def test_select_scales_the_named_scenarios_and_defaults_to_all() -> None:
+    from rasd.eval.scenarios import select
+    from rasd.sim import list_scenarios
+
+    [one] = select(["small-service"], 0.25)
+    assert one.name == "small-service" and one.scale == 0.25
+    every = select(None, 1.0)
+    assert [s.name for s in every] == [s.name for s in list_scenarios()]
+    assert len(every) >= 12

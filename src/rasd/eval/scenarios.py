@@ -137,8 +137,12 @@ def eval_scenarios(
     history_days: Annotated[
         int, typer.Option(help="Days of usual traffic learnt before each scenario.", min=1)
     ] = 7,
+    jobs: Annotated[
+        int, typer.Option(help="Scenarios run at once, each in its own process.", min=1)
+    ] = 1,
     json_file: Annotated[
-        Path | None, typer.Option("--json", help="Save every figure to this JSON file.")
+        Path | None,
+        typer.Option("--json", help="Save every figure to this JSON file (after each scenario)."),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Exit with status 1 when a target is missed.")
@@ -150,30 +154,55 @@ def eval_scenarios(
     except RasdError as exc:
         _console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(code=2) from exc
-    results = _run_all(scenarios, history_days)
+
+    def save(done: Sequence[ScenarioResult]) -> None:
+        if json_file is None:
+            return
+        data = report(done, scale=scale, history_days=history_days)
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        json_file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
+
+    results = _run_all(scenarios, history_days, jobs, save)
     _console.print(_results_table(results))
     _console.print(_checks_table(results))
     _console.print(_runs_table(results))
     if json_file is not None:
-        data = report(results, scale=scale, history_days=history_days)
-        json_file.parent.mkdir(parents=True, exist_ok=True)
-        json_file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
         _console.print(f"figures saved to {json_file}")
     if check and not all(c.passed for r in results for c in r.checks):
         raise typer.Exit(code=1)
 
 
-def _run_all(scenarios: Sequence[Scenario], history_days: int) -> list[ScenarioResult]:
-    total = sum(_minutes(s) for s in scenarios)
-    results: list[ScenarioResult] = []
-    columns = [
+def _progress() -> Progress:
+    return Progress(
         TextColumn("[bold]{task.fields[name]}[/bold] {task.description}"),
         BarColumn(),
         TextColumn("{task.completed:,.0f}/{task.total:,.0f} simulated min"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-    ]
-    with Progress(*columns, console=_console) as bar:
+        console=_console,
+    )
+
+
+def _told(bar: Progress, result: ScenarioResult) -> None:
+    failed = [c.name for c in result.checks if not c.passed]
+    t = result.score.tally
+    bar.console.print(
+        f"{result.name}: {t.truth} true, {t.found} found, {t.missed} missed, {t.false} false"
+        + (f"; [red]missed targets: {', '.join(failed)}[/red]" if failed else "")
+    )
+
+
+def _run_all(
+    scenarios: Sequence[Scenario],
+    history_days: int,
+    jobs: int,
+    save: Callable[[Sequence[ScenarioResult]], None],
+) -> list[ScenarioResult]:
+    if jobs > 1 and len(scenarios) > 1:
+        return _run_parallel(scenarios, history_days, jobs, save)
+    total = sum(_minutes(s) for s in scenarios)
+    results: list[ScenarioResult] = []
+    with _progress() as bar:
         task = bar.add_task("", total=total, name="")
         for i, scenario in enumerate(scenarios, 1):
             label = f"{scenario.name} ({i}/{len(scenarios)})"
@@ -189,15 +218,41 @@ def _run_all(scenarios: Sequence[Scenario], history_days: int) -> list[ScenarioR
                 scenario, history_days=history_days, on_minute=minute, on_phase=phase
             )
             results.append(result)
-            failed = [c.name for c in result.checks if not c.passed]
-            t = result.score.tally
-            bar.console.print(
-                f"{scenario.name}: {t.truth} true, {t.found} found, {t.missed} missed, "
-                f"{t.false} false"
-                + (f"; [red]missed targets: {', '.join(failed)}[/red]" if failed else "")
-            )
+            _told(bar, result)
+            save(results)
         bar.update(task, description="done", name="")
     return results
+
+
+def _run_parallel(
+    scenarios: Sequence[Scenario],
+    history_days: int,
+    jobs: int,
+    save: Callable[[Sequence[ScenarioResult]], None],
+) -> list[ScenarioResult]:
+    """Each scenario in a process of its own; the bar moves as whole scenarios finish."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # the longest first, so that one long run does not start last
+    order = sorted(range(len(scenarios)), key=lambda i: -_weight(scenarios[i]))
+    done: dict[int, ScenarioResult] = {}
+    with _progress() as bar, ProcessPoolExecutor(max_workers=jobs) as pool:
+        task = bar.add_task(f"{jobs} at a time", total=sum(_minutes(s) for s in scenarios), name="")
+        futures = {
+            pool.submit(evaluate_one, scenarios[i], history_days=history_days): i for i in order
+        }
+        for future in as_completed(futures):
+            i = futures[future]
+            done[i] = future.result()
+            bar.advance(task, _minutes(scenarios[i]))
+            _told(bar, done[i])
+            save([done[k] for k in sorted(done)])
+    return [done[i] for i in range(len(scenarios))]
+
+
+def _weight(s: Scenario) -> float:
+    """A rough cost: every simulated minute, and every thousand reports of its events."""
+    return _minutes(s) + sum((e.total or 0.0) * s.scale for e in s.events) / 1000.0
 
 
 def _minutes(s: Scenario) -> int:
