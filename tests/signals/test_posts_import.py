@@ -194,3 +194,17 @@ def test_import_over_http_waits_for_a_busy_server(
     stats = PostImport(HttpPostSink("", INGEST, client=client, sleep=waits.append)).run(source)
     assert waits == [3.0, 3.0]
     assert stats.accepted == 3 and _served_total(rt) == 3
+
+
+def test_import_over_http_skips_more_refusals_than_one_answer_names(
+    served: tuple[Runtime, TestClient], tmp_path: Path
+) -> None:
+    rt, client = served
+    old = "1999-01-01T00:00:00Z"  # the server names at most 50 bad posts an answer
+    lines = [_line(i, created=old) for i in range(120)] + [_line(500)]
+    stats = PostImport(HttpPostSink("", INGEST, client=client), chunk_size=200).run(
+        _write(tmp_path / "p.jsonl", lines)
+    )
+    assert [e.line for e in stats.skipped] == list(range(1, 121))
+    assert all("older" in e.reason for e in stats.skipped)
+    assert stats.accepted == 1 and _served_total(rt) == 1

@@ -25,7 +25,6 @@ from rasd.errors import InvalidInput, MalformedBody, RasdError, Unavailable, fie
 from rasd.signals.posts import Post, PostParseError, parse_posts_jsonl
 
 MAX_DETAILS = 50
-_SEND_ATTEMPTS = 3
 
 _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
@@ -273,10 +272,9 @@ class PostImport:
         return self.window.problem(post.created, self.now())
 
     def _send(self, numbered: list[tuple[int, Post]]) -> None:
-        # a receiver that refuses some posts names them: those are skipped, the rest sent again
-        for _ in range(_SEND_ATTEMPTS):
-            if not numbered:
-                return
+        # a receiver that refuses posts names them (a bounded number at a time): those are
+        # skipped and the rest sent again, for as long as each answer names some
+        while numbered:
             posts = [post for _, post in numbered]
             result = self.sink.send(posts, chunk_key(posts))
             if not result.refused:
@@ -284,10 +282,12 @@ class PostImport:
                 self.stats.accepted += result.accepted
                 self.stats.duplicates += result.duplicates
                 return
-            for index, reason in sorted(result.refused.items()):
-                self.stats.skipped.append(PostParseError(numbered[index][0], reason))
-            numbered = [item for i, item in enumerate(numbered) if i not in result.refused]
-        raise InvalidInput("the receiver kept refusing posts of one chunk")
+            named = {i for i in result.refused if 0 <= i < len(numbered)}
+            if not named:
+                raise InvalidInput("the receiver refused posts it did not name")
+            for index in sorted(named):
+                self.stats.skipped.append(PostParseError(numbered[index][0], result.refused[index]))
+            numbered = [item for i, item in enumerate(numbered) if i not in named]
 
 
 # --- where a file's posts go -----------------------------------------------------------------
