@@ -228,3 +228,13 @@ def test_rate_limit_per_client(client: TestClient, runtime: Runtime) -> None:
     response = client.post("/api/v1/reports", json=GOOD)
     assert int(response.headers["Retry-After"]) >= 1
     assert_error_shape(response.json())
+
+
+def test_network_of_ipv4_and_ipv6() -> None:
+    from rasd.ingest.reports import network_of, valid_address
+
+    assert network_of("203.0.113.77") == "203.0.113.0/24"
+    assert network_of("2001:db8:abcd:12::1") == "2001:db8:abcd::/48"
+    assert network_of("testclient") == "testclient"
+    for bad in ("256.1.1.1", "01.2.3.4", "1.2.3", "١.2.3.4", "a.b.c.d", ""):
+        assert not valid_address(bad), bad
