@@ -291,3 +291,48 @@ def _replay_then_report(replayer: Any) -> None:
     stats = replayer.run()
     _summary(stats)
     console.print("The replay is over; the server keeps running until Ctrl-C.")
+
+
+def posts_follow(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="A JSON lines file being written.")],
+    server: Annotated[str | None, typer.Option(help="Send to this Rasd server.")] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="RASD_POSTS_TOKEN", help="Ingest token for --server.")
+    ] = None,
+    store: Annotated[str | None, typer.Option(help="Store to count into, in this process.")] = None,
+    from_start: Annotated[bool, typer.Option(help="Read what the file holds already.")] = False,
+    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between looks.")] = 1.0,
+) -> None:
+    """Follow a growing JSON lines file of posts (a live feed), until Ctrl-C."""
+    from rasd.signals.post_stream import FollowedFile, StreamStats, stream_posts
+    from rasd.signals.posts_import import HttpPostSink, LogSink
+
+    if server is not None and not token:
+        raise typer.BadParameter("--server needs --token (or RASD_POSTS_TOKEN)")
+
+    def report(error: Any) -> None:
+        console.print(f"[yellow]line {error.line} skipped:[/yellow] {error.reason}")
+
+    source = FollowedFile(file, poll_seconds=poll, from_start=from_start, on_error=report)
+    stop = threading.Event()
+    stats = StreamStats()
+    runtime = None
+    sink: Any
+    if server is not None:
+        sink = HttpPostSink(server, token)
+    else:
+        runtime = embedded(_settings(store_url=store))
+        sink = LogSink(runtime.log)
+    console.print(f"following {file} (Ctrl-C stops)")
+    try:
+        stream_posts(source, sink, stop, stats)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        sink.close()
+        if runtime is not None:
+            runtime.store.close()
+    console.print(
+        f"{stats.posts:,} posts in {stats.batches:,} batches; {stats.accepted:,} taken, "
+        f"{stats.duplicates:,} seen before"
+    )
