@@ -238,3 +238,23 @@ def test_network_of_ipv4_and_ipv6() -> None:
     assert network_of("testclient") == "testclient"
     for bad in ("256.1.1.1", "01.2.3.4", "1.2.3", "١.2.3.4", "a.b.c.d", ""):
         assert not valid_address(bad), bad
+
+
+def test_store_away_answers_503_and_the_retry_counts(
+    client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    real_write = runtime.store.write_reports
+
+    def failing(*args: Any, **kwargs: Any) -> bool:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(runtime.store, "write_reports", failing)
+    response = client.post("/api/v1/reports", json=GOOD)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 1
+    assert assert_error_shape(response.json())["code"] == "unavailable"
+    monkeypatch.setattr(runtime.store, "write_reports", real_write)
+    assert client.post("/api/v1/reports", json=GOOD).status_code == 202
+    assert _reports(runtime) == 1

@@ -42,12 +42,15 @@ class Aggregator:
 
     def restore(self) -> None:
         """After a restart, remember who reported lately so nobody counts twice."""
+        with self._lock:
+            self._remember_recent()
+
+    def _remember_recent(self) -> None:
         since = self.clock.now() - timedelta(minutes=max(60, self.reports.dedupe_minutes))
         rows = []
         for batch in self.store.recent_batches(int(since.timestamp() * 1000)):
             rows.extend(batch_rows(batch))
-        with self._lock:
-            self.reports.remember(rows)
+        self.reports.remember(rows)
 
     async def handle(self, kind: str, payload: Any, msg_id: str) -> None:
         await asyncio.to_thread(self.apply, kind, payload, msg_id)
@@ -85,8 +88,7 @@ class Aggregator:
                 reporter_limit=self.reports.reporter_limit,
             )
             try:
-                self._lock.release()
-                self.restore()
-            finally:
-                self._lock.acquire()
+                self._remember_recent()
+            except Exception:  # the store is still away; the windows start empty
+                pass
             raise Unavailable("the store did not take the write; try again", retry_after=2) from exc
