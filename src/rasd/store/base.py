@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, delete, func, select, text
+from sqlalchemy import Connection, Engine, Table, and_, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rasd.series import SeriesKey
@@ -387,16 +387,41 @@ class SqlStore:
         return None if row is None else bytes(row[0])
 
     # -- incidents and events --------------------------------------------------------------
-    def upsert_incidents(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def _upsert_findings(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        stmt = self._insert(schema.incidents)
-        cols = ["service", "state", "level", "start_ms", "end_ms", "updated_ms", "event_id", "data"]
+        stmt = self._insert(table)
+        updated = [c.name for c in table.columns if c.name != "id"]
         stmt = stmt.on_conflict_do_update(
-            index_elements=["id"], set_={c: getattr(stmt.excluded, c) for c in cols}
+            index_elements=["id"], set_={c: getattr(stmt.excluded, c) for c in updated}
         )
         payload = [_with_json(row) for row in rows]
         self.write(lambda conn: conn.execute(stmt, payload))
+
+    def _list_findings(
+        self,
+        table: Table,
+        filters: Mapping[str, str | None],
+        since_ms: int | None,
+        until_ms: int | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        c = table.c
+        query = select(c.data)
+        for column, value in filters.items():
+            if value is not None:
+                query = query.where(c[column] == value)
+        if since_ms is not None:
+            # still open, or ended after `since`
+            query = query.where((c.end_ms.is_(None)) | (c.end_ms >= since_ms))
+        if until_ms is not None:
+            query = query.where(c.start_ms < until_ms)
+        query = query.order_by(c.start_ms.desc(), c.id).limit(limit)
+        rows = self.read(lambda conn: conn.execute(query).all())
+        return [json.loads(r.data) for r in rows]
+
+    def upsert_incidents(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._upsert_findings(schema.incidents, rows)
 
     def list_incidents(
         self,
@@ -406,30 +431,12 @@ class SqlStore:
         until_ms: int | None = None,
         limit: int = 100,
     ) -> list[dict[str, Any]]:
-        c = schema.incidents.c
-        query = select(c.data)
-        if service is not None:
-            query = query.where(c.service == service)
-        if state is not None:
-            query = query.where(c.state == state)
-        if since_ms is not None:
-            query = query.where((c.end_ms.is_(None)) | (c.end_ms >= since_ms))
-        if until_ms is not None:
-            query = query.where(c.start_ms < until_ms)
-        query = query.order_by(c.start_ms.desc(), c.id).limit(limit)
-        rows = self.read(lambda conn: conn.execute(query).all())
-        return [json.loads(r.data) for r in rows]
+        return self._list_findings(
+            schema.incidents, {"service": service, "state": state}, since_ms, until_ms, limit
+        )
 
     def upsert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if not rows:
-            return
-        stmt = self._insert(schema.events)
-        cols = ["kind", "state", "start_ms", "end_ms", "updated_ms", "data"]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["id"], set_={c: getattr(stmt.excluded, c) for c in cols}
-        )
-        payload = [_with_json(row) for row in rows]
-        self.write(lambda conn: conn.execute(stmt, payload))
+        self._upsert_findings(schema.events, rows)
 
     def list_events(
         self,
@@ -438,17 +445,7 @@ class SqlStore:
         until_ms: int | None = None,
         limit: int = 100,
     ) -> list[dict[str, Any]]:
-        c = schema.events.c
-        query = select(c.data)
-        if state is not None:
-            query = query.where(c.state == state)
-        if since_ms is not None:
-            query = query.where((c.end_ms.is_(None)) | (c.end_ms >= since_ms))
-        if until_ms is not None:
-            query = query.where(c.start_ms < until_ms)
-        query = query.order_by(c.start_ms.desc(), c.id).limit(limit)
-        rows = self.read(lambda conn: conn.execute(query).all())
-        return [json.loads(r.data) for r in rows]
+        return self._list_findings(schema.events, {"state": state}, since_ms, until_ms, limit)
 
 
 def _with_json(row: Mapping[str, Any]) -> dict[str, Any]:
