@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from tests_support import assert_error_shape
+
+from rasd.clock import VirtualClock
+from rasd.runtime import Runtime
+
+REPORT = {"service": "whatsapp", "problem": "messages", "reporter": "r", "country": "EG"}
+
+
+def test_list_and_find_services(client: TestClient) -> None:
+    body = client.get("/api/v1/services").json()
+    assert body["count"] >= 60
+    ids = {s["id"] for s in body["services"]}
+    assert {"facebook", "instagram", "whatsapp", "messenger"} <= ids
+    found = client.get("/api/v1/services", params={"q": "واتس"}).json()["services"]
+    assert found[0]["id"] == "whatsapp"
+    arabic = client.get("/api/v1/services", params={"lang": "ar", "q": "whatsapp"}).json()
+    assert arabic["services"][0]["name"] == "واتساب"
+    telecoms = client.get("/api/v1/services", params={"country": "EG"}).json()["services"]
+    assert any(s["id"] == "vodafone-eg" for s in telecoms)
+
+
+def test_one_service_with_problems_and_counts(client: TestClient, clock: VirtualClock) -> None:
+    for i in range(3):
+        client.post("/api/v1/reports", json={**REPORT, "reporter": f"r{i}"})
+    client.post("/api/v1/reports", json={**REPORT, "reporter": "x", "problem": "app"})
+    clock.advance(timedelta(minutes=1))
+    body = client.get("/api/v1/services/whatsapp").json()
+    assert body["reports_24h"] == 4
+    top = body["problems"][0]
+    assert (top["id"], top["reports"], top["share"]) == ("messages", 3, 0.75)
+    assert body["status"] == "ok"
+
+
+def test_series_by_step_and_region(client: TestClient, clock: VirtualClock) -> None:
+    for i in range(5):
+        client.post("/api/v1/reports", json={**REPORT, "reporter": f"s{i}"})
+        clock.advance(timedelta(minutes=1))
+    since = (clock.now() - timedelta(minutes=10)).isoformat()
+    body = client.get(
+        "/api/v1/services/whatsapp/series", params={"since": since, "step": "5m"}
+    ).json()
+    assert body["step"] == 5
+    assert sum(p["n"] for p in body["points"]) == 5
+    egypt = client.get(
+        "/api/v1/services/whatsapp/series", params={"since": since, "region": "EG"}
+    ).json()
+    assert sum(p["n"] for p in egypt["points"]) == 5
+    germany = client.get(
+        "/api/v1/services/whatsapp/series", params={"since": since, "region": "DE"}
+    ).json()
+    assert sum(p["n"] for p in germany["points"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "field"),
+    [
+        ("/api/v1/services/nope", {}, 404, None),
+        ("/api/v1/services/whatsapp/series", {"step": "7x"}, 422, "step"),
+        ("/api/v1/services/whatsapp/series", {"step": "0"}, 422, "step"),
+        ("/api/v1/services/whatsapp/series", {"since": "yesterday"}, 422, "since"),
+        ("/api/v1/services/whatsapp/series", {"since": "2021-10-04T10:00:00"}, 422, "since"),
+        (
+            "/api/v1/services/whatsapp/series",
+            {"since": "2021-10-04T12:00:00Z", "until": "2021-10-04T11:00:00Z"},
+            422,
+            "since",
+        ),
+        ("/api/v1/services", {"lang": "xx"}, 422, "lang"),
+        ("/api/v1/incidents", {"state": "bogus"}, 422, "state"),
+        ("/api/v1/incidents", {"service": "nope"}, 404, None),
+        ("/api/v1/incidents", {"limit": "0"}, 422, "limit"),
+        ("/api/v1/events", {"state": "bogus"}, 422, "state"),
+        ("/api/v1/incidents/nope-1", {}, 404, None),
+    ],
+)
+def test_bad_queries_get_the_error_shape(
+    client: TestClient, path: str, params: dict[str, str], status: int, field: str | None
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    error = assert_error_shape(response.json())
+    if field is not None:
+        assert field in {d.get("field") for d in error["details"]}
+
+
+def test_unknown_route_and_method(client: TestClient) -> None:
+    assert_error_shape(client.get("/api/v1/nothing-here").json())
+    response = client.delete("/api/v1/services")
+    assert response.status_code == 405
+    assert assert_error_shape(response.json())["code"] == "method_not_allowed"
+
+
+def test_incidents_are_listed_and_filtered(client: TestClient, runtime: Runtime) -> None:
+    runtime.store.upsert_incidents(
+        [
+            {
+                "id": "whatsapp-20211004T1540Z",
+                "service": "whatsapp",
+                "state": "ongoing",
+                "level": 2,
+                "start_ms": 1633362000000,
+                "end_ms": None,
+                "updated_ms": 1633362600000,
+                "event_id": None,
+                "data": {
+                    "id": "whatsapp-20211004T1540Z",
+                    "service": "whatsapp",
+                    "state": "ongoing",
+                    "level": 2,
+                },
+            }
+        ]
+    )
+    listed = client.get("/api/v1/incidents", params={"service": "whatsapp"}).json()
+    assert [i["id"] for i in listed["incidents"]] == ["whatsapp-20211004T1540Z"]
+    assert client.get("/api/v1/incidents", params={"state": "resolved"}).json()["count"] == 0
+    one = client.get("/api/v1/incidents/whatsapp-20211004T1540Z").json()
+    assert one["level"] == 2
+    status = client.get("/api/v1/services/whatsapp").json()
+    assert status["status"] == "problems_detected"
