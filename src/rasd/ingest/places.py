@@ -8,6 +8,7 @@ ones carry their first-level division: `US/Washington (IL)`.
 from __future__ import annotations
 
 import gettext
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -34,13 +35,24 @@ class City:
 
 def fold(text: str) -> str:
     """Lower case without accents, so `Düsseldorf`, `dusseldorf` and `DUSSELDORF` meet."""
+    if text.isascii():
+        return text.strip().lower()
     decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# a letter outside the Arabic block: word characters that are neither Arabic, digits nor "_"
+_NON_ARABIC_LETTER = re.compile(r"[^\u0600-\u06ff\W\d_]")
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+_PERSIAN_LETTERS = re.compile(
+    "[\u06cc\u06a9\u06af\u067e\u0686\u0698\u0679\u0688\u0691\u06ba\u06be\u06c1\u06d2]"
+)
+
+
 def _is_arabic(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and all("\u0600" <= ch <= "\u06ff" for ch in letters)
+    if text.isascii():
+        return False
+    return _NON_ARABIC_LETTER.search(text) is None and _ARABIC_LETTER.search(text) is not None
 
 
 class Places:
@@ -70,6 +82,8 @@ class Places:
                 if region in by_region:
                     region = f"{country}/{entry['name']} ({entry['geonameid']})"
             arabic = [n for n in entry.get("alternatenames", []) if _is_arabic(n)]
+            # Persian and Urdu names share the script; Arabic spelling first
+            arabic.sort(key=lambda n: _PERSIAN_LETTERS.search(n) is not None)
             city = City(
                 region=region,
                 name=region.split("/", 1)[1],
