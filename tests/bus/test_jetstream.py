@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
+from tests_support import assert_error_shape
 
 from bus.natsd import NATS_URL, free_port
+from rasd.api.app import create_app
 from rasd.bus import codec
 from rasd.bus.jetstream import MSG_ID, JetStreamLog, StreamLimits, kind_of
-from rasd.errors import Unavailable
+from rasd.errors import RasdError, Unavailable
+from rasd.runtime import Runtime
+from rasd.settings import Settings
 from rasd.signals.reports import ReportColumns
 
 pytestmark = pytest.mark.nats
@@ -113,3 +121,62 @@ async def test_leases_bucket_is_made_once(stream_name: str) -> None:
     again = await log.key_value(ttl_s=5)
     assert (await again.get("shards")).value == b"2"
     await log.close()
+
+
+@contextmanager
+def _cluster_client(nats_url: str, stream: str, **extra: object) -> Iterator[TestClient]:
+    settings = Settings(
+        store_url="sqlite:///:memory:",
+        cluster=True,
+        nats_url=nats_url,
+        stream=stream,
+        shards=2,
+        publish_timeout_seconds=1.0,
+        **extra,  # type: ignore[arg-type]
+    )
+    runtime = Runtime.build(settings)
+    with TestClient(create_app(runtime)) as client:
+        yield client
+
+
+REPORT = {"service": "facebook", "problem": "app", "reporter": "someone", "country": "EG"}
+
+
+def test_the_api_answers_503_with_retry_after_when_the_log_is_away() -> None:
+    with _cluster_client(f"nats://127.0.0.1:{free_port()}", "RASDAWAY") as client:
+        response = client.post("/api/v1/reports", json=REPORT)
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "2"
+        assert_error_shape(response.json())
+
+
+def test_the_api_answers_503_when_the_log_is_full(stream_name: str) -> None:
+    with _cluster_client(NATS_URL, stream_name, stream_max_messages=100) as client:
+        codes = [
+            client.post("/api/v1/reports", json={**REPORT, "reporter": f"r{i}"}).status_code
+            for i in range(101)
+        ]
+        assert codes[:100] == [202] * 100
+        assert codes[100] == 503
+
+
+def test_a_cluster_api_publishes_instead_of_counting(stream_name: str) -> None:
+    with _cluster_client(NATS_URL, stream_name) as client:
+        response = client.post("/api/v1/reports", json=REPORT, headers={"Idempotency-Key": "once"})
+        assert response.status_code == 202
+        again = client.post("/api/v1/reports", json=REPORT, headers={"Idempotency-Key": "once"})
+        assert again.status_code == 202
+        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        assert runtime.aggregator is None
+        assert runtime.store.count_reports() == 0  # counting is the workers' job
+        assert client.portal.call(runtime.log.pending) == 1  # the resend was dropped
+
+
+async def test_another_number_of_shards_is_refused(stream_name: str) -> None:
+    log = JetStreamLog(NATS_URL, stream_name, StreamLimits(shards=2))
+    await log.publish("reports", _reports(4), "m")
+    other = JetStreamLog(NATS_URL, stream_name, StreamLimits(shards=3))
+    with pytest.raises(RasdError, match="same shards"):
+        await other.jetstream()
+    await log.close()
+    await other.close()
