@@ -332,7 +332,7 @@ def _runs_table(results: Sequence[ScenarioResult]) -> Table:
     table = Table(title="runs")
     for name in ("scenario", "scale", "minutes", "reports", "posts", "probe results"):
         table.add_column(name, justify="left" if name == "scenario" else "right")
-    for name in ("history s", "replay s", "reports/s"):
+    for name in ("history s", "replay s", "replay cpu s", "reports/s"):
         table.add_column(name, justify="right")
     for result in results:
         run = result.run
@@ -345,6 +345,7 @@ def _runs_table(results: Sequence[ScenarioResult]) -> Table:
             f"{run.stats.probes:,}",
             f"{run.seconds.get('history', 0.0):.1f}",
             f"{run.seconds.get('replay', 0.0):.1f}",
+            f"{run.seconds.get('replay_cpu', 0.0):.1f}",
             f"{run.stats.reports_per_second:,.0f}",
         )
     return table
