@@ -136,7 +136,12 @@ def _cluster_client(nats_url: str, stream: str, **extra: object) -> Iterator[Tes
     )
     runtime = Runtime.build(settings)
     with TestClient(create_app(runtime)) as client:
-        yield client
+        try:
+            yield client
+        finally:
+            # the log connected inside the client's event loop, so it closes there
+            client.portal.call(runtime.log.close)
+            runtime.store.close()
 
 
 REPORT = {"service": "facebook", "problem": "app", "reporter": "someone", "country": "EG"}

@@ -133,10 +133,20 @@ class JetStreamLog:
                 return self._js
             try:
                 nc = await asyncio.wait_for(self._connect(), self.timeout)
-                js = nc.jetstream(timeout=self.timeout)
-                await self._ensure_stream(js)
             except _UNAVAILABLE as exc:
                 raise Unavailable("the log cannot be reached; try again", retry_after=2) from exc
+            try:
+                js = nc.jetstream(timeout=self.timeout)
+                await self._ensure_stream(js)
+            except BaseException as exc:
+                # a connection we will not keep must not linger
+                with contextlib.suppress(*_UNAVAILABLE):
+                    await nc.close()
+                if isinstance(exc, _UNAVAILABLE):
+                    raise Unavailable(
+                        "the log cannot be reached; try again", retry_after=2
+                    ) from exc
+                raise
             self._nc, self._js = nc, js
             return js
 
