@@ -81,3 +81,23 @@ class PrivateNats:
             self.proc.wait(timeout=20)
             self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def drop_stream(url: str, stream: str) -> None:
+    """Removes a test's stream and its leases bucket from a server that outlives the test."""
+    import asyncio
+
+    import nats
+    import nats.js.errors
+
+    async def run() -> None:
+        nc = await nats.connect(url)
+        js = nc.jetstream()
+        for name in (stream, f"KV_{stream}_leases"):
+            try:
+                await js.delete_stream(name)
+            except nats.js.errors.NotFoundError:
+                pass
+        await nc.close()
+
+    asyncio.run(run())

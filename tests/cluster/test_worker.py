@@ -7,13 +7,14 @@ embedded server given the same reports.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from bus.natsd import PrivateNats, ensure_machine_server
+from bus.natsd import PrivateNats, drop_stream, ensure_machine_server
 from store.pg import database
 
 from cluster.parts import (
@@ -90,6 +91,8 @@ def _run(world: World, store_url: str, nats_url: str, disrupt: Disruption) -> No
         procs.close()
         feed.close()
         store.close()
+        with contextlib.suppress(Exception):  # a private server may be gone already
+            drop_stream(nats_url, stream)
 
 
 def test_a_worker_killed_mid_stream(world: World) -> None:
