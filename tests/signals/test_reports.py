@@ -80,3 +80,30 @@ def test_raw_batch_round_trip_and_restart_memory() -> None:
     fresh = ReportCounter()
     fresh.remember(rows)
     assert fresh.count(_cols([1, 3], minutes=[5, 5])).counted == 1
+
+
+def test_batches_taken_together_count_as_they_would_alone() -> None:
+    from rasd.signals.reports import concat_columns
+
+    a = _cols([1, 2], places=[0, 1])
+    b = ReportColumns(
+        ts_ms=np.array([T0_MS, T0_MS], np.int64),
+        service=np.array([0, 1], np.int32),
+        problem=np.zeros(2, np.int16),
+        place=np.array([0, 0], np.int32),
+        reporter=np.array([2, 3], np.uint64),
+        network=np.array([5000, 5001], np.uint64),
+        services=("instagram", "facebook"),
+        problems=("app",),
+        places=("DE",),
+    )
+    merged = concat_columns([a, b])
+    assert len(merged) == 4
+    names = [merged.services[i] for i in merged.service]
+    places = [merged.places[i] for i in merged.place]
+    assert names == ["facebook", "facebook", "instagram", "facebook"]
+    assert places == ["US/Washington", "DE", "DE", "DE"]
+    together = ReportCounter().count(merged)
+    alone = ReportCounter()
+    first, second = alone.count(a), alone.count(b)
+    assert together.counted == first.counted + second.counted == 3  # reporter 2 twice

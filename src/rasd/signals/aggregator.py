@@ -11,8 +11,8 @@ from typing import Any
 from rasd.clock import Clock
 from rasd.errors import Unavailable
 from rasd.series import SeriesKey
-from rasd.signals.reports import ReportColumns, ReportCounter, batch_rows
-from rasd.store.base import Increments, Store
+from rasd.signals.reports import ReportColumns, ReportCounter, batch_rows, concat_columns
+from rasd.store.base import AlreadyApplied, Increments, Store
 
 Listener = Callable[[Increments], None]
 
@@ -35,6 +35,7 @@ class Aggregator:
         self.counters: dict[str, Any] = dict(counters or {})
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
+        self._together = _Together(self.apply_together)
         self.applied = {"reports": 0, "counted": 0, "duplicates": 0, "limited": 0}
 
     def listen(self, listener: Listener) -> None:
@@ -53,7 +54,45 @@ class Aggregator:
         self.reports.remember(rows)
 
     async def handle(self, kind: str, payload: Any, msg_id: str) -> None:
-        await asyncio.to_thread(self.apply, kind, payload, msg_id)
+        if kind == "reports":
+            # requests that arrive together are counted and committed together
+            await self._together.submit(payload, msg_id)
+        else:
+            await asyncio.to_thread(self.apply, kind, payload, msg_id)
+
+    def apply_together(self, items: list[tuple[ReportColumns, str]]) -> None:
+        """Report batches of many requests in one count and one transaction.
+
+        Each keeps its message id: ids applied before are left out, and the group is written
+        only if every id is new.
+        """
+        if len(items) == 1:
+            self.apply("reports", *items[0])
+            return
+        try:
+            increments = self._apply_group(items)
+        except Unavailable as exc:
+            if not isinstance(exc.__cause__, AlreadyApplied):
+                raise
+            # another writer applied one of them meanwhile: one by one, each checked alone
+            for cols, msg_id in items:
+                self.apply("reports", cols, msg_id)
+            return
+        for listener in self._listeners:
+            listener(increments)
+
+    def _apply_group(
+        self, items: list[tuple[ReportColumns, str]]
+    ) -> dict[tuple[SeriesKey, int], int]:
+        with self._lock:
+            done = self.store.applied_among([msg_id for _, msg_id in items])
+            fresh: dict[str, ReportColumns] = {}
+            for cols, msg_id in items:
+                if msg_id not in done:
+                    fresh.setdefault(msg_id, cols)
+            if not fresh:
+                return {}
+            return self._apply_reports(concat_columns(list(fresh.values())), list(fresh))
 
     def apply(self, kind: str, payload: Any, msg_id: str) -> None:
         with self._lock:
@@ -67,7 +106,9 @@ class Aggregator:
         for listener in self._listeners:
             listener(increments)
 
-    def _apply_reports(self, cols: ReportColumns, msg_id: str) -> dict[tuple[SeriesKey, int], int]:
+    def _apply_reports(
+        self, cols: ReportColumns, msg_id: str | list[str]
+    ) -> dict[tuple[SeriesKey, int], int]:
         counted = self.reports.count(cols)
         self._store(lambda: self.store.write_reports(counted.batch, counted.increments, msg_id))
         self.applied["reports"] += len(cols)
@@ -92,3 +133,47 @@ class Aggregator:
             except Exception:  # the store is still away; the windows start empty
                 pass
             raise Unavailable("the store did not take the write; try again", retry_after=2) from exc
+
+
+_GROUP_REPORTS = 50_000
+
+
+class _Together:
+    """Collects report batches that wait at the same time and hands them over as one group."""
+
+    def __init__(self, run: Callable[[list[tuple[ReportColumns, str]]], None]) -> None:
+        self._run = run
+        self._queue: asyncio.Queue[tuple[ReportColumns, str, asyncio.Future[None]]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, cols: ReportColumns, msg_id: str) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._queue is None or self._task is None:
+            self._loop = loop
+            self._queue = asyncio.Queue()
+            self._task = loop.create_task(self._consume(self._queue))
+        done: asyncio.Future[None] = loop.create_future()
+        self._queue.put_nowait((cols, msg_id, done))
+        await done
+
+    async def _consume(
+        self, queue: asyncio.Queue[tuple[ReportColumns, str, asyncio.Future[None]]]
+    ) -> None:
+        while True:
+            group = [await queue.get()]
+            size = len(group[0][0])
+            while not queue.empty() and size < _GROUP_REPORTS:
+                item = queue.get_nowait()
+                group.append(item)
+                size += len(item[0])
+            try:
+                await asyncio.to_thread(self._run, [(cols, msg_id) for cols, msg_id, _ in group])
+            except Exception as exc:  # every request of the group hears it
+                for _, _, done in group:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, _, done in group:
+                    if not done.done():
+                        done.set_result(None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -284,3 +285,33 @@ def batch_rows(batch: RawBatch) -> list[RawReport]:
             strict=True,
         )
     ]
+
+
+def concat_columns(parts: list[ReportColumns]) -> ReportColumns:
+    """One batch from many, their string tables merged (requests taken together)."""
+    if len(parts) == 1:
+        return parts[0]
+    tables: dict[str, dict[str, int]] = {"services": {}, "problems": {}, "places": {}}
+    columns: dict[str, list[npt.NDArray[Any]]] = {"service": [], "problem": [], "place": []}
+    for part in parts:
+        for column, table in (
+            ("service", "services"),
+            ("problem", "problems"),
+            ("place", "places"),
+        ):
+            merged = tables[table]
+            remap = np.array(
+                [merged.setdefault(name, len(merged)) for name in getattr(part, table)], np.int64
+            )
+            columns[column].append(remap[getattr(part, column)])
+    return ReportColumns(
+        ts_ms=np.concatenate([p.ts_ms for p in parts]),
+        service=np.concatenate(columns["service"]).astype(np.int32),
+        problem=np.concatenate(columns["problem"]).astype(np.int16),
+        place=np.concatenate(columns["place"]).astype(np.int32),
+        reporter=np.concatenate([p.reporter for p in parts]),
+        network=np.concatenate([p.network for p in parts]),
+        services=tuple(tables["services"]),
+        problems=tuple(tables["problems"]),
+        places=tuple(tables["places"]),
+    )

@@ -20,6 +20,10 @@ T = TypeVar("T")
 Increments = Mapping[tuple[SeriesKey, int], int]
 
 
+class AlreadyApplied(Exception):
+    """A message of a group was applied by someone else meanwhile; nothing was written."""
+
+
 class RawBatch(NamedTuple):
     """One accepted batch of raw reports, encoded; see rasd.signals.reports for the codec."""
 
@@ -61,12 +65,21 @@ class Store(Protocol):
     def close(self) -> None: ...
 
     def write_reports(
-        self, batch: RawBatch | None, increments: Increments, msg_id: str | None = None
+        self,
+        batch: RawBatch | None,
+        increments: Increments,
+        msg_id: str | Sequence[str] | None = None,
     ) -> bool:
         """Store raw reports and add their counts in one transaction.
 
-        Returns False, and changes nothing, when `msg_id` was applied before.
+        Returns False, and changes nothing, when `msg_id` was applied before. With several
+        message ids (requests taken together) all must be new, or AlreadyApplied is raised
+        and nothing changes.
         """
+        ...
+
+    def applied_among(self, msg_ids: Sequence[str]) -> set[str]:
+        """Which of these message ids were applied already."""
         ...
 
     def add_counts(self, increments: Increments, msg_id: str | None = None) -> bool: ...
@@ -217,19 +230,40 @@ class SqlStore:
         conn: Connection,
         batch: RawBatch | None,
         increments: Increments,
-        msg_id: str | None,
+        msg_id: str | Sequence[str] | None,
     ) -> bool:
-        if not self._claim(conn, msg_id):
-            return False
+        if isinstance(msg_id, str) or msg_id is None:
+            if not self._claim(conn, msg_id):
+                return False
+        elif not all([self._claim(conn, one) for one in msg_id]):
+            # requests taken together: all are new, or the transaction is undone
+            raise AlreadyApplied("a message of the group was applied meanwhile")
         if batch is not None and batch.n:
             conn.execute(schema.report_batches.insert(), batch._asdict())
         self._add_counts(conn, increments)
         return True
 
     def write_reports(
-        self, batch: RawBatch | None, increments: Increments, msg_id: str | None = None
+        self,
+        batch: RawBatch | None,
+        increments: Increments,
+        msg_id: str | Sequence[str] | None = None,
     ) -> bool:
         return self.write(lambda conn: self._write_reports(conn, batch, increments, msg_id))
+
+    def applied_among(self, msg_ids: Sequence[str]) -> set[str]:
+        a = schema.applied.c
+        found: set[str] = set()
+
+        def run(conn: Connection) -> None:
+            for i in range(0, len(msg_ids), 500):
+                chunk = list(msg_ids[i : i + 500])
+                found.update(
+                    r[0] for r in conn.execute(select(a.msg_id).where(a.msg_id.in_(chunk)))
+                )
+
+        self.read(run)
+        return found
 
     def add_counts(self, increments: Increments, msg_id: str | None = None) -> bool:
         def run(conn: Connection) -> bool:
