@@ -292,3 +292,22 @@ def test_facebook_comes_back_in_the_united_states_first(meta_day: Day) -> None:
     late, early = (_t(21, 40), _t(21, 50)), (_t(20, 20), _t(20, 30))
     assert facebook_to_instagram("US", *late) < 0.7 * facebook_to_instagram("US", *early)
     assert facebook_to_instagram("DE", *late) > 0.8 * facebook_to_instagram("DE", *early)
+
+
+def test_reports_only_use_problem_types_their_service_offers() -> None:
+    from datetime import timedelta
+
+    from rasd.catalog import load_catalog
+    from rasd.ingest.places import Places
+    from rasd.sim import Simulation, load_scenario
+
+    catalog = load_catalog()
+    sim = Simulation(load_scenario("meta-2021-10-04").scaled(0.01), catalog, Places.default())
+    first = sim.start + timedelta(hours=16)
+    seen = 0
+    for traffic in sim.minutes(first, first + timedelta(minutes=3)):
+        cols = traffic.reports
+        for s, p in zip(cols.service.tolist(), cols.problem.tolist(), strict=True):
+            assert cols.problems[p] in catalog.get(cols.services[s]).problems
+            seen += 1
+    assert seen > 100

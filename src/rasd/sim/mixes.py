@@ -43,6 +43,13 @@ class Mixes:
         self._cdf = None
         return len(self._rows) - 1
 
+    def within(self, weights: Mapping[str, float], allowed: int) -> int:
+        """`weights` kept to the problem types of mix `allowed` (a service's own types): an
+        event's mix names types some of its services do not offer. None left: `allowed`."""
+        offered = {self.problems[p] for p in self._rows[allowed]}
+        kept = {p: w for p, w in weights.items() if p in offered and w > 0}
+        return self.add(kept) if kept else allowed
+
     def share(self, mix: int, problem: str) -> float:
         return self._rows[mix].get(self._index.get(problem, -1), 0.0)
 

@@ -191,7 +191,6 @@ class Plan:
         rest = max(1.0 - explicit.sum(), 0.0)
         weight = np.array([c.weight for c in self.countries.countries], dtype=np.float64)
         mix_of: dict[int, int] = {}
-        event_mix = self.mixes.add(event.problems) if event.problems else None
         chatter = event.kind == "chatter"
         total = ((event.posts if chatter else event.total) or 0.0) * self.scenario.scale
         ppr = (
@@ -219,7 +218,9 @@ class Plan:
             country_share = explicit.copy()
             if pull.sum() > 0:
                 country_share += rest * pull / pull.sum()
-            mix = event_mix if event_mix is not None else int(self._default_mix[s])
+            mix = int(self._default_mix[s])
+            if event.problems:
+                mix = self.mixes.within(event.problems, mix)
             mix_of[s] = mix
             for c in np.flatnonzero(country_share > 0):
                 if per_country[c] <= 0:
@@ -271,7 +272,9 @@ class Plan:
         base = salt("flood", self.seed, event.id)
         nets = mix64(np.arange(event.networks, dtype=np.uint64) ^ np.uint64(base))
         keys = mix64(np.arange(event.reporters, dtype=np.uint64) ^ np.uint64(base ^ 0xF00D))
-        mix = self.mixes.add(event.problems) if event.problems else int(self._default_mix[s])
+        mix = int(self._default_mix[s])
+        if event.problems:
+            mix = self.mixes.within(event.problems, mix)
         self.floods.append(
             Flood(
                 first=first,
