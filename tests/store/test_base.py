@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 from sqlalchemy import Connection
@@ -193,3 +196,24 @@ def test_unsigned_reporter_hashes_survive(store: Store) -> None:
     store.write_reports(batch, {}, msg_id="hash")
     (row,) = batch_rows(store.recent_batches(0)[0])
     assert row.reporter == int(np.array([0x9E3779B97F4A7C15], np.uint64).view(np.int64)[0])
+
+
+def test_a_failed_write_forgets_the_series_ids_it_made(tmp_path: Path) -> None:
+    from rasd.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "ids.db")
+    store.migrate()
+    key = SeriesKey("facebook", "reports", "ZZ")
+
+    def fails(conn: Any) -> None:
+        store._add_counts(conn, {(key, 100): 1})
+        raise RuntimeError("undone")
+
+    with pytest.raises(RuntimeError):
+        store.write(fails)
+    other = SeriesKey("instagram", "reports", "*")
+    store.add_counts({(other, 100): 2})
+    store.add_counts({(key, 100): 5})
+    assert store.total(key, 100, 101) == 5
+    assert store.total(other, 100, 101) == 2
+    store.close()

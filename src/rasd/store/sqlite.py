@@ -113,8 +113,14 @@ class SQLiteStore(SqlStore):
             future.set_result(result)
 
     def _in_transaction(self, fns: list[Callable[[Connection], Any]]) -> list[Any]:
-        if self._lock is not None:
-            with self._lock, self.engine.begin() as conn:
+        try:
+            if self._lock is not None:
+                with self._lock, self.engine.begin() as conn:
+                    return [fn(conn) for fn in fns]
+            with self.engine.begin() as conn:
                 return [fn(conn) for fn in fns]
-        with self.engine.begin() as conn:
-            return [fn(conn) for fn in fns]
+        except Exception:
+            # series ids handed out inside the undone transaction do not exist
+            self._series_ids = {}
+            self._series_by_id = {}
+            raise
