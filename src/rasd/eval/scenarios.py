@@ -149,6 +149,9 @@ def eval_scenarios(
     ] = False,
 ) -> None:
     """Replay the labelled scenarios through the pipeline and score what it found."""
+    if not _console.is_terminal:
+        # a file or a pipe gets the tables whole rather than cut to 80 columns
+        _console.width = max(_console.width, 150)
     try:
         scenarios = select(only, scale)
     except RasdError as exc:
@@ -271,21 +274,21 @@ def _delay(t: Tally) -> str:
 
 def _results_table(results: Sequence[ScenarioResult]) -> Table:
     table = Table(title="detection on labelled scenarios")
-    for name, justify in [
-        ("scenario", "left"),
-        ("true", "right"),
-        ("found", "right"),
-        ("missed", "right"),
-        ("false", "right"),
-        ("false / svc-day", "right"),
-        ("split", "right"),
-        ("delay med / max (min)", "right"),
-        ("grouping", "right"),
-        ("spill P", "right"),
-        ("spill R", "right"),
-        ("end err med (min)", "right"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("scenario", no_wrap=True)
+    for name in (
+        "true",
+        "found",
+        "missed",
+        "false",
+        "false /\nsvc-day",
+        "split",
+        "delay min\nmed / max",
+        "grouping",
+        "spill P",
+        "spill R",
+        "end err\nmed min",
+    ):
+        table.add_column(name, justify="right")
 
     def row(name: str, t: Tally, style: str | None = None) -> None:
         table.add_row(
