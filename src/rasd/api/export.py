@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import timedelta
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from rasd.api.params import parse_step, parse_time
+from rasd.api.params import parse_window
 from rasd.api.shapes import errors
 from rasd.clock import minute_of, minute_start
 from rasd.errors import InvalidInput, field_error
@@ -60,13 +59,7 @@ async def series_csv(
 ) -> StreamingResponse:
     rt = _runtime(request)
     service = rt.catalog.get(service_id)
-    until_t = parse_time(until, "until") or rt.clock.now()
-    since_t = parse_time(since, "since") or until_t - timedelta(hours=24)
-    if since_t >= until_t:
-        raise InvalidInput(
-            "since must be before until", details=[field_error("since", "not before until")]
-        )
-    step_m = parse_step(step, default=1 if until_t - since_t <= timedelta(hours=6) else 15)
+    since_t, until_t, step_m = parse_window(since, until, step, rt.clock.now())
     keys = [
         k
         for k in rt.store.series_keys(service=service.id, signal=signal)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from rasd.errors import InvalidInput
 
@@ -63,3 +63,18 @@ def parse_lang(value: str | None) -> str:
     raise InvalidInput(
         "lang is en or ar", details=[{"field": "lang", "reason": "unknown", "value": value}]
     )
+
+
+def parse_window(
+    since: str | None, until: str | None, step: str | None, now: datetime
+) -> tuple[datetime, datetime, int]:
+    """A time range and its step: the last 24 hours by default, by minute up to six hours."""
+    until_t = parse_time(until, "until") or now
+    since_t = parse_time(since, "since") or until_t - timedelta(hours=24)
+    if since_t >= until_t:
+        raise InvalidInput(
+            "since must be before until",
+            details=[{"field": "since", "reason": "not before until"}],
+        )
+    step_m = parse_step(step, default=1 if until_t - since_t <= timedelta(hours=6) else 15)
+    return since_t, until_t, step_m

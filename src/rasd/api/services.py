@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from rasd.api.params import parse_lang, parse_step, parse_time
+from rasd.api.params import parse_lang, parse_window
 from rasd.api.responses import JSON
 from rasd.catalog import Service
 from rasd.clock import minute_of, minute_start
@@ -129,14 +128,7 @@ async def get_series(
 ) -> JSON:
     rt = _runtime(request)
     service = rt.catalog.get(service_id)
-    until_t = parse_time(until, "until") or rt.clock.now()
-    since_t = parse_time(since, "since") or until_t - timedelta(hours=24)
-    if since_t >= until_t:
-        raise InvalidInput(
-            "since must be before until",
-            details=[{"field": "since", "reason": "not before until"}],
-        )
-    step_m = parse_step(step, default=1 if until_t - since_t <= timedelta(hours=6) else 15)
+    since_t, until_t, step_m = parse_window(since, until, step, rt.clock.now())
     start, end = minute_of(since_t), minute_of(until_t) + 1
     if (end - start) // step_m > _MAX_POINTS:
         raise InvalidInput(
