@@ -178,7 +178,16 @@ class Notifier:
         if not due:
             return 0
         subs = await asyncio.to_thread(self.subscriptions.many, [d.subscription_id for d in due])
-        await asyncio.gather(*(self._deliver(d, subs.get(d.subscription_id)) for d in due))
+        # one subscriber hears its alerts in the order they were made; subscribers in parallel
+        queues: dict[str, list[Delivery]] = {}
+        for delivery in due:
+            queues.setdefault(delivery.subscription_id, []).append(delivery)
+
+        async def in_order(deliveries: list[Delivery]) -> None:
+            for delivery in deliveries:
+                await self._deliver(delivery, subs.get(delivery.subscription_id))
+
+        await asyncio.gather(*(in_order(q) for q in queues.values()))
         return len(due)
 
     async def _deliver(self, delivery: Delivery, sub: Subscription | None) -> None:
