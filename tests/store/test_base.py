@@ -191,6 +191,40 @@ def test_events_upsert_and_filters(store: Store) -> None:
     assert store.list_events(state="open") == []
 
 
+def test_incidents_and_events_by_page_and_by_id(store: Store) -> None:
+    store.upsert_incidents(
+        [_incident(f"fb-{n}", "facebook", "resolved", 1_000 * n, 1_000 * n + 500) for n in range(7)]
+        + [_incident("ig-1", "instagram", "ongoing", 3_500, None)]
+    )
+    first = store.page_incidents(service="facebook", limit=3)
+    assert [i["id"] for i in first.rows] == ["fb-6", "fb-5", "fb-4"] and first.total == 7
+    last = store.page_incidents(service="facebook", limit=3, offset=6)
+    assert [i["id"] for i in last.rows] == ["fb-0"] and last.total == 7
+    assert store.page_incidents(limit=2, offset=50) == ([], 8)
+    # the filters count as they select
+    assert store.page_incidents(since_ms=3_600, until_ms=6_000).total == 3
+    assert [i["id"] for i in store.list_incidents(limit=2, offset=3)] == ["ig-1", "fb-3"]
+    assert store.get_incident("fb-2") == {"id": "fb-2", "state": "resolved", "title": "انقطاع"}
+    assert store.get_incident("fb-9") is None
+    store.upsert_events(
+        [
+            {
+                "id": f"e{n}",
+                "kind": "outage",
+                "state": "resolved",
+                "start_ms": n,
+                "end_ms": n + 1,
+                "updated_ms": n,
+                "data": {"id": f"e{n}"},
+            }
+            for n in range(5)
+        ]
+    )
+    page = store.page_events(state="resolved", limit=2, offset=1)
+    assert [e["id"] for e in page.rows] == ["e3", "e2"] and page.total == 5
+    assert store.get_event("e4") == {"id": "e4"} and store.get_event("e5") is None
+
+
 def test_unsigned_reporter_hashes_survive(store: Store) -> None:
     batch = _batch([M0 * 60_000])
     store.write_reports(batch, {}, msg_id="hash")

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from rasd.api.paging import Limit, Offset, Page, page_fields
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.errors import InvalidInput, NotFound, field_error
@@ -36,17 +37,6 @@ def _runtime(request: Request) -> Runtime:
 
 def _notifier(request: Request) -> Notifier:
     return notifier_of(_runtime(request))
-
-
-def _page(limit: int, offset: int, count: int, total: int) -> dict[str, Any]:
-    following = offset + count
-    return {
-        "count": count,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": following if following < total else None,
-    }
 
 
 # -- shapes ------------------------------------------------------------------------------
@@ -84,14 +74,6 @@ class SubscriptionCreated(BaseModel):
     subscription: SubscriptionOut
     secret: str | None = Field(description="The webhook signing secret, shown only now")
     unsubscribe_url: str
-
-
-class Page(BaseModel):
-    count: int
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None
 
 
 class SubscriptionList(Page):
@@ -208,14 +190,13 @@ async def create_subscription(request: Request, body: SubscriptionIn) -> JSON:
 async def list_subscriptions(
     request: Request,
     active: bool | None = True,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> JSON:
     _runtime(request).auth.require(request, "admin")
     subs, total = _notifier(request).subscriptions.page(active=active, limit=limit, offset=offset)
-    return JSON(
-        {"subscriptions": [s.public() for s in subs], **_page(limit, offset, len(subs), total)}
-    )
+    page = page_fields(limit, offset, len(subs), total)
+    return JSON({"subscriptions": [s.public() for s in subs], **page})
 
 
 @router.get(
@@ -292,16 +273,15 @@ async def list_deliveries(
     request: Request,
     status: Literal["pending", "sent", "dead", "cancelled"] | None = None,
     subscription: str | None = Query(None, max_length=32),
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> JSON:
     _runtime(request).auth.require(request, "admin")
     rows, total = _notifier(request).outbox.page(
         status=status, subscription_id=subscription, limit=limit, offset=offset
     )
-    return JSON(
-        {"deliveries": [d.public() for d in rows], **_page(limit, offset, len(rows), total)}
-    )
+    page = page_fields(limit, offset, len(rows), total)
+    return JSON({"deliveries": [d.public() for d in rows], **page})
 
 
 @router.post(
@@ -328,12 +308,12 @@ def _author(rt: Runtime, token: str) -> str:
 
 
 def _incident_of(rt: Runtime, service: str, incident_id: str | None) -> dict[str, Any] | None:
-    rows = rt.store.list_incidents(service=service, limit=1000)
     if incident_id is None:
+        rows = rt.store.list_incidents(service=service, limit=1000)
         return next((r for r in rows if r.get("state") != "resolved"), None)
-    for row in rows:
-        if row.get("id") == incident_id:
-            return row
+    row = rt.store.get_incident(incident_id)
+    if row is not None and row.get("service") == service:
+        return row
     raise NotFound(
         f"{service} has no incident {incident_id!r}",
         details=[field_error("incident", "unknown", value=incident_id)],
@@ -375,13 +355,13 @@ async def post_statement(request: Request, service_id: str, body: StatementIn) -
 async def list_statements(
     request: Request,
     service_id: str,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> JSON:
     rt = _runtime(request)
     service = rt.catalog.get(service_id)
     rows, total = _notifier(request).statements.page(service=service.id, limit=limit, offset=offset)
-    return JSON({"statements": rows, **_page(limit, offset, len(rows), total)})
+    return JSON({"statements": rows, **page_fields(limit, offset, len(rows), total)})
 
 
 @router.get(
@@ -394,10 +374,10 @@ async def list_statements(
 async def incident_statements(
     request: Request,
     incident_id: str,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> JSON:
     rows, total = _notifier(request).statements.page(
         incident_id=incident_id, limit=limit, offset=offset, oldest_first=True
     )
-    return JSON({"statements": rows, **_page(limit, offset, len(rows), total)})
+    return JSON({"statements": rows, **page_fields(limit, offset, len(rows), total)})

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from typing import Any
 
+from fastapi import APIRouter, Request
+
+from rasd.api.paging import Limit, Offset, Page, page_fields
 from rasd.api.params import parse_time
 from rasd.api.responses import JSON
+from rasd.api.shapes import errors
 from rasd.errors import InvalidInput, NotFound
 from rasd.runtime import Runtime
+from rasd.store.base import FoundPage
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
 _INCIDENT_STATES = ("opened", "ongoing", "recovering", "resolved")
 _EVENT_STATES = ("active", "recovering", "resolved", "merged")
+
+
+class IncidentList(Page):
+    incidents: list[dict[str, Any]]
+
+
+class EventList(Page):
+    events: list[dict[str, Any]]
 
 
 def _runtime(request: Request) -> Runtime:
@@ -25,6 +38,23 @@ def _ms(value: str | None, field: str) -> int | None:
     return None if when is None else int(when.timestamp() * 1000)
 
 
+def _window(since: str | None, until: str | None) -> tuple[int | None, int | None]:
+    return _ms(since, "since"), _ms(until, "until")
+
+
+def _answer(key: str, found: FoundPage, limit: int, offset: int) -> JSON:
+    return JSON({key: found.rows, **page_fields(limit, offset, len(found.rows), found.total)})
+
+
+def _found(row: dict[str, Any] | None, kind: str, wanted: str) -> JSON:
+    if row is None:
+        raise NotFound(
+            f"no {kind} {wanted!r}",
+            details=[{"field": f"{kind}_id", "reason": "unknown", "value": wanted}],
+        )
+    return JSON(row)
+
+
 def _check_state(state: str | None, allowed: tuple[str, ...]) -> None:
     if state is not None and state not in allowed:
         raise InvalidInput(
@@ -33,65 +63,64 @@ def _check_state(state: str | None, allowed: tuple[str, ...]) -> None:
         )
 
 
-@router.get("/incidents", summary="Incidents, newest first")
+@router.get(
+    "/incidents",
+    summary="Incidents, newest first",
+    response_model=IncidentList,
+    responses=errors(404, 422),
+)
 async def list_incidents(
     request: Request,
     service: str | None = None,
     state: str | None = None,
     since: str | None = None,
     until: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> JSON:
     rt = _runtime(request)
     if service is not None:
         rt.catalog.get(service)
     _check_state(state, _INCIDENT_STATES)
-    rows = rt.store.list_incidents(
-        service=service,
-        state=state,
-        since_ms=_ms(since, "since"),
-        until_ms=_ms(until, "until"),
-        limit=limit,
-    )
-    return JSON({"incidents": rows, "count": len(rows)})
+    found = rt.store.page_incidents(service, state, *_window(since, until), limit, offset)
+    return _answer("incidents", found, limit, offset)
 
 
-@router.get("/incidents/{incident_id}", summary="One incident")
+@router.get(
+    "/incidents/{incident_id}",
+    summary="One incident",
+    response_model=dict[str, Any],
+    responses=errors(404),
+)
 async def get_incident(request: Request, incident_id: str) -> JSON:
-    rt = _runtime(request)
-    service = incident_id.rsplit("-", 1)[0]
-    for row in rt.store.list_incidents(service=service, limit=1000):
-        if row.get("id") == incident_id:
-            return JSON(row)
-    raise NotFound(
-        f"no incident {incident_id!r}",
-        details=[{"field": "incident_id", "reason": "unknown", "value": incident_id}],
-    )
+    return _found(_runtime(request).store.get_incident(incident_id), "incident", incident_id)
 
 
-@router.get("/events", summary="Events (incidents grouped by cause), newest first")
+@router.get(
+    "/events",
+    summary="Events (incidents grouped by cause), newest first",
+    response_model=EventList,
+    responses=errors(422),
+)
 async def list_events(
     request: Request,
     state: str | None = None,
     since: str | None = None,
     until: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> JSON:
     rt = _runtime(request)
     _check_state(state, _EVENT_STATES)
-    rows = rt.store.list_events(
-        state=state, since_ms=_ms(since, "since"), until_ms=_ms(until, "until"), limit=limit
-    )
-    return JSON({"events": rows, "count": len(rows)})
+    found = rt.store.page_events(state, *_window(since, until), limit, offset)
+    return _answer("events", found, limit, offset)
 
 
-@router.get("/events/{event_id}", summary="One event")
+@router.get(
+    "/events/{event_id}",
+    summary="One event",
+    response_model=dict[str, Any],
+    responses=errors(404),
+)
 async def get_event(request: Request, event_id: str) -> JSON:
-    rt = _runtime(request)
-    for row in rt.store.list_events(limit=1000):
-        if row.get("id") == event_id:
-            return JSON(row)
-    raise NotFound(
-        f"no event {event_id!r}",
-        details=[{"field": "event_id", "reason": "unknown", "value": event_id}],
-    )
+    return _found(_runtime(request).store.get_event(event_id), "event", event_id)

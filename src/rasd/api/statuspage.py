@@ -381,7 +381,7 @@ async def incidents(
     offset: int = Query(0, ge=0, le=10_000),
 ) -> JSON:
     page = _Page(request, _lang(lang))
-    rows = page.rt.store.list_incidents(limit=limit + offset)[offset:]
+    rows = page.rt.store.list_incidents(limit=limit, offset=offset)
     return JSON(
         {"page": page.info(page.updated_at(page.open_rows())), "incidents": page.incidents(rows)}
     )

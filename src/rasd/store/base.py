@@ -45,6 +45,13 @@ class RawReport(NamedTuple):
     reason: str | None
 
 
+class FoundPage(NamedTuple):
+    """One page of incidents or events, and how many match in all."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
 @dataclass(frozen=True)
 class StoredCounts:
     """Counts of one series at a step, oldest first; `minutes` are bucket starts."""
@@ -117,7 +124,24 @@ class Store(Protocol):
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
-    ) -> list[dict[str, Any]]: ...
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Newest first: those still open, or ended after `since`, and begun before `until`."""
+        ...
+
+    def page_incidents(
+        self,
+        service: str | None = None,
+        state: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> FoundPage:
+        """As `list_incidents`, with how many match in all."""
+        ...
+
+    def get_incident(self, incident_id: str) -> dict[str, Any] | None: ...
 
     def upsert_events(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
@@ -127,7 +151,19 @@ class Store(Protocol):
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
+        offset: int = 0,
     ) -> list[dict[str, Any]]: ...
+
+    def page_events(
+        self,
+        state: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> FoundPage: ...
+
+    def get_event(self, event_id: str) -> dict[str, Any] | None: ...
 
     def write(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` in one write transaction (through the single writer where there is one)."""
@@ -439,20 +475,48 @@ class SqlStore:
         since_ms: int | None,
         until_ms: int | None,
         limit: int,
-    ) -> list[dict[str, Any]]:
+        offset: int = 0,
+        *,
+        counted: bool = False,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of findings, newest first, and how many match in all when `counted`."""
         c = table.c
-        query = select(c.data)
-        for column, value in filters.items():
-            if value is not None:
-                query = query.where(c[column] == value)
+        where = [c[column] == value for column, value in filters.items() if value is not None]
         if since_ms is not None:
             # still open, or ended after `since`
-            query = query.where((c.end_ms.is_(None)) | (c.end_ms >= since_ms))
+            where.append(c.end_ms.is_(None) | (c.end_ms >= since_ms))
         if until_ms is not None:
-            query = query.where(c.start_ms < until_ms)
-        query = query.order_by(c.start_ms.desc(), c.id).limit(limit)
-        rows = self.read(lambda conn: conn.execute(query).all())
-        return [json.loads(r.data) for r in rows]
+            where.append(c.start_ms < until_ms)
+        query = select(c.data).where(*where).order_by(c.start_ms.desc(), c.id)
+        query = query.limit(limit).offset(offset)
+        counting = select(func.count()).select_from(table).where(*where)
+
+        def run(conn: Connection) -> tuple[list[dict[str, Any]], int | None]:
+            rows = [json.loads(r.data) for r in conn.execute(query).all()]
+            # in the same read, so the total and the page agree
+            total = int(conn.execute(counting).scalar_one()) if counted else None
+            return rows, total
+
+        return self.read(run)
+
+    def _page_findings(
+        self,
+        table: Table,
+        filters: Mapping[str, str | None],
+        since_ms: int | None,
+        until_ms: int | None,
+        limit: int,
+        offset: int,
+    ) -> FoundPage:
+        rows, total = self._list_findings(
+            table, filters, since_ms, until_ms, limit, offset, counted=True
+        )
+        return FoundPage(rows, total or 0)
+
+    def _get_finding(self, table: Table, finding_id: str) -> dict[str, Any] | None:
+        query = select(table.c.data).where(table.c.id == finding_id)
+        row = self.read(lambda conn: conn.execute(query).first())
+        return None if row is None else dict(json.loads(row.data))
 
     def upsert_incidents(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._upsert_findings(schema.incidents, rows)
@@ -464,10 +528,25 @@ class SqlStore:
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        return self._list_findings(
-            schema.incidents, {"service": service, "state": state}, since_ms, until_ms, limit
-        )
+        filters = {"service": service, "state": state}
+        return self._list_findings(schema.incidents, filters, since_ms, until_ms, limit, offset)[0]
+
+    def page_incidents(
+        self,
+        service: str | None = None,
+        state: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> FoundPage:
+        filters = {"service": service, "state": state}
+        return self._page_findings(schema.incidents, filters, since_ms, until_ms, limit, offset)
+
+    def get_incident(self, incident_id: str) -> dict[str, Any] | None:
+        return self._get_finding(schema.incidents, incident_id)
 
     def upsert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._upsert_findings(schema.events, rows)
@@ -478,8 +557,24 @@ class SqlStore:
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        return self._list_findings(schema.events, {"state": state}, since_ms, until_ms, limit)
+        filters = {"state": state}
+        return self._list_findings(schema.events, filters, since_ms, until_ms, limit, offset)[0]
+
+    def page_events(
+        self,
+        state: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> FoundPage:
+        filters = {"state": state}
+        return self._page_findings(schema.events, filters, since_ms, until_ms, limit, offset)
+
+    def get_event(self, event_id: str) -> dict[str, Any] | None:
+        return self._get_finding(schema.events, event_id)
 
 
 def _with_json(row: Mapping[str, Any]) -> dict[str, Any]:

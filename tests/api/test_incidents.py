@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conftest import T0
+from fastapi.testclient import TestClient
+from notify.samples import incident, store_incident
+from tests_support import assert_error_shape
+
+from rasd.runtime import Runtime
+
+
+def _event(number: int) -> dict[str, object]:
+    start = int((T0 + timedelta(hours=number)).timestamp() * 1000)
+    return {
+        "id": f"event-{number}",
+        "kind": "outage",
+        "state": "resolved",
+        "start_ms": start,
+        "end_ms": start + 60_000,
+        "updated_ms": start,
+        "data": {"id": f"event-{number}", "state": "resolved"},
+    }
+
+
+def test_incidents_come_by_page_with_the_admin_lists_page_fields(
+    client: TestClient, runtime: Runtime
+) -> None:
+    for n in range(5):
+        start = T0 + timedelta(hours=n)
+        store_incident(runtime.store, incident("facebook", start, number=n, state="resolved"))
+    store_incident(runtime.store, incident("whatsapp", T0, number=1))
+    seen = []
+    offset: int | None = 0
+    while offset is not None:
+        page = client.get(
+            "/api/v1/incidents", params={"service": "facebook", "limit": 2, "offset": offset}
+        ).json()
+        assert page["total"] == 5 and page["limit"] == 2 and page["offset"] == offset
+        assert page["count"] == len(page["incidents"]) <= 2
+        seen += [i["id"] for i in page["incidents"]]
+        offset = page["next_offset"]
+    assert seen == [f"facebook-{n}" for n in (4, 3, 2, 1, 0)]
+    every = client.get("/api/v1/incidents").json()
+    assert every["total"] == 6 and every["next_offset"] is None and every["offset"] == 0
+    beyond = client.get("/api/v1/incidents", params={"offset": 10}).json()
+    assert beyond["incidents"] == [] and beyond["count"] == 0 and beyond["next_offset"] is None
+    one = client.get("/api/v1/incidents/facebook-3")
+    assert one.status_code == 200 and one.json()["id"] == "facebook-3"
+    missing = client.get("/api/v1/incidents/facebook-7")
+    assert missing.status_code == 404 and assert_error_shape(missing.json())["code"] == "not_found"
+
+
+def test_events_come_by_page(client: TestClient, runtime: Runtime) -> None:
+    runtime.store.upsert_events([_event(n) for n in range(3)])
+    page = client.get("/api/v1/events", params={"limit": 2, "state": "resolved"}).json()
+    assert [e["id"] for e in page["events"]] == ["event-2", "event-1"]
+    assert (page["count"], page["total"], page["next_offset"]) == (2, 3, 2)
+    rest = client.get("/api/v1/events", params={"limit": 2, "offset": 2}).json()
+    assert [e["id"] for e in rest["events"]] == ["event-0"] and rest["next_offset"] is None
+    assert client.get("/api/v1/events/event-1").json()["id"] == "event-1"
+    assert client.get("/api/v1/events/event-9").status_code == 404
+
+
+def test_bad_pages_are_refused_in_the_one_shape(client: TestClient) -> None:
+    for route in ("/api/v1/incidents", "/api/v1/events"):
+        for params in ({"offset": -1}, {"offset": "x"}, {"limit": 0}, {"limit": 1001}):
+            response = client.get(route, params=params)
+            assert response.status_code == 422, (route, params)
+            error = assert_error_shape(response.json())
+            assert error["details"][0]["field"] in params
