@@ -72,6 +72,25 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Addresses of proxies whose X-Forwarded-For header is believed.",
     )
+    subscribe_confirm_hours: int = Field(
+        48,
+        ge=1,
+        le=24 * 30,
+        description="How long a subscription people make themselves waits for its confirmation "
+        "link to be followed before it is forgotten.",
+    )
+    subscribe_per_hour: int = Field(
+        10,
+        ge=1,
+        description="Most subscribe requests one /24 (IPv4) or /48 (IPv6) network may make per "
+        "hour.",
+    )
+    subscribe_pending_max: int = Field(
+        3,
+        ge=1,
+        description="Most subscriptions waiting for confirmation one webhook or apprise URL may "
+        "have at once.",
+    )
     raw_retention_hours: int = Field(72, ge=1, description="How long raw reports are kept.")
     minute_retention_days: int = Field(
         35,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,3 +56,11 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def signed_by(secret: str, received: Received) -> bool:
+    """An independent check of the documented scheme: HMAC-SHA256 of "<timestamp>.<body>"."""
+    stamp = received.headers["x-rasd-timestamp"]
+    expected = hmac.new(secret.encode(), stamp.encode() + b"." + received.body, hashlib.sha256)
+    given = received.headers["x-rasd-signature"].removeprefix("v1=")
+    return hmac.compare_digest(expected.hexdigest(), given)

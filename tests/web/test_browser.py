@@ -1,14 +1,20 @@
-"""The site in a real Chromium: both languages, search, the report button, live incidents."""
+"""The site in a real Chromium: both languages, search, the report button, live incidents,
+asking for alerts."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from notify.receiver import receiver, signed_by
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
 
+from rasd.notify.notifier import Notifier, notifier_of
 from web.server import LiveServer, live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -170,5 +176,51 @@ def test_an_incident_appears_without_reload(server: LiveServer, browser: Browser
     expect(service.locator("#status")).to_contain_text("Users report problems with Signal")
     home.screenshot(path=str(ARTIFACTS / "home-en-incident.png"), full_page=False)
     service.screenshot(path=str(ARTIFACTS / "service-en.png"), full_page=True)
+    watch.check()
+    context.close()
+
+
+def _send(notifier: Notifier) -> int:
+    """What is due, sent in a loop of its own: playwright's runs in this thread."""
+
+    async def send() -> int:
+        try:
+            return await notifier.deliver_due()
+        finally:
+            await notifier.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, send()).result()
+
+
+def test_a_visitor_asks_for_alerts_and_gets_them_once_confirmed(
+    server: LiveServer, browser: Browser
+) -> None:
+    notifier = notifier_of(server.runtime)
+    notifier.public_url = server.base  # the links in messages lead to this test's server
+    context = _context(browser, "en-US", width=1280)
+    watch = Watch(context, server.base)
+    page = watch.page(context)
+    with receiver() as hook:
+        page.goto(server.base + "/services/viber")
+        form = page.locator("#alerts")
+        form.get_by_label("My webhook").check()
+        form.get_by_label("Address").fill(hook.url + "/viber")
+        form.get_by_label("From which level").select_option("problems_detected")
+        form.get_by_role("button", name="Send me a confirmation").click()
+        expect(page).to_have_url(re.compile(r"/services/viber/alerts\?lang=en$"))
+        expect(page.locator("#alerts-answer")).to_contain_text("One message went to this address")
+        assert _send(notifier) == 1
+        (asking,) = hook.received
+        message = json.loads(asking.body)
+        assert message["subscription"]["min_level"] == "problems_detected"
+        # the owner of the endpoint follows the link
+        page.goto(message["links"]["confirm"])
+        assert '"confirmed":true' in page.content()
+        assert "opened" in server.burst("viber", per_minute=300, minutes=5, tag="alerts")
+        assert _send(notifier) == 1
+        kinds = [json.loads(r.body)["type"] for r in hook.received]
+    assert kinds == ["subscription.confirm", "incident.opened"]
+    assert signed_by(message["subscription"]["secret"], hook.received[1])
     watch.check()
     context.close()

@@ -1,9 +1,9 @@
-"""Subscriptions, deliveries (and their dead letters), official statements, unsubscribing.
+"""Subscriptions, deliveries (and their dead letters), official statements.
 
-Making a subscription takes an admin token: an open form that makes Rasd post to any URL or
-send mail to any address would be a tool for abuse. Leaving needs only the signed link every
-message carries. A service's operator posts statements with a token of scope
-`statements:<service>` (or an admin token).
+An admin token makes a subscription active at once; anyone else asks through
+rasd.api.subscribe, and the subscription waits until it is confirmed from its own channel.
+A service's operator posts statements with a token of scope `statements:<service>` (or an
+admin token).
 """
 
 from __future__ import annotations
@@ -16,19 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from rasd.api.paging import Limit, Offset, Page, page_fields
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
-from rasd.errors import InvalidInput, NotFound, field_error
+from rasd.api.subscribe import SubscribeIn, SubscriptionOut, checked
+from rasd.errors import NotFound, field_error
 from rasd.notify.notifier import Notifier, notifier_of
-from rasd.notify.subscriptions import LEVELS
 from rasd.runtime import Runtime
 from rasd.tokens import TokenStore
 
 router = APIRouter(prefix="/api/v1")
-
-_UNSUBSCRIBED = {
-    "en": "You will not get these messages any more.",
-    "ar": "لن تصلك هذه الرسائل بعد الآن.",
-}
-
 
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
@@ -40,34 +34,8 @@ def _notifier(request: Request) -> Notifier:
 
 
 # -- shapes ------------------------------------------------------------------------------
-class SubscriptionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    channel: Literal["webhook", "apprise"]
-    url: str = Field(min_length=1, max_length=2000, description="Webhook URL, or apprise URL")
-    service: str | None = Field(None, max_length=64, description="Only this service")
-    owner: str | None = Field(None, max_length=64, description="Only this owner's services")
-    country: str | None = Field(None, max_length=2, description="Only services of this country")
-    min_level: Literal["possible_problems", "problems_detected"] = "possible_problems"
-    lang: Literal["en", "ar"] = "en"
+class SubscriptionIn(SubscribeIn):
     label: str = Field("", max_length=200)
-
-
-class Scope(BaseModel):
-    kind: Literal["all", "service", "owner", "country"]
-    value: str | None
-
-
-class SubscriptionOut(BaseModel):
-    id: str
-    channel: Literal["webhook", "apprise"]
-    target: str
-    scope: Scope
-    min_level: Literal["possible_problems", "problems_detected"]
-    lang: Literal["en", "ar"]
-    label: str
-    created_at: str
-    active: bool
 
 
 class SubscriptionCreated(BaseModel):
@@ -132,13 +100,14 @@ class StatementList(Page):
     statements: list[StatementOut]
 
 
-class Unsubscribed(BaseModel):
-    subscription: str
-    unsubscribed: bool = Field(description="False when it had been left before")
-    message: dict[str, str]
-
-
 # -- subscriptions -----------------------------------------------------------------------
+_BY_ACTIVE: dict[bool | None, tuple[str, ...] | None] = {
+    True: ("active",),
+    False: ("pending", "ended"),
+    None: None,
+}
+
+
 @router.post(
     "/subscriptions",
     tags=["alerts"],
@@ -150,25 +119,8 @@ class Unsubscribed(BaseModel):
 async def create_subscription(request: Request, body: SubscriptionIn) -> JSON:
     rt = _runtime(request)
     rt.auth.require(request, "admin")
-    chosen = [(k, v) for k, v in (("service", body.service), ("owner", body.owner)) if v]
-    if body.country:
-        chosen.append(("country", body.country))
-    if len(chosen) > 1:
-        raise InvalidInput(
-            "subscribe to one service, one owner, one country, or (none of them) to everything",
-            details=[field_error(k, "only one scope") for k, _ in chosen],
-        )
-    kind, value = chosen[0] if chosen else ("all", "")
     notifier = _notifier(request)
-    sub = notifier.subscriptions.create(
-        channel=body.channel,
-        target=body.url,
-        scope_kind=kind,
-        scope_value=value,
-        min_level=LEVELS[body.min_level],
-        lang=body.lang,
-        label=body.label,
-    )
+    sub = notifier.subscriptions.keep(checked(notifier, body, label=body.label, active=True))
     return JSON(
         {
             "subscription": sub.public(),
@@ -189,12 +141,16 @@ async def create_subscription(request: Request, body: SubscriptionIn) -> JSON:
 )
 async def list_subscriptions(
     request: Request,
-    active: bool | None = True,
+    active: bool | None = Query(True, description="false: those waiting and those ended"),
+    state: Literal["active", "pending", "ended"] | None = Query(
+        None, description="Only those in this state (instead of `active`)"
+    ),
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> JSON:
     _runtime(request).auth.require(request, "admin")
-    subs, total = _notifier(request).subscriptions.page(active=active, limit=limit, offset=offset)
+    states: tuple[str, ...] | None = _BY_ACTIVE[active] if state is None else (state,)
+    subs, total = _notifier(request).subscriptions.page(states=states, limit=limit, offset=offset)
     page = page_fields(limit, offset, len(subs), total)
     return JSON({"subscriptions": [s.public() for s in subs], **page})
 
@@ -223,42 +179,6 @@ async def delete_subscription(request: Request, subscription_id: str) -> JSON:
     subs = _notifier(request).subscriptions
     subs.deactivate(subscription_id)
     return JSON(subs.get(subscription_id).public())
-
-
-async def _unsubscribe(request: Request, token: str) -> JSON:
-    notifier = _notifier(request)
-    subscription_id = notifier.links.subscription_of(token)
-    if subscription_id is None:
-        raise NotFound(
-            "this unsubscribe link is not valid",
-            details=[field_error("token", "not genuine")],
-        )
-    changed = notifier.subscriptions.deactivate(subscription_id)
-    return JSON(
-        {"subscription": subscription_id, "unsubscribed": changed, "message": _UNSUBSCRIBED}
-    )
-
-
-@router.get(
-    "/unsubscribe",
-    tags=["alerts"],
-    summary="Leave, with the signed link from any message",
-    response_model=Unsubscribed,
-    responses=errors(404, 422),
-)
-async def unsubscribe(request: Request, token: str = Query(max_length=200)) -> JSON:
-    return await _unsubscribe(request, token)
-
-
-@router.post(
-    "/unsubscribe",
-    tags=["alerts"],
-    summary="Leave in one click (RFC 8058), with the signed link from any message",
-    response_model=Unsubscribed,
-    responses=errors(404, 422),
-)
-async def unsubscribe_post(request: Request, token: str = Query(max_length=200)) -> JSON:
-    return await _unsubscribe(request, token)
 
 
 # -- deliveries --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from rasd.api import (
     services,
     shapes,
     statuspage,
+    subscribe,
 )
 from rasd.runtime import Runtime
 from rasd.web.site import install_site
@@ -41,6 +42,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(probes.router)
     # telling people: alerts and statements, Statuspage JSON, feeds, badges, CSV, metrics
     app.include_router(admin.router)
+    app.include_router(subscribe.router)
     app.include_router(statuspage.router)
     app.include_router(feeds.router)
     app.include_router(badges.router)

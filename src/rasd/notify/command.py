@@ -131,20 +131,15 @@ def notify_subscribe(
 ) -> None:
     """Subscribe a webhook or an apprise URL to one service, owner, country, or everything."""
     from rasd.errors import RasdError
-    from rasd.notify.subscriptions import LEVELS
+    from rasd.notify.subscriptions import LEVELS, scope_from
 
-    scopes = [
-        (k, v) for k, v in (("service", service), ("owner", owner), ("country", country)) if v
-    ]
-    if len(scopes) > 1 or min_level not in LEVELS:
-        console.print(
-            "[red]one of --service, --owner, --country at most; a known --min-level[/red]"
-        )
+    if min_level not in LEVELS:
+        console.print(f"[red]--min-level is one of {', '.join(LEVELS)}[/red]")
         raise typer.Exit(2)
-    kind, value = scopes[0] if scopes else ("all", "")
     with _store(store) as s:
         notifier = _notifier(s)
         try:
+            kind, value = scope_from(service, owner, country)
             sub = notifier.subscriptions.create(
                 channel=channel,
                 target=url,
@@ -165,12 +160,22 @@ def notify_subscribe(
 @notify_app.command("list")
 def notify_list(
     all_: Annotated[bool, typer.Option("--all", help="Ended subscriptions too.")] = False,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Only those waiting for confirmation.")
+    ] = False,
     store: StoreOption = None,
 ) -> None:
-    """Subscriptions, with their targets masked."""
+    """Subscriptions, active and waiting for confirmation, with their targets masked."""
+    from rasd.notify.subscriptions import STATES
+
+    states = ("pending",) if pending else None if all_ else ("active", "pending")
     with _store(store) as s:
-        subs, total = _notifier(s).subscriptions.page(active=None if all_ else True, limit=1000)
-    table = Table("id", "channel", "target", "scope", "from level", "lang", "active", "label")
+        subscriptions = _notifier(s).subscriptions
+        subs, total = subscriptions.page(states=states, limit=1000)
+        counts = {state: subscriptions.page(states=[state], limit=1)[1] for state in STATES}
+    table = Table(
+        "id", "channel", "target", "scope", "from level", "lang", "state", "confirm by", "label"
+    )
     for sub in subs:
         shown = sub.public()
         scope = shown["scope"]["kind"] + (f":{shown['scope']['value']}" if sub.scope_value else "")
@@ -181,11 +186,15 @@ def notify_list(
             scope,
             shown["min_level"],
             sub.lang,
-            "yes" if sub.active else "no",
+            sub.state,
+            "" if sub.confirm_by is None else sub.confirm_by.isoformat(timespec="minutes"),
             sub.label,
         )
     console.print(table)
-    console.print(f"{total} in all")
+    console.print(
+        f"{total} shown; {counts['active']} active, {counts['pending']} waiting for "
+        f"confirmation, {counts['ended']} ended"
+    )
 
 
 @notify_app.command("unsubscribe")

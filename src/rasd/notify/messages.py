@@ -90,3 +90,41 @@ def footer(lang: str, details_url: str, unsubscribe_url: str) -> str:
     return "\n\n" + "\n".join(
         [_DETAILS[lang].format(url=details_url), _UNSUBSCRIBE[lang].format(url=unsubscribe_url)]
     )
+
+
+_SCOPES = {
+    "service": {"en": "{name}", "ar": "{name}"},
+    "owner": {"en": "the services of {name}", "ar": "خدمات {name}"},
+    "country": {"en": "the services used in {name}", "ar": "الخدمات المستخدمة في {name}"},
+    "all": {"en": "every service Rasd watches", "ar": "كل الخدمات التي يرصدها «رصد»"},
+}
+_CONFIRM_TITLE = {
+    "en": "Rasd: confirm alerts about {scope}",
+    "ar": "«رصد»: أكّد الاشتراك في تنبيهات {scope}",
+}
+_CONFIRM_BODY = {
+    "en": "Someone asked Rasd to send alerts about {scope} here, from {level} up. Nothing "
+    "will be sent until you confirm by opening this link before {until} UTC:\n{url}\n"
+    "If it was not you, ignore this message: it is the only one.",
+    "ar": "طلب أحدهم أن يرسل «رصد» إلى هنا تنبيهات عن {scope}، ابتداءً من مستوى {level}. لن "
+    "يُرسل شيء حتى تؤكد بفتح هذا الرابط قبل {until} بتوقيت UTC:\n{url}\n"
+    "إن لم تكن أنت صاحب الطلب فتجاهل هذه الرسالة: لن تصلك غيرها.",
+}
+
+
+def confirmation_words(
+    scope_kind: str, names: dict[str, str], level: int, until: datetime, url: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(title, body) of the one message that asks the owner of a channel to confirm it."""
+    titles: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for lang in ("en", "ar"):
+        scope = _SCOPES[scope_kind][lang].format(name=names.get(lang) or names.get("en", ""))
+        titles[lang] = _CONFIRM_TITLE[lang].format(scope=scope)
+        bodies[lang] = _CONFIRM_BODY[lang].format(
+            scope=scope,
+            level=LEVEL_WORDS[level][lang],
+            until=until.strftime("%Y-%m-%d %H:%M"),
+            url=url,
+        )
+    return titles, bodies

@@ -9,16 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import orjson
+import pycountry
 
 from rasd.catalog import Catalog
 from rasd.clock import Clock
 from rasd.notify.alerts import Alert, AlertPolicy
-from rasd.notify.messages import words
+from rasd.notify.confirmations import Asked, Confirmations
+from rasd.notify.messages import confirmation_words, words
 from rasd.notify.outbox import Delivery, Outbox
 from rasd.notify.senders import AppriseSender, DeliveryFailed, Sender, WebhookSender
 from rasd.notify.signing import LinkSigner
@@ -29,6 +32,7 @@ from rasd.store.base import Store
 _log = logging.getLogger("rasd.notify")
 
 RESOLVE_SETTLE = timedelta(minutes=10)
+CONFIRM_WITHIN = timedelta(hours=48)
 _BATCH = 50
 
 
@@ -42,6 +46,8 @@ class Notifier:
         public_url: str,
         resolve_settle: timedelta = RESOLVE_SETTLE,
         senders: dict[str, Sender] | None = None,
+        confirm_within: timedelta = CONFIRM_WITHIN,
+        pending_max: int = 3,
     ) -> None:
         self.catalog = catalog
         self.clock = clock
@@ -52,6 +58,14 @@ class Notifier:
         self.statements = StatementStore(store, clock)
         self.policy = AlertPolicy(store)
         self.links = LinkSigner.from_store(store)
+        self.confirmations = Confirmations(
+            store,
+            self.subscriptions,
+            self.outbox,
+            clock,
+            wait=confirm_within,
+            pending_max=pending_max,
+        )
         self.senders: dict[str, Sender] = senders or {
             "webhook": WebhookSender(),
             "apprise": AppriseSender(),
@@ -98,7 +112,7 @@ class Notifier:
                 None,
                 dedupe=f"{alert.incident_id}:{alert.seq}",
             )
-            rows.append(self._row(sub, message, kind, alert.incident_id, due))
+            rows.append(self._row(sub, message, kind, alert.service, alert.incident_id, due))
         self.outbox.add(rows)
 
     def statement(self, statement: dict[str, Any], incident: dict[str, Any] | None) -> int:
@@ -116,9 +130,8 @@ class Notifier:
                 statement,
                 dedupe=f"statement:{statement['id']}",
             )
-            rows.append(
-                self._row(sub, message, "statement", statement.get("incident"), self._now_ms())
-            )
+            incident_id = statement.get("incident")
+            rows.append(self._row(sub, message, "statement", service, incident_id, self._now_ms()))
         return self.outbox.add(rows)
 
     def message(
@@ -137,7 +150,7 @@ class Notifier:
         event = "statement.posted" if kind == "statement" else f"incident.{kind}"
         links = {
             "details": f"{self.public_url}/services/{service.id}",
-            "unsubscribe": f"{self.public_url}/api/v1/unsubscribe?token={self.links.token(sub.id)}",
+            "unsubscribe": self._unsubscribe_url(sub),
         }
         if incident is not None:
             links["incident"] = f"{self.public_url}/api/v1/incidents/{incident['id']}"
@@ -155,15 +168,66 @@ class Notifier:
             "links": links,
         }
 
+    def _unsubscribe_url(self, sub: Subscription) -> str:
+        return f"{self.public_url}/api/v1/unsubscribe?token={self.links.token(sub.id)}"
+
+    # -- subscriptions people make themselves ----------------------------------------------
+    def ask(self, sub: Subscription) -> Asked:
+        """Keep a subscription someone asked for waiting, and queue the one message that asks
+        the channel's owner to confirm it."""
+        return self.confirmations.ask(sub, self._confirmation)
+
+    def _confirmation(self, sub: Subscription, token: str) -> dict[str, Any]:
+        assert sub.confirm_by is not None, "only a waiting subscription is confirmed"
+        url = f"{self.public_url}/api/v1/subscribe/confirm?token={token}"
+        names, details = self._scope_words(sub)
+        title, text = confirmation_words(
+            sub.scope_kind, names, sub.min_level, sub.confirm_by, url
+        )
+        message = {
+            "id": f"{sub.id}:confirm",
+            "type": "subscription.confirm",
+            "created_at": self.clock.now().isoformat(),
+            # the webhook's signing secret goes to the channel's owner only, never to whoever
+            # asked: signatures then prove a message came from Rasd
+            "subscription": {**sub.public(), "secret": sub.secret},
+            "title": title,
+            "text": text,
+            "links": {
+                "confirm": url,
+                "details": details,
+                "unsubscribe": self._unsubscribe_url(sub),
+            },
+        }
+        service = sub.scope_value if sub.scope_kind == "service" else "*"
+        return self._row(sub, message, "confirm", service, None, self._now_ms())
+
+    def _scope_words(self, sub: Subscription) -> tuple[dict[str, str], str]:
+        """What a subscription is about, by language, and the page that shows it."""
+        if sub.scope_kind == "service":
+            service = self.catalog.get(sub.scope_value)
+            return dict(service.name), f"{self.public_url}/services/{service.id}"
+        if sub.scope_kind == "owner":
+            names = {lang: self.catalog.owner_name(sub.scope_value, lang) for lang in ("en", "ar")}
+            return names, f"{self.public_url}/"
+        country = pycountry.countries.get(alpha_2=sub.scope_value)
+        return {"en": getattr(country, "name", sub.scope_value)}, f"{self.public_url}/"
+
     def _row(
-        self, sub: Subscription, message: dict[str, Any], kind: str, incident_id: Any, due: int
+        self,
+        sub: Subscription,
+        message: dict[str, Any],
+        kind: str,
+        service: str,
+        incident_id: Any,
+        due: int,
     ) -> dict[str, Any]:
         return {
             "subscription_id": sub.id,
             # the message id is "<subscription>:<dedupe>", and subscription ids are hex
             "dedupe": str(message["id"]).split(":", 1)[1],
             "kind": kind,
-            "service": message["service"]["id"],
+            "service": service,
             "incident_id": None if incident_id is None else str(incident_id),
             "body": orjson.dumps(message).decode(),
             "next_ms": due,
@@ -191,7 +255,11 @@ class Notifier:
         return len(due)
 
     async def _deliver(self, delivery: Delivery, sub: Subscription | None) -> None:
-        if sub is None or not sub.active:
+        # a subscription waiting for confirmation is sent the message that asks for it, only
+        wanted = sub is not None and (
+            sub.active or (sub.state == "pending" and delivery.kind == "confirm")
+        )
+        if sub is None or not wanted:
             await asyncio.to_thread(self.outbox.cancel, delivery.id, "unsubscribed")
             return
         sender = self.senders.get(sub.channel)
@@ -233,19 +301,33 @@ class Notifier:
 def notifier_of(runtime: Any) -> Notifier:
     """The process's notifier, made on first use; it hears the detection engine if there is one."""
     notifier: Notifier | None = runtime.extras.get("notifier")
-    if notifier is None:
-        settings = runtime.settings
-        host = "localhost" if settings.host in ("0.0.0.0", "::") else settings.host
-        notifier = Notifier(
-            runtime.store,
-            runtime.catalog,
-            runtime.clock,
-            public_url=settings.public_url
-            or runtime.extras.get("public_url")
-            or f"http://{host}:{settings.port}",
-        )
-        runtime.extras["notifier"] = notifier
-        engine = runtime.extras.get("engine")
-        if engine is not None:
-            engine.listen(notifier.listen)
+    if notifier is not None:
+        return notifier
+    # routes run in threads too: two notifiers would both hear the engine
+    with _making:
+        notifier = runtime.extras.get("notifier")
+        if notifier is None:
+            notifier = _make(runtime)
+            runtime.extras["notifier"] = notifier
+            engine = runtime.extras.get("engine")
+            if engine is not None:
+                engine.listen(notifier.listen)
     return notifier
+
+
+_making = threading.Lock()
+
+
+def _make(runtime: Any) -> Notifier:
+    settings = runtime.settings
+    host = "localhost" if settings.host in ("0.0.0.0", "::") else settings.host
+    return Notifier(
+        runtime.store,
+        runtime.catalog,
+        runtime.clock,
+        public_url=settings.public_url
+        or runtime.extras.get("public_url")
+        or f"http://{host}:{settings.port}",
+        confirm_within=timedelta(hours=settings.subscribe_confirm_hours),
+        pending_max=settings.subscribe_pending_max,
+    )

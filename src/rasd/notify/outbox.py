@@ -77,8 +77,18 @@ class Outbox:
         """Queue messages; one already queued under the same (subscription, dedupe) is kept."""
         if not rows:
             return 0
-        payload = [
-            {
+        return self.store.write(lambda conn: self.add_in(conn, rows))
+
+    def add_in(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+        """`add`, in a transaction of the caller's: the messages go with what it writes."""
+        stmt = (
+            self._insert(schema.deliveries)
+            .on_conflict_do_nothing(index_elements=["subscription_id", "dedupe"])
+            .returning(schema.deliveries.c.id)
+        )
+        added = 0
+        for row in rows:
+            queued = {
                 "status": "pending",
                 "attempts": 0,
                 "sent_ms": None,
@@ -86,21 +96,8 @@ class Outbox:
                 "incident_id": None,
                 **row,
             }
-            for row in rows
-        ]
-        stmt = self._insert(schema.deliveries).on_conflict_do_nothing(
-            index_elements=["subscription_id", "dedupe"]
-        )
-
-        def run(conn: Connection) -> int:
-            added = 0
-            for row in payload:
-                added += (
-                    conn.execute(stmt.returning(schema.deliveries.c.id), row).first() is not None
-                )
-            return added
-
-        return self.store.write(run)
+            added += conn.execute(stmt, queued).first() is not None
+        return added
 
     def claim(self, now_ms: int, limit: int = 50) -> list[Delivery]:
         """Due messages, leased to this caller for a while so nobody else sends them too."""

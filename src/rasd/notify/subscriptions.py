@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, func, select, update
+import pycountry
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from rasd.catalog import Catalog
 from rasd.clock import Clock
@@ -23,6 +35,7 @@ SCOPE_KINDS = ("all", "service", "owner", "country")
 LEVELS = {"possible_problems": 1, "problems_detected": 2}
 LEVEL_NAMES = {level: name for name, level in LEVELS.items()}
 LANGS = ("en", "ar")
+STATES = ("active", "pending", "ended")
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,14 @@ class Subscription:
     label: str
     created: datetime
     active: bool
+    # while it waits for its owner to confirm it: until when
+    confirm_by: datetime | None = None
+
+    @property
+    def state(self) -> str:
+        if self.active:
+            return "active"
+        return "pending" if self.confirm_by is not None else "ended"
 
     def public(self) -> dict[str, Any]:
         """What may be shown back: never the secret, and the target without its credentials."""
@@ -51,6 +72,8 @@ class Subscription:
             "label": self.label,
             "created_at": self.created.isoformat(),
             "active": self.active,
+            "state": self.state,
+            "confirm_by": None if self.confirm_by is None else self.confirm_by.isoformat(),
         }
 
 
@@ -81,6 +104,40 @@ def check_target(channel: str, target: str) -> None:
     raise _bad("channel", f"channel is one of {', '.join(CHANNELS)}", channel)
 
 
+def scope_from(service: str | None, owner: str | None, country: str | None) -> tuple[str, str]:
+    """The one scope named (kind, value), or everything when none is."""
+    named = (("service", service), ("owner", owner), ("country", country))
+    chosen = [(kind, value) for kind, value in named if value]
+    if len(chosen) > 1:
+        raise InvalidInput(
+            "subscribe to one service, one owner, one country, or (none of them) to everything",
+            details=[field_error(k, "only one scope") for k, _ in chosen],
+        )
+    return chosen[0] if chosen else ("all", "")
+
+
+_s = schema.subscriptions.c
+_c = schema.confirmations.c
+# a subscription with the end of its wait when it waits for its owner's confirmation
+_WITH_WAIT = select(schema.subscriptions, _c.expires_ms.label("confirm_by_ms")).select_from(
+    schema.subscriptions.outerjoin(
+        schema.confirmations, and_(_c.subscription_id == _s.id, _c.confirmed_ms.is_(None))
+    )
+)
+
+
+def in_states(states: Collection[str]) -> ColumnElement[bool]:
+    """The condition, on `_WITH_WAIT`'s rows, of being in one of these states."""
+    waiting = _c.expires_ms.is_not(None)
+    each = {
+        "active": _s.active.is_(True),
+        "pending": _s.active.is_(False) & waiting,
+        "ended": _s.active.is_(False) & ~waiting,
+    }
+    chosen = [each[state] for state in states]
+    return or_(*chosen) if chosen else false()
+
+
 class SubscriptionStore:
     def __init__(self, store: Store, catalog: Catalog, clock: Clock) -> None:
         self.store = store
@@ -91,19 +148,21 @@ class SubscriptionStore:
         if kind == "all":
             return ""
         if kind == "service":
-            return self.catalog.get(value).id
+            if value not in self.catalog:
+                raise _bad("service", "no service in the catalog has this id", value)
+            return value
         if kind == "owner":
             if not self.catalog.by_owner(value):
                 raise _bad("owner", "no service in the catalog has this owner", value)
             return value
         if kind == "country":
             code = value.upper()
-            if len(code) != 2 or not code.isalpha():
+            if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
                 raise _bad("country", "a country is an ISO 3166 two-letter code", value)
             return code
         raise _bad("scope", f"scope is one of {', '.join(SCOPE_KINDS)}", kind)
 
-    def create(
+    def new(
         self,
         *,
         channel: str,
@@ -113,14 +172,16 @@ class SubscriptionStore:
         min_level: int = 1,
         lang: str = "en",
         label: str = "",
+        active: bool = True,
     ) -> Subscription:
+        """A checked subscription, not stored yet."""
         check_target(channel, target)
         value = self._check_scope(scope_kind, scope_value)
         if min_level not in LEVEL_NAMES:
             raise _bad("min_level", "min_level is possible_problems or problems_detected")
         if lang not in LANGS:
             raise _bad("lang", "lang is en or ar", lang)
-        sub = Subscription(
+        return Subscription(
             id=secrets.token_hex(8),
             channel=channel,
             target=target,
@@ -131,15 +192,27 @@ class SubscriptionStore:
             lang=lang,
             label=label[:200],
             created=self.clock.now(),
-            active=True,
+            active=active,
         )
-        row = _row(sub)
-        self.store.write(lambda conn: conn.execute(schema.subscriptions.insert(), row))
+
+    def insert(self, conn: Connection, sub: Subscription) -> None:
+        conn.execute(schema.subscriptions.insert(), _row(sub))
+
+    def where(self, conn: Connection, *conditions: ColumnElement[bool]) -> list[Subscription]:
+        """Subscriptions that meet these conditions, oldest first, read in a transaction."""
+        query = _WITH_WAIT.where(*conditions).order_by(_s.created_ms, _s.id)
+        return [_from_row(r._mapping) for r in conn.execute(query).all()]
+
+    def keep(self, sub: Subscription) -> Subscription:
+        self.store.write(lambda conn: self.insert(conn, sub))
         return sub
 
+    def create(self, **fields: Any) -> Subscription:
+        """Check and keep a subscription (active unless told otherwise); see `new`."""
+        return self.keep(self.new(**fields))
+
     def get(self, subscription_id: str) -> Subscription:
-        s = schema.subscriptions.c
-        query = select(schema.subscriptions).where(s.id == subscription_id)
+        query = _WITH_WAIT.where(_s.id == subscription_id)
         row = self.store.read(lambda conn: conn.execute(query).first())
         if row is None:
             raise NotFound(
@@ -152,20 +225,21 @@ class SubscriptionStore:
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        query = select(schema.subscriptions).where(schema.subscriptions.c.id.in_(wanted))
+        query = _WITH_WAIT.where(_s.id.in_(wanted))
         rows = self.store.read(lambda conn: conn.execute(query).all())
         return {row.id: _from_row(row._mapping) for row in rows}
 
     def page(
-        self, *, active: bool | None = True, limit: int = 100, offset: int = 0
+        self,
+        *,
+        states: Collection[str] | None = ("active",),
+        limit: int = 100,
+        offset: int = 0,
     ) -> tuple[list[Subscription], int]:
-        s = schema.subscriptions.c
-        query = select(schema.subscriptions)
-        counting = select(func.count()).select_from(schema.subscriptions)
-        if active is not None:
-            query = query.where(s.active.is_(active))
-            counting = counting.where(s.active.is_(active))
-        query = query.order_by(s.created_ms, s.id).limit(limit).offset(offset)
+        """Oldest first, in these states (all of them: None), and how many there are."""
+        where = true() if states is None else in_states(states)
+        query = _WITH_WAIT.where(where).order_by(_s.created_ms, _s.id).limit(limit).offset(offset)
+        counting = select(func.count()).select_from(_WITH_WAIT.where(where).subquery())
 
         def run(conn: Connection) -> tuple[list[Subscription], int]:
             rows = conn.execute(query).all()
@@ -174,16 +248,24 @@ class SubscriptionStore:
         return self.store.read(run)
 
     def deactivate(self, subscription_id: str) -> bool:
-        """Whether it was active; unknown ids are an error, leaving twice is not."""
+        """Whether it was active or waiting for confirmation; unknown ids are an error, leaving
+        twice is not. A subscription still waiting can no longer be confirmed."""
         self.get(subscription_id)
-        stmt = (
+        ending = (
             update(schema.subscriptions)
-            .where(schema.subscriptions.c.id == subscription_id)
-            .where(schema.subscriptions.c.active.is_(True))
+            .where(_s.id == subscription_id, _s.active.is_(True))
             .values(active=False)
         )
-        changed = self.store.write(lambda conn: conn.execute(stmt).rowcount)
-        return bool(changed)
+        refusing = delete(schema.confirmations).where(
+            _c.subscription_id == subscription_id, _c.confirmed_ms.is_(None)
+        )
+
+        def run(conn: Connection) -> bool:
+            ended = conn.execute(ending).rowcount
+            refused = conn.execute(refusing).rowcount
+            return bool(ended or refused)
+
+        return self.store.write(run)
 
     def matching(self, service_id: str, countries: Iterable[str] = ()) -> list[Subscription]:
         """Active subscriptions that cover this service, whatever their level.
@@ -236,4 +318,9 @@ def _from_row(row: Any) -> Subscription:
         label=row["label"],
         created=datetime.fromtimestamp(row["created_ms"] / 1000, UTC),
         active=bool(row["active"]),
+        confirm_by=_time(row.get("confirm_by_ms")),
     )
+
+
+def _time(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(int(ms) / 1000, UTC)

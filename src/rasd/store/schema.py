@@ -182,3 +182,18 @@ statements = _Table(
 )
 Index("ix_statements_service", statements.c.service, statements.c.created_ms)
 Index("ix_statements_incident", statements.c.incident_id)
+
+# A subscription its owner asked for, waiting for the owner to follow the link sent through its
+# own channel: the token's SHA-256 only, and until when it holds. `confirmed_ms` is set once it
+# is followed (the subscription is active then); a refused or lapsed one loses its row.
+confirmations = _Table(
+    "confirmations",
+    metadata,
+    Column("subscription_id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+    Column("confirmed_ms", BigInteger, nullable=True),
+    UniqueConstraint("token_hash", name="uq_confirmations_token"),
+)
+Index("ix_confirmations_expires", confirmations.c.expires_ms)

@@ -173,6 +173,51 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Reporting needs JavaScript in this browser.",
         "ar": "يتطلب الإبلاغ تفعيل JavaScript في هذا المتصفح.",
     },
+    # the alerts form of a service page, and the page it answers with
+    "alerts_title": {"en": "Get alerts", "ar": "احصل على التنبيهات"},
+    "alerts_intro": {
+        "en": "Be told when {name} has problems and when it is back: in a chat, by email, or "
+        "at a webhook of yours.",
+        "ar": "اعرف متى تتعطل {name} ومتى تعود: في محادثة أو بالبريد أو عبر webhook خاص بك.",
+    },
+    "alerts_channel": {"en": "Where to send them", "ar": "إلى أين تُرسل"},
+    "alerts_apprise": {
+        "en": "Chat or email: an apprise URL (tgram://…, mailto://…, discord://…)",
+        "ar": "محادثة أو بريد: عنوان apprise (‎tgram://…‎، ‎mailto://…‎، ‎discord://…‎)",
+    },
+    "alerts_webhook": {
+        "en": "My webhook: signed JSON to an https:// URL",
+        "ar": "webhook خاص بي: JSON موقّع إلى عنوان https://",
+    },
+    "alerts_url": {"en": "Address", "ar": "العنوان"},
+    "alerts_level": {"en": "From which level", "ar": "ابتداءً من أي مستوى"},
+    "alerts_send": {"en": "Send me a confirmation", "ar": "أرسل إليّ رسالة تأكيد"},
+    "alerts_note": {
+        "en": "One message asks you to confirm; nothing else comes until you follow its link. "
+        "Every alert has a link to stop them.",
+        "ar": "تصلك رسالة واحدة تطلب التأكيد، ولن يصل غيرها حتى تفتح رابطها. في كل تنبيه رابط "
+        "لإيقاف التنبيهات.",
+    },
+    "alerts_failed": {"en": "Nothing was sent.", "ar": "لم يُرسل شيء."},
+    "alerts_bad_url": {
+        "en": "Check the address: a webhook is an http:// or https:// URL; for chat and email, "
+        "use an apprise URL.",
+        "ar": "تحقق من العنوان: الـwebhook عنوان يبدأ بـhttp://‎ أو https://‎؛ وللمحادثة والبريد "
+        "استخدم عنوان apprise.",
+    },
+    "alerts_limited": {
+        "en": "Too many requests from your network. Please try again later.",
+        "ar": "طلبات كثيرة من شبكتك. حاول مرة أخرى لاحقًا.",
+    },
+    "alerts_waiting": {
+        "en": "Confirmations are waiting at this address already: follow the link of one of them.",
+        "ar": "توجد رسائل تأكيد بانتظارك على هذا العنوان: افتح رابط إحداها.",
+    },
+    "alerts_invalid": {
+        "en": "Check the form and try again.",
+        "ar": "تحقق من النموذج وحاول مرة أخرى.",
+    },
+    "alerts_back": {"en": "Back to {name}", "ar": "العودة إلى {name}"},
     # event page
     "event": {"en": "Outage", "ar": "عطل"},
     "event_primary": {"en": "Down", "ar": "معطلة"},

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from rasd.api.responses import JSON
 from rasd.errors import NotFound
 from rasd.runtime import Runtime
-from rasd.web import i18n, views
+from rasd.web import alerts, i18n, views
 
 router = APIRouter(include_in_schema=True)
 
@@ -153,6 +153,44 @@ def service_page(request: Request, service_id: str, lang: str | None = None) -> 
         return _render(request, "missing.html", {"page": "missing"}, language, status=404)
     countries = views.countries_named(rt, set(rt.places.countries), language)
     return _render(request, "service.html", view, language, extra={"all_countries": countries})
+
+
+@router.post(
+    "/services/{service_id}/alerts",
+    response_class=HTMLResponse,
+    summary="Ask for alerts with a service page's form; the answer is a page",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "channel": {"type": "string", "enum": ["apprise", "webhook"]},
+                            "url": {"type": "string", "maxLength": 2000},
+                            "min_level": {
+                                "type": "string",
+                                "enum": ["possible_problems", "problems_detected"],
+                            },
+                        },
+                        "required": ["channel", "url"],
+                    }
+                }
+            },
+        }
+    },
+)
+async def service_alerts(request: Request, service_id: str, lang: str | None = None) -> Response:
+    rt = _runtime(request)
+    # the form names the language it was filled in (`?lang=`): the alerts speak it too
+    language = _lang(request, lang)
+    if service_id not in rt.catalog:
+        return _render(request, "missing.html", {"page": "missing"}, language, status=404)
+    status, view = await alerts.ask(request, rt.catalog.get(service_id), language)
+    response = _render(request, "alerts.html", view, language, status=status)
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 @router.get(

@@ -1,0 +1,244 @@
+"""People's own subscriptions: ask for alerts, confirm them from the channel, leave.
+
+No token is needed to ask, because nothing but one message asking for confirmation reaches a
+channel before someone who reads it follows its link (rasd.notify.confirmations). Asking is
+limited per client network, and leaving needs only the signed link every message carries.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from rasd.api.body import client_address
+from rasd.api.responses import JSON
+from rasd.api.shapes import errors
+from rasd.errors import NotFound, field_error
+from rasd.ingest.limits import RequestLimiter
+from rasd.ingest.reports import network_of
+from rasd.notify.confirmations import Asked
+from rasd.notify.notifier import Notifier, notifier_of
+from rasd.notify.subscriptions import LEVELS, Subscription, scope_from
+from rasd.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1", tags=["alerts"])
+
+_LIMITER = "subscribe_limiter"
+_SENT = {
+    "en": "One message went to this address. Follow the link in it before {until} UTC to start "
+    "the alerts; until then nothing else is sent.",
+    "ar": "أُرسلت رسالة واحدة إلى هذا العنوان. افتح الرابط الذي فيها قبل {until} بتوقيت UTC لتبدأ "
+    "التنبيهات؛ لن يُرسل شيء آخر قبل ذلك.",
+}
+_WAITING = {
+    "en": "A message asking for confirmation went to this address already. Follow its link "
+    "before {until} UTC; nothing new was sent.",
+    "ar": "أُرسلت إلى هذا العنوان رسالة تطلب التأكيد من قبل. افتح رابطها قبل {until} بتوقيت UTC؛ "
+    "لم يُرسل شيء جديد.",
+}
+_ALREADY = {
+    "en": "This address gets these alerts already; nothing was sent.",
+    "ar": "هذا العنوان يتلقى هذه التنبيهات من قبل؛ لم يُرسل شيء.",
+}
+_CONFIRMED = {
+    "en": "Confirmed: alerts will come to this address. Every message has a link to stop them.",
+    "ar": "تم التأكيد: ستصل التنبيهات إلى هذا العنوان. في كل رسالة رابط لإيقافها.",
+}
+_CONFIRMED_BEFORE = {
+    "en": "This link was followed before; nothing changed.",
+    "ar": "فُتح هذا الرابط من قبل؛ لم يتغير شيء.",
+}
+_UNSUBSCRIBED = {
+    "en": "You will not get these messages any more.",
+    "ar": "لن تصلك هذه الرسائل بعد الآن.",
+}
+
+
+# -- shapes ------------------------------------------------------------------------------
+class SubscribeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal["webhook", "apprise"]
+    url: str = Field(min_length=1, max_length=2000, description="Webhook URL, or apprise URL")
+    service: str | None = Field(None, max_length=64, description="Only this service")
+    owner: str | None = Field(None, max_length=64, description="Only this owner's services")
+    country: str | None = Field(None, max_length=2, description="Only services of this country")
+    min_level: Literal["possible_problems", "problems_detected"] = "possible_problems"
+    lang: Literal["en", "ar"] = "en"
+
+
+class Scope(BaseModel):
+    kind: Literal["all", "service", "owner", "country"]
+    value: str | None
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    channel: Literal["webhook", "apprise"]
+    target: str
+    scope: Scope
+    min_level: Literal["possible_problems", "problems_detected"]
+    lang: Literal["en", "ar"]
+    label: str
+    created_at: str
+    active: bool
+    state: Literal["active", "pending", "ended"] = Field(
+        description="pending: waiting for its owner to follow the confirmation link"
+    )
+    confirm_by: str | None = Field(description="When a pending subscription lapses")
+
+
+class Words(BaseModel):
+    en: str
+    ar: str
+
+
+class SubscribeAnswer(BaseModel):
+    subscription: SubscriptionOut
+    created: bool = Field(
+        description="False when this URL has this scope already (active, or waiting), and "
+        "nothing was sent"
+    )
+    message: Words
+
+
+class Confirmed(BaseModel):
+    subscription: SubscriptionOut
+    confirmed: bool = Field(description="False when the link was followed before")
+    message: Words
+
+
+class Unsubscribed(BaseModel):
+    subscription: str
+    unsubscribed: bool = Field(description="False when it had been left before")
+    message: Words
+
+
+# -- asking ------------------------------------------------------------------------------
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _limiter(rt: Runtime) -> RequestLimiter:
+    limiter: RequestLimiter | None = rt.extras.get(_LIMITER)
+    if limiter is None:
+        per_hour = rt.settings.subscribe_per_hour
+        made = RequestLimiter(rt.clock, rate=per_hour / 3600, burst=per_hour)
+        limiter = rt.extras.setdefault(_LIMITER, made)
+    return limiter
+
+
+def _said(words: dict[str, str], **fields: str) -> dict[str, str]:
+    return {lang: text.format(**fields) for lang, text in words.items()}
+
+
+def answer(asked: Asked) -> dict[str, Any]:
+    """What is said back to whoever asked: the subscription as it is, and what happened."""
+    sub = asked.subscription
+    until = "" if sub.confirm_by is None else sub.confirm_by.strftime("%Y-%m-%d %H:%M")
+    if asked.created:
+        words = _SENT
+    else:
+        words = _WAITING if sub.state == "pending" else _ALREADY
+    said = _said(words, until=until)
+    return {"subscription": sub.public(), "created": asked.created, "message": said}
+
+
+async def ask(request: Request, body: SubscribeIn) -> Asked:
+    """One request for alerts, from the API or the site's form: limited per client network."""
+    rt = _runtime(request)
+    client = client_address(request, rt.settings.trusted_proxies)
+    _limiter(rt).take(network_of(client))
+    # in a thread: checking an apprise URL loads apprise's plugins, and the store may wait
+    return await run_in_threadpool(_ask, notifier_of(rt), body)
+
+
+def _ask(notifier: Notifier, body: SubscribeIn) -> Asked:
+    return notifier.ask(checked(notifier, body, label="self-service", active=False))
+
+
+def checked(notifier: Notifier, body: SubscribeIn, *, label: str, active: bool) -> Subscription:
+    """The subscription a request describes, checked, not kept yet."""
+    kind, value = scope_from(body.service, body.owner, body.country)
+    return notifier.subscriptions.new(
+        channel=body.channel,
+        target=body.url,
+        scope_kind=kind,
+        scope_value=value,
+        min_level=LEVELS[body.min_level],
+        lang=body.lang,
+        label=label,
+        active=active,
+    )
+
+
+@router.post(
+    "/subscribe",
+    summary="Ask for alerts to a webhook or an apprise URL; they start once confirmed from there",
+    status_code=202,
+    response_model=SubscribeAnswer,
+    responses=errors(422, 429),
+)
+async def subscribe(request: Request, body: SubscribeIn) -> JSON:
+    return JSON(answer(await ask(request, body)), status_code=202)
+
+
+def _notifier(request: Request) -> Notifier:
+    return notifier_of(_runtime(request))
+
+
+def _confirm(request: Request, token: str) -> JSON:
+    sub, fresh = _notifier(request).confirmations.confirm(token)
+    words = _CONFIRMED if fresh else _CONFIRMED_BEFORE
+    return JSON({"subscription": sub.public(), "confirmed": fresh, "message": words})
+
+
+@router.get(
+    "/subscribe/confirm",
+    summary="Confirm a subscription, with the link of the message sent to its channel",
+    response_model=Confirmed,
+    responses=errors(404, 422),
+)
+@router.post(
+    "/subscribe/confirm",
+    summary="Confirm a subscription (from a program), with its confirmation link",
+    operation_id="confirm_post",
+    response_model=Confirmed,
+    responses=errors(404, 422),
+)
+def confirm(request: Request, token: str = Query(min_length=1, max_length=200)) -> JSON:
+    sub, fresh = _notifier(request).confirmations.confirm(token)
+    words = _CONFIRMED if fresh else _CONFIRMED_BEFORE
+    return JSON({"subscription": sub.public(), "confirmed": fresh, "message": words})
+
+
+# -- leaving -----------------------------------------------------------------------------
+@router.get(
+    "/unsubscribe",
+    summary="Leave, with the signed link from any message",
+    response_model=Unsubscribed,
+    responses=errors(404, 422),
+)
+@router.post(
+    "/unsubscribe",
+    summary="Leave in one click (RFC 8058), with the signed link from any message",
+    operation_id="unsubscribe_post",
+    response_model=Unsubscribed,
+    responses=errors(404, 422),
+)
+def unsubscribe(request: Request, token: str = Query(max_length=200)) -> JSON:
+    notifier = _notifier(request)
+    subscription_id = notifier.links.subscription_of(token)
+    if subscription_id is None:
+        raise NotFound(
+            "this unsubscribe link is not valid",
+            details=[field_error("token", "not genuine")],
+        )
+    changed = notifier.subscriptions.deactivate(subscription_id)
+    return JSON(
+        {"subscription": subscription_id, "unsubscribed": changed, "message": _UNSUBSCRIBED}
+    )
