@@ -96,7 +96,7 @@ def test_acknowledged_reports_survive_kill_9(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         applied = {row[0] for row in conn.execute("SELECT msg_id FROM applied")}
         stored = conn.execute("SELECT COALESCE(SUM(n), 0) FROM report_batches").fetchone()[0]
-    missing = [k for k in acknowledged if f"k:{k}" not in applied]
+    missing = [k for k in acknowledged if f"reports:k:{k}" not in applied]
     assert missing == []
     assert stored >= len(acknowledged)
 

@@ -64,6 +64,7 @@ class Runtime:
                     network_limit=settings.network_limit,
                     reporter_limit=settings.reporter_limit,
                 ),
+                log_redelivers=False,
             )
             aggregator.restore()
             log = InlineLog(aggregator.handle)

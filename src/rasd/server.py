@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import uvicorn
+import uvloop
 from fastapi import FastAPI
 
 from rasd.api.app import create_app
@@ -88,6 +89,7 @@ def run(
         loop="uvloop",
         http="httptools",
         lifespan="on",
+        access_log=False,
     )
     server = uvicorn.Server(config)
 
@@ -111,4 +113,6 @@ def run(
             await notifier.close()
             await runtime.close()
 
-    asyncio.run(main())
+    # uvicorn only installs uvloop itself when it owns the loop; here the server shares it
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())

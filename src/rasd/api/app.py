@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from rasd import __version__
 from rasd.api import (
@@ -15,18 +18,38 @@ from rasd.api import (
     metrics,
     posts,
     probes,
+    report_lane,
     reports,
     services,
     shapes,
     statuspage,
     subscribe,
 )
+from rasd.api.report_lane import ReportLane
 from rasd.runtime import Runtime
 from rasd.web.site import install_site
 
 
+class _Application(FastAPI):
+    """The framework's application, with the lane for single reports in front of it."""
+
+    lane: ReportLane | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        lane = self.lane
+        if (
+            lane is not None
+            and scope["type"] == "http"
+            and scope["path"] == report_lane.PATH
+            and scope["method"] == "POST"
+        ):
+            await lane(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(
+    app = _Application(
         title="Rasd",
         version=__version__,
         summary="Is it down, or is it me? Outages of online services, as they happen.",
@@ -47,7 +70,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(badges.router)
     app.include_router(export.router)
-    metrics.install(app, runtime)
+    counters = metrics.install(app, runtime)
     shapes.install(app)
 
     @app.get("/api/v1/health", tags=["meta"], summary="Liveness")
@@ -55,4 +78,5 @@ def create_app(runtime: Runtime) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     install_site(app)
+    app.lane = ReportLane(runtime, partial(FastAPI.__call__, app), counters.requests)
     return app

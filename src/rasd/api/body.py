@@ -38,9 +38,13 @@ def _too_large(limit: int) -> BodyTooLarge:
 
 def client_address(request: Request, trusted_proxies: list[str]) -> str:
     peer = request.client.host if request.client else ""
-    if peer in trusted_proxies:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
+    return address_of(peer, request.headers.get("x-forwarded-for"), trusted_proxies)
+
+
+def address_of(peer: str, forwarded_for: str | None, trusted_proxies: list[str]) -> str:
+    """The client's address: the peer's, unless the peer is a proxy we trust to name it."""
+    if peer in trusted_proxies and forwarded_for:
+        first = forwarded_for.split(",")[0].strip()
         if first:
             return first
     return peer

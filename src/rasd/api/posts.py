@@ -7,7 +7,6 @@ counted in the answer; a batch re-sent with the same Idempotency-Key is taken on
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from fastapi import APIRouter, Request
 
 from rasd.api.auth import bearer
 from rasd.api.body import read_body
+from rasd.api.idempotency import message_id
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.errors import InvalidInput
@@ -69,20 +69,6 @@ def require_pusher(rt: Runtime, request: Request) -> None:
         rt.auth.require(request, "ingest")
 
 
-def message_id(request: Request, kind: str) -> str:
-    """The log's message id: from the Idempotency-Key header (per kind, so one key used for
-    reports and for posts names two messages), else a fresh one."""
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        return uuid.uuid4().hex
-    if not 1 <= len(key) <= 100 or not key.isprintable():
-        raise InvalidInput(
-            "the Idempotency-Key header must have 1 to 100 printable characters",
-            details=[{"field": "Idempotency-Key", "reason": "bad length"}],
-        )
-    return f"{kind}:k:{key}"
-
-
 def recent_ids(rt: Runtime) -> RecentIds:
     recent = rt.extras.get(_RECENT_KEY)
     if recent is None:
@@ -120,7 +106,7 @@ async def post_posts(request: Request) -> JSON:
         max_age=timedelta(days=settings.import_max_age_days),
     )
     check_times(posts, rt.clock.now(), window)
-    msg_id = message_id(request, "posts")
+    msg_id = message_id(request.headers.get("idempotency-key"), "posts")
     recent = recent_ids(rt)
     fresh = recent.claim(posts)
     if fresh:

@@ -20,7 +20,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from rasd.api.body import read_body
-from rasd.api.posts import message_id, require_pusher
+from rasd.api.idempotency import message_id
+from rasd.api.posts import require_pusher
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.errors import InvalidInput, MalformedBody, field_error
@@ -191,7 +192,7 @@ async def post_batch(request: Request) -> JSON:
     body = await read_body(request, rt.settings.body_max_bytes)
     if body.lstrip()[:1] == b"[":
         results = _decode_result_list(body)
-        msg_id = message_id(request, "probes")
+        msg_id = message_id(request.headers.get("idempotency-key"), "probes")
     else:
         batch = decode_batch(body)
         _check_batch_id(batch)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from rasd.api.auth import bearer
 from rasd.api.body import client_address, read_body
+from rasd.api.idempotency import message_id
 from rasd.api.responses import JSON
 from rasd.errors import InvalidInput
 from rasd.ingest.reports import decode_batch, decode_one
@@ -16,7 +16,7 @@ from rasd.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
-_SINGLE_BODY_LIMIT = 64 * 1024
+SINGLE_BODY_LIMIT = 64 * 1024
 
 _REPORT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -54,18 +54,6 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _message_id(request: Request) -> str:
-    key = request.headers.get("idempotency-key")
-    if key is not None:
-        if not 1 <= len(key) <= 100 or not key.isprintable():
-            raise InvalidInput(
-                "the Idempotency-Key header must have 1 to 100 printable characters",
-                details=[{"field": "Idempotency-Key", "reason": "bad length"}],
-            )
-        return f"k:{key}"
-    return uuid.uuid4().hex
-
-
 @router.post(
     "/reports",
     status_code=202,
@@ -82,11 +70,11 @@ async def post_report(request: Request) -> JSON:
     rt = _runtime(request)
     client = client_address(request, rt.settings.trusted_proxies)
     rt.limiter.take(client)
-    body = await read_body(request, _SINGLE_BODY_LIMIT)
+    body = await read_body(request, SINGLE_BODY_LIMIT)
     item = decode_one(body)
     trusted = rt.auth.allows(bearer(request), "import")
     cols = rt.validator.to_columns([item], client_ip=client, trusted=trusted)
-    msg_id = _message_id(request)
+    msg_id = message_id(request.headers.get("idempotency-key"), "reports")
     await rt.log.publish("reports", cols, msg_id)
     return JSON({"accepted": 1, "id": msg_id}, status_code=202)
 
@@ -116,6 +104,6 @@ async def post_batch(request: Request) -> JSON:
         raise InvalidInput("the batch is empty", details=[{"field": "$", "reason": "empty"}])
     trusted = rt.auth.allows(bearer(request), "import")
     cols = rt.validator.to_columns(items, client_ip=client, trusted=trusted)
-    msg_id = _message_id(request)
+    msg_id = message_id(request.headers.get("idempotency-key"), "reports")
     await rt.log.publish("reports", cols, msg_id)
     return JSON({"accepted": len(items), "id": msg_id}, status_code=202)

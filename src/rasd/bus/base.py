@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -15,3 +17,19 @@ class Log(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+_NEW = "new:"
+# random per process, then counted: unique across restarts and processes, and cheaper than a
+# fresh random id for every single report
+_PROCESS = f"{_NEW}{uuid.uuid4().hex[:16]}-"
+_COUNTER = itertools.count()
+
+
+def new_message_id() -> str:
+    """An id nobody used before: no store needs asking whether it was applied already."""
+    return f"{_PROCESS}{next(_COUNTER):x}"
+
+
+def is_new_message_id(msg_id: str) -> bool:
+    return msg_id.startswith(_NEW)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import math
+import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import numpy as np
@@ -22,6 +23,11 @@ from rasd.ingest.places import Places
 from rasd.signals.reports import ReportColumns
 
 _MAX_DETAILS = 50
+_MEMO_SIZE = 100_000
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+# a field's problem before it is numbered: field, reason, extra details
+_Problem = tuple[str, str, dict[str, Any]]
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -45,20 +51,14 @@ def key_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"({_OCTET}\.{_OCTET}\.{_OCTET})\.{_OCTET}")
+
+
 def _ipv4_prefix(address: str) -> str | None:
     """`a.b.c` for a dotted-quad IPv4 address, without the cost of the ipaddress module."""
-    parts = address.split(".")
-    if len(parts) != 4:
-        return None
-    for part in parts:
-        if (
-            not (part.isascii() and part.isdigit())
-            or len(part) > 3
-            or int(part) > 255
-            or (part[0] == "0" and part != "0")
-        ):
-            return None
-    return ".".join(parts[:3])
+    match = _IPV4.fullmatch(address)
+    return match.group(1) if match else None
 
 
 def valid_address(address: str) -> bool:
@@ -176,131 +176,178 @@ class ReportValidator:
         self.clock = clock
         self.future_skew = future_skew
         self.max_age = max_age
+        self._whats: dict[tuple[str, str], list[_Problem]] = {}
+        self._wheres: dict[tuple[Any, ...], tuple[list[_Problem], str]] = {}
 
     def to_columns(self, items: list[ReportIn], *, client_ip: str, trusted: bool) -> ReportColumns:
         """`trusted` (an import token) allows own timestamps and own client addresses."""
         now = self.clock.now()
         now_ms = int(now.timestamp() * 1000)
         errors: list[dict[str, Any]] = []
-        services: dict[str, int] = {}
-        problems: dict[str, int] = {}
-        places: dict[str, int] = {}
         networks: dict[str, int] = {}
-        n = len(items)
-        ts = np.empty(n, np.int64)
-        svc = np.empty(n, np.int32)
-        prob = np.empty(n, np.int16)
-        place = np.empty(n, np.int32)
-        reporter = np.empty(n, np.uint64)
-        network = np.empty(n, np.uint64)
         default_net = key_hash(network_of(client_ip)) if client_ip else 0
-        single = n == 1
+        single = len(items) == 1
+        # plain lists first, arrays once at the end: per-element numpy stores cost more
+        ts: list[int] = []
+        services: list[str] = []
+        problems: list[str] = []
+        regions: list[str] = []
+        reporters: list[int] = []
+        nets: list[int] = []
         for i, item in enumerate(items):
-            bad = self._check(item, i, now, trusted, single)
+            bad, region = self._check(item, i, now, trusted, single)
             if bad:
                 errors.extend(bad)
                 if len(errors) >= _MAX_DETAILS:
                     break
                 continue
-            region = self._region(item)
-            ts[i] = int(item.ts.timestamp() * 1000) if item.ts is not None else now_ms
-            svc[i] = services.setdefault(item.service, len(services))
-            prob[i] = problems.setdefault(item.problem, len(problems))
-            place[i] = places.setdefault(region, len(places))
-            reporter[i] = key_hash(item.reporter)
+            if errors:
+                continue  # the batch is refused; only the errors still matter
+            ts.append(int(item.ts.timestamp() * 1000) if item.ts is not None else now_ms)
+            services.append(item.service)
+            problems.append(item.problem)
+            regions.append(region)
+            reporters.append(key_hash(item.reporter))
             if item.ip:
                 net = networks.get(item.ip)
                 if net is None:
                     net = networks[item.ip] = key_hash(network_of(item.ip))
-                network[i] = net
+                nets.append(net)
             else:
-                network[i] = default_net
+                nets.append(default_net)
         if errors:
             what = "the report has" if single else f"{len(errors)} problem(s) in the batch:"
             raise InvalidInput(
                 f"{what} {errors[0]['reason']}" if single else f"{what} nothing was stored",
                 details=errors[:_MAX_DETAILS],
             )
+        service, service_names = _indexed(services)
+        problem, problem_names = _indexed(problems)
+        place, place_names = _indexed(regions)
         return ReportColumns(
-            ts_ms=ts,
-            service=svc,
-            problem=prob,
-            place=place,
-            reporter=reporter,
-            network=network,
-            services=tuple(services),
-            problems=tuple(problems),
-            places=tuple(places),
+            ts_ms=np.array(ts, np.int64),
+            service=np.array(service, np.int32),
+            problem=np.array(problem, np.int16),
+            place=np.array(place, np.int32),
+            reporter=np.array(reporters, np.uint64),
+            network=np.array(nets, np.uint64),
+            services=service_names,
+            problems=problem_names,
+            places=place_names,
         )
 
     def _check(
         self, item: ReportIn, i: int, now: datetime, trusted: bool, single: bool
-    ) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-
-        def bad(field: str, reason: str, **extra: Any) -> None:
-            if not single:
-                extra["index"] = i
-            out.append(field_error(field, reason, **extra))
-
-        service = self.catalog.services.get(item.service)
-        if service is None:
-            bad("service", f"unknown service {item.service!r}", value=item.service)
-        elif item.problem not in service.problems:
-            bad(
-                "problem",
-                f"{item.problem!r} is not a problem type of {item.service}",
-                value=item.problem,
-                allowed=list(service.problems),
-            )
+    ) -> tuple[list[dict[str, Any]], str]:
+        """The report's errors, and its region when it has none."""
+        found: list[_Problem] = list(self._what(item.service, item.problem))
         if not item.reporter or len(item.reporter) > 200:
-            bad("reporter", "the reporter key must have 1 to 200 characters")
-        if item.country is not None:
-            if not self.places.country_exists(item.country):
-                bad(
-                    "country",
-                    f"{item.country!r} is not an ISO 3166 country code",
-                    value=item.country,
-                )
-            elif item.city is not None and self.places.city(item.country, item.city) is None:
-                bad("city", f"no city {item.city!r} is known in {item.country}", value=item.city)
-        elif item.city is not None:
-            bad("country", "a city needs its country")
-        if (item.lat is None) != (item.lon is None):
-            bad("lat" if item.lat is None else "lon", "latitude and longitude go together")
-        elif item.lat is not None and item.lon is not None:
-            if not (math.isfinite(item.lat) and -90 <= item.lat <= 90):
-                bad("lat", "latitude must be between -90 and 90", value=item.lat)
-            if not (math.isfinite(item.lon) and -180 <= item.lon <= 180):
-                bad("lon", "longitude must be between -180 and 180", value=item.lon)
-        elif item.country is None:
-            bad("country", "a report needs a place: a country code, or latitude and longitude")
+            found.append(("reporter", "the reporter key must have 1 to 200 characters", {}))
+        where, region = self._where(item.country, item.city, item.lat, item.lon)
+        found.extend(where)
         if item.ts is not None:
             if not trusted:
-                bad("ts", "only imports (with an import token) may carry their own time")
+                found.append(
+                    ("ts", "only imports (with an import token) may carry their own time", {})
+                )
             elif item.ts.tzinfo is None:
-                bad("ts", "the time needs a time zone, e.g. 2021-10-04T15:45:00Z")
+                found.append(("ts", "the time needs a time zone, e.g. 2021-10-04T15:45:00Z", {}))
             elif item.ts > now + self.future_skew:
-                bad("ts", "the time is in the future", value=item.ts.isoformat())
+                found.append(("ts", "the time is in the future", {"value": item.ts.isoformat()}))
             elif item.ts < now - self.max_age:
-                bad("ts", "the time is too long ago", value=item.ts.isoformat())
+                found.append(("ts", "the time is too long ago", {"value": item.ts.isoformat()}))
         if item.ip is not None:
             if not trusted:
-                bad("ip", "only imports (with an import token) may name the client address")
+                found.append(
+                    ("ip", "only imports (with an import token) may name the client address", {})
+                )
             elif not valid_address(item.ip):
-                bad("ip", "not an IP address", value=item.ip)
-        return out
+                found.append(("ip", "not an IP address", {"value": item.ip}))
+        if not found:
+            return [], region
+        at = {} if single else {"index": i}
+        return [field_error(field, reason, **extra, **at) for field, reason, extra in found], ""
 
-    def _region(self, item: ReportIn) -> str:
-        if item.country is not None:
-            if item.city is not None:
-                city = self.places.city(item.country, item.city)
-                assert city is not None  # checked before
-                return city.region
-            if item.lat is not None and item.lon is not None:
-                nearest = self.places.nearest(item.lat, item.lon)
-                if nearest.country == item.country:
+    def _what(self, service_id: str, problem: str) -> list[_Problem]:
+        # a batch names few services and places many times over: each is checked once
+        key = (service_id, problem)
+        known = self._whats.get(key)
+        if known is not None:
+            return known
+        found: list[_Problem] = []
+        service = self.catalog.services.get(service_id)
+        if service is None:
+            found.append(("service", f"unknown service {service_id!r}", {"value": service_id}))
+        elif problem not in service.problems:
+            found.append(
+                (
+                    "problem",
+                    f"{problem!r} is not a problem type of {service_id}",
+                    {"value": problem, "allowed": list(service.problems)},
+                )
+            )
+        return _remember(self._whats, key, found)
+
+    def _where(
+        self, country: str | None, city: str | None, lat: float | None, lon: float | None
+    ) -> tuple[list[_Problem], str]:
+        key = (country, city, lat, lon)
+        known = self._wheres.get(key)
+        if known is not None:
+            return known
+        found: list[_Problem] = []
+        if country is not None:
+            if not self.places.country_exists(country):
+                found.append(
+                    (
+                        "country",
+                        f"{country!r} is not an ISO 3166 country code",
+                        {"value": country},
+                    )
+                )
+            elif city is not None and self.places.city(country, city) is None:
+                found.append(("city", f"no city {city!r} is known in {country}", {"value": city}))
+        elif city is not None:
+            found.append(("country", "a city needs its country", {}))
+        if (lat is None) != (lon is None):
+            missing = "lat" if lat is None else "lon"
+            found.append((missing, "latitude and longitude go together", {}))
+        elif lat is not None and lon is not None:
+            if not (math.isfinite(lat) and -90 <= lat <= 90):
+                found.append(("lat", "latitude must be between -90 and 90", {"value": lat}))
+            if not (math.isfinite(lon) and -180 <= lon <= 180):
+                found.append(("lon", "longitude must be between -180 and 180", {"value": lon}))
+        elif country is None:
+            found.append(
+                ("country", "a report needs a place: a country code, or latitude and longitude", {})
+            )
+        return _remember(self._wheres, key, (found, "" if found else self._region(*key)))
+
+    def _region(
+        self, country: str | None, city: str | None, lat: float | None, lon: float | None
+    ) -> str:
+        if country is not None:
+            if city is not None:
+                found = self.places.city(country, city)
+                assert found is not None  # checked before
+                return found.region
+            if lat is not None and lon is not None:
+                nearest = self.places.nearest(lat, lon)
+                if nearest.country == country:
                     return nearest.region
-            return item.country
-        assert item.lat is not None and item.lon is not None
-        return self.places.nearest(item.lat, item.lon).region
+            return country
+        assert lat is not None and lon is not None
+        return self.places.nearest(lat, lon).region
+
+
+def _indexed(values: list[str]) -> tuple[list[int], tuple[str, ...]]:
+    """Each value as an index into the table of distinct values, in order of appearance."""
+    table: dict[str, int] = {}
+    return [table.setdefault(v, len(table)) for v in values], tuple(table)
+
+
+def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()  # a flood of distinct values must not grow it without end
+    memo[key] = value
+    return value

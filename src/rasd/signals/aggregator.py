@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from rasd.bus.base import is_new_message_id
 from rasd.clock import Clock
 from rasd.errors import Unavailable
 from rasd.series import SeriesKey
@@ -27,12 +28,16 @@ class Aggregator:
         *,
         reports: ReportCounter | None = None,
         counters: dict[str, Any] | None = None,
+        log_redelivers: bool = True,
     ) -> None:
         self.store = store
         self.clock = clock
         self.reports = reports or ReportCounter()
         # posts, probes: objects with count(payload) -> increments (their signals' modules)
         self.counters: dict[str, Any] = dict(counters or {})
+        # A log that hands each message over once (the embedded one) can repeat only the ids
+        # clients chose; new ids need no look-up in the store.
+        self.log_redelivers = log_redelivers
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
         self._together = _Together(self.apply_together)
@@ -85,7 +90,10 @@ class Aggregator:
         self, items: list[tuple[ReportColumns, str]]
     ) -> dict[tuple[SeriesKey, int], int]:
         with self._lock:
-            done = self.store.applied_among([msg_id for _, msg_id in items])
+            ids = [msg_id for _, msg_id in items]
+            if not self.log_redelivers:
+                ids = [msg_id for msg_id in ids if not is_new_message_id(msg_id)]
+            done = self.store.applied_among(ids) if ids else set()
             fresh: dict[str, ReportColumns] = {}
             for cols, msg_id in items:
                 if msg_id not in done:

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, and_, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from rasd.series import SeriesKey
 from rasd.store import schema
@@ -249,6 +250,21 @@ class SqlStore:
         result = conn.execute(stmt, {"msg_id": msg_id, "applied_ms": int(time.time() * 1000)})
         return result.first() is not None
 
+    def _claim_all(self, conn: Connection, msg_ids: Sequence[str]) -> None:
+        """Requests taken together: all are new, or the transaction is undone."""
+        if not msg_ids:
+            return
+        p = self._param
+        now = int(time.time() * 1000)
+        try:
+            # one statement for the whole group; a single id seen before fails all of it
+            conn.exec_driver_sql(
+                f"INSERT INTO applied (msg_id, applied_ms) VALUES ({p}, {p})",
+                [(one, now) for one in msg_ids],
+            )
+        except IntegrityError as exc:
+            raise AlreadyApplied("a message of the group was applied meanwhile") from exc
+
     def _add_counts(self, conn: Connection, increments: Increments) -> None:
         if not increments:
             return
@@ -271,9 +287,8 @@ class SqlStore:
         if isinstance(msg_id, str) or msg_id is None:
             if not self._claim(conn, msg_id):
                 return False
-        elif not all([self._claim(conn, one) for one in msg_id]):
-            # requests taken together: all are new, or the transaction is undone
-            raise AlreadyApplied("a message of the group was applied meanwhile")
+        else:
+            self._claim_all(conn, msg_id)
         if batch is not None and batch.n:
             conn.execute(schema.report_batches.insert(), batch._asdict())
         self._add_counts(conn, increments)

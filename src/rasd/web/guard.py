@@ -20,6 +20,12 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+SECURITY_HEADERS = (
+    ("content-security-policy", CSP),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+)
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # FastAPI's own documentation page loads its viewer from elsewhere and inline
 _NO_CSP = ("/api/docs", "/api/redoc")
@@ -38,11 +44,9 @@ class SecurityHeaders:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if with_csp:
-                    headers.setdefault("content-security-policy", CSP)
-                headers.setdefault("x-content-type-options", "nosniff")
-                headers.setdefault("referrer-policy", "same-origin")
-                headers.setdefault("x-frame-options", "DENY")
+                for name, value in SECURITY_HEADERS:
+                    if with_csp or name != "content-security-policy":
+                        headers.setdefault(name, value)
             await send(message)
 
         await self.app(scope, receive, wrapped)
