@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -166,6 +167,28 @@ async def test_a_lapsed_link_is_refused_and_the_request_forgotten(
     assert client.get(f"/api/v1/subscriptions/{old}", headers=admin).status_code == 404
     kept = client.get("/api/v1/admin/deliveries", headers=admin).json()["deliveries"]
     assert [d["subscription"] for d in kept] == [again["subscription"]["id"]]
+
+
+async def test_the_sending_loop_forgets_lapsed_requests(
+    client: TestClient, runtime: Runtime, clock: VirtualClock
+) -> None:
+    admin = _admin(runtime)
+    _ask(client, channel="webhook", url="https://hooks.example.org/lapsing")
+    waiting = client.get("/api/v1/subscriptions?state=pending", headers=admin).json()
+    assert waiting["total"] == 1
+    clock.advance(timedelta(hours=49))
+    notifier = notifier_of(runtime)
+    stop = asyncio.Event()
+    sending = asyncio.create_task(notifier.run(stop, every=0.01))
+    for _ in range(1000):  # a bound, so a loop that never purges fails instead of hanging
+        if not notifier.subscriptions.page(states=["pending"])[1]:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await sending
+    await notifier.close()
+    assert _every(client, admin)["total"] == 0
+    assert client.get("/api/v1/admin/deliveries", headers=admin).json()["total"] == 0
 
 
 def test_asking_again_makes_no_duplicate_and_one_url_has_few_waiting(

@@ -33,6 +33,7 @@ _log = logging.getLogger("rasd.notify")
 
 RESOLVE_SETTLE = timedelta(minutes=10)
 CONFIRM_WITHIN = timedelta(hours=48)
+PURGE_EVERY = timedelta(minutes=10)
 _BATCH = 50
 
 
@@ -279,10 +280,15 @@ class Notifier:
         self.stats[(sub.channel, "sent")] += 1
 
     async def run(self, stop: asyncio.Event, *, every: float = 1.0) -> None:
-        """Send until stopped; a full batch is followed at once by the next."""
+        """Send until stopped; a full batch is followed at once by the next. Now and then,
+        forget the subscriptions nobody confirmed in time."""
+        purge_at = self.clock.now()
         while not stop.is_set():
             taken = 0
             try:
+                if self.clock.now() >= purge_at:
+                    await asyncio.to_thread(self.confirmations.purge)
+                    purge_at = self.clock.now() + PURGE_EVERY
                 taken = await self.deliver_due()
             except Exception:
                 _log.exception("sending alerts failed")
