@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 
 from rasd.catalog import Catalog
 from rasd.clock import Clock
@@ -49,6 +50,13 @@ _many = msgspec.json.Decoder(list[ReportIn])
 def key_hash(text: str) -> int:
     """64-bit hash of a reporter key or network; raw keys are never stored."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+def key_hashes(texts: list[str]) -> npt.NDArray[np.uint64]:
+    """`key_hash` of many keys at once, straight into an array."""
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(text.encode(), digest_size=8).digest() for text in texts])
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -177,6 +185,8 @@ class ReportValidator:
         self.future_skew = future_skew
         self.max_age = max_age
         self._whats: dict[tuple[str, str], list[_Problem]] = {}
+        self._ipv4_networks: dict[str, int] = {}
+        self._other_networks: dict[str, int | None] = {}
         self._wheres: dict[tuple[Any, ...], tuple[list[_Problem], str]] = {}
 
     def to_columns(self, items: list[ReportIn], *, client_ip: str, trusted: bool) -> ReportColumns:
@@ -184,7 +194,6 @@ class ReportValidator:
         now = self.clock.now()
         now_ms = int(now.timestamp() * 1000)
         errors: list[dict[str, Any]] = []
-        networks: dict[str, int] = {}
         default_net = key_hash(network_of(client_ip)) if client_ip else 0
         single = len(items) == 1
         # plain lists first, arrays once at the end: per-element numpy stores cost more
@@ -192,10 +201,10 @@ class ReportValidator:
         services: list[str] = []
         problems: list[str] = []
         regions: list[str] = []
-        reporters: list[int] = []
+        reporters: list[str] = []
         nets: list[int] = []
         for i, item in enumerate(items):
-            bad, region = self._check(item, i, now, trusted, single)
+            bad, region, network = self._check(item, i, now, trusted, single)
             if bad:
                 errors.extend(bad)
                 if len(errors) >= _MAX_DETAILS:
@@ -207,14 +216,8 @@ class ReportValidator:
             services.append(item.service)
             problems.append(item.problem)
             regions.append(region)
-            reporters.append(key_hash(item.reporter))
-            if item.ip:
-                net = networks.get(item.ip)
-                if net is None:
-                    net = networks[item.ip] = key_hash(network_of(item.ip))
-                nets.append(net)
-            else:
-                nets.append(default_net)
+            reporters.append(item.reporter)
+            nets.append(network or default_net)
         if errors:
             what = "the report has" if single else f"{len(errors)} problem(s) in the batch:"
             raise InvalidInput(
@@ -229,7 +232,7 @@ class ReportValidator:
             service=np.array(service, np.int32),
             problem=np.array(problem, np.int16),
             place=np.array(place, np.int32),
-            reporter=np.array(reporters, np.uint64),
+            reporter=key_hashes(reporters),
             network=np.array(nets, np.uint64),
             services=service_names,
             problems=problem_names,
@@ -238,8 +241,9 @@ class ReportValidator:
 
     def _check(
         self, item: ReportIn, i: int, now: datetime, trusted: bool, single: bool
-    ) -> tuple[list[dict[str, Any]], str]:
-        """The report's errors, and its region when it has none."""
+    ) -> tuple[list[dict[str, Any]], str, int]:
+        """The report's errors; when it has none, its region and the hash of the network it
+        names (0 when it names none)."""
         found: list[_Problem] = list(self._what(item.service, item.problem))
         if not item.reporter or len(item.reporter) > 200:
             found.append(("reporter", "the reporter key must have 1 to 200 characters", {}))
@@ -256,17 +260,35 @@ class ReportValidator:
                 found.append(("ts", "the time is in the future", {"value": item.ts.isoformat()}))
             elif item.ts < now - self.max_age:
                 found.append(("ts", "the time is too long ago", {"value": item.ts.isoformat()}))
+        network: int | None = 0
         if item.ip is not None:
             if not trusted:
                 found.append(
                     ("ip", "only imports (with an import token) may name the client address", {})
                 )
-            elif not valid_address(item.ip):
-                found.append(("ip", "not an IP address", {"value": item.ip}))
+            else:
+                network = self._network(item.ip)
+                if network is None:
+                    found.append(("ip", "not an IP address", {"value": item.ip}))
         if not found:
-            return [], region
+            return [], region, network or 0
         at = {} if single else {"index": i}
-        return [field_error(field, reason, **extra, **at) for field, reason, extra in found], ""
+        errors = [field_error(field, reason, **extra, **at) for field, reason, extra in found]
+        return errors, "", 0
+
+    def _network(self, address: str) -> int | None:
+        """The hash of the address's network; None when it is not an address."""
+        prefix = _ipv4_prefix(address)
+        if prefix is not None:
+            # by the /24, not the address: a batch has far fewer networks than addresses
+            known = self._ipv4_networks.get(prefix)
+            if known is None:
+                known = _remember(self._ipv4_networks, prefix, key_hash(f"{prefix}.0/24"))
+            return known
+        if address in self._other_networks:
+            return self._other_networks[address]
+        network = key_hash(network_of(address)) if valid_address(address) else None
+        return _remember(self._other_networks, address, network)
 
     def _what(self, service_id: str, problem: str) -> list[_Problem]:
         # a batch names few services and places many times over: each is checked once

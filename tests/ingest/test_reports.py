@@ -1,0 +1,73 @@
+"""Checking reports and putting them in columns: what the memos must never change."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import T0
+
+from rasd.catalog import load_catalog
+from rasd.clock import VirtualClock
+from rasd.errors import InvalidInput
+from rasd.ingest.places import Places
+from rasd.ingest.reports import ReportIn, ReportValidator, key_hash, key_hashes, network_of
+
+
+@pytest.fixture(scope="module")
+def validator() -> ReportValidator:
+    return ReportValidator(load_catalog(), Places.default(), VirtualClock(T0))
+
+
+def _report(**fields: object) -> ReportIn:
+    base: dict[str, object] = {
+        "service": "whatsapp",
+        "problem": "messages",
+        "reporter": "r",
+        "country": "EG",
+    }
+    return ReportIn(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def test_many_hashes_at_once_are_the_hashes_one_by_one() -> None:
+    keys = ["", "a", "reporter-1", "فيسبوك", "x" * 200]
+    assert key_hashes(keys).tolist() == [key_hash(k) for k in keys]
+
+
+def test_networks_are_the_networks_of_the_addresses(validator: ReportValidator) -> None:
+    addresses = ["10.1.2.3", "10.1.2.200", "10.1.3.1", "2001:db8:1:2::5", "2001:db8:1:3::5"]
+    cols = validator.to_columns(
+        [_report(reporter=f"r{i}", ip=a) for i, a in enumerate(addresses)],
+        client_ip="192.0.2.1",
+        trusted=True,
+    )
+    assert cols.network.tolist() == [key_hash(network_of(a)) for a in addresses]
+    plain = validator.to_columns([_report()], client_ip="192.0.2.1", trusted=False)
+    assert plain.network.tolist() == [key_hash("192.0.2.0/24")]
+
+
+def test_a_network_seen_before_does_not_make_a_bad_address_good(
+    validator: ReportValidator,
+) -> None:
+    validator.to_columns([_report(ip="10.9.8.7")], client_ip="", trusted=True)
+    for bad in ("10.9.8", "10.9.8.0/24", "10.9.8.256"):
+        with pytest.raises(InvalidInput) as refused:
+            validator.to_columns([_report(ip=bad)], client_ip="", trusted=True)
+        assert refused.value.details[0]["field"] == "ip"
+
+
+def test_a_remembered_place_or_service_answers_as_the_first_time(
+    validator: ReportValidator,
+) -> None:
+    batch = [_report(reporter="a"), _report(reporter="b", service="nope"), _report(country="XX")]
+    for _ in range(2):  # the second time every answer comes from the memos
+        with pytest.raises(InvalidInput) as refused:
+            validator.to_columns(batch, client_ip="", trusted=False)
+        details = refused.value.details
+        assert [(d["field"], d["index"]) for d in details] == [("service", 1), ("country", 2)]
+    cols = validator.to_columns(
+        [_report(city="Cairo"), _report(reporter="q", city="Cairo")], client_ip="", trusted=False
+    )
+    assert [cols.places[p] for p in cols.place.tolist()] == [
+        cols.places[cols.place[0]],
+        cols.places[cols.place[0]],
+    ]
+    assert cols.places[cols.place[0]].startswith("EG/")
