@@ -191,10 +191,53 @@ end
 """
 
 
-def _wrk(url: str, seconds: float, connections: int, tmp: Path) -> tuple[float, str, str]:
+# distinct reporters and addresses in every batch, built before the clock starts
+_WRK_BATCH_SCRIPT = """
+local bodies = {}
+local n_bodies = %(bodies)d
+init = function(args)
+  local countries = {"US", "DE", "NL", "EG", "SA", "AE", "FR", "GB", "MA", "IQ"}
+  local services = {"facebook", "instagram", "whatsapp", "messenger"}
+  for b = 1, n_bodies do
+    local parts = {}
+    for i = 0, %(size)d - 1 do
+      parts[i + 1] = string.format(
+        '{"service":"%%s","problem":"app","reporter":"w%%d-%%d","country":"%%s","ip":"10.%%d.%%d.%%d"}',
+        services[i %% 4 + 1], b, i, countries[i %% 10 + 1], b %% 250,
+        math.floor(i / 250) %% 250, i %% 250)
+    end
+    bodies[b] = "[" .. table.concat(parts, ",") .. "]"
+  end
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/api/v1/reports/batch",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"},
+    bodies[(counter - 1) %% n_bodies + 1])
+end
+"""
+
+
+def _wrk_batches(
+    url: str, seconds: float, connections: int, size: int, tmp: Path
+) -> tuple[float, str, str]:
+    """Reports per second and p50/p99 latency per batch, batches posted by wrk."""
+    script = tmp / "batch.lua"
+    # enough distinct batches that no reporter comes twice at up to 20 batches a second
+    bodies = max(40, int(seconds * 20 * 10_000 / size))
+    script.write_text(_WRK_BATCH_SCRIPT % {"bodies": bodies, "size": size, "token": TOKEN})
+    rate, p50, p99 = _wrk(url, seconds, connections, tmp, script)
+    return rate * size, p50, p99
+
+
+def _wrk(
+    url: str, seconds: float, connections: int, tmp: Path, script: Path | None = None
+) -> tuple[float, str, str]:
     """Requests per second and p50/p99 latency from wrk, a load generator in C."""
-    script = tmp / "post.lua"
-    script.write_text(_WRK_SCRIPT)
+    if script is None:
+        script = tmp / "post.lua"
+        script.write_text(_WRK_SCRIPT)
     out = subprocess.run(
         [
             "wrk",
@@ -235,15 +278,24 @@ def main() -> None:
         rasd = _rasd(tmp, rasd_port)
         bare = _bare(tmp, bare_port)
         try:
-            bodies = _batch_bodies(args.batches, args.batch_size)
-            sent, took, blat = asyncio.run(
-                _batches(f"http://127.0.0.1:{rasd_port}/api/v1/reports/batch", bodies, 2)
-            )
-            print(
-                f"batch ingest: {sent:,} reports in {took:.2f} s = {sent / took:,.0f} reports/s "
-                f"(batches of {args.batch_size:,}; p50 {_ms(blat, 50):.0f} ms, "
-                f"p99 {_ms(blat, 99):.0f} ms per batch)"
-            )
+            if shutil.which("wrk"):
+                rate, p50, p99 = _wrk_batches(
+                    f"http://127.0.0.1:{rasd_port}", args.seconds, 2, args.batch_size, tmp
+                )
+                print(
+                    f"batch ingest: {rate:,.0f} reports/s (batches of {args.batch_size:,}, "
+                    f"2 connections, wrk; p50 {p50}, p99 {p99} per batch)"
+                )
+            else:  # the Python client is slower than the server: a floor, not the figure
+                bodies = _batch_bodies(args.batches, args.batch_size)
+                sent, took, blat = asyncio.run(
+                    _batches(f"http://127.0.0.1:{rasd_port}/api/v1/reports/batch", bodies, 2)
+                )
+                print(
+                    f"batch ingest: {sent / took:,.0f} reports/s (batches of "
+                    f"{args.batch_size:,}, 2 connections, httpx; p50 {_ms(blat, 50):.0f} ms, "
+                    f"p99 {_ms(blat, 99):.0f} ms per batch)"
+                )
             if shutil.which("wrk"):
                 bare_rate, bare_50, bare_99 = _wrk(
                     f"http://127.0.0.1:{bare_port}", args.seconds, args.concurrency, tmp
