@@ -227,6 +227,7 @@ def test_bad_requests_get_the_error_shape_and_store_nothing(
     bad = [
         ({**good, "channel": "sms"}, "channel"),
         ({**good, "url": "ftp://hooks.example.org/"}, "url"),
+        ({**good, "url": "https://[hooks.example.org/"}, "url"),
         ({**good, "channel": "apprise", "url": "notaurl://x"}, "url"),
         ({**good, "url": ""}, "url"),
         ({**good, "url": "https://x.example/" + "a" * 2000}, "url"),

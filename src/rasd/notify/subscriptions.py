@@ -79,8 +79,11 @@ class Subscription:
 
 def masked(url: str) -> str:
     """Scheme and host only: apprise URLs carry bot tokens and passwords in their paths."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "…"
     return f"{parts.scheme}://{host}/…" if parts.scheme else "…"
 
 
@@ -91,8 +94,12 @@ def _bad(field: str, message: str, value: Any = None) -> InvalidInput:
 
 def check_target(channel: str, target: str) -> None:
     if channel == "webhook":
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(target)
+            fine = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # a bracketed host that is no IPv6 address
+            fine = False
+        if not fine:
             raise _bad("url", "a webhook URL is http:// or https:// with a host")
         return
     if channel == "apprise":
