@@ -191,12 +191,6 @@ def _notifier(request: Request) -> Notifier:
     return notifier_of(_runtime(request))
 
 
-def _confirm(request: Request, token: str) -> JSON:
-    sub, fresh = _notifier(request).confirmations.confirm(token)
-    words = _CONFIRMED if fresh else _CONFIRMED_BEFORE
-    return JSON({"subscription": sub.public(), "confirmed": fresh, "message": words})
-
-
 @router.get(
     "/subscribe/confirm",
     summary="Confirm a subscription, with the link of the message sent to its channel",
