@@ -158,3 +158,17 @@ def test_a_report_from_behind_a_trusted_proxy_is_limited_by_its_client(
     )
     assert [first[0]["status"], second[0]["status"], other[0]["status"]] == [202, 429, 202]
     assert_error_shape(orjson.loads(second[1]["body"]))
+
+
+def test_a_failure_of_ours_is_answered_in_the_one_shape(
+    client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(kind: str, payload: Any, msg_id: str) -> None:
+        raise RuntimeError("the log broke")
+
+    monkeypatch.setattr(runtime.log, "publish", broken)
+    answer = client.post("/api/v1/reports", json=REPORT)
+    assert answer.status_code == 500
+    assert_error_shape(answer.json())
+    assert answer.json()["error"]["code"] == "internal"
+    assert "broke" not in answer.text

@@ -69,8 +69,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSON:
-        _log.exception("unhandled error", exc_info=exc)
-        return JSON(
-            error_body("internal", "something went wrong on our side; nothing was changed"),
-            status_code=500,
-        )
+        return internal(exc)
+
+
+def internal(exc: Exception) -> JSON:
+    """A failure of ours: logged in full, shown as little as possible."""
+    _log.exception("unhandled error", exc_info=exc)
+    return JSON(
+        error_body("internal", "something went wrong on our side; nothing was changed"),
+        status_code=500,
+    )

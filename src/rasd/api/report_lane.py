@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rasd.api.body import address_of
-from rasd.api.errors import render
+from rasd.api.errors import internal, render
 from rasd.api.idempotency import message_id
 from rasd.api.reports import SINGLE_BODY_LIMIT
 from rasd.errors import RasdError
@@ -50,7 +51,7 @@ class ReportLane:
                 return
             if name == b"idempotency-key":
                 key = value.decode("latin-1")
-            elif name == b"x-forwarded-for":
+            elif name == b"x-forwarded-for" and forwarded is None:  # the first, as the route
                 forwarded = value.decode("latin-1")
             elif name == b"content-length" and not _fits(value):
                 await self.route(scope, receive, send)
@@ -70,20 +71,22 @@ class ReportLane:
             cols = rt.validator.to_columns([item], client_ip=client, trusted=False)
             msg_id = message_id(key, "reports")
             rt.limiter.take(client)
-        except RasdError:
+        except Exception:  # noqa: BLE001 - the route meets it again and answers for it
             await self.route(scope, _replay(body, False, receive), send)
             return
         try:
             await rt.log.publish("reports", cols, msg_id)
         except RasdError as exc:
-            await self._error(exc, send)
+            await self._send(render(exc), send)
+            return
+        except Exception as exc:  # noqa: BLE001 - answered in the one shape, and logged
+            await self._send(internal(exc), send)
             return
         answer = orjson.dumps({"accepted": 1, "id": msg_id})
         await _answer(send, 202, answer, [])
         self._count(202)
 
-    async def _error(self, exc: RasdError, send: Send) -> None:
-        response = render(exc)
+    async def _send(self, response: Response, send: Send) -> None:
         own = (b"content-type", b"content-length")
         extra = [h for h in response.raw_headers if h[0] not in own]
         await _answer(send, response.status_code, bytes(response.body), extra)
