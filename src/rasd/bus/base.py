@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -20,15 +21,28 @@ class Log(Protocol):
 
 
 _NEW = "new:"
-# random per process, then counted: unique across restarts and processes, and cheaper than a
-# fresh random id for every single report
-_PROCESS = f"{_NEW}{uuid.uuid4().hex[:16]}-"
-_COUNTER = itertools.count()
+
+
+class _Ids:
+    """Random per process, then counted: unique across restarts and processes, and cheaper
+    than a fresh random id for every single report."""
+
+    def __init__(self) -> None:
+        self.renew()
+
+    def renew(self) -> None:
+        self.prefix = f"{_NEW}{uuid.uuid4().hex[:16]}-"
+        self.counter = itertools.count()
+
+
+_IDS = _Ids()
+# a forked child must not hand out its parent's ids
+os.register_at_fork(after_in_child=_IDS.renew)
 
 
 def new_message_id() -> str:
     """An id nobody used before: no store needs asking whether it was applied already."""
-    return f"{_PROCESS}{next(_COUNTER):x}"
+    return f"{_IDS.prefix}{next(_IDS.counter):x}"
 
 
 def is_new_message_id(msg_id: str) -> bool:
