@@ -108,3 +108,21 @@ def test_acknowledged_reports_survive_kill_9(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_stopped_server_keeps_its_detection_state_for_the_next(tmp_path: Path) -> None:
+    db = tmp_path / "rasd.db"
+    for run in range(2):
+        port = _free_port()
+        proc = _start(db, port)
+        report = {"service": "whatsapp", "problem": "app", "reporter": f"r{run}", "country": "EG"}
+        assert httpx.post(f"http://127.0.0.1:{port}/api/v1/reports", json=report).status_code == 202
+        time.sleep(1.5)  # the first tick runs at start; let it end
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        with sqlite3.connect(db) as conn:
+            saved = conn.execute("SELECT value FROM state WHERE key = 'engine:embedded'").fetchone()
+        assert saved is not None and len(saved[0]) > 0
+    log = "".join(p.read_text() for p in tmp_path.glob("server-*.log"))
+    assert "could not be read" not in log and "Traceback" not in log

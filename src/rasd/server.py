@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +18,14 @@ from fastapi import FastAPI
 
 from rasd.api.app import create_app
 from rasd.clock import minute_of
+from rasd.detect.checkpoint import dump_engine, load_engine
 from rasd.detect.engine import DetectionEngine
 from rasd.notify.notifier import notifier_of
 from rasd.runtime import Runtime
 
 _log = logging.getLogger("rasd.server")
+ENGINE_STATE_KEY = "engine:embedded"
+_CHECKPOINT_SECONDS = 60.0
 
 
 def attach_engine(runtime: Runtime) -> DetectionEngine:
@@ -30,17 +35,47 @@ def attach_engine(runtime: Runtime) -> DetectionEngine:
     return engine
 
 
-async def detection_loop(runtime: Runtime, engine: DetectionEngine, stop: asyncio.Event) -> None:
-    """Tick every minute once it is over (plus a little lag for late reports)."""
+def restore_engine(runtime: Runtime, engine: DetectionEngine) -> bool:
+    """Go on from the state the last run saved: open incidents stay the same incidents."""
+    blob = runtime.store.get_state(ENGINE_STATE_KEY)
+    if blob is None:
+        return False
+    try:
+        load_engine(engine, blob)
+    except Exception:  # an older or damaged state must not keep the server from starting
+        _log.exception("the saved detection state could not be read; detection starts afresh")
+        return False
+    _log.info("detection resumes after minute %s", engine.last_minute)
+    return True
+
+
+def checkpoint_engine(runtime: Runtime, engine: DetectionEngine) -> None:
+    if engine.last_minute is not None:
+        runtime.store.put_state(ENGINE_STATE_KEY, dump_engine(engine))
+
+
+async def detection_loop(
+    runtime: Runtime,
+    engine: DetectionEngine,
+    stop: asyncio.Event,
+    lock: threading.Lock | None = None,
+) -> None:
+    """Tick every minute once it is over (plus a little lag for late reports), and save the
+    engine's state now and then so a restart goes on where it stopped."""
     lag = timedelta(seconds=runtime.settings.detect_lag_seconds)
-    lock = threading.Lock()
+    lock = lock or threading.Lock()
+    saved_at = time.monotonic()
 
     def due() -> None:
+        nonlocal saved_at
         with lock:
             last_complete = minute_of(runtime.clock.now() - lag) - 1
             start = engine.last_minute + 1 if engine.last_minute is not None else last_complete
             for minute in range(max(start, last_complete - 60), last_complete + 1):
                 engine.tick(minute)
+            if time.monotonic() - saved_at > _CHECKPOINT_SECONDS:
+                checkpoint_engine(runtime, engine)
+                saved_at = time.monotonic()
 
     while not stop.is_set():
         try:
@@ -68,6 +103,27 @@ async def retention_loop(runtime: Runtime, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=600.0)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn raises the stop signal again once it has stopped, which ends the process
+    before a caller's own clean-up after `serve()`: ours runs as part of the shutdown."""
+
+    def __init__(self, config: uvicorn.Config, close: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(config)
+        self._close = close
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        await self._close()
+
+
+def _last_checkpoint(runtime: Runtime, engine: DetectionEngine, lock: threading.Lock) -> None:
+    with lock:  # a tick cancelled on its way out may still be running in its thread
+        try:
+            checkpoint_engine(runtime, engine)
+        except Exception:
+            _log.exception("the detection state could not be saved")
+
+
 def run(
     runtime: Runtime,
     *,
@@ -77,6 +133,9 @@ def run(
 ) -> None:
     """Serve until interrupted. `ticks` runs detection on the clock; a replay ticks itself."""
     engine = runtime.extras.get("engine") or attach_engine(runtime)
+    detecting = threading.Lock()
+    if ticks:
+        restore_engine(runtime, engine)
     # alerts: queued by the engine's ticks, sent by their own loop below
     notifier = notifier_of(runtime)
     app = app or create_app(runtime)
@@ -91,27 +150,37 @@ def run(
         lifespan="on",
         access_log=False,
     )
-    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[Any]] = []
+    closed = False
+
+    async def close() -> None:
+        nonlocal closed
+        if closed:
+            return
+        closed = True
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if ticks:
+            await asyncio.to_thread(_last_checkpoint, runtime, engine, detecting)
+        await notifier.close()
+        await runtime.close()
+
+    server = _Server(config, close)
 
     async def main() -> None:
-        stop = asyncio.Event()
-        tasks = [
-            asyncio.create_task(retention_loop(runtime, stop)),
-            asyncio.create_task(notifier.run(stop)),
-        ]
+        tasks.append(asyncio.create_task(retention_loop(runtime, stop)))
+        tasks.append(asyncio.create_task(notifier.run(stop)))
         if ticks:
-            tasks.append(asyncio.create_task(detection_loop(runtime, engine, stop)))
+            tasks.append(asyncio.create_task(detection_loop(runtime, engine, stop, detecting)))
         if background is not None:
             tasks.append(asyncio.create_task(background(stop)))
         try:
             await server.serve()
         finally:
-            stop.set()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await notifier.close()
-            await runtime.close()
+            await close()
 
     # uvicorn only installs uvloop itself when it owns the loop; here the server shares it
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:

@@ -21,8 +21,8 @@ import psycopg
 from bus.natsd import free_port
 
 from rasd.clock import VirtualClock, minute_of
-from rasd.cluster.detector import warm_from_store
 from rasd.cluster.feed import chunks, report_items
+from rasd.detect.checkpoint import warm_from_store
 from rasd.store.base import Store
 
 TOKEN = "cluster-import-token"

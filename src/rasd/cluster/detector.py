@@ -13,20 +13,16 @@ the same incidents.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
-import pickle
 import time
 from collections.abc import Callable
 from datetime import timedelta
 
-import numpy as np
-
 from rasd.bus.jetstream import JetStreamLog
 from rasd.clock import Clock, minute_of
 from rasd.cluster.shard import read_watermark
-from rasd.detect.bank import SeriesBank
-from rasd.detect.engine import DetectionEngine, watched
+from rasd.detect.checkpoint import dump_engine, load_engine, warm_from_store
+from rasd.detect.engine import DetectionEngine
 from rasd.store.base import Store
 
 _log = logging.getLogger("rasd.cluster.detector")
@@ -49,18 +45,6 @@ def cluster_watermark(store: Store, stream: str, shards: int) -> int | None:
     if any(m is None for m in marks):
         return None
     return min(m for m in marks if m is not None)
-
-
-def warm_from_store(engine: DetectionEngine, store: Store, until_minute: int, days: int) -> int:
-    """Teaches the engine the stored counts of the `days` before `until_minute`; returns how
-    many series it learnt. Series the engine watches only; minutes without counts are zeros."""
-    since = until_minute - days * 1440
-    keys = [k for k in store.series_keys() if watched(k) and k.service in engine.catalog]
-    matrix = np.zeros((len(keys), until_minute - since), np.float64)
-    for row, key in enumerate(keys):
-        matrix[row] = store.read_counts(key, since, until_minute).values
-    engine.warm(since, keys, matrix)
-    return len(keys)
 
 
 class DetectorRunner:
@@ -156,49 +140,3 @@ class DetectorRunner:
             return
         load_engine(self.engine, blob)
         _log.info("detection resumes after minute %s", self.engine.last_minute)
-
-
-def dump_engine(engine: DetectionEngine) -> bytes:
-    """What a new leader needs to go on: the bank's arrays, the incident tracker, the event
-    correlator and the last minute ticked. The catalog is not saved but named: the loading
-    engine puts its own in its place."""
-    arrays = io.BytesIO()
-    np.savez(arrays, **engine.bank.state())  # type: ignore[arg-type]
-    out = io.BytesIO()
-    _Pickler(out, engine.catalog).dump(
-        (arrays.getvalue(), engine.tracker, engine.correlator, engine.last_minute)
-    )
-    return out.getvalue()
-
-
-def load_engine(engine: DetectionEngine, blob: bytes) -> None:
-    # written by dump_engine into our own database, never taken from a client
-    arrays, tracker, correlator, last_minute = _Unpickler(io.BytesIO(blob), engine.catalog).load()
-    with np.load(io.BytesIO(arrays)) as state:
-        engine.bank = SeriesBank.from_state(dict(state))
-    engine.tracker = tracker
-    engine.correlator = correlator
-    engine.last_minute = last_minute
-
-
-_CATALOG = "catalog"
-
-
-class _Pickler(pickle.Pickler):
-    def __init__(self, file: io.BytesIO, catalog: object) -> None:
-        super().__init__(file)
-        self._catalog = catalog
-
-    def persistent_id(self, obj: object) -> str | None:
-        return _CATALOG if obj is self._catalog else None
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file: io.BytesIO, catalog: object) -> None:
-        super().__init__(file)
-        self._catalog = catalog
-
-    def persistent_load(self, pid: object) -> object:
-        if pid != _CATALOG:
-            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
-        return self._catalog

@@ -74,6 +74,7 @@ class DetectionEngine:
         self.ticks = 0
         # counts handed over by the aggregator of this process, by minute; None = read the store
         self._pending: dict[int, dict[SeriesKey, float]] | None = None
+        self._observed_from = 0
         self._pending_lock = threading.Lock()
 
     def observe(self, increments: Mapping[tuple[SeriesKey, int], int]) -> None:
@@ -81,6 +82,9 @@ class DetectionEngine:
         with self._pending_lock:
             if self._pending is None:
                 self._pending = {}
+                # the first minute seen may have begun before this process did: it, and every
+                # minute before it, is read from the store when ticked
+                self._observed_from = min((m for _, m in increments), default=0) + 1
             for (key, minute), n in increments.items():
                 if watched(key):
                     bucket = self._pending.setdefault(minute, {})
@@ -88,7 +92,7 @@ class DetectionEngine:
 
     def _counts_for(self, minute: int) -> dict[SeriesKey, float]:
         with self._pending_lock:
-            if self._pending is not None:
+            if self._pending is not None and minute >= self._observed_from:
                 for old in [m for m in self._pending if m < minute]:
                     del self._pending[old]
                 return self._pending.pop(minute, {})
