@@ -25,7 +25,8 @@ from rasd.runtime import Runtime
 
 _log = logging.getLogger("rasd.server")
 ENGINE_STATE_KEY = "engine:embedded"
-_CHECKPOINT_SECONDS = 60.0
+# the bank of a large catalog is tens of MB; minutes missed since are caught up from the store
+_CHECKPOINT_SECONDS = 300.0
 
 
 def attach_engine(runtime: Runtime) -> DetectionEngine:
