@@ -79,7 +79,10 @@ async def test_a_webhook_is_confirmed_from_its_own_endpoint_and_only_then_gets_a
         assert message["links"]["confirm"] in message["text"]["ar"]
         assert message["subscription"]["scope"] == {"kind": "service", "value": "facebook"}
 
-        confirmed = client.get(_link(message, "confirm"))
+        # opening the link only shows a page; the POST a person or a program makes confirms
+        shown = client.get(_link(message, "confirm"))
+        assert shown.status_code == 200 and shown.headers["content-type"].startswith("text/html")
+        confirmed = client.post(_link(message, "confirm"))
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["confirmed"] is True
         assert confirmed.json()["subscription"]["state"] == "active"
@@ -95,6 +98,32 @@ async def test_a_webhook_is_confirmed_from_its_own_endpoint_and_only_then_gets_a
     assert body["type"] == "incident.opened" and body["incident"]["id"] == "facebook-2"
     sent = client.get("/api/v1/admin/deliveries", headers=admin).json()["deliveries"]
     assert sorted(d["kind"] for d in sent) == ["confirm", "opened"]
+
+
+async def test_opening_the_link_changes_nothing_and_only_a_post_confirms(
+    client: TestClient, runtime: Runtime
+) -> None:
+    admin = _admin(runtime)
+    with receiver() as hook:
+        asked = _ask(client, channel="webhook", url=hook.url + "/scanned", owner="meta")
+        notifier = notifier_of(runtime)
+        assert await notifier.deliver_due() == 1
+        await notifier.close()
+    link = _link(json.loads(hook.received[0].body), "confirm")
+    own = f"/api/v1/subscriptions/{asked['subscription']['id']}"
+    # a mail scanner, a link preview, then the person: each only looks
+    for _ in range(2):
+        shown = client.get(link)
+        assert shown.status_code == 200 and 'method="post"' in shown.text
+        assert shown.headers["cache-control"] == "no-store"
+        assert client.get(own, headers=admin).json()["state"] == "pending"
+    confirmed = client.post(link)
+    assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
+    assert client.get(own, headers=admin).json()["state"] == "active"
+    # once followed, the page says so and offers nothing more to press
+    after = client.get(link)
+    assert after.status_code == 200 and "followed before" in after.text
+    assert 'method="post"' not in after.text
 
 
 async def test_apprise_asks_in_the_subscribers_language_and_its_unsubscribe_link_works(
@@ -134,6 +163,8 @@ async def test_refusing_from_the_confirmation_message_ends_the_request(
         message = json.loads(hook.received[0].body)
         assert client.get(_link(message, "unsubscribe")).json()["unsubscribed"] is True
         assert client.get(_link(message, "confirm")).status_code == 404
+        refused = client.post(_link(message, "confirm"))
+        assert refused.status_code == 404 and assert_error_shape(refused.json())
         _tell(notifier, "opened", level=2)
         assert await notifier.deliver_due() == 0
         await notifier.close()
@@ -151,11 +182,14 @@ async def test_a_lapsed_link_is_refused_and_the_request_forgotten(
         await notifier.deliver_due()
         await notifier.close()
     message = json.loads(hook.received[0].body)
-    forged = client.get("/api/v1/subscribe/confirm?token=" + "A" * 43)
+    forged = client.post("/api/v1/subscribe/confirm?token=" + "A" * 43)
     assert forged.status_code == 404
     assert assert_error_shape(forged.json())["details"][0]["reason"] == "unknown"
     clock.advance(timedelta(hours=48, seconds=1))
-    late = client.get(_link(message, "confirm"))
+    # a person who opens the lapsed link is told so on a page, a program in the error shape
+    page = client.get(_link(message, "confirm"))
+    assert page.status_code == 404 and "has lapsed" in page.text
+    late = client.post(_link(message, "confirm"))
     assert late.status_code == 404
     assert assert_error_shape(late.json())["details"][0]["reason"] == "expired"
     # the next request purges it, with its message; the same URL may ask again

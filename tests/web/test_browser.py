@@ -214,9 +214,12 @@ def test_a_visitor_asks_for_alerts_and_gets_them_once_confirmed(
         (asking,) = hook.received
         message = json.loads(asking.body)
         assert message["subscription"]["min_level"] == "problems_detected"
-        # the owner of the endpoint follows the link
+        # the owner of the endpoint follows the link: a page asks, and its button confirms
         page.goto(message["links"]["confirm"])
-        assert '"confirmed":true' in page.content()
+        expect(page.locator("main")).to_contain_text("Viber")
+        assert notifier.subscriptions.page(states=["pending"])[1] == 1  # looking changed nothing
+        page.get_by_role("button", name="Confirm and start the alerts").click()
+        expect(page.locator("#confirm-answer")).to_contain_text("Confirmed")
         assert "opened" in server.burst("viber", per_minute=300, minutes=5, tag="alerts")
         assert _send(notifier) == 1
         kinds = [json.loads(r.body)["type"] for r in hook.received]

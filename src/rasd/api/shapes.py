@@ -74,7 +74,7 @@ def install(app: FastAPI) -> None:
                 if not isinstance(operation, dict):
                     continue
                 answers = operation.setdefault("responses", {})
-                if not path.startswith(_NOT_PAGES):
+                if not path.startswith(_NOT_PAGES) or _answers_html(answers):
                     # a web page answers in HTML; its errors are pages too, except bad query
                     # parameters, which the one error renderer answers in JSON
                     for status, answer in answers.items():
@@ -105,3 +105,8 @@ def install(app: FastAPI) -> None:
         return doc
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def _answers_html(answers: dict[str, Any]) -> bool:
+    # a page under /api/ too: the one a confirmation link opens
+    return "text/html" in answers.get("200", {}).get("content", {})

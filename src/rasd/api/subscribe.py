@@ -191,15 +191,11 @@ def _notifier(request: Request) -> Notifier:
     return notifier_of(_runtime(request))
 
 
-@router.get(
-    "/subscribe/confirm",
-    summary="Confirm a subscription, with the link of the message sent to its channel",
-    response_model=Confirmed,
-    responses=errors(404, 422),
-)
+# A GET of the link only shows what it would confirm (rasd.web.confirm): mail scanners and
+# link previews fetch links nobody followed.
 @router.post(
     "/subscribe/confirm",
-    summary="Confirm a subscription (from a program), with its confirmation link",
+    summary="Confirm a subscription with the link of the message sent to its channel",
     operation_id="confirm_post",
     response_model=Confirmed,
     responses=errors(404, 422),

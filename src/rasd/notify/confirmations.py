@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Row, delete, select, update
 
 from rasd.clock import Clock
 from rasd.errors import NotFound, RateLimited, field_error
@@ -116,6 +116,19 @@ class Confirmations:
             details=[field_error("url", "too many waiting", waiting=len(waiting))],
         )
 
+    def waiting(self, token: str) -> tuple[Subscription, bool]:
+        """The subscription a link names, changing nothing; True when the link was followed
+        before. Unknown and lapsed links are refused as `confirm` refuses them."""
+        digest = token_hash(token)
+        now_ms = self._now_ms()
+
+        def run(conn: Connection) -> tuple[str, bool]:
+            row = _named(conn, digest, now_ms)
+            return str(row.subscription_id), row.confirmed_ms is not None
+
+        subscription_id, before = self.store.read(run)
+        return self.subscriptions.get(subscription_id), before
+
     def confirm(self, token: str) -> tuple[Subscription, bool]:
         """The subscription a link names, active from now on; False when it was confirmed
         before (a subscription ended since stays ended)."""
@@ -123,21 +136,9 @@ class Confirmations:
         now_ms = self._now_ms()
 
         def run(conn: Connection) -> tuple[str, bool]:
-            row = conn.execute(
-                select(schema.confirmations).where(_c.token_hash == digest)
-            ).first()
-            if row is None:
-                raise NotFound(
-                    "this confirmation link is not valid; it may have lapsed",
-                    details=[field_error("token", "unknown")],
-                )
+            row = _named(conn, digest, now_ms)
             if row.confirmed_ms is not None:
                 return str(row.subscription_id), False
-            if row.expires_ms <= now_ms:
-                raise NotFound(
-                    "this confirmation link has lapsed; subscribe again",
-                    details=[field_error("token", "expired")],
-                )
             conn.execute(
                 update(schema.confirmations)
                 .where(_c.subscription_id == row.subscription_id)
@@ -176,3 +177,19 @@ class Confirmations:
         )
         conn.execute(delete(schema.confirmations).where(_c.subscription_id.in_(lapsed)))
         return len(lapsed)
+
+
+def _named(conn: Connection, digest: str, now_ms: int) -> Row[Any]:
+    """The confirmation a link's token names: unknown and lapsed links are not found."""
+    row = conn.execute(select(schema.confirmations).where(_c.token_hash == digest)).first()
+    if row is None:
+        raise NotFound(
+            "this confirmation link is not valid; it may have lapsed",
+            details=[field_error("token", "unknown")],
+        )
+    if row.confirmed_ms is None and row.expires_ms <= now_ms:
+        raise NotFound(
+            "this confirmation link has lapsed; subscribe again",
+            details=[field_error("token", "expired")],
+        )
+    return row

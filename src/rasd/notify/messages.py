@@ -104,10 +104,10 @@ _CONFIRM_TITLE = {
 }
 _CONFIRM_BODY = {
     "en": "Someone asked Rasd to send alerts about {scope} here, from {level} up. Nothing "
-    "will be sent until you confirm by opening this link before {until} UTC:\n{url}\n"
+    "will be sent until you open this link before {until} UTC and confirm there:\n{url}\n"
     "If it was not you, ignore this message: it is the only one.",
     "ar": "طلب أحدهم أن يرسل «رصد» إلى هنا تنبيهات عن {scope}، ابتداءً من مستوى {level}. لن "
-    "يُرسل شيء حتى تؤكد بفتح هذا الرابط قبل {until} بتوقيت UTC:\n{url}\n"
+    "يُرسل شيء حتى تفتح هذا الرابط قبل {until} بتوقيت UTC وتؤكد فيه:\n{url}\n"
     "إن لم تكن أنت صاحب الطلب فتجاهل هذه الرسالة: لن تصلك غيرها.",
 }
 

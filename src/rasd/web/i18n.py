@@ -218,6 +218,47 @@ STRINGS: dict[str, dict[str, str]] = {
         "ar": "تحقق من النموذج وحاول مرة أخرى.",
     },
     "alerts_back": {"en": "Back to {name}", "ar": "العودة إلى {name}"},
+    # the page a confirmation link opens
+    "confirm_title": {"en": "Confirm alerts", "ar": "تأكيد التنبيهات"},
+    "confirm_intro": {
+        "en": "Someone asked Rasd to send alerts to this address. Opening this page changed "
+        "nothing: confirm only if the address is yours and you want these alerts.",
+        "ar": "طلب أحدهم من رصد إرسال تنبيهات إلى هذا العنوان. فتح هذه الصفحة لم يغيّر شيئًا: "
+        "أكّد فقط إن كان العنوان لك وتريد هذه التنبيهات.",
+    },
+    "confirm_about": {"en": "About", "ar": "عن"},
+    "confirm_scope_all": {"en": "Every service Rasd watches", "ar": "كل الخدمات التي يرصدها «رصد»"},
+    "confirm_scope_service": {"en": "{name}", "ar": "{name}"},
+    "confirm_scope_owner": {"en": "The services of {name}", "ar": "خدمات {name}"},
+    "confirm_scope_country": {
+        "en": "The services used in {name}",
+        "ar": "الخدمات المستخدمة في {name}",
+    },
+    "confirm_sent_to": {"en": "Sent to", "ar": "تُرسل إلى"},
+    "confirm_channel_webhook": {"en": "Webhook", "ar": "Webhook"},
+    "confirm_channel_apprise": {"en": "Chat or email (apprise)", "ar": "محادثة أو بريد (apprise)"},
+    "confirm_until": {"en": "This link works until", "ar": "يعمل هذا الرابط حتى"},
+    "confirm_button": {"en": "Confirm and start the alerts", "ar": "أكّد وابدأ التنبيهات"},
+    "confirm_ignore": {
+        "en": "Not yours? Do nothing: the request is forgotten when the link lapses.",
+        "ar": "ليس لك؟ لا تفعل شيئًا: يُنسى الطلب عند انتهاء صلاحية الرابط.",
+    },
+    "confirm_done": {
+        "en": "Confirmed: alerts will come to this address. Every message has a link to stop them.",
+        "ar": "تم التأكيد: ستصل التنبيهات إلى هذا العنوان. في كل رسالة رابط لإيقافها.",
+    },
+    "confirm_before": {
+        "en": "This link was followed before; nothing changed.",
+        "ar": "فُتح هذا الرابط من قبل؛ لم يتغير شيء.",
+    },
+    "confirm_unknown": {
+        "en": "This confirmation link is not valid; it may have lapsed, or been refused.",
+        "ar": "رابط التأكيد هذا غير صالح؛ ربما انتهت صلاحيته أو رُفض الطلب.",
+    },
+    "confirm_expired": {
+        "en": "This confirmation link has lapsed. Ask for the alerts again from a service page.",
+        "ar": "انتهت صلاحية رابط التأكيد هذا. اطلب التنبيهات من جديد من صفحة الخدمة.",
+    },
     # event page
     "event": {"en": "Outage", "ar": "عطل"},
     "event_primary": {"en": "Down", "ar": "معطلة"},

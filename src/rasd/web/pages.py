@@ -1,4 +1,5 @@
-"""The pages: home, service, event, history; each with a JSON twin under /api/v1/view/."""
+"""The pages: home, service, event, history, each with a JSON twin under /api/v1/view/; and the
+page a confirmation link opens."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, Query, Request
@@ -14,7 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from rasd.api.responses import JSON
 from rasd.errors import NotFound
 from rasd.runtime import Runtime
-from rasd.web import alerts, i18n, views
+from rasd.web import alerts, confirm, i18n, views
 
 router = APIRouter(include_in_schema=True)
 
@@ -189,6 +191,46 @@ async def service_alerts(request: Request, service_id: str, lang: str | None = N
         return _render(request, "missing.html", {"page": "missing"}, language, status=404)
     status, view = await alerts.ask(request, rt.catalog.get(service_id), language)
     response = _render(request, "alerts.html", view, language, status=status)
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+_LINK = "/api/v1/subscribe/confirm"
+_CONFIRMATION: dict[str, Any] = {
+    "tags": ["alerts"],
+    "response_class": HTMLResponse,
+    "responses": {404: {"content": {"text/html": {}}, "description": "A page that says why"}},
+}
+
+
+@router.get(
+    _LINK,
+    summary="The page a confirmation link opens: what it would confirm; it changes nothing",
+    **_CONFIRMATION,
+)
+def confirm_page(request: Request, token: str = "", lang: str | None = None) -> Response:
+    return _confirmation(request, confirm.show, token, lang)
+
+
+@router.post(
+    "/alerts/confirm",
+    summary="Confirm a subscription with its confirmation page's button; the answer is a page",
+    **_CONFIRMATION,
+)
+def confirm_form(request: Request, token: str = "", lang: str | None = None) -> Response:
+    return _confirmation(request, confirm.confirm, token, lang)
+
+
+def _confirmation(
+    request: Request, answer: confirm.Answer, token: str, lang: str | None
+) -> Response:
+    language = _lang(request, lang)
+    status, view = answer(_runtime(request), token, language)
+    action = "/alerts/confirm?" + urlencode({"token": token, "lang": language})
+    # the language switch comes back to the link, token and all
+    extra = {"action": action, "path": _LINK + "?" + urlencode({"token": token})}
+    response = _render(request, "confirm.html", view, language, status=status, extra=extra)
+    # a confirmation page belongs to whoever holds its link: no cache keeps it
     response.headers["cache-control"] = "no-store"
     return response
 
