@@ -144,7 +144,7 @@ async def test_apprise_asks_in_the_subscribers_language_and_its_unsubscribe_link
         _tell(notifier, "opened", level=2)
         assert await notifier.deliver_due() == 1
         assert "/unsubscribe?" in json.loads(hook.received[1].body)["message"]
-        left = client.get(_link({"links": {"u": leave}}, "u"))
+        left = client.post(_link({"links": {"u": leave}}, "u"))
         assert left.status_code == 200 and left.json()["unsubscribed"] is True
         _tell(notifier, "escalated", level=2, number=3)
         assert await notifier.deliver_due() == 0
@@ -161,7 +161,7 @@ async def test_refusing_from_the_confirmation_message_ends_the_request(
         notifier = notifier_of(runtime)
         await notifier.deliver_due()
         message = json.loads(hook.received[0].body)
-        assert client.get(_link(message, "unsubscribe")).json()["unsubscribed"] is True
+        assert client.post(_link(message, "unsubscribe")).json()["unsubscribed"] is True
         assert client.get(_link(message, "confirm")).status_code == 404
         refused = client.post(_link(message, "confirm"))
         assert refused.status_code == 404 and assert_error_shape(refused.json())

@@ -207,12 +207,7 @@ def confirm(request: Request, token: str = Query(min_length=1, max_length=200)) 
 
 
 # -- leaving -----------------------------------------------------------------------------
-@router.get(
-    "/unsubscribe",
-    summary="Leave, with the signed link from any message",
-    response_model=Unsubscribed,
-    responses=errors(404, 422),
-)
+# As with confirming, a GET of the link only shows what it would end (rasd.web.unsubscribe).
 @router.post(
     "/unsubscribe",
     summary="Leave in one click (RFC 8058), with the signed link from any message",

@@ -42,7 +42,10 @@ _BODIES = {
     "statement": {"en": "{message}", "ar": "{message}"},
 }
 _WHERE = {"en": " Most reports come from: {places}.", "ar": " معظم البلاغات من: {places}."}
-_UNSUBSCRIBE = {"en": "Unsubscribe: {url}", "ar": "إلغاء الاشتراك: {url}"}
+_UNSUBSCRIBE = {
+    "en": "To stop these alerts, open this link and press its button: {url}",
+    "ar": "لإيقاف هذه التنبيهات افتح هذا الرابط واضغط الزر فيه: {url}",
+}
 _DETAILS = {"en": "Details: {url}", "ar": "التفاصيل: {url}"}
 
 

@@ -16,7 +16,7 @@ from rasd.runtime import Runtime
 from rasd.web import i18n
 
 # the longest token a link carries; longer ones are simply not found
-_TOKEN_MAX = 200
+TOKEN_MAX = 200
 
 # (runtime, token, language) -> the page's status and view
 Answer = Callable[[Runtime, str, str], tuple[int, dict[str, Any]]]
@@ -34,7 +34,7 @@ def confirm(rt: Runtime, token: str, lang: str) -> tuple[int, dict[str, Any]]:
 
 def _answer(rt: Runtime, token: str, lang: str, *, confirming: bool) -> tuple[int, dict[str, Any]]:
     view: dict[str, Any] = {"page": "confirm", "lang": lang, "now": rt.clock.now().isoformat()}
-    if not 0 < len(token) <= _TOKEN_MAX:
+    if not 0 < len(token) <= TOKEN_MAX:
         return 404, {**view, "state": "unknown"}
     confirmations = notifier_of(rt).confirmations
     try:
@@ -46,7 +46,7 @@ def _answer(rt: Runtime, token: str, lang: str, *, confirming: bool) -> tuple[in
             state = "before" if before else "ask"
     except NotFound as exc:
         return exc.status, {**view, "state": _reason(exc)}
-    return 200, {**view, "state": state, "subscription": _described(rt, sub, lang)}
+    return 200, {**view, "state": state, "subscription": described(rt, sub, lang)}
 
 
 def _reason(exc: NotFound) -> str:
@@ -55,8 +55,9 @@ def _reason(exc: NotFound) -> str:
     return "expired" if "expired" in reasons else "unknown"
 
 
-def _described(rt: Runtime, sub: Subscription, lang: str) -> dict[str, Any]:
-    """What a visitor is asked to confirm, in their language; never the target's secrets."""
+def described(rt: Runtime, sub: Subscription, lang: str) -> dict[str, Any]:
+    """What a link's page says a subscription is, in the visitor's language; never the
+    target's secrets. The unsubscribe page shows the same facts."""
     t = i18n.strings(lang)
     return {
         "scope": t[f"confirm_scope_{sub.scope_kind}"].replace(

@@ -259,6 +259,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "This confirmation link has lapsed. Ask for the alerts again from a service page.",
         "ar": "انتهت صلاحية رابط التأكيد هذا. اطلب التنبيهات من جديد من صفحة الخدمة.",
     },
+    # the page an unsubscribe link opens
+    "unsubscribe_title": {"en": "Stop alerts", "ar": "إيقاف التنبيهات"},
+    "unsubscribe_intro": {
+        "en": "Opening this page changed nothing. Press the button to stop these alerts.",
+        "ar": "فتح هذه الصفحة لم يغيّر شيئًا. اضغط الزر لإيقاف هذه التنبيهات.",
+    },
+    "unsubscribe_button": {"en": "Stop these alerts", "ar": "أوقف هذه التنبيهات"},
+    "unsubscribe_done": {
+        "en": "Done: you will not get these messages any more.",
+        "ar": "تم: لن تصلك هذه الرسائل بعد الآن.",
+    },
+    "unsubscribe_before": {
+        "en": "These alerts were stopped before; nothing changed.",
+        "ar": "أُوقفت هذه التنبيهات من قبل؛ لم يتغير شيء.",
+    },
+    "unsubscribe_unknown": {
+        "en": "This unsubscribe link is not valid.",
+        "ar": "رابط إلغاء الاشتراك هذا غير صالح.",
+    },
     # event page
     "event": {"en": "Outage", "ar": "عطل"},
     "event_primary": {"en": "Down", "ar": "معطلة"},

@@ -1,5 +1,5 @@
 """The pages: home, service, event, history, each with a JSON twin under /api/v1/view/; and the
-page a confirmation link opens."""
+pages the confirmation and unsubscribe links of messages open."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from rasd.api.responses import JSON
 from rasd.errors import NotFound
 from rasd.runtime import Runtime
-from rasd.web import alerts, confirm, i18n, views
+from rasd.web import alerts, confirm, i18n, unsubscribe, views
 
 router = APIRouter(include_in_schema=True)
 
@@ -195,8 +195,9 @@ async def service_alerts(request: Request, service_id: str, lang: str | None = N
     return response
 
 
-_LINK = "/api/v1/subscribe/confirm"
-_CONFIRMATION: dict[str, Any] = {
+_CONFIRM_LINK = "/api/v1/subscribe/confirm"
+_UNSUBSCRIBE_LINK = "/api/v1/unsubscribe"
+_LINK_PAGE: dict[str, Any] = {
     "tags": ["alerts"],
     "response_class": HTMLResponse,
     "responses": {404: {"content": {"text/html": {}}, "description": "A page that says why"}},
@@ -204,33 +205,56 @@ _CONFIRMATION: dict[str, Any] = {
 
 
 @router.get(
-    _LINK,
+    _CONFIRM_LINK,
     summary="The page a confirmation link opens: what it would confirm; it changes nothing",
-    **_CONFIRMATION,
+    **_LINK_PAGE,
 )
 def confirm_page(request: Request, token: str = "", lang: str | None = None) -> Response:
-    return _confirmation(request, confirm.show, token, lang)
+    return _link_page(request, confirm.show, token, lang, _CONFIRM_LINK, "/alerts/confirm")
 
 
 @router.post(
     "/alerts/confirm",
     summary="Confirm a subscription with its confirmation page's button; the answer is a page",
-    **_CONFIRMATION,
+    **_LINK_PAGE,
 )
 def confirm_form(request: Request, token: str = "", lang: str | None = None) -> Response:
-    return _confirmation(request, confirm.confirm, token, lang)
+    return _link_page(request, confirm.confirm, token, lang, _CONFIRM_LINK, "/alerts/confirm")
 
 
-def _confirmation(
-    request: Request, answer: confirm.Answer, token: str, lang: str | None
+@router.get(
+    _UNSUBSCRIBE_LINK,
+    summary="The page an unsubscribe link opens: what it would end; it changes nothing",
+    **_LINK_PAGE,
+)
+def unsubscribe_page(request: Request, token: str = "", lang: str | None = None) -> Response:
+    return _link_page(
+        request, unsubscribe.show, token, lang, _UNSUBSCRIBE_LINK, "/alerts/unsubscribe"
+    )
+
+
+@router.post(
+    "/alerts/unsubscribe",
+    summary="End a subscription with its unsubscribe page's button; the answer is a page",
+    **_LINK_PAGE,
+)
+def unsubscribe_form(request: Request, token: str = "", lang: str | None = None) -> Response:
+    return _link_page(
+        request, unsubscribe.leave, token, lang, _UNSUBSCRIBE_LINK, "/alerts/unsubscribe"
+    )
+
+
+def _link_page(
+    request: Request, answer: confirm.Answer, token: str, lang: str | None, link: str, form: str
 ) -> Response:
+    """The page a link of a message opens (`link`), or its button's answer (posted to `form`)."""
     language = _lang(request, lang)
     status, view = answer(_runtime(request), token, language)
-    action = "/alerts/confirm?" + urlencode({"token": token, "lang": language})
+    action = form + "?" + urlencode({"token": token, "lang": language})
     # the language switch comes back to the link, token and all
-    extra = {"action": action, "path": _LINK + "?" + urlencode({"token": token})}
-    response = _render(request, "confirm.html", view, language, status=status, extra=extra)
-    # a confirmation page belongs to whoever holds its link: no cache keeps it
+    extra = {"action": action, "path": link + "?" + urlencode({"token": token})}
+    response = _render(request, f"{view['page']}.html", view, language, status=status, extra=extra)
+    # a link's page belongs to whoever holds the link: no cache keeps it
     response.headers["cache-control"] = "no-store"
     return response
 
