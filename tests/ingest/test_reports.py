@@ -9,7 +9,19 @@ from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock
 from rasd.errors import InvalidInput
 from rasd.ingest.places import Places
-from rasd.ingest.reports import ReportIn, ReportValidator, key_hash, key_hashes, network_of
+from rasd.ingest.reports import (
+    ReportIn,
+    ReportRow,
+    Reports,
+    ReportValidator,
+    as_columns,
+    columns_of,
+    columns_together,
+    key_hash,
+    key_hashes,
+    network_of,
+)
+from rasd.signals.reports import ReportColumns
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +83,58 @@ def test_a_remembered_place_or_service_answers_as_the_first_time(
         cols.places[cols.place[0]],
     ]
     assert cols.places[cols.place[0]].startswith("EG/")
+
+
+def _listed(cols: ReportColumns) -> list[tuple[object, ...]]:
+    """Each report with its names, whatever order the string tables are in."""
+    return [
+        (t, cols.services[s], cols.problems[p], cols.places[q], r, n)
+        for t, s, p, q, r, n in zip(
+            cols.ts_ms.tolist(),
+            cols.service.tolist(),
+            cols.problem.tolist(),
+            cols.place.tolist(),
+            cols.reporter.tolist(),
+            cols.network.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def test_rows_become_the_columns_the_reports_make_at_once(validator: ReportValidator) -> None:
+    reports = [
+        _report(reporter="a"),
+        _report(reporter="b", service="facebook", problem="login", city="Cairo"),
+        _report(reporter="c", country=None, lat=52.37, lon=4.89),
+    ]
+    at_once = validator.to_columns(reports, client_ip="198.51.100.7", trusted=False)
+    rows = [
+        row
+        for report in reports
+        for row in validator.to_rows([report], client_ip="198.51.100.7", trusted=False)
+    ]
+    assert _listed(columns_of(rows)) == _listed(at_once)
+    assert len(columns_of([])) == 0
+
+
+def test_requests_taken_together_keep_their_order(validator: ReportValidator) -> None:
+    def rows(reporter: str) -> list[ReportRow]:
+        return validator.to_rows([_report(reporter=reporter)], client_ip="", trusted=False)
+
+    batch = validator.to_columns(
+        [_report(reporter="b1"), _report(reporter="b2", country="DE")], client_ip="", trusted=False
+    )
+    parts: list[Reports] = [rows("r1"), rows("r2"), batch, rows("r3")]
+    together = _listed(columns_together(parts))
+    assert together == [entry for part in parts for entry in _listed(as_columns(part))]
+    reporters = [entry[4] for entry in together]
+    assert reporters == key_hashes(["r1", "r2", "b1", "b2", "r3"]).tolist()
+
+
+@pytest.mark.parametrize("client", ["192.0.2.1", "2001:db8::1", "testclient"])
+def test_a_remembered_client_network_is_the_network_of_the_client(
+    validator: ReportValidator, client: str
+) -> None:
+    for _ in range(2):  # the second time it comes from the memo
+        (row,) = validator.to_rows([_report()], client_ip=client, trusted=False)
+        assert row.network == key_hash(network_of(client))

@@ -68,14 +68,14 @@ class ReportLane:
         client = address_of(peer, forwarded, rt.settings.trusted_proxies)
         try:
             item = decode_one(body)
-            cols = rt.validator.to_columns([item], client_ip=client, trusted=False)
+            rows = rt.validator.to_rows([item], client_ip=client, trusted=False)
             msg_id = message_id(key, "reports")
             rt.limiter.take(client)
         except Exception:  # noqa: BLE001 - the route meets it again and answers for it
             await self.route(scope, _replay(body, False, receive), send)
             return
         try:
-            await rt.log.publish("reports", cols, msg_id)
+            await rt.log.publish("reports", rows, msg_id)
         except RasdError as exc:
             await self._send(render(exc), send)
             return

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
+from rasd.ingest.reports import as_columns
 from rasd.signals.probes import ProbeResult
 from rasd.signals.reports import ReportColumns
 
@@ -45,7 +46,7 @@ def shard_of(key: str, shards: int) -> int:
 def split(kind: str, payload: Any, shards: int, msg_id: str) -> dict[int, Any]:
     """The parts of one payload per shard; empty parts are left out."""
     if kind == REPORTS:
-        return split_reports(payload, shards)
+        return split_reports(as_columns(payload), shards)
     if kind == PROBES:
         parts: dict[int, list[ProbeResult]] = {}
         for result in payload:

@@ -10,8 +10,9 @@ import hashlib
 import ipaddress
 import math
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 import numpy as np
@@ -21,7 +22,7 @@ from rasd.catalog import Catalog
 from rasd.clock import Clock
 from rasd.errors import InvalidInput, MalformedBody, field_error
 from rasd.ingest.places import Places
-from rasd.signals.reports import ReportColumns
+from rasd.signals.reports import ReportColumns, concat_columns
 
 _MAX_DETAILS = 50
 _MEMO_SIZE = 100_000
@@ -43,6 +44,76 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     ip: str | None = None
 
 
+class ReportRow(NamedTuple):
+    """One checked report before it is put in columns. A single report travels as a row to the
+    step that takes concurrent requests together, which puts all of them in columns at once:
+    arrays of one report cost many times what the report does."""
+
+    ts_ms: int
+    service: str
+    problem: str
+    region: str
+    reporter: str  # the key itself, hashed when the rows become columns
+    network: int
+
+
+# what is published as "reports": columns, or the rows of one request
+Reports = ReportColumns | list[ReportRow]
+
+
+def columns_of(rows: Sequence[ReportRow]) -> ReportColumns:
+    if not rows:
+        return _columns([], [], [], [], [], [])
+    ts, services, problems, regions, reporters, nets = zip(*rows, strict=True)
+    return _columns(ts, services, problems, regions, reporters, nets)
+
+
+def as_columns(reports: Reports) -> ReportColumns:
+    return reports if isinstance(reports, ReportColumns) else columns_of(reports)
+
+
+def columns_together(parts: Sequence[Reports]) -> ReportColumns:
+    """One batch of many requests' reports, in their order; rows side by side become columns
+    in one go."""
+    batches: list[ReportColumns] = []
+    rows: list[ReportRow] = []
+    for part in parts:
+        if isinstance(part, ReportColumns):
+            if rows:
+                batches.append(columns_of(rows))
+                rows = []
+            batches.append(part)
+        else:
+            rows.extend(part)
+    if rows:
+        batches.append(columns_of(rows))
+    return concat_columns(batches)
+
+
+def _columns(
+    ts: Sequence[int],
+    services: Sequence[str],
+    problems: Sequence[str],
+    regions: Sequence[str],
+    reporters: Sequence[str],
+    nets: Sequence[int],
+) -> ReportColumns:
+    service, service_names = _indexed(services)
+    problem, problem_names = _indexed(problems)
+    place, place_names = _indexed(regions)
+    return ReportColumns(
+        ts_ms=np.array(ts, np.int64),
+        service=np.array(service, np.int32),
+        problem=np.array(problem, np.int16),
+        place=np.array(place, np.int32),
+        reporter=key_hashes(reporters),
+        network=np.array(nets, np.uint64),
+        services=service_names,
+        problems=problem_names,
+        places=place_names,
+    )
+
+
 _one = msgspec.json.Decoder(ReportIn)
 _many = msgspec.json.Decoder(list[ReportIn])
 
@@ -52,7 +123,7 @@ def key_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
-def key_hashes(texts: list[str]) -> npt.NDArray[np.uint64]:
+def key_hashes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
     """`key_hash` of many keys at once, straight into an array."""
     blake2b = hashlib.blake2b
     digests = b"".join([blake2b(text.encode(), digest_size=8).digest() for text in texts])
@@ -187,14 +258,26 @@ class ReportValidator:
         self._whats: dict[tuple[str, str], list[_Problem]] = {}
         self._ipv4_networks: dict[str, int] = {}
         self._other_networks: dict[str, int | None] = {}
+        self._client_networks: dict[str, int] = {}
         self._wheres: dict[tuple[Any, ...], tuple[list[_Problem], str]] = {}
 
     def to_columns(self, items: list[ReportIn], *, client_ip: str, trusted: bool) -> ReportColumns:
         """`trusted` (an import token) allows own timestamps and own client addresses."""
+        return _columns(*self._checked(items, client_ip, trusted))
+
+    def to_rows(self, items: list[ReportIn], *, client_ip: str, trusted: bool) -> list[ReportRow]:
+        """As `to_columns`, the columns left to the step that takes requests together."""
+        columns = self._checked(items, client_ip, trusted)
+        return [ReportRow(*row) for row in zip(*columns, strict=True)]
+
+    def _checked(
+        self, items: list[ReportIn], client_ip: str, trusted: bool
+    ) -> tuple[list[int], list[str], list[str], list[str], list[str], list[int]]:
+        """The reports' fields as lists, or InvalidInput naming every bad field."""
         now = self.clock.now()
         now_ms = int(now.timestamp() * 1000)
         errors: list[dict[str, Any]] = []
-        default_net = key_hash(network_of(client_ip)) if client_ip else 0
+        default_net = self._client_network(client_ip) if client_ip else 0
         single = len(items) == 1
         # plain lists first, arrays once at the end: per-element numpy stores cost more
         ts: list[int] = []
@@ -224,20 +307,7 @@ class ReportValidator:
                 f"{what} {errors[0]['reason']}" if single else f"{what} nothing was stored",
                 details=errors[:_MAX_DETAILS],
             )
-        service, service_names = _indexed(services)
-        problem, problem_names = _indexed(problems)
-        place, place_names = _indexed(regions)
-        return ReportColumns(
-            ts_ms=np.array(ts, np.int64),
-            service=np.array(service, np.int32),
-            problem=np.array(problem, np.int16),
-            place=np.array(place, np.int32),
-            reporter=key_hashes(reporters),
-            network=np.array(nets, np.uint64),
-            services=service_names,
-            problems=problem_names,
-            places=place_names,
-        )
+        return ts, services, problems, regions, reporters, nets
 
     def _check(
         self, item: ReportIn, i: int, now: datetime, trusted: bool, single: bool
@@ -275,6 +345,13 @@ class ReportValidator:
         at = {} if single else {"index": i}
         errors = [field_error(field, reason, **extra, **at) for field, reason, extra in found]
         return errors, "", 0
+
+    def _client_network(self, address: str) -> int:
+        # single reports come one a request: the hash of the client's network is remembered
+        known = self._client_networks.get(address)
+        if known is None:
+            known = _remember(self._client_networks, address, key_hash(network_of(address)))
+        return known
 
     def _network(self, address: str) -> int | None:
         """The hash of the address's network; None when it is not an address."""
@@ -362,7 +439,7 @@ class ReportValidator:
         return self.places.nearest(lat, lon).region
 
 
-def _indexed(values: list[str]) -> tuple[list[int], tuple[str, ...]]:
+def _indexed(values: Sequence[str]) -> tuple[list[int], tuple[str, ...]]:
     """Each value as an index into the table of distinct values, in order of appearance."""
     table: dict[str, int] = {}
     return [table.setdefault(v, len(table)) for v in values], tuple(table)

@@ -11,8 +11,9 @@ from typing import Any
 from rasd.bus.base import is_new_message_id
 from rasd.clock import Clock
 from rasd.errors import Unavailable
+from rasd.ingest.reports import Reports, as_columns, columns_together
 from rasd.series import SeriesKey
-from rasd.signals.reports import ReportColumns, ReportCounter, batch_rows, concat_columns
+from rasd.signals.reports import ReportColumns, ReportCounter, batch_rows
 from rasd.store.base import AlreadyApplied, Increments, Store
 
 Listener = Callable[[Increments], None]
@@ -36,7 +37,7 @@ class Aggregator:
         # posts, probes: objects with count(payload) -> increments (their signals' modules)
         self.counters: dict[str, Any] = dict(counters or {})
         # A log that hands each message over once (the embedded one) can repeat only the ids
-        # clients chose; new ids need no look-up in the store.
+        # clients chose; new ids need no look-up in the store, nor a row there.
         self.log_redelivers = log_redelivers
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
@@ -65,7 +66,7 @@ class Aggregator:
         else:
             await asyncio.to_thread(self.apply, kind, payload, msg_id)
 
-    def apply_together(self, items: list[tuple[ReportColumns, str]]) -> None:
+    def apply_together(self, items: list[tuple[Reports, str]]) -> None:
         """Report batches of many requests in one count and one transaction.
 
         Each keeps its message id: ids applied before are left out, and the group is written
@@ -86,26 +87,24 @@ class Aggregator:
         for listener in self._listeners:
             listener(increments)
 
-    def _apply_group(
-        self, items: list[tuple[ReportColumns, str]]
-    ) -> dict[tuple[SeriesKey, int], int]:
+    def _apply_group(self, items: list[tuple[Reports, str]]) -> dict[tuple[SeriesKey, int], int]:
         with self._lock:
-            ids = [msg_id for _, msg_id in items]
-            if not self.log_redelivers:
-                ids = [msg_id for msg_id in ids if not is_new_message_id(msg_id)]
+            ids = self._to_claim([msg_id for _, msg_id in items])
             done = self.store.applied_among(ids) if ids else set()
-            fresh: dict[str, ReportColumns] = {}
+            fresh: dict[str, Reports] = {}
             for cols, msg_id in items:
                 if msg_id not in done:
                     fresh.setdefault(msg_id, cols)
             if not fresh:
                 return {}
-            return self._apply_reports(concat_columns(list(fresh.values())), list(fresh))
+            cols = columns_together(list(fresh.values()))
+            return self._apply_reports(cols, self._to_claim(list(fresh)))
 
     def apply(self, kind: str, payload: Any, msg_id: str) -> None:
         with self._lock:
             if kind == "reports":
-                increments = self._apply_reports(payload, msg_id)
+                claim = self._to_claim([msg_id])
+                increments = self._apply_reports(as_columns(payload), claim[0] if claim else None)
             elif kind in self.counters:
                 increments = self.counters[kind].count(payload)
                 self._store(lambda: self.store.add_counts(increments, msg_id))
@@ -115,7 +114,7 @@ class Aggregator:
             listener(increments)
 
     def _apply_reports(
-        self, cols: ReportColumns, msg_id: str | list[str]
+        self, cols: ReportColumns, msg_id: str | list[str] | None
     ) -> dict[tuple[SeriesKey, int], int]:
         counted = self.reports.count(cols)
         self._store(lambda: self.store.write_reports(counted.batch, counted.increments, msg_id))
@@ -124,6 +123,12 @@ class Aggregator:
         self.applied["duplicates"] += counted.duplicates
         self.applied["limited"] += counted.limited
         return counted.increments
+
+    def _to_claim(self, ids: list[str]) -> list[str]:
+        """The ids the store must remember, so that a message seen again is not counted again."""
+        if self.log_redelivers:
+            return ids
+        return [msg_id for msg_id in ids if not is_new_message_id(msg_id)]
 
     def _store(self, write: Callable[[], bool]) -> None:
         try:
@@ -149,13 +154,13 @@ _GROUP_REPORTS = 50_000
 class _Together:
     """Collects report batches that wait at the same time and hands them over as one group."""
 
-    def __init__(self, run: Callable[[list[tuple[ReportColumns, str]]], None]) -> None:
+    def __init__(self, run: Callable[[list[tuple[Reports, str]]], None]) -> None:
         self._run = run
-        self._queue: asyncio.Queue[tuple[ReportColumns, str, asyncio.Future[None]]] | None = None
+        self._queue: asyncio.Queue[tuple[Reports, str, asyncio.Future[None]]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def submit(self, cols: ReportColumns, msg_id: str) -> None:
+    async def submit(self, cols: Reports, msg_id: str) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is not loop or self._queue is None or self._task is None:
             self._loop = loop
@@ -166,7 +171,7 @@ class _Together:
         await done
 
     async def _consume(
-        self, queue: asyncio.Queue[tuple[ReportColumns, str, asyncio.Future[None]]]
+        self, queue: asyncio.Queue[tuple[Reports, str, asyncio.Future[None]]]
     ) -> None:
         while True:
             group = [await queue.get()]

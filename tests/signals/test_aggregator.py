@@ -1,0 +1,79 @@
+"""Counting what the log hands over: requests taken together, each message counted once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conftest import T0
+
+from rasd.bus.base import new_message_id
+from rasd.catalog import load_catalog
+from rasd.clock import VirtualClock, minute_of
+from rasd.ingest.places import Places
+from rasd.ingest.reports import ReportIn, Reports, ReportValidator
+from rasd.series import SeriesKey
+from rasd.signals.aggregator import Aggregator
+from rasd.store import Store, open_store
+
+WORLD = SeriesKey("whatsapp", "reports", "*")
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    s = open_store("sqlite:///:memory:")
+    s.migrate()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def validator() -> ReportValidator:
+    return ReportValidator(load_catalog(), Places.default(), VirtualClock(T0))
+
+
+def _rows(validator: ReportValidator, *reporters: str) -> Reports:
+    reports = [
+        ReportIn(service="whatsapp", problem="messages", reporter=r, country="EG")
+        for r in reporters
+    ]
+    if len(reports) == 1:
+        return validator.to_rows(reports, client_ip="192.0.2.1", trusted=False)
+    return validator.to_columns(reports, client_ip="192.0.2.1", trusted=False)
+
+
+def _world(store: Store) -> int:
+    m = minute_of(T0)
+    return store.total(WORLD, m - 60, m + 60)
+
+
+@pytest.mark.parametrize("redelivers", [False, True])
+def test_only_ids_that_may_come_again_are_remembered(
+    store: Store, validator: ReportValidator, redelivers: bool
+) -> None:
+    aggregator = Aggregator(store, VirtualClock(T0), log_redelivers=redelivers)
+    fresh = [new_message_id() for _ in range(3)]
+    aggregator.apply_together(
+        [
+            (_rows(validator, "a"), fresh[0]),
+            (_rows(validator, "b", "c"), fresh[1]),
+            (_rows(validator, "d"), "reports:k:chosen"),
+        ]
+    )
+    aggregator.apply("reports", _rows(validator, "e"), fresh[2])
+    assert _world(store) == 5
+    remembered = store.applied_among([*fresh, "reports:k:chosen"])
+    # the embedded log hands each message over once: only a client's own key can come again
+    assert remembered == ({*fresh, "reports:k:chosen"} if redelivers else {"reports:k:chosen"})
+
+
+def test_a_client_key_seen_before_counts_once(store: Store, validator: ReportValidator) -> None:
+    aggregator = Aggregator(store, VirtualClock(T0), log_redelivers=False)
+    aggregator.apply_together(
+        [(_rows(validator, "a"), "reports:k:once"), (_rows(validator, "b"), new_message_id())]
+    )
+    aggregator.apply_together(
+        [(_rows(validator, "c"), "reports:k:once"), (_rows(validator, "d"), new_message_id())]
+    )
+    aggregator.apply("reports", _rows(validator, "e"), "reports:k:once")
+    assert _world(store) == 3
