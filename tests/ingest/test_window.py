@@ -67,3 +67,21 @@ def test_hash_table_full_width_keys() -> None:
     table.put(keys, np.array([1, 2, 3, 4]))
     assert table.get(keys, 0).tolist() == [1, 2, 3, 4]
     assert table.get(np.array([2**64 - 2], dtype=np.uint64), 0).tolist() == [0]
+
+
+def test_hash_table_put_of_distinct_keys_skips_nothing() -> None:
+    """Keys the caller knows to be distinct land as they would through the checked path,
+    through growth from a small table."""
+    rng = np.random.default_rng(3)
+    checked, trusted = HashTable(capacity=16), HashTable(capacity=16)
+    put: list[np.ndarray] = []
+    for _ in range(20):
+        keys = np.unique(rng.integers(0, 2**64 - 1, 900, dtype=np.uint64))
+        rng.shuffle(keys)
+        values = rng.integers(-50, 50, keys.shape[0], dtype=np.int64)
+        checked.put(keys, values)
+        trusted.put(keys, values, distinct=True)
+        put.append(keys)
+    probe = np.concatenate([*put, rng.integers(0, 2**64 - 1, 2000, dtype=np.uint64)])
+    assert len(checked) == len(trusted)
+    assert checked.get(probe, -1).tolist() == trusted.get(probe, -1).tolist()

@@ -108,3 +108,43 @@ def test_batches_taken_together_count_as_they_would_alone() -> None:
     first, second = alone.count(a), alone.count(b)
     # reporter 1 reports facebook in both: it counts once, together or alone
     assert together.counted == first.counted + second.counted == 3
+
+
+def test_increments_agree_with_counting_each_report_alone() -> None:
+    """Every counted report adds one to its world, country and city, and to its problem."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    places = ("*", "US", "US/Washington", "DE/Berlin", "EG", "EG/Cairo", "DE")
+    services = ("facebook", "instagram", "whatsapp")
+    problems = ("app", "login", "messages")
+    cols = ReportColumns(
+        ts_ms=T0_MS + rng.integers(0, 5 * 60_000, n).astype(np.int64),
+        service=rng.integers(0, len(services), n).astype(np.int32),
+        problem=rng.integers(0, len(problems), n).astype(np.int16),
+        place=rng.integers(0, len(places), n).astype(np.int32),
+        reporter=rng.integers(1, 2**63, n, dtype=np.uint64),
+        network=rng.integers(1, 2**63, n, dtype=np.uint64),
+        services=services,
+        problems=problems,
+        places=places,
+    )
+    result = ReportCounter().count(cols)
+    _, reason = decode_batch(result.batch) if result.batch else (None, None)
+    assert reason is not None
+    want: dict[tuple[SeriesKey, int], int] = {}
+    for i in np.flatnonzero(reason == 0).tolist():
+        service, place = services[cols.service[i]], places[cols.place[i]]
+        minute = int(cols.ts_ms[i]) // 60_000
+        regions = [WORLD]
+        if place != WORLD:
+            regions.append(place.split("/")[0])
+            if "/" in place:
+                regions.append(place)
+        for region in regions:
+            key = (SeriesKey(service, REPORTS, region), minute)
+            want[key] = want.get(key, 0) + 1
+        key = (SeriesKey(service, "problem:" + problems[cols.problem[i]], WORLD), minute)
+        want[key] = want.get(key, 0) + 1
+    assert result.counted == n  # distinct reporters and networks: every report counts
+    assert result.increments == want
+    assert all(isinstance(key, SeriesKey) for key, _ in result.increments)

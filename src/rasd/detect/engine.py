@@ -76,6 +76,8 @@ class DetectionEngine:
         self._pending: dict[int, dict[SeriesKey, float]] | None = None
         self._observed_from = 0
         self._pending_lock = threading.Lock()
+        # whether each series is learned, asked for every count handed over
+        self._watched: dict[SeriesKey, bool] = {}
 
     def observe(self, increments: Mapping[tuple[SeriesKey, int], int]) -> None:
         """Take counts as they are stored, so a tick need not read them back."""
@@ -85,9 +87,16 @@ class DetectionEngine:
                 # the first minute seen may have begun before this process did: it, and every
                 # minute before it, is read from the store when ticked
                 self._observed_from = min((m for _, m in increments), default=0) + 1
+            known = self._watched
+            pending = self._pending
             for (key, minute), n in increments.items():
-                if watched(key):
-                    bucket = self._pending.setdefault(minute, {})
+                learned = known.get(key)
+                if learned is None:
+                    learned = known[key] = watched(key)
+                if learned:
+                    bucket = pending.get(minute)
+                    if bucket is None:
+                        bucket = pending[minute] = {}
                     bucket[key] = bucket.get(key, 0.0) + n
 
     def _counts_for(self, minute: int) -> dict[SeriesKey, float]:

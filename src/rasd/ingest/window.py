@@ -60,16 +60,20 @@ class HashTable:
         slots = self._slots(k)
         return np.where(self._keys[slots] == k, self._values[slots], np.int64(default))
 
-    def put(self, keys: npt.ArrayLike, values: npt.ArrayLike) -> None:
-        """Set values for keys; a key given twice keeps its last value."""
+    def put(self, keys: npt.ArrayLike, values: npt.ArrayLike, *, distinct: bool = False) -> None:
+        """Set values for keys; a key given twice keeps its last value.
+
+        `distinct` says the caller knows no key repeats, which spares a sort.
+        """
         k = _nonzero(keys)
         v = np.asarray(values, dtype=np.int64)
         if k.size == 0:
             return
-        # the last value of a repeated key wins, as with dict.update
-        _, last = np.unique(k[::-1], return_index=True)
-        keep = np.sort(k.shape[0] - 1 - last)
-        k, v = k[keep], v[keep]
+        if not distinct:
+            # the last value of a repeated key wins, as with dict.update
+            _, last = np.unique(k[::-1], return_index=True)
+            keep = np.sort(k.shape[0] - 1 - last)
+            k, v = k[keep], v[keep]
         if (self.size + k.size) * 2 > self._keys.shape[0]:
             self._grow(self.size + k.size)
         while k.size:
@@ -92,7 +96,7 @@ class HashTable:
         old_keys, old_values = self._keys, self._values
         used = old_keys != _EMPTY
         self.__init__(needed * 4)  # type: ignore[misc]
-        self.put(old_keys[used], old_values[used])
+        self.put(old_keys[used], old_values[used], distinct=True)
 
 
 class LastSeen:
@@ -110,16 +114,17 @@ class LastSeen:
                 self._previous = HashTable()
             else:
                 self._previous = self._current
-            self._current = HashTable(max(1 << 12, len(self._previous)))
+            # room for as many keys as the last generation had, without growing on the way
+            self._current = HashTable(max(1 << 12, 4 * len(self._previous)))
             self._generation_start = minute
 
     def last(self, keys: npt.ArrayLike) -> _I64:
         return np.maximum(self._current.get(keys, _NEVER), self._previous.get(keys, _NEVER))
 
-    def mark(self, keys: npt.ArrayLike, minute: int) -> None:
+    def mark(self, keys: npt.ArrayLike, minute: int, *, distinct: bool = False) -> None:
         self._rotate(minute)
         k = np.asarray(keys, dtype=np.uint64)
-        self._current.put(k, np.full(k.shape[0], minute, np.int64))
+        self._current.put(k, np.full(k.shape[0], minute, np.int64), distinct=distinct)
 
     def __len__(self) -> int:
         return len(self._current) + len(self._previous)
@@ -142,10 +147,10 @@ class WindowCounter:
         """Add `amounts` to distinct `keys`."""
         window_id = minute // self.window
         if window_id != self._window_id:
-            self._counts = HashTable(max(1 << 12, len(self._counts)))
+            self._counts = HashTable(max(1 << 12, 4 * len(self._counts)))
             self._window_id = window_id
         k = np.asarray(keys, dtype=np.uint64)
-        self._counts.put(k, self._counts.get(k, 0) + np.asarray(amounts, np.int64))
+        self._counts.put(k, self._counts.get(k, 0) + np.asarray(amounts, np.int64), distinct=True)
 
     def __len__(self) -> int:
         return len(self._counts)

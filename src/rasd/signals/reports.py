@@ -120,9 +120,12 @@ class ReportCounter:
             network = cols.network[idx] ^ (svc * _NETWORK_MIX)
         return person, network
 
-    def _mark(self, cols: ReportColumns, idx: npt.NDArray[np.intp], minute: int) -> None:
+    def _mark(
+        self, cols: ReportColumns, idx: npt.NDArray[np.intp], minute: int, *, fresh: bool = False
+    ) -> None:
+        """Record counted reports; `fresh`: each person at most once among them."""
         person, network = self._keys(cols, idx)
-        self._seen.mark(person, minute)
+        self._seen.mark(person, minute, distinct=fresh)
         net_keys, net_counts = np.unique(network, return_counts=True)
         self._per_network.add(net_keys, net_counts, minute)
         rep_keys, rep_counts = np.unique(cols.reporter[idx], return_counts=True)
@@ -174,7 +177,7 @@ class ReportCounter:
         ok = why == 0
         chosen = idx[ok]
         if chosen.size:
-            self._mark(cols, chosen, minute)
+            self._mark(cols, chosen, minute, fresh=True)
         return ok, why
 
     def _increments(
@@ -189,22 +192,54 @@ class ReportCounter:
         minute = cols.ts_ms[counted] // 60_000
         base = int(minute.min())
         offset = minute - base
-        code = (svc << 44) | (place << 20) | offset
-        uniq, n = np.unique(code, return_counts=True)
+        # every report counts in the world, its country and its city: the three are summed in
+        # numpy, so Python only visits each (series, minute) once
+        regions, world, country, city = _region_levels(cols.places)
+        codes = [(svc << 44) | (world[place] << 20) | offset]
+        for level in (country, city):
+            region = level[place]
+            has = region >= 0
+            codes.append((svc[has] << 44) | (region[has] << 20) | offset[has])
+        uniq, n = np.unique(np.concatenate(codes), return_counts=True)
+        series = self._series
         for c, k in zip(uniq.tolist(), n.tolist(), strict=True):
-            service = cols.services[c >> 44]
-            region = cols.places[(c >> 20) & 0xFFFFFF]
-            m = base + (c & 0xFFFFF)
-            for r in _regions_of(region):
-                key = (self._series(service, REPORTS, r), m)
-                out[key] = out.get(key, 0) + k
+            key = series(cols.services[c >> 44], REPORTS, regions[(c >> 20) & 0xFFFFFF])
+            out[(key, base + (c & 0xFFFFF))] = k
         code = (svc << 44) | (problem << 20) | offset
         uniq, n = np.unique(code, return_counts=True)
         for c, k in zip(uniq.tolist(), n.tolist(), strict=True):
-            service = cols.services[c >> 44]
             signal = PROBLEM_PREFIX + cols.problems[(c >> 20) & 0xFFFFFF]
-            out[(self._series(service, signal, WORLD), base + (c & 0xFFFFF))] = k
+            out[(series(cols.services[c >> 44], signal, WORLD), base + (c & 0xFFFFF))] = k
         return out
+
+
+_LevelTable = tuple[
+    tuple[str, ...], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+]
+_LEVELS: dict[tuple[str, ...], _LevelTable] = {}
+
+
+def _region_levels(places: tuple[str, ...]) -> _LevelTable:
+    """For a table of places: the regions they count in, and for each place the index of its
+    world, country and city region (-1 where it has none)."""
+    found = _LEVELS.get(places)
+    if found is not None:
+        return found
+    regions: dict[str, int] = {WORLD: 0}
+    world = np.zeros(len(places), np.int64)
+    country = np.full(len(places), -1, np.int64)
+    city = np.full(len(places), -1, np.int64)
+    for i, place in enumerate(places):
+        levels = _regions_of(place)
+        if len(levels) > 1:
+            country[i] = regions.setdefault(levels[1], len(regions))
+        if len(levels) > 2:
+            city[i] = regions.setdefault(levels[2], len(regions))
+    found = (tuple(regions), world, country, city)
+    if len(_LEVELS) >= 64:  # tables of ingested batches vary; keep the recent ones
+        _LEVELS.pop(next(iter(_LEVELS)))
+    _LEVELS[places] = found
+    return found
 
 
 def _regions_of(region: str) -> tuple[str, ...]:

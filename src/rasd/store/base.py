@@ -207,7 +207,8 @@ class SqlStore:
     # -- series ids ----------------------------------------------------------------------
     def _ids_for(self, conn: Connection, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
         known = self._series_ids
-        missing = {k for k in keys if k not in known}
+        # set operations in C: a minute of the reference day names thousands of series
+        missing = set(keys) - known.keys()
         if missing:
             s = schema.series.c
             insert = self._insert(schema.series)
@@ -268,7 +269,7 @@ class SqlStore:
     def _add_counts(self, conn: Connection, increments: Increments) -> None:
         if not increments:
             return
-        ids = self._ids_for(conn, (key for key, _ in increments))
+        ids = self._ids_for(conn, {key for key, _ in increments})
         p = self._param
         conn.exec_driver_sql(
             f"INSERT INTO counts (series_id, minute, n) VALUES ({p}, {p}, {p}) "

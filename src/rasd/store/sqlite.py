@@ -22,6 +22,7 @@ from rasd.store.base import SqlStore
 T = TypeVar("T")
 
 _GROUP_LIMIT = 512
+_CHECKPOINT_PAGES = 16_384  # of 4 KiB: 64 MiB
 _STOP = object()
 
 
@@ -48,6 +49,11 @@ class SQLiteStore(SqlStore):
             # NORMAL in WAL mode survives a killed process; FULL also survives power loss
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA busy_timeout=10000")
+            # Counts are clustered by series, so a busy minute's commit dirties a page for
+            # every series it touches: checkpointing after every 4 MB of log wrote the same
+            # pages back again and again; after 64 MB, each is written back once for many
+            # commits.
+            cursor.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
