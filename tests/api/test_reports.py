@@ -245,16 +245,15 @@ def test_store_away_answers_503_and_the_retry_counts(
 ) -> None:
     import sqlite3
 
-    real_write = runtime.store.write_reports
-
     def failing(*args: Any, **kwargs: Any) -> bool:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(runtime.store, "write_reports", failing)
+    # inside the store's transaction, where every way of writing reports meets it
+    monkeypatch.setattr(runtime.store, "_write_reports", failing)
     response = client.post("/api/v1/reports", json=GOOD)
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) >= 1
     assert assert_error_shape(response.json())["code"] == "unavailable"
-    monkeypatch.setattr(runtime.store, "write_reports", real_write)
+    monkeypatch.undo()
     assert client.post("/api/v1/reports", json=GOOD).status_code == 202
     assert _reports(runtime) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +12,7 @@ from conftest import T0
 from rasd.bus.base import new_message_id
 from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock, minute_of
+from rasd.errors import Unavailable
 from rasd.ingest.places import Places
 from rasd.ingest.reports import ReportIn, Reports, ReportValidator
 from rasd.series import SeriesKey
@@ -77,3 +80,59 @@ def test_a_client_key_seen_before_counts_once(store: Store, validator: ReportVal
     )
     aggregator.apply("reports", _rows(validator, "e"), "reports:k:once")
     assert _world(store) == 3
+
+
+def test_a_group_waits_for_whoever_counts_without_holding_up_the_loop(
+    store: Store, validator: ReportValidator
+) -> None:
+    aggregator = Aggregator(store, VirtualClock(T0), log_redelivers=False)
+    counting, go = threading.Event(), threading.Event()
+    heard: list[bool] = []
+
+    def replay() -> None:  # another thread counting meanwhile, until the loop says go
+        with aggregator._lock:
+            counting.set()
+            heard.append(go.wait(5))
+
+    holder = threading.Thread(target=replay)
+    holder.start()
+    counting.wait(5)
+
+    async def main() -> None:
+        task = asyncio.create_task(
+            aggregator.handle("reports", _rows(validator, "a"), new_message_id())
+        )
+        for _ in range(50):
+            await asyncio.sleep(0)
+        # the loop went on, and the report waits for the counters
+        assert not task.done()
+        go.set()
+        await asyncio.wait_for(task, 10)
+
+    asyncio.run(main())
+    holder.join()
+    assert heard == [True]  # a loop stuck on the lock could not have said it
+    assert _world(store) == 1
+
+
+def test_a_group_that_was_not_stored_is_forgotten_and_its_retry_counts(
+    store: Store, validator: ReportValidator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aggregator = Aggregator(store, VirtualClock(T0), log_redelivers=False)
+
+    def away(*args: object) -> bool:
+        raise OSError("disk I/O error")
+
+    async def post(*reporters: str) -> list[BaseException | None]:
+        async def one(reporter: str) -> None:
+            await aggregator.handle("reports", _rows(validator, reporter), new_message_id())
+
+        return await asyncio.gather(*(one(r) for r in reporters), return_exceptions=True)
+
+    monkeypatch.setattr(store, "_write_reports", away)
+    failed = asyncio.run(post("a", "b"))
+    assert all(isinstance(e, Unavailable) for e in failed)
+    monkeypatch.undo()
+    assert asyncio.run(post("a", "b", "c")) == [None, None, None]
+    assert _world(store) == 3
+    assert aggregator.applied["counted"] == 3

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from rasd.bus.base import is_new_message_id
 from rasd.clock import Clock
 from rasd.errors import Unavailable
 from rasd.ingest.reports import Reports, as_columns, columns_together
 from rasd.series import SeriesKey
-from rasd.signals.reports import ReportColumns, ReportCounter, batch_rows
-from rasd.store.base import AlreadyApplied, Increments, Store
+from rasd.signals.reports import CountedReports, ReportColumns, ReportCounter, batch_rows
+from rasd.store.base import AlreadyApplied, Increments, RawBatch, Store
 
 Listener = Callable[[Increments], None]
+# counting holds the event loop up for as long: larger groups are counted in a thread
+_LOOP_REPORTS = 1_000
+
+
+@runtime_checkable
+class _Queued(Protocol):
+    """A store whose writes wait in a queue for its one writer thread (SQLite)."""
+
+    def write_reports_later(
+        self, batch: RawBatch | None, increments: Increments, msg_id: str | Sequence[str] | None
+    ) -> Future[bool]: ...
 
 
 class Aggregator:
@@ -41,7 +53,7 @@ class Aggregator:
         self.log_redelivers = log_redelivers
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
-        self._together = _Together(self.apply_together)
+        self._together = _Together(self._apply_soon)
         self.applied = {"reports": 0, "counted": 0, "duplicates": 0, "limited": 0}
 
     def listen(self, listener: Listener) -> None:
@@ -65,6 +77,43 @@ class Aggregator:
             await self._together.submit(payload, msg_id)
         else:
             await asyncio.to_thread(self.apply, kind, payload, msg_id)
+
+    async def _apply_soon(self, items: list[tuple[Reports, str]]) -> None:
+        """A group of requests, counted right here on the event loop when it is small, has no
+        ids to look up, the store queues its writes and nobody else is counting: then no thread
+        has to wake for it, and the loop only waits for the commit. Else in a thread."""
+        store = self.store
+        if (
+            not isinstance(store, _Queued)
+            or sum(len(payload) for payload, _ in items) > _LOOP_REPORTS
+            or self._to_claim([msg_id for _, msg_id in items])
+            or not self._lock.acquire(blocking=False)
+        ):
+            await asyncio.to_thread(self.apply_together, items)
+            return
+        try:
+            cols = columns_together([payload for payload, _ in items])
+            counted = self.reports.count(cols)
+        except BaseException:
+            self._lock.release()
+            raise
+        written = store.write_reports_later(counted.batch, counted.increments, None)
+        try:
+            await asyncio.shield(asyncio.wrap_future(written))
+        except asyncio.CancelledError:
+            # the write goes on without us: nobody else counts until it is committed
+            written.add_done_callback(lambda _: self._lock.release())
+            raise
+        except Exception as exc:
+            try:
+                await asyncio.to_thread(self._forget)
+            finally:
+                self._lock.release()
+            raise _not_stored() from exc
+        self._lock.release()
+        self._tally(len(cols), counted)
+        for listener in self._listeners:
+            listener(counted.increments)
 
     def apply_together(self, items: list[tuple[Reports, str]]) -> None:
         """Report batches of many requests in one count and one transaction.
@@ -118,11 +167,14 @@ class Aggregator:
     ) -> dict[tuple[SeriesKey, int], int]:
         counted = self.reports.count(cols)
         self._store(lambda: self.store.write_reports(counted.batch, counted.increments, msg_id))
-        self.applied["reports"] += len(cols)
+        self._tally(len(cols), counted)
+        return counted.increments
+
+    def _tally(self, n: int, counted: CountedReports) -> None:
+        self.applied["reports"] += n
         self.applied["counted"] += counted.counted
         self.applied["duplicates"] += counted.duplicates
         self.applied["limited"] += counted.limited
-        return counted.increments
 
     def _to_claim(self, ids: list[str]) -> list[str]:
         """The ids the store must remember, so that a message seen again is not counted again."""
@@ -134,18 +186,25 @@ class Aggregator:
         try:
             write()
         except Exception as exc:
-            # the dedupe windows already saw this batch: rebuild them from what is stored,
-            # so the client's retry counts
-            self.reports = ReportCounter(
-                dedupe_minutes=self.reports.dedupe_minutes,
-                network_limit=self.reports.network_limit,
-                reporter_limit=self.reports.reporter_limit,
-            )
-            try:
-                self._remember_recent()
-            except Exception:  # the store is still away; the windows start empty
-                pass
-            raise Unavailable("the store did not take the write; try again", retry_after=2) from exc
+            self._forget()
+            raise _not_stored() from exc
+
+    def _forget(self) -> None:
+        """After a write failed: the dedupe windows already saw the batch, so they are rebuilt
+        from what is stored, and the client's retry counts."""
+        self.reports = ReportCounter(
+            dedupe_minutes=self.reports.dedupe_minutes,
+            network_limit=self.reports.network_limit,
+            reporter_limit=self.reports.reporter_limit,
+        )
+        try:
+            self._remember_recent()
+        except Exception:  # the store is still away; the windows start empty
+            pass
+
+
+def _not_stored() -> Unavailable:
+    return Unavailable("the store did not take the write; try again", retry_after=2)
 
 
 _GROUP_REPORTS = 50_000
@@ -154,7 +213,7 @@ _GROUP_REPORTS = 50_000
 class _Together:
     """Collects report batches that wait at the same time and hands them over as one group."""
 
-    def __init__(self, run: Callable[[list[tuple[Reports, str]]], None]) -> None:
+    def __init__(self, run: Callable[[list[tuple[Reports, str]]], Awaitable[None]]) -> None:
         self._run = run
         self._queue: asyncio.Queue[tuple[Reports, str, asyncio.Future[None]]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -181,7 +240,7 @@ class _Together:
                 group.append(item)
                 size += len(item[0])
             try:
-                await asyncio.to_thread(self._run, [(cols, msg_id) for cols, msg_id, _ in group])
+                await self._run([(cols, msg_id) for cols, msg_id, _ in group])
             except Exception as exc:  # every request of the group hears it
                 for _, _, done in group:
                     if not done.done():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.pool import StaticPool
 
-from rasd.store.base import SqlStore
+from rasd.store.base import Increments, RawBatch, SqlStore
 
 T = TypeVar("T")
 
@@ -66,9 +66,19 @@ class SQLiteStore(SqlStore):
     def write(self, fn: Callable[[Connection], T]) -> T:
         if threading.current_thread() is self._writer:
             raise RuntimeError("a write inside a write would wait for itself")
+        return self.submit(fn).result()
+
+    def submit(self, fn: Callable[[Connection], T]) -> Future[T]:
+        """Hands a write to the writer thread; the future is done once it is committed."""
         future: Future[T] = Future()
         self._jobs.put((fn, future))
-        return future.result()
+        return future
+
+    def write_reports_later(
+        self, batch: RawBatch | None, increments: Increments, msg_id: str | Sequence[str] | None
+    ) -> Future[bool]:
+        """`write_reports`, without waiting for the commit: nothing blocks on the writer."""
+        return self.submit(lambda conn: self._write_reports(conn, batch, increments, msg_id))
 
     def read(self, fn: Callable[[Connection], T]) -> T:
         if self._lock is None:
@@ -98,7 +108,10 @@ class SQLiteStore(SqlStore):
                     stop = True
                     break
                 group.append(job)
-            self._commit_group(group)
+            # a write its caller cancelled before it began is not made
+            group = [job for job in group if job[1].set_running_or_notify_cancel()]
+            if group:
+                self._commit_group(group)
             if stop:
                 return
 
