@@ -49,3 +49,13 @@ def test_a_write_cancelled_before_it_began_is_not_made(store: SQLiteStore) -> No
     assert after.result(10) is True  # the writer went on
     assert store.total(FB, M0, M0 + 1) == 1
     assert store.applied_among(["cancelled", "after"]) == {"after"}
+
+
+def test_the_writer_takes_a_new_connection_when_its_own_broke(store: SQLiteStore) -> None:
+    store.add_counts({(FB, M0): 1})
+    first = store._conn
+    assert first is not None
+    first.invalidate()  # what SQLAlchemy does to a connection whose database went away
+    store.add_counts({(FB, M0): 2})
+    assert store._conn is not first
+    assert store.total(FB, M0, M0 + 1) == 3

@@ -60,6 +60,7 @@ class SQLiteStore(SqlStore):
         super().__init__(engine)
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock() if memory else None
+        self._conn: Connection | None = None
         self._writer = threading.Thread(target=self._run, name="rasd-sqlite-writer", daemon=True)
         self._writer.start()
 
@@ -90,7 +91,17 @@ class SQLiteStore(SqlStore):
         if self._writer.is_alive():
             self._jobs.put(_STOP)
             self._writer.join()
+        if self._conn is not None:
+            self._conn.close()
         super().close()
+
+    def _connection(self) -> Connection:
+        """The writer's own connection, kept open: taking one from the pool and handing it
+        back for every group costs as much as a small group's statements."""
+        conn = self._conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._conn = self.engine.connect()
+        return conn
 
     def _run(self) -> None:
         while True:
@@ -134,9 +145,12 @@ class SQLiteStore(SqlStore):
     def _in_transaction(self, fns: list[Callable[[Connection], Any]]) -> list[Any]:
         try:
             if self._lock is not None:
-                with self._lock, self.engine.begin() as conn:
-                    return [fn(conn) for fn in fns]
-            with self.engine.begin() as conn:
+                with self._lock:
+                    conn = self._connection()
+                    with conn.begin():
+                        return [fn(conn) for fn in fns]
+            conn = self._connection()
+            with conn.begin():
                 return [fn(conn) for fn in fns]
         except Exception:
             # series ids handed out inside the undone transaction do not exist
