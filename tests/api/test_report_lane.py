@@ -172,3 +172,11 @@ def test_a_failure_of_ours_is_answered_in_the_one_shape(
     assert_error_shape(answer.json())
     assert answer.json()["error"]["code"] == "internal"
     assert "broke" not in answer.text
+
+
+def test_every_answer_of_the_lane_is_counted(client: TestClient) -> None:
+    for i in range(3):
+        answer = client.post("/api/v1/reports", json={**REPORT, "reporter": f"c{i}"})
+        assert answer.status_code == 202
+    metrics = client.get("/metrics").text
+    assert 'rasd_ingest_requests_total{route="reports",status="202"} 3.0' in metrics

@@ -108,18 +108,14 @@ def test_rows_become_the_columns_the_reports_make_at_once(validator: ReportValid
         _report(reporter="c", country=None, lat=52.37, lon=4.89),
     ]
     at_once = validator.to_columns(reports, client_ip="198.51.100.7", trusted=False)
-    rows = [
-        row
-        for report in reports
-        for row in validator.to_rows([report], client_ip="198.51.100.7", trusted=False)
-    ]
+    rows = [validator.to_row(r, client_ip="198.51.100.7", trusted=False) for r in reports]
     assert _listed(columns_of(rows)) == _listed(at_once)
     assert len(columns_of([])) == 0
 
 
 def test_requests_taken_together_keep_their_order(validator: ReportValidator) -> None:
     def rows(reporter: str) -> list[ReportRow]:
-        return validator.to_rows([_report(reporter=reporter)], client_ip="", trusted=False)
+        return [validator.to_row(_report(reporter=reporter), client_ip="", trusted=False)]
 
     batch = validator.to_columns(
         [_report(reporter="b1"), _report(reporter="b2", country="DE")], client_ip="", trusted=False
@@ -136,5 +132,5 @@ def test_a_remembered_client_network_is_the_network_of_the_client(
     validator: ReportValidator, client: str
 ) -> None:
     for _ in range(2):  # the second time it comes from the memo
-        (row,) = validator.to_rows([_report()], client_ip=client, trusted=False)
+        row = validator.to_row(_report(), client_ip=client, trusted=False)
         assert row.network == key_hash(network_of(client))

@@ -41,7 +41,7 @@ def _rows(validator: ReportValidator, *reporters: str) -> Reports:
         for r in reporters
     ]
     if len(reports) == 1:
-        return validator.to_rows(reports, client_ip="192.0.2.1", trusted=False)
+        return [validator.to_row(reports[0], client_ip="192.0.2.1", trusted=False)]
     return validator.to_columns(reports, client_ip="192.0.2.1", trusted=False)
 
 

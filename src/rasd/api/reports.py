@@ -73,7 +73,7 @@ async def post_report(request: Request) -> JSON:
     body = await read_body(request, SINGLE_BODY_LIMIT)
     item = decode_one(body)
     trusted = rt.auth.allows(bearer(request), "import")
-    rows = rt.validator.to_rows([item], client_ip=client, trusted=trusted)
+    rows = [rt.validator.to_row(item, client_ip=client, trusted=trusted)]
     msg_id = message_id(request.headers.get("idempotency-key"), "reports")
     await rt.log.publish("reports", rows, msg_id)
     return JSON({"accepted": 1, "id": msg_id}, status_code=202)

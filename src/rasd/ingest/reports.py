@@ -265,10 +265,19 @@ class ReportValidator:
         """`trusted` (an import token) allows own timestamps and own client addresses."""
         return _columns(*self._checked(items, client_ip, trusted))
 
-    def to_rows(self, items: list[ReportIn], *, client_ip: str, trusted: bool) -> list[ReportRow]:
-        """As `to_columns`, the columns left to the step that takes requests together."""
-        columns = self._checked(items, client_ip, trusted)
-        return [ReportRow(*row) for row in zip(*columns, strict=True)]
+    def to_row(self, item: ReportIn, *, client_ip: str, trusted: bool) -> ReportRow:
+        """One report checked as `to_columns` checks it, the columns left to the step that
+        takes requests together."""
+        now = self.clock.now()
+        errors, region, network = self._check(item, 0, now, trusted, True)
+        if errors:
+            raise _refused(errors, single=True)
+        if not network and client_ip:
+            network = self._client_network(client_ip)
+        ts = item.ts if item.ts is not None else now
+        return ReportRow(
+            int(ts.timestamp() * 1000), item.service, item.problem, region, item.reporter, network
+        )
 
     def _checked(
         self, items: list[ReportIn], client_ip: str, trusted: bool
@@ -302,11 +311,7 @@ class ReportValidator:
             reporters.append(item.reporter)
             nets.append(network or default_net)
         if errors:
-            what = "the report has" if single else f"{len(errors)} problem(s) in the batch:"
-            raise InvalidInput(
-                f"{what} {errors[0]['reason']}" if single else f"{what} nothing was stored",
-                details=errors[:_MAX_DETAILS],
-            )
+            raise _refused(errors, single)
         return ts, services, problems, regions, reporters, nets
 
     def _check(
@@ -437,6 +442,14 @@ class ReportValidator:
             return country
         assert lat is not None and lon is not None
         return self.places.nearest(lat, lon).region
+
+
+def _refused(errors: list[dict[str, Any]], single: bool) -> InvalidInput:
+    what = "the report has" if single else f"{len(errors)} problem(s) in the batch:"
+    return InvalidInput(
+        f"{what} {errors[0]['reason']}" if single else f"{what} nothing was stored",
+        details=errors[:_MAX_DETAILS],
+    )
 
 
 def _indexed(values: Sequence[str]) -> tuple[list[int], tuple[str, ...]]:
