@@ -54,6 +54,7 @@ class Aggregator:
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
         self._together = _Together(self._apply_soon)
+        self._failed: BaseException | None = None  # a fed batch that was not stored
         self.applied = {"reports": 0, "counted": 0, "duplicates": 0, "limited": 0}
 
     def listen(self, listener: Listener) -> None:
@@ -161,6 +162,51 @@ class Aggregator:
                 raise ValueError(f"no counter for {kind!r}")
         for listener in self._listeners:
             listener(increments)
+
+    def feed(self, cols: ReportColumns, msg_id: str) -> Future[None]:
+        """Count reports now and store them behind: for a caller with many batches in a row
+        (a replay, an import) that has no client waiting on each one.
+
+        Counting the next batch overlaps with storing this one, and batches queued while the
+        writer is busy are committed together. The future is done when this batch is stored
+        (listeners have heard of it then); batches are stored in the order they were fed.
+        A store without a write queue stores before this returns.
+        """
+        done: Future[None] = Future()
+        store = self.store
+        if not isinstance(store, _Queued):
+            self.apply("reports", cols, msg_id)
+            done.set_result(None)
+            return done
+        with self._lock:
+            failed, self._failed = self._failed, None
+            if failed is not None:
+                # an earlier fed batch was not stored: the windows counted it all the same
+                self._forget()
+                raise _not_stored() from failed
+            counted = self.reports.count(cols)
+            claim = self._to_claim([msg_id])
+            written = store.write_reports_later(
+                counted.batch, counted.increments, claim[0] if claim else None
+            )
+            self._tally(len(cols), counted)
+
+        def stored(result: Future[bool]) -> None:
+            exc = result.exception()
+            if exc is not None:
+                self._failed = exc
+                done.set_exception(exc)
+                return
+            try:
+                for listener in self._listeners:
+                    listener(counted.increments)
+            except Exception as listener_exc:  # noqa: BLE001 - handed to the caller
+                done.set_exception(listener_exc)
+            else:
+                done.set_result(None)
+
+        written.add_done_callback(stored)
+        return done
 
     def _apply_reports(
         self, cols: ReportColumns, msg_id: str | list[str] | None

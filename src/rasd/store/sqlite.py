@@ -22,7 +22,8 @@ from rasd.store.base import Increments, RawBatch, SqlStore
 T = TypeVar("T")
 
 _GROUP_LIMIT = 512
-_CHECKPOINT_PAGES = 16_384  # of 4 KiB: 64 MiB
+_CHECKPOINT_PAGES = 262_144  # of 4 KiB: 1 GiB
+_LOG_KEPT_BYTES = 64 << 20
 _STOP = object()
 
 
@@ -51,9 +52,11 @@ class SQLiteStore(SqlStore):
             cursor.execute("PRAGMA busy_timeout=10000")
             # Counts are clustered by series, so a busy minute's commit dirties a page for
             # every series it touches: checkpointing after every 4 MB of log wrote the same
-            # pages back again and again; after 64 MB, each is written back once for many
-            # commits.
+            # pages back again and again (a third of the reference day's writing); after
+            # 1 GB, each is written back once for many commits. The log file is cut back to
+            # 64 MB after each checkpoint.
             cursor.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
+            cursor.execute(f"PRAGMA journal_size_limit={_LOG_KEPT_BYTES}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
