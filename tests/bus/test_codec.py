@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rasd.bus import codec
+from rasd.ingest.reports import ReportRow, columns_of, key_hash
 from rasd.signals.probes import ProbeResult
 from rasd.signals.reports import ReportColumns
 
@@ -69,6 +70,15 @@ def test_reports_round_trip_and_split_by_service() -> None:
         assert part.service.max() < len(part.services)
         joined += _rows(codec.decode_reports(codec.encode_reports(part)))
     assert sorted(joined) == _rows(cols)
+
+
+def test_a_single_report_travels_as_its_row_would_in_columns() -> None:
+    row = ReportRow(1_633_350_000_000, "whatsapp", "messages", "EG/Cairo", "someone", 42)
+    parts = codec.split(codec.REPORTS, [row], 4, "m")
+    assert list(parts) == [codec.shard_of("whatsapp", 4)]
+    (part,) = parts.values()
+    assert _rows(part) == _rows(columns_of([row]))
+    assert part.reporter.tolist() == [key_hash("someone")]
 
 
 def test_probes_split_by_their_service() -> None:

@@ -111,8 +111,8 @@ class Aggregator:
             finally:
                 self._lock.release()
             raise _not_stored() from exc
-        self._lock.release()
         self._tally(len(cols), counted)
+        self._lock.release()
         for listener in self._listeners:
             listener(counted.increments)
 
