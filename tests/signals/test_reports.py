@@ -148,3 +148,22 @@ def test_increments_agree_with_counting_each_report_alone() -> None:
     assert result.counted == n  # distinct reporters and networks: every report counts
     assert result.increments == want
     assert all(isinstance(key, SeriesKey) for key, _ in result.increments)
+
+
+def test_the_earliest_report_of_a_person_counts_whatever_the_order_of_the_batch() -> None:
+    cols = _cols([7, 7], networks=[1, 2])
+    later_first = ReportColumns(
+        ts_ms=np.array([T0_MS + 30_000, T0_MS + 10_000], np.int64),
+        service=cols.service,
+        problem=cols.problem,
+        place=cols.place,
+        reporter=cols.reporter,
+        network=cols.network,
+        services=cols.services,
+        problems=cols.problems,
+        places=cols.places,
+    )
+    result = ReportCounter().count(later_first)
+    assert result.batch is not None
+    _, reason = decode_batch(result.batch)
+    assert reason.tolist() == [1, 0]  # the one at +10 s counts, the one at +30 s is a repeat
