@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from rasd.series import REPORTS, WORLD, SeriesKey
@@ -151,17 +153,9 @@ def test_increments_agree_with_counting_each_report_alone() -> None:
 
 
 def test_the_earliest_report_of_a_person_counts_whatever_the_order_of_the_batch() -> None:
-    cols = _cols([7, 7], networks=[1, 2])
-    later_first = ReportColumns(
+    later_first = replace(
+        _cols([7, 7], networks=[1, 2]),
         ts_ms=np.array([T0_MS + 30_000, T0_MS + 10_000], np.int64),
-        service=cols.service,
-        problem=cols.problem,
-        place=cols.place,
-        reporter=cols.reporter,
-        network=cols.network,
-        services=cols.services,
-        problems=cols.problems,
-        places=cols.places,
     )
     result = ReportCounter().count(later_first)
     assert result.batch is not None
