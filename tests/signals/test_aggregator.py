@@ -177,3 +177,17 @@ def test_a_fed_batch_that_was_not_stored_fails_its_future_and_the_next_feed(
         aggregator.feed(_rows(validator, "a"), new_message_id())
     aggregator.feed(_rows(validator, "a", "b"), new_message_id()).result(timeout=10)
     assert _world(store) == 2
+
+
+def test_after_a_fed_batch_was_not_stored_a_single_post_counts_against_rebuilt_windows(
+    store: Store, validator: ReportValidator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aggregator = Aggregator(store, VirtualClock(T0), log_redelivers=False)
+    monkeypatch.setattr(store, "_write_reports", _disk_away)
+    lost = aggregator.feed(_rows(validator, "a"), new_message_id())
+    with pytest.raises(OSError):
+        lost.result(timeout=10)
+    monkeypatch.undo()
+    # "a" was never stored: its report through the server's path counts
+    asyncio.run(aggregator.handle("reports", _rows(validator, "a"), new_message_id()))
+    assert _world(store) == 1

@@ -88,6 +88,7 @@ class Aggregator:
             not isinstance(store, _Queued)
             or sum(len(payload) for payload, _ in items) > _LOOP_REPORTS
             or self._to_claim([msg_id for _, msg_id in items])
+            or self._failed is not None  # the windows are rebuilt first, in a thread
             or not self._lock.acquire(blocking=False)
         ):
             await asyncio.to_thread(self.apply_together, items)
@@ -139,6 +140,7 @@ class Aggregator:
 
     def _apply_group(self, items: list[tuple[Reports, str]]) -> dict[tuple[SeriesKey, int], int]:
         with self._lock:
+            self._recover()
             ids = self._to_claim([msg_id for _, msg_id in items])
             done = self.store.applied_among(ids) if ids else set()
             fresh: dict[str, Reports] = {}
@@ -152,6 +154,7 @@ class Aggregator:
 
     def apply(self, kind: str, payload: Any, msg_id: str) -> None:
         with self._lock:
+            self._recover()
             if kind == "reports":
                 claim = self._to_claim([msg_id])
                 increments = self._apply_reports(as_columns(payload), claim[0] if claim else None)
@@ -163,7 +166,7 @@ class Aggregator:
         for listener in self._listeners:
             listener(increments)
 
-    def feed(self, cols: ReportColumns, msg_id: str) -> Future[None]:
+    def feed(self, reports: Reports, msg_id: str) -> Future[None]:
         """Count reports now and store them behind: for a caller with many batches in a row
         (a replay, an import) that has no client waiting on each one.
 
@@ -175,15 +178,14 @@ class Aggregator:
         done: Future[None] = Future()
         store = self.store
         if not isinstance(store, _Queued):
-            self.apply("reports", cols, msg_id)
+            self.apply("reports", reports, msg_id)
             done.set_result(None)
             return done
         with self._lock:
-            failed, self._failed = self._failed, None
-            if failed is not None:
-                # an earlier fed batch was not stored: the windows counted it all the same
-                self._forget()
+            failed = self._recover()
+            if failed is not None:  # the caller's run of batches is broken: it hears of it
                 raise _not_stored() from failed
+            cols = as_columns(reports)
             counted = self.reports.count(cols)
             claim = self._to_claim([msg_id])
             written = store.write_reports_later(
@@ -234,6 +236,14 @@ class Aggregator:
         except Exception as exc:
             self._forget()
             raise _not_stored() from exc
+
+    def _recover(self) -> BaseException | None:
+        """Under the lock, before counting: a fed batch that was not stored was counted by the
+        windows all the same, so they are rebuilt from the store first. Returns its error."""
+        failed, self._failed = self._failed, None
+        if failed is not None:
+            self._forget()
+        return failed
 
     def _forget(self) -> None:
         """After a write failed: the dedupe windows already saw the batch, so they are rebuilt
