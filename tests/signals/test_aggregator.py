@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import T0
@@ -19,6 +20,7 @@ from rasd.series import SeriesKey
 from rasd.signals.aggregator import Aggregator
 from rasd.store import Store, open_store
 from rasd.store.base import Increments
+from rasd.store.sqlite import SQLiteStore
 
 WORLD = SeriesKey("whatsapp", "reports", "*")
 
@@ -191,3 +193,41 @@ def test_after_a_fed_batch_was_not_stored_a_single_post_counts_against_rebuilt_w
     # "a" was never stored: its report through the server's path counts
     asyncio.run(aggregator.handle("reports", _rows(validator, "a"), new_message_id()))
     assert _world(store) == 1
+
+
+def test_the_next_group_is_counted_while_the_last_one_commits(
+    tmp_path: Path, validator: ReportValidator
+) -> None:
+    """Groups without ids to claim let the counters go once their write is queued."""
+    # a file, so that reading does not wait for the writer as one shared connection would
+    store = SQLiteStore(tmp_path / "overlap.db")
+    store.migrate()
+    aggregator = Aggregator(store, VirtualClock(T0), log_redelivers=False)
+    began, go = threading.Event(), threading.Event()
+
+    def hold(conn: object) -> None:  # the writer is busy with something else
+        began.set()
+        go.wait(10)
+
+    busy = store.submit(hold)
+    began.wait(10)
+    groups = [
+        [(_rows(validator, "a"), new_message_id()), (_rows(validator, "b"), new_message_id())],
+        [(_rows(validator, "c"), new_message_id()), (_rows(validator, "a"), new_message_id())],
+    ]
+    threads = [threading.Thread(target=aggregator.apply_together, args=(g,)) for g in groups]
+    for thread in threads:
+        thread.start()
+        # each group is counted although the one before has not been stored
+        for _ in range(1000):
+            if aggregator.applied["reports"] == 2 * (threads.index(thread) + 1):
+                break
+            threading.Event().wait(0.01)
+    assert aggregator.applied == {"reports": 4, "counted": 3, "duplicates": 1, "limited": 0}
+    assert _world(store) == 0  # nothing committed yet
+    go.set()
+    busy.result(10)
+    for thread in threads:
+        thread.join(10)
+    assert _world(store) == 3
+    store.close()

@@ -123,6 +123,24 @@ class Aggregator:
         Each keeps its message id: ids applied before are left out, and the group is written
         only if every id is new.
         """
+        store = self.store
+        if isinstance(store, _Queued) and not self._to_claim([msg_id for _, msg_id in items]):
+            # nothing to look up or claim: the lock is let go once the write is queued, so
+            # the next group is counted while this one commits (the writer keeps the order)
+            with self._lock:
+                self._recover()
+                cols = columns_together([payload for payload, _ in items])
+                counted = self.reports.count(cols)
+                written = store.write_reports_later(counted.batch, counted.increments, None)
+                self._tally(len(cols), counted)
+            try:
+                written.result()
+            except Exception as exc:
+                self._failed = exc  # the windows counted it: whoever counts next rebuilds them
+                raise _not_stored() from exc
+            for listener in self._listeners:
+                listener(counted.increments)
+            return
         if len(items) == 1:
             self.apply("reports", *items[0])
             return
@@ -132,8 +150,8 @@ class Aggregator:
             if not isinstance(exc.__cause__, AlreadyApplied):
                 raise
             # another writer applied one of them meanwhile: one by one, each checked alone
-            for cols, msg_id in items:
-                self.apply("reports", cols, msg_id)
+            for payload, msg_id in items:
+                self.apply("reports", payload, msg_id)
             return
         for listener in self._listeners:
             listener(increments)
