@@ -18,6 +18,7 @@ from rasd.ingest.places import Places
 from rasd.ingest.reports import ReportIn, Reports, ReportValidator
 from rasd.series import SeriesKey
 from rasd.signals.aggregator import Aggregator
+from rasd.signals.reports import CountedReports, ReportColumns
 from rasd.store import Store, open_store
 from rasd.store.base import Increments
 from rasd.store.sqlite import SQLiteStore
@@ -215,19 +216,30 @@ def test_the_next_group_is_counted_while_the_last_one_commits(
         [(_rows(validator, "a"), new_message_id()), (_rows(validator, "b"), new_message_id())],
         [(_rows(validator, "c"), new_message_id()), (_rows(validator, "a"), new_message_id())],
     ]
+    counted: list[int] = []
+    count = aggregator.reports.count
+
+    def spy(cols: ReportColumns) -> CountedReports:
+        result = count(cols)
+        counted.append(result.counted)
+        return result
+
+    aggregator.reports.count = spy  # type: ignore[method-assign]
     threads = [threading.Thread(target=aggregator.apply_together, args=(g,)) for g in groups]
-    for thread in threads:
+    for n, thread in enumerate(threads, 1):
         thread.start()
         # each group is counted although the one before has not been stored
         for _ in range(1000):
-            if aggregator.applied["reports"] == 2 * (threads.index(thread) + 1):
+            if len(counted) == n:
                 break
             threading.Event().wait(0.01)
-    assert aggregator.applied == {"reports": 4, "counted": 3, "duplicates": 1, "limited": 0}
+    assert counted == [2, 1]  # "a" of the second group is a repeat
     assert _world(store) == 0  # nothing committed yet
+    assert aggregator.applied["reports"] == 0  # tallied once stored
     go.set()
     busy.result(10)
     for thread in threads:
         thread.join(10)
+    assert aggregator.applied == {"reports": 4, "counted": 3, "duplicates": 1, "limited": 0}
     assert _world(store) == 3
     store.close()

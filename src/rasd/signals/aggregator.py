@@ -56,6 +56,8 @@ class Aggregator:
         self._together = _Together(self._apply_soon)
         self._failed: BaseException | None = None  # a fed batch that was not stored
         self.applied = {"reports": 0, "counted": 0, "duplicates": 0, "limited": 0}
+        # stored batches are tallied from the threads that see them stored
+        self._tally_lock = threading.Lock()
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -94,12 +96,10 @@ class Aggregator:
             await asyncio.to_thread(self.apply_together, items)
             return
         try:
-            cols = columns_together([payload for payload, _ in items])
-            counted = self.reports.count(cols)
+            counted, written = self._queue(store, columns_together([p for p, _ in items]), None)
         except BaseException:
             self._lock.release()
             raise
-        written = store.write_reports_later(counted.batch, counted.increments, None)
         try:
             await asyncio.shield(asyncio.wrap_future(written))
         except asyncio.CancelledError:
@@ -112,7 +112,7 @@ class Aggregator:
             finally:
                 self._lock.release()
             raise _not_stored() from exc
-        self._tally(len(cols), counted)
+        self._tally(counted)
         self._lock.release()
         for listener in self._listeners:
             listener(counted.increments)
@@ -129,15 +129,13 @@ class Aggregator:
             # the next group is counted while this one commits (the writer keeps the order)
             with self._lock:
                 self._recover()
-                cols = columns_together([payload for payload, _ in items])
-                counted = self.reports.count(cols)
-                written = store.write_reports_later(counted.batch, counted.increments, None)
-                self._tally(len(cols), counted)
+                counted, written = self._queue(store, columns_together([p for p, _ in items]), None)
             try:
                 written.result()
             except Exception as exc:
                 self._failed = exc  # the windows counted it: whoever counts next rebuilds them
                 raise _not_stored() from exc
+            self._tally(counted)
             for listener in self._listeners:
                 listener(counted.increments)
             return
@@ -203,13 +201,8 @@ class Aggregator:
             failed = self._recover()
             if failed is not None:  # the caller's run of batches is broken: it hears of it
                 raise _not_stored() from failed
-            cols = as_columns(reports)
-            counted = self.reports.count(cols)
             claim = self._to_claim([msg_id])
-            written = store.write_reports_later(
-                counted.batch, counted.increments, claim[0] if claim else None
-            )
-            self._tally(len(cols), counted)
+            counted, written = self._queue(store, as_columns(reports), claim[0] if claim else None)
 
         def stored(result: Future[bool]) -> None:
             exc = result.exception()
@@ -217,6 +210,7 @@ class Aggregator:
                 self._failed = exc
                 done.set_exception(exc)
                 return
+            self._tally(counted)
             try:
                 for listener in self._listeners:
                     listener(counted.increments)
@@ -228,19 +222,29 @@ class Aggregator:
         written.add_done_callback(stored)
         return done
 
+    def _queue(
+        self, store: _Queued, cols: ReportColumns, msg_id: str | None
+    ) -> tuple[CountedReports, Future[bool]]:
+        """Under the lock: count, and hand the write to the writer's queue without waiting.
+        The caller tallies the batch once it is stored."""
+        counted = self.reports.count(cols)
+        return counted, store.write_reports_later(counted.batch, counted.increments, msg_id)
+
     def _apply_reports(
         self, cols: ReportColumns, msg_id: str | list[str] | None
     ) -> dict[tuple[SeriesKey, int], int]:
         counted = self.reports.count(cols)
         self._store(lambda: self.store.write_reports(counted.batch, counted.increments, msg_id))
-        self._tally(len(cols), counted)
+        self._tally(counted)
         return counted.increments
 
-    def _tally(self, n: int, counted: CountedReports) -> None:
-        self.applied["reports"] += n
-        self.applied["counted"] += counted.counted
-        self.applied["duplicates"] += counted.duplicates
-        self.applied["limited"] += counted.limited
+    def _tally(self, counted: CountedReports) -> None:
+        with self._tally_lock:
+            # every report is counted, a repeat or over a limit: one of the three
+            self.applied["reports"] += counted.counted + counted.duplicates + counted.limited
+            self.applied["counted"] += counted.counted
+            self.applied["duplicates"] += counted.duplicates
+            self.applied["limited"] += counted.limited
 
     def _to_claim(self, ids: list[str]) -> list[str]:
         """The ids the store must remember, so that a message seen again is not counted again."""
