@@ -85,3 +85,40 @@ def test_hash_table_put_of_distinct_keys_skips_nothing() -> None:
     probe = np.concatenate([*put, rng.integers(0, 2**64 - 1, 2000, dtype=np.uint64)])
     assert len(checked) == len(trusted)
     assert checked.get(probe, -1).tolist() == trusted.get(probe, -1).tolist()
+
+
+def test_hash_table_one_key_at_a_time_agrees_with_the_array_calls() -> None:
+    """Single keys go through the same slots, through growth, full-width keys and key 0."""
+    rng = np.random.default_rng(5)
+    ones, arrays = HashTable(capacity=16), HashTable(capacity=16)
+    for _ in range(40):
+        keys = rng.integers(0, 3000, 60, dtype=np.uint64)
+        keys[:2] = [0, 2**64 - 1]
+        values = rng.integers(-99, 99, 60, dtype=np.int64)
+        for key, value in zip(keys.tolist(), values.tolist(), strict=True):
+            ones.put_one(key, value)
+        arrays.put(keys, values)
+        probe = rng.integers(0, 4000, 200, dtype=np.uint64)
+        probe[:3] = [0, 1, 2**64 - 1]
+        assert [ones.get_one(k, -5) for k in probe.tolist()] == arrays.get(probe, -5).tolist()
+        assert arrays.get(probe, -5).tolist() == ones.get(probe, -5).tolist()
+    assert len(ones) == len(arrays)
+
+
+def test_windows_one_key_at_a_time_agree_with_the_array_calls() -> None:
+    seen_ones, seen_arrays = LastSeen(15), LastSeen(15)
+    counter_ones, counter_arrays = WindowCounter(15), WindowCounter(15)
+    rng = np.random.default_rng(9)
+    for minute in range(0, 100, 3):  # generations rotate and windows turn over on the way
+        keys = np.unique(rng.integers(1, 500, 40, dtype=np.uint64))
+        seen_ones.mark_ones(keys.tolist(), minute)
+        seen_arrays.mark(keys, minute, distinct=True)
+        amounts = {k: int(rng.integers(1, 4)) for k in keys.tolist()}
+        counter_ones.add_ones(amounts, minute)
+        counter_arrays.add(keys, np.array(list(amounts.values())), minute)
+        probe = np.arange(0, 520, dtype=np.uint64)
+        later = minute + int(rng.integers(0, 20))
+        assert [seen_ones.last_one(k) for k in probe.tolist()] == seen_arrays.last(probe).tolist()
+        assert [counter_ones.count_one(k, later) for k in probe.tolist()] == (
+            counter_arrays.counts(probe, later).tolist()
+        )

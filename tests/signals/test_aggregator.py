@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from rasd.ingest.places import Places
 from rasd.ingest.reports import ReportIn, Reports, ReportValidator
 from rasd.series import SeriesKey
 from rasd.signals.aggregator import Aggregator
-from rasd.signals.reports import CountedReports, ReportColumns
+from rasd.signals.reports import CountedReports, ReportRow
 from rasd.store import Store, open_store
 from rasd.store.base import Increments
 from rasd.store.sqlite import SQLiteStore
@@ -217,14 +217,14 @@ def test_the_next_group_is_counted_while_the_last_one_commits(
         [(_rows(validator, "c"), new_message_id()), (_rows(validator, "a"), new_message_id())],
     ]
     counted: list[int] = []
-    count = aggregator.reports.count
+    count = aggregator.reports.count_rows  # single reports, a few at a time
 
-    def spy(cols: ReportColumns) -> CountedReports:
-        result = count(cols)
+    def spy(rows: Sequence[ReportRow]) -> CountedReports:
+        result = count(rows)
         counted.append(result.counted)
         return result
 
-    aggregator.reports.count = spy  # type: ignore[method-assign]
+    aggregator.reports.count_rows = spy  # type: ignore[method-assign]
     threads = [threading.Thread(target=aggregator.apply_together, args=(g,)) for g in groups]
     for n, thread in enumerate(threads, 1):
         thread.start()

@@ -161,3 +161,37 @@ def test_the_earliest_report_of_a_person_counts_whatever_the_order_of_the_batch(
     assert result.batch is not None
     _, reason = decode_batch(result.batch)
     assert reason.tolist() == [1, 0]  # the one at +10 s counts, the one at +30 s is a repeat
+
+
+def test_rows_counted_one_by_one_agree_with_their_columns() -> None:
+    """The few-rows path gives the same stored batch, counts and windows as the columns the
+    rows make: repeats, both limits, minutes out of order and windows turning over."""
+    from rasd.ingest.reports import columns_of
+    from rasd.signals.reports import ReportRow
+
+    rng = np.random.default_rng(21)
+    places = ("US", "US/Washington", "DE/Berlin", "EG/Cairo", "*")
+    by_rows = ReportCounter(dedupe_minutes=5, network_limit=3, reporter_limit=4)
+    by_columns = ReportCounter(dedupe_minutes=5, network_limit=3, reporter_limit=4)
+    outcomes = set()
+    for group in range(120):
+        n = int(rng.integers(1, 40))
+        base = T0_MS + group * 20_000  # three groups a minute: windows turn over on the way
+        rows = [
+            ReportRow(
+                ts_ms=base + int(rng.integers(-70_000, 70_000)),
+                service=("facebook", "whatsapp", "x")[int(rng.integers(0, 3))],
+                problem=("app", "login")[int(rng.integers(0, 2))],
+                region=places[int(rng.integers(0, len(places)))],
+                reporter=f"r{int(rng.integers(0, 60))}",
+                network=int(rng.integers(0, 12)) * 0x9E3779B97F4A7C15 % 2**64,
+            )
+            for _ in range(n)
+        ]
+        one_by_one = by_rows.count_rows(rows)
+        columns = by_columns.count(columns_of(rows))
+        assert one_by_one == columns, group
+        assert one_by_one.batch is not None
+        outcomes.update(decode_batch(one_by_one.batch)[1].tolist())
+    assert outcomes == {0, 1, 2, 3}  # counted, repeats and both limits all came up
+    assert by_rows.count_rows([]) == by_columns.count(columns_of([]))

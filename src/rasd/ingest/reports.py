@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 import numpy as np
@@ -22,7 +22,7 @@ from rasd.catalog import Catalog
 from rasd.clock import Clock
 from rasd.errors import InvalidInput, MalformedBody, field_error
 from rasd.ingest.places import Places
-from rasd.signals.reports import ReportColumns, concat_columns
+from rasd.signals.reports import ReportColumns, ReportRow, concat_columns
 
 _MAX_DETAILS = 50
 _MEMO_SIZE = 100_000
@@ -42,19 +42,6 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     lon: float | None = None
     ts: datetime | None = None
     ip: str | None = None
-
-
-class ReportRow(NamedTuple):
-    """One checked report before it is put in columns. A single report travels as a row to the
-    step that takes concurrent requests together, which puts all of them in columns at once:
-    arrays of one report cost many times what the report does."""
-
-    ts_ms: int
-    service: str
-    problem: str
-    region: str
-    reporter: str  # the key itself, hashed when the rows become columns
-    network: int
 
 
 # what is published as "reports": columns, or the rows of one request

@@ -12,14 +12,17 @@ from typing import Any, Protocol, runtime_checkable
 from rasd.bus.base import is_new_message_id
 from rasd.clock import Clock
 from rasd.errors import Unavailable
-from rasd.ingest.reports import Reports, as_columns, columns_together
+from rasd.ingest.reports import Reports, columns_together
 from rasd.series import SeriesKey
-from rasd.signals.reports import CountedReports, ReportColumns, ReportCounter, batch_rows
+from rasd.signals.reports import CountedReports, ReportCounter, ReportRow, batch_rows
 from rasd.store.base import AlreadyApplied, Increments, RawBatch, Store
 
 Listener = Callable[[Increments], None]
 # counting holds the event loop up for as long: larger groups are counted in a thread
 _LOOP_REPORTS = 1_000
+# up to this many single reports are counted one by one, more in columns (measured: 16 rows
+# took 64 µs one by one and 240 µs in columns; 256 rows 746 µs and 530 µs)
+_FEW_ROWS = 64
 
 
 @runtime_checkable
@@ -96,7 +99,7 @@ class Aggregator:
             await asyncio.to_thread(self.apply_together, items)
             return
         try:
-            counted, written = self._queue(store, columns_together([p for p, _ in items]), None)
+            counted, written = self._queue(store, [p for p, _ in items], None)
         except BaseException:
             self._lock.release()
             raise
@@ -129,7 +132,7 @@ class Aggregator:
             # the next group is counted while this one commits (the writer keeps the order)
             with self._lock:
                 self._recover()
-                counted, written = self._queue(store, columns_together([p for p, _ in items]), None)
+                counted, written = self._queue(store, [p for p, _ in items], None)
             try:
                 written.result()
             except Exception as exc:
@@ -165,15 +168,14 @@ class Aggregator:
                     fresh.setdefault(msg_id, cols)
             if not fresh:
                 return {}
-            cols = columns_together(list(fresh.values()))
-            return self._apply_reports(cols, self._to_claim(list(fresh)))
+            return self._apply_reports(list(fresh.values()), self._to_claim(list(fresh)))
 
     def apply(self, kind: str, payload: Any, msg_id: str) -> None:
         with self._lock:
             self._recover()
             if kind == "reports":
                 claim = self._to_claim([msg_id])
-                increments = self._apply_reports(as_columns(payload), claim[0] if claim else None)
+                increments = self._apply_reports([payload], claim[0] if claim else None)
             elif kind in self.counters:
                 increments = self.counters[kind].count(payload)
                 self._store(lambda: self.store.add_counts(increments, msg_id))
@@ -202,7 +204,7 @@ class Aggregator:
             if failed is not None:  # the caller's run of batches is broken: it hears of it
                 raise _not_stored() from failed
             claim = self._to_claim([msg_id])
-            counted, written = self._queue(store, as_columns(reports), claim[0] if claim else None)
+            counted, written = self._queue(store, [reports], claim[0] if claim else None)
 
         def stored(result: Future[bool]) -> None:
             exc = result.exception()
@@ -223,17 +225,26 @@ class Aggregator:
         return done
 
     def _queue(
-        self, store: _Queued, cols: ReportColumns, msg_id: str | None
+        self, store: _Queued, parts: Sequence[Reports], msg_id: str | None
     ) -> tuple[CountedReports, Future[bool]]:
         """Under the lock: count, and hand the write to the writer's queue without waiting.
         The caller tallies the batch once it is stored."""
-        counted = self.reports.count(cols)
+        counted = self._count(parts)
         return counted, store.write_reports_later(counted.batch, counted.increments, msg_id)
 
+    def _count(self, parts: Sequence[Reports]) -> CountedReports:
+        """Under the lock: the reports of many requests as one batch, in their order."""
+        rows: list[ReportRow] = []
+        for part in parts:
+            if not isinstance(part, list) or len(rows) + len(part) > _FEW_ROWS:
+                return self.reports.count(columns_together(parts))
+            rows.extend(part)
+        return self.reports.count_rows(rows)
+
     def _apply_reports(
-        self, cols: ReportColumns, msg_id: str | list[str] | None
+        self, parts: Sequence[Reports], msg_id: str | list[str] | None
     ) -> dict[tuple[SeriesKey, int], int]:
-        counted = self.reports.count(cols)
+        counted = self._count(parts)
         self._store(lambda: self.store.write_reports(counted.batch, counted.increments, msg_id))
         self._tally(counted)
         return counted.increments

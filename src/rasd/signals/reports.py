@@ -6,8 +6,11 @@ Columns, not objects, because the reference day alone is more than ten million r
 from __future__ import annotations
 
 import hashlib
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -47,8 +50,24 @@ class ReportColumns:
                 raise ValueError(f"column {name} has another length than ts_ms")
 
 
+class ReportRow(NamedTuple):
+    """One checked report before it is put in columns. A single report travels as a row to the
+    step that takes concurrent requests together, which puts all of them in columns at once:
+    arrays of one report cost many times what the report does."""
+
+    ts_ms: int
+    service: str
+    problem: str
+    region: str
+    reporter: str  # the key itself, hashed when the rows become columns
+    network: int
+
+
 _SERVICE_MIX = np.uint64(0x9E3779B97F4A7C15)
 _NETWORK_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
+_SERVICE_MIX_INT = int(_SERVICE_MIX)
+_NETWORK_MIX_INT = int(_NETWORK_MIX)
+_BITS64 = (1 << 64) - 1
 
 
 @dataclass(frozen=True)
@@ -158,6 +177,89 @@ class ReportCounter:
             limited=int((reason >= 2).sum()),
         )
 
+    def count_rows(self, rows: Sequence[ReportRow]) -> CountedReports:
+        """`count` of the columns these rows make, for a few rows: each report is looked up
+        alone, as numpy's fixed cost per call is more than a report's whole cost here."""
+        n = len(rows)
+        if n == 0:
+            return CountedReports(None, {}, 0, 0, 0)
+        ts = [row.ts_ms for row in rows]
+        reporters = [_hash64(row.reporter) for row in rows]
+        if all(a <= b for a, b in zip(ts, ts[1:], strict=False)):
+            order: Sequence[int] = range(n)
+        else:
+            order = sorted(range(n), key=ts.__getitem__)  # stable, as argsort(kind="stable")
+        reason = [0] * n
+        start = 0
+        while start < n:
+            minute = ts[order[start]] // 60_000
+            end = start + 1
+            while end < n and ts[order[end]] // 60_000 == minute:
+                end += 1
+            self._count_minute_rows(rows, reporters, order[start:end], minute, reason)
+            start = end
+        increments: dict[tuple[SeriesKey, int], int] = {}
+        series = self._series
+        for row, why, at in zip(rows, reason, ts, strict=True):
+            if why:
+                continue
+            minute = at // 60_000
+            for region in _regions_of(row.region):
+                key = (series(row.service, REPORTS, region), minute)
+                increments[key] = increments.get(key, 0) + 1
+            key = (series(row.service, PROBLEM_PREFIX + row.problem, WORLD), minute)
+            increments[key] = increments.get(key, 0) + 1
+        counted = reason.count(0)
+        duplicates = reason.count(1)
+        return CountedReports(
+            batch=_encode_rows(rows, ts, reporters, reason, counted),
+            increments=increments,
+            counted=counted,
+            duplicates=duplicates,
+            limited=n - counted - duplicates,
+        )
+
+    def _count_minute_rows(
+        self,
+        rows: Sequence[ReportRow],
+        reporters: list[int],
+        idx: Sequence[int],
+        minute: int,
+        reason: list[int],
+    ) -> None:
+        """`_count_minute`, one report after the other; the same rules in the same order."""
+        recent = minute - self.dedupe_minutes
+        seen: set[int] = set()
+        network_used: dict[int, int] = {}
+        reporter_used: dict[int, int] = {}
+        persons: list[int] = []
+        networks: dict[int, int] = {}
+        chosen_reporters: dict[int, int] = {}
+        for i in idx:
+            code = _stable_code(rows[i].service)
+            reporter = reporters[i]
+            person = reporter ^ ((code * _SERVICE_MIX_INT) & _BITS64)
+            # a person's repeat within the minute is a duplicate even when the first was limited
+            if person in seen or self._seen.last_one(person) > recent:
+                seen.add(person)
+                reason[i] = 1
+                continue
+            seen.add(person)
+            network = rows[i].network ^ ((code * _NETWORK_MIX_INT) & _BITS64)
+            if _over(network_used, self._per_network, network, minute, self.network_limit):
+                reason[i] = 2
+                continue
+            if _over(reporter_used, self._per_reporter, reporter, minute, self.reporter_limit):
+                reason[i] = 3
+                continue
+            persons.append(person)
+            networks[network] = networks.get(network, 0) + 1
+            chosen_reporters[reporter] = chosen_reporters.get(reporter, 0) + 1
+        if persons:
+            self._seen.mark_ones(persons, minute)
+            self._per_network.add_ones(networks, minute)
+            self._per_reporter.add_ones(chosen_reporters, minute)
+
     def _count_minute(
         self, cols: ReportColumns, idx: npt.NDArray[np.intp], minute: int
     ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int8]]:
@@ -217,6 +319,16 @@ class ReportCounter:
         return out
 
 
+def _over(used: dict[int, int], window: WindowCounter, key: int, minute: int, limit: int) -> bool:
+    """Whether a report of `key` goes over `limit`, with the reports before it this minute
+    (`used`, which it joins, counted or not: the arrays rank every candidate alike)."""
+    before = used.get(key)
+    if before is None:
+        before = window.count_one(key, minute)
+    used[key] = before + 1
+    return before >= limit
+
+
 _LevelTable = tuple[
     tuple[str, ...], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
 ]
@@ -246,6 +358,8 @@ def _region_levels(places: tuple[str, ...]) -> _LevelTable:
     return found
 
 
+# few places and services recur all day: each is worked out once (bounded, as names are)
+@lru_cache(maxsize=65_536)
 def _regions_of(region: str) -> tuple[str, ...]:
     if region == WORLD:
         return (WORLD,)
@@ -254,8 +368,12 @@ def _regions_of(region: str) -> tuple[str, ...]:
     return (WORLD, region)
 
 
-def _stable_code(name: str) -> int:
-    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+def _hash64(text: str) -> int:
+    """The reporter keys' hash (`rasd.ingest.reports.key_hash`), as the columns hold it."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+_stable_code = lru_cache(maxsize=65_536)(_hash64)
 
 
 _REASONS = (None, "duplicate", "network", "reporter")
@@ -286,6 +404,41 @@ def encode_batch(
         counted=int(counted.sum()),
         data=_ENCODER.encode(payload),
     )
+
+
+def _encode_rows(
+    rows: Sequence[ReportRow], ts: list[int], reporters: list[int], reason: list[int], counted: int
+) -> RawBatch:
+    """`encode_batch` of the columns the rows make, the same bytes, without making them."""
+    services: dict[str, int] = {}
+    problems: dict[str, int] = {}
+    places: dict[str, int] = {}
+    service = [services.setdefault(row.service, len(services)) for row in rows]
+    problem = [problems.setdefault(row.problem, len(problems)) for row in rows]
+    place = [places.setdefault(row.region, len(places)) for row in rows]
+    payload = {
+        "ts_ms": array("q", ts).tobytes(),
+        "service": array(_INT32, service).tobytes(),
+        "problem": array("h", problem).tobytes(),
+        "place": array(_INT32, place).tobytes(),
+        "reporter": array("Q", reporters).tobytes(),
+        "network": array("Q", [row.network for row in rows]).tobytes(),
+        "reason": array("b", reason).tobytes(),
+        "services": list(services),
+        "problems": list(problems),
+        "places": list(places),
+    }
+    return RawBatch(
+        first_ms=min(ts),
+        last_ms=max(ts),
+        n=len(rows),
+        counted=counted,
+        data=_ENCODER.encode(payload),
+    )
+
+
+# the array module's 4-byte signed integer (numpy's int32 column)
+_INT32 = next(code for code in "ilh" if array(code).itemsize == 4)
 
 
 def decode_batch(batch: RawBatch) -> tuple[ReportColumns, npt.NDArray[np.int8]]:
