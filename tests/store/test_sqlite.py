@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +61,76 @@ def test_the_writer_takes_a_new_connection_when_its_own_broke(store: SQLiteStore
     store.add_counts({(FB, M0): 2})
     assert store._conn is not first
     assert store.total(FB, M0, M0 + 1) == 3
+
+
+def _in_writer_thread(store: SQLiteStore) -> list[str]:
+    """Records the thread each write of reports is made in."""
+    threads: list[str] = []
+    write = store._write_reports
+
+    def recorded(*args: Any) -> bool:
+        threads.append(threading.current_thread().name)
+        return write(*args)
+
+    store._write_reports = recorded  # type: ignore[method-assign]
+    return threads
+
+
+def test_a_write_at_once_is_made_by_the_caller_when_the_writer_is_idle(
+    store: SQLiteStore,
+) -> None:
+    threads = _in_writer_thread(store)
+    done = store.write_reports_later(None, {(FB, M0): 2}, None, at_once=True)
+    assert done.done() and done.result() is True  # committed before it returned
+    assert threads == [threading.current_thread().name]
+    assert store.total(FB, M0, M0 + 1) == 2
+
+
+def test_a_write_at_once_waits_its_turn_behind_the_writers_work(store: SQLiteStore) -> None:
+    threads = _in_writer_thread(store)
+    began, go = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def hold(conn: Any) -> None:
+        began.set()
+        go.wait(10)
+        order.append("held")
+
+    busy = store.submit(hold)
+    began.wait(10)
+    queued = store.write_reports_later(None, {(FB, M0): 1}, None, at_once=True)
+    assert not queued.done()  # the writer is busy: it is handed over, in order
+    queued.add_done_callback(lambda _: order.append("reports"))
+    go.set()
+    busy.result(10)
+    assert queued.result(10) is True
+    assert order == ["held", "reports"]
+    assert threads == ["rasd-sqlite-writer"]
+    # once the writer has nothing in hand, the caller writes again
+    assert store.write_reports_later(None, {(FB, M0): 1}, None, at_once=True).done()
+    assert store.total(FB, M0, M0 + 1) == 2
+
+
+def test_a_write_at_once_does_not_wait_for_another_process(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    """Another connection holds the write lock: the caller (an event loop) is not held up for
+    the busy timeout; the writer thread waits for the lock and commits."""
+    other = sqlite3.connect(tmp_path / "writer.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    handed: list[Future[bool]] = []
+    caller = threading.Thread(
+        target=lambda: handed.append(
+            store.write_reports_later(None, {(FB, M0): 3}, None, at_once=True)
+        )
+    )
+    caller.start()
+    caller.join(5)  # far less than the busy timeout (10 s) that the writer thread waits
+    assert handed and not handed[0].done()  # back while the lock is still held: handed over
+    other.execute("COMMIT")
+    other.close()
+    assert handed[0].result(10) is True
+    assert store.total(FB, M0, M0 + 1) == 3
+    driver = store._connection().connection.driver_connection
+    assert driver is not None
+    assert driver.execute("PRAGMA busy_timeout").fetchone() == (10_000,)  # as it was

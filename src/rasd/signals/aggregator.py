@@ -30,7 +30,12 @@ class _Queued(Protocol):
     """A store whose writes wait in a queue for its one writer thread (SQLite)."""
 
     def write_reports_later(
-        self, batch: RawBatch | None, increments: Increments, msg_id: str | Sequence[str] | None
+        self,
+        batch: RawBatch | None,
+        increments: Increments,
+        msg_id: str | Sequence[str] | None,
+        *,
+        at_once: bool = False,
     ) -> Future[bool]: ...
 
 
@@ -87,7 +92,8 @@ class Aggregator:
     async def _apply_soon(self, items: list[tuple[Reports, str]]) -> None:
         """A group of requests, counted right here on the event loop when it is small, has no
         ids to look up, the store queues its writes and nobody else is counting: then no thread
-        has to wake for it, and the loop only waits for the commit. Else in a thread."""
+        has to wake for it, and the loop only waits for the commit, which it makes itself when
+        the store's writer has nothing else to do. Else in a thread."""
         store = self.store
         if (
             not isinstance(store, _Queued)
@@ -99,12 +105,14 @@ class Aggregator:
             await asyncio.to_thread(self.apply_together, items)
             return
         try:
-            counted, written = self._queue(store, [p for p, _ in items], None)
+            counted, written = self._queue(store, [p for p, _ in items], None, at_once=True)
         except BaseException:
             self._lock.release()
             raise
         try:
-            await asyncio.shield(asyncio.wrap_future(written))
+            if not written.done():
+                await asyncio.shield(asyncio.wrap_future(written))
+            written.result()
         except asyncio.CancelledError:
             # the write goes on without us: nobody else counts until it is committed
             written.add_done_callback(lambda _: self._lock.release())
@@ -225,12 +233,16 @@ class Aggregator:
         return done
 
     def _queue(
-        self, store: _Queued, parts: Sequence[Reports], msg_id: str | None
+        self, store: _Queued, parts: Sequence[Reports], msg_id: str | None, *, at_once: bool = False
     ) -> tuple[CountedReports, Future[bool]]:
-        """Under the lock: count, and hand the write to the writer's queue without waiting.
-        The caller tallies the batch once it is stored."""
+        """Under the lock: count, and hand the write to the writer's queue without waiting
+        (`at_once`: or write it now, if the writer is idle). The caller tallies the batch once
+        it is stored."""
         counted = self._count(parts)
-        return counted, store.write_reports_later(counted.batch, counted.increments, msg_id)
+        written = store.write_reports_later(
+            counted.batch, counted.increments, msg_id, at_once=at_once
+        )
+        return counted, written
 
     def _count(self, parts: Sequence[Reports]) -> CountedReports:
         """Under the lock: the reports of many requests as one batch, in their order."""

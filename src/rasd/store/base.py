@@ -271,12 +271,20 @@ class SqlStore:
             return
         ids = self._ids_for(conn, {key for key, _ in increments})
         p = self._param
-        conn.exec_driver_sql(
+        self._driver_sql(
+            conn,
             f"INSERT INTO counts (series_id, minute, n) VALUES ({p}, {p}, {p}) "
             "ON CONFLICT (series_id, minute) DO UPDATE SET n = counts.n + excluded.n",
             # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
             sorted((ids[key], minute, n) for (key, minute), n in increments.items()),
         )
+
+    def _driver_sql(
+        self, conn: Connection, sql: str, params: tuple[Any, ...] | list[tuple[Any, ...]]
+    ) -> None:
+        """The driver's own statement, with one row of parameters or a list of rows: the
+        expression form costs more than the database does for the hot writes."""
+        conn.exec_driver_sql(sql, params)
 
     def _write_reports(
         self,
@@ -292,8 +300,8 @@ class SqlStore:
             self._claim_all(conn, msg_id)
         if batch is not None and batch.n:
             p = self._param
-            # the driver's own statement: the expression form costs more than SQLite's insert
-            conn.exec_driver_sql(
+            self._driver_sql(
+                conn,
                 "INSERT INTO report_batches (first_ms, last_ms, n, counted, data) "
                 f"VALUES ({p}, {p}, {p}, {p}, {p})",
                 tuple(batch),

@@ -26,6 +26,7 @@ _GROUP_LIMIT = 512
 _CHECKPOINT_PAGES = 262_144  # of 4 KiB: 1 GiB
 _LOG_KEPT_BYTES = 64 << 20
 _WRITER_CACHE_KIB = 128 << 10
+_BUSY_MS = 10_000  # how long a write waits for another process's transaction
 _STOP = object()
 
 
@@ -53,7 +54,7 @@ class SQLiteStore(SqlStore):
                 cursor.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode survives a killed process; FULL also survives power loss
             cursor.execute(f"PRAGMA synchronous={synchronous}")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
             # Counts are clustered by series, so a busy minute's commit dirties a page for
             # every series it touches: checkpointing after every 4 MB of log, in the commit,
             # wrote the same pages back again and again (a third of the reference day's
@@ -68,6 +69,10 @@ class SQLiteStore(SqlStore):
         super().__init__(engine)
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock() if memory else None
+        # whoever writes holds it: the writer thread, or a caller writing at once
+        self._writing = threading.Lock()
+        self._pending = 0  # writes handed to the writer thread and not yet committed
+        self._pending_lock = threading.Lock()
         self._conn: Connection | None = None
         self._writer = threading.Thread(target=self._run, name="rasd-sqlite-writer", daemon=True)
         self._writer.start()
@@ -84,14 +89,78 @@ class SQLiteStore(SqlStore):
     def submit(self, fn: Callable[[Connection], T]) -> Future[T]:
         """Hands a write to the writer thread; the future is done once it is committed."""
         future: Future[T] = Future()
+        with self._pending_lock:
+            self._pending += 1
         self._jobs.put((fn, future))
         return future
 
     def write_reports_later(
-        self, batch: RawBatch | None, increments: Increments, msg_id: str | Sequence[str] | None
+        self,
+        batch: RawBatch | None,
+        increments: Increments,
+        msg_id: str | Sequence[str] | None,
+        *,
+        at_once: bool = False,
     ) -> Future[bool]:
-        """`write_reports`, without waiting for the commit: nothing blocks on the writer."""
-        return self.submit(lambda conn: self._write_reports(conn, batch, increments, msg_id))
+        """`write_reports`, without waiting for the commit: nothing blocks on the writer.
+
+        `at_once`: a small write that the caller's thread makes itself when the writer thread
+        has nothing to do, which spares the two thread switches of handing it over (they cost
+        more than the write; see `_write_at_once`). The future is then done on return.
+        """
+
+        def write(conn: Connection) -> bool:
+            return self._write_reports(conn, batch, increments, msg_id)
+
+        if at_once:
+            done = self._write_at_once(write)
+            if done is not None:
+                return done
+        return self.submit(write)
+
+    def _write_at_once(self, fn: Callable[[Connection], T]) -> Future[T] | None:
+        """`fn` committed by the calling thread, if no write is queued or under way: the order
+        of writes stays the order they were handed over. None when the writer is busy or the
+        database is locked by another process: the caller queues it then, as nobody here
+        waits for a lock (on an event loop that would hold up every request)."""
+        if self._pending or not self._writing.acquire(blocking=False):
+            return None
+        try:
+            if self._pending:  # handed over while we took the lock
+                return None
+            driver = self._connection().connection.driver_connection
+            if driver is None:
+                return None
+            driver.execute("PRAGMA busy_timeout=0")
+            try:
+                (result,) = self._in_transaction([fn])
+            except Exception:  # noqa: BLE001 - undone; the writer thread makes it and answers
+                return None
+            finally:
+                driver.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
+        finally:
+            self._writing.release()
+        done: Future[T] = Future()
+        done.set_result(result)
+        return done
+
+    def _driver_sql(
+        self, conn: Connection, sql: str, params: tuple[Any, ...] | list[tuple[Any, ...]]
+    ) -> None:
+        # straight to the sqlite3 connection, inside the transaction the framework began: its
+        # statement bookkeeping cost as much as the statement for a group of single reports
+        driver = conn.connection.driver_connection
+        if driver is None:  # the connection was invalidated: the framework says so
+            super()._driver_sql(conn, sql, params)
+            return
+        cursor = driver.cursor()
+        try:
+            if isinstance(params, list):
+                cursor.executemany(sql, params)
+            else:
+                cursor.execute(sql, params)
+        finally:
+            cursor.close()
 
     def read(self, fn: Callable[[Connection], T]) -> T:
         if self._lock is None:
@@ -137,10 +206,14 @@ class SQLiteStore(SqlStore):
                     stop = True
                     break
                 group.append(job)
+            taken = len(group)
             # a write its caller cancelled before it began is not made
             group = [job for job in group if job[1].set_running_or_notify_cancel()]
-            if group:
-                self._commit_group(group)
+            with self._writing:
+                if group:
+                    self._commit_group(group)
+                with self._pending_lock:
+                    self._pending -= taken
             if stop:
                 return
 
