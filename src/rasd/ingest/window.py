@@ -102,33 +102,46 @@ class HashTable:
             rest[first] = False
             k, v = k[rest], v[rest]
 
-    def _slot_one(self, key: int) -> int:
-        slots = self._key_slots
-        pos = ((key * _MIX_INT) & _BITS64) >> self._shift_int
-        held = slots[pos]
-        while held != key and held != 0:
-            pos = (pos + 1) & self._mask
-            held = slots[pos]
-        return pos
-
     def get_one(self, key: int, default: int) -> int:
         """`get` of one key (a Python int below 2**64)."""
         key = key or 1
         if not self.size:
             return default
-        pos = self._slot_one(key)
-        return self._value_slots[pos] if self._key_slots[pos] == key else default
+        slots, mask = self._key_slots, self._mask
+        pos = ((key * _MIX_INT) & _BITS64) >> self._shift_int
+        held = slots[pos]
+        while held != key:
+            if not held:
+                return default
+            pos = (pos + 1) & mask
+            held = slots[pos]
+        return self._value_slots[pos]
 
     def put_one(self, key: int, value: int) -> None:
         """`put` of one key."""
-        key = key or 1
+        pos = self._slot_for(key or 1)  # first: it may grow the table
+        self._value_slots[pos] = value
+
+    def add_one(self, key: int, amount: int) -> None:
+        """Adds to one key's value (0 if it had none), in one probe."""
+        pos = self._slot_for(key or 1)
+        self._value_slots[pos] += amount
+
+    def _slot_for(self, key: int) -> int:
+        """The slot holding `key`, taken for it if it had none (an empty slot's value is 0)."""
         if (self.size + 1) * 2 > self._keys.shape[0]:
             self._grow(self.size + 1)
-        pos = self._slot_one(key)
-        if self._key_slots[pos] != key:
-            self._key_slots[pos] = key
-            self.size += 1
-        self._value_slots[pos] = value
+        slots, mask = self._key_slots, self._mask
+        pos = ((key * _MIX_INT) & _BITS64) >> self._shift_int
+        held = slots[pos]
+        while held != key:
+            if not held:
+                slots[pos] = key
+                self.size += 1
+                return pos
+            pos = (pos + 1) & mask
+            held = slots[pos]
+        return pos
 
     def _grow(self, needed: int) -> None:
         old_keys, old_values = self._keys, self._values
@@ -165,7 +178,9 @@ class LastSeen:
         self._current.put(k, np.full(k.shape[0], minute, np.int64), distinct=distinct)
 
     def last_one(self, key: int) -> int:
-        return max(self._current.get_one(key, _NEVER), self._previous.get_one(key, _NEVER))
+        # the current generation is the later one: the previous is only asked for keys it lacks
+        last = self._current.get_one(key, _NEVER)
+        return last if last != _NEVER else self._previous.get_one(key, _NEVER)
 
     def mark_ones(self, keys: list[int], minute: int) -> None:
         """`mark` of a few keys, one by one."""
@@ -205,9 +220,9 @@ class WindowCounter:
     def add_ones(self, amounts: dict[int, int], minute: int) -> None:
         """`add` of a few keys, one by one."""
         self._enter(minute)
-        counts = self._counts
+        add = self._counts.add_one
         for key, amount in amounts.items():
-            counts.put_one(key, counts.get_one(key, 0) + amount)
+            add(key, amount)
 
     def _enter(self, minute: int) -> None:
         window_id = minute // self.window

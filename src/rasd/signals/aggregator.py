@@ -316,30 +316,37 @@ class _Together:
 
     def __init__(self, run: Callable[[list[tuple[Reports, str]]], Awaitable[None]]) -> None:
         self._run = run
-        self._queue: asyncio.Queue[tuple[Reports, str, asyncio.Future[None]]] | None = None
+        # a plain list and one future to wake the consumer: an asyncio.Queue costs more per
+        # request than the report does on its way in
+        self._waiting: list[tuple[Reports, str, asyncio.Future[None]]] = []
+        self._wake: asyncio.Future[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def submit(self, cols: Reports, msg_id: str) -> None:
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._queue is None or self._task is None:
-            self._loop = loop
-            self._queue = asyncio.Queue()
-            self._task = loop.create_task(self._consume(self._queue))
+        if self._loop is not loop or self._task is None:
+            self._loop, self._waiting, self._wake = loop, [], None
+            self._task = loop.create_task(self._consume(loop))
         done: asyncio.Future[None] = loop.create_future()
-        self._queue.put_nowait((cols, msg_id, done))
+        self._waiting.append((cols, msg_id, done))
+        wake, self._wake = self._wake, None
+        if wake is not None and not wake.done():
+            wake.set_result(None)
         await done
 
-    async def _consume(
-        self, queue: asyncio.Queue[tuple[Reports, str, asyncio.Future[None]]]
-    ) -> None:
+    async def _consume(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:
-            group = [await queue.get()]
-            size = len(group[0][0])
-            while not queue.empty() and size < _GROUP_REPORTS:
-                item = queue.get_nowait()
-                group.append(item)
-                size += len(item[0])
+            if not self._waiting:
+                self._wake = loop.create_future()
+                await self._wake
+            size, taken = 0, 0
+            for cols, _, _ in self._waiting:
+                taken += 1
+                size += len(cols)
+                if size >= _GROUP_REPORTS:
+                    break
+            group, self._waiting = self._waiting[:taken], self._waiting[taken:]
             try:
                 await self._run([(cols, msg_id) for cols, msg_id, _ in group])
             except Exception as exc:  # every request of the group hears it

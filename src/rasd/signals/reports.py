@@ -185,30 +185,34 @@ class ReportCounter:
             return CountedReports(None, {}, 0, 0, 0)
         ts = [row.ts_ms for row in rows]
         reporters = [_hash64(row.reporter) for row in rows]
-        if all(a <= b for a, b in zip(ts, ts[1:], strict=False)):
-            order: Sequence[int] = range(n)
+        minutes = [at // 60_000 for at in ts]
+        reason = [0] * n
+        if ts == sorted(ts) and minutes[0] == minutes[-1]:  # as single reports mostly come
+            self._count_minute_rows(rows, reporters, range(n), minutes[0], reason)
         else:
             order = sorted(range(n), key=ts.__getitem__)  # stable, as argsort(kind="stable")
-        reason = [0] * n
-        start = 0
-        while start < n:
-            minute = ts[order[start]] // 60_000
-            end = start + 1
-            while end < n and ts[order[end]] // 60_000 == minute:
-                end += 1
-            self._count_minute_rows(rows, reporters, order[start:end], minute, reason)
-            start = end
+            start = 0
+            while start < n:
+                minute = minutes[order[start]]
+                end = start + 1
+                while end < n and minutes[order[end]] == minute:
+                    end += 1
+                self._count_minute_rows(rows, reporters, order[start:end], minute, reason)
+                start = end
+        # reports alike first, then their series: few rows name many series each
+        alike: dict[tuple[str, str, str, int], int] = {}
+        for row, why, minute in zip(rows, reason, minutes, strict=True):
+            if not why:
+                at = (row.service, row.problem, row.region, minute)
+                alike[at] = alike.get(at, 0) + 1
         increments: dict[tuple[SeriesKey, int], int] = {}
         series = self._series
-        for row, why, at in zip(rows, reason, ts, strict=True):
-            if why:
-                continue
-            minute = at // 60_000
-            for region in _regions_of(row.region):
-                key = (series(row.service, REPORTS, region), minute)
-                increments[key] = increments.get(key, 0) + 1
-            key = (series(row.service, PROBLEM_PREFIX + row.problem, WORLD), minute)
-            increments[key] = increments.get(key, 0) + 1
+        for (service, problem, place, minute), k in alike.items():
+            for region in _regions_of(place):
+                key = (series(service, REPORTS, region), minute)
+                increments[key] = increments.get(key, 0) + k
+            key = (series(service, PROBLEM_PREFIX + problem, WORLD), minute)
+            increments[key] = increments.get(key, 0) + k
         counted = reason.count(0)
         duplicates = reason.count(1)
         return CountedReports(
