@@ -18,7 +18,7 @@ class RequestLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
 
     def take(self, client: str, cost: float = 1.0) -> None:
-        now = self.clock.now().timestamp()
+        now = self.clock.seconds()
         tokens, last = self._buckets.get(client, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - last) * self.rate)
         if tokens < cost:

@@ -255,15 +255,17 @@ class ReportValidator:
     def to_row(self, item: ReportIn, *, client_ip: str, trusted: bool) -> ReportRow:
         """One report checked as `to_columns` checks it, the columns left to the step that
         takes requests together."""
-        now = self.clock.now()
+        # a datetime only to check a time the report brings: reading the clock as seconds is
+        # a fifth of the cost
+        now = self.clock.now() if item.ts is not None else None
         errors, region, network = self._check(item, 0, now, trusted, True)
         if errors:
             raise _refused(errors, single=True)
         if not network and client_ip:
             network = self._client_network(client_ip)
-        ts = item.ts if item.ts is not None else now
+        seconds = item.ts.timestamp() if item.ts is not None else self.clock.seconds()
         return ReportRow(
-            int(ts.timestamp() * 1000), item.service, item.problem, region, item.reporter, network
+            int(seconds * 1000), item.service, item.problem, region, item.reporter, network
         )
 
     def _checked(
@@ -302,16 +304,27 @@ class ReportValidator:
         return ts, services, problems, regions, reporters, nets
 
     def _check(
-        self, item: ReportIn, i: int, now: datetime, trusted: bool, single: bool
+        self, item: ReportIn, i: int, now: datetime | None, trusted: bool, single: bool
     ) -> tuple[list[dict[str, Any]], str, int]:
         """The report's errors; when it has none, its region and the hash of the network it
-        names (0 when it names none)."""
-        found: list[_Problem] = list(self._what(item.service, item.problem))
+        names (0 when it names none). `now` is needed only for a report with its own time."""
+        what = self._what(item.service, item.problem)
+        where, region = self._where(item.country, item.city, item.lat, item.lon)
+        if (
+            not what
+            and not where
+            and item.ts is None
+            and item.ip is None
+            and 0 < len(item.reporter) <= 200
+        ):
+            return [], region, 0  # as nearly every report is: nothing more to look at
+        found: list[_Problem] = list(what)
         if not item.reporter or len(item.reporter) > 200:
             found.append(("reporter", "the reporter key must have 1 to 200 characters", {}))
-        where, region = self._where(item.country, item.city, item.lat, item.lon)
         found.extend(where)
         if item.ts is not None:
+            if now is None:
+                now = self.clock.now()
             if not trusted:
                 found.append(
                     ("ts", "only imports (with an import token) may carry their own time", {})

@@ -26,7 +26,6 @@ _GROUP_LIMIT = 512
 _CHECKPOINT_PAGES = 262_144  # of 4 KiB: 1 GiB
 _LOG_KEPT_BYTES = 64 << 20
 _WRITER_CACHE_KIB = 128 << 10
-_BUSY_MS = 10_000  # how long a write waits for another process's transaction
 _STOP = object()
 
 
@@ -54,7 +53,7 @@ class SQLiteStore(SqlStore):
                 cursor.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode survives a killed process; FULL also survives power loss
             cursor.execute(f"PRAGMA synchronous={synchronous}")
-            cursor.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
+            cursor.execute("PRAGMA busy_timeout=10000")
             # Counts are clustered by series, so a busy minute's commit dirties a page for
             # every series it touches: checkpointing after every 4 MB of log, in the commit,
             # wrote the same pages back again and again (a third of the reference day's
@@ -74,6 +73,7 @@ class SQLiteStore(SqlStore):
         self._pending = 0  # writes handed to the writer thread and not yet committed
         self._pending_lock = threading.Lock()
         self._conn: Connection | None = None
+        self._at_once_conn: Connection | None = None
         self._writer = threading.Thread(target=self._run, name="rasd-sqlite-writer", daemon=True)
         self._writer.start()
         self.checkpointer: Checkpointer | None = None
@@ -123,21 +123,17 @@ class SQLiteStore(SqlStore):
         of writes stays the order they were handed over. None when the writer is busy or the
         database is locked by another process: the caller queues it then, as nobody here
         waits for a lock (on an event loop that would hold up every request)."""
+        if self._lock is not None:  # in memory: one connection, shared with the readers
+            return None
         if self._pending or not self._writing.acquire(blocking=False):
             return None
         try:
             if self._pending:  # handed over while we took the lock
                 return None
-            driver = self._connection().connection.driver_connection
-            if driver is None:
-                return None
-            driver.execute("PRAGMA busy_timeout=0")
             try:
-                (result,) = self._in_transaction([fn])
+                (result,) = self._in_transaction([fn], self._connection(at_once=True))
             except Exception:  # noqa: BLE001 - undone; the writer thread makes it and answers
                 return None
-            finally:
-                driver.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
         finally:
             self._writing.release()
         done: Future[T] = Future()
@@ -174,20 +170,29 @@ class SQLiteStore(SqlStore):
         if self._writer.is_alive():
             self._jobs.put(_STOP)
             self._writer.join()
-        if self._conn is not None:
-            self._conn.close()
+        for conn in (self._conn, self._at_once_conn):
+            if conn is not None:
+                conn.close()
         super().close()
 
-    def _connection(self) -> Connection:
+    def _connection(self, *, at_once: bool = False) -> Connection:
         """The writer's own connection, kept open: taking one from the pool and handing it
-        back for every group costs as much as a small group's statements."""
-        conn = self._conn
+        back for every group costs as much as a small group's statements. `at_once`: the one
+        for writes that callers make themselves, which never waits for another process's
+        lock (a busy timeout of 0), so that an event loop is never held up by one."""
+        conn = self._at_once_conn if at_once else self._conn
         if conn is None or conn.closed or conn.invalidated:
-            conn = self._conn = self.engine.connect()
+            conn = self.engine.connect()
             # a busy minute dirties a page per series it counts: room for all of them, so
             # none is written out before the commit and read back for the next insert
             conn.exec_driver_sql(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
+            if at_once:
+                conn.exec_driver_sql("PRAGMA busy_timeout=0")
             conn.commit()
+            if at_once:
+                self._at_once_conn = conn
+            else:
+                self._conn = conn
         return conn
 
     def _run(self) -> None:
@@ -233,14 +238,16 @@ class SQLiteStore(SqlStore):
         for (_, future), result in zip(group, results, strict=True):
             future.set_result(result)
 
-    def _in_transaction(self, fns: list[Callable[[Connection], Any]]) -> list[Any]:
+    def _in_transaction(
+        self, fns: list[Callable[[Connection], Any]], conn: Connection | None = None
+    ) -> list[Any]:
         try:
             if self._lock is not None:
                 with self._lock:
-                    conn = self._connection()
+                    conn = conn or self._connection()
                     with conn.begin():
                         return [fn(conn) for fn in fns]
-            conn = self._connection()
+            conn = conn or self._connection()
             with conn.begin():
                 return [fn(conn) for fn in fns]
         except Exception:
