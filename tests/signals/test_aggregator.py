@@ -196,6 +196,38 @@ def test_after_a_fed_batch_was_not_stored_a_single_post_counts_against_rebuilt_w
     assert _world(store) == 1
 
 
+def test_requests_on_the_next_turns_of_the_loop_join_the_group(
+    store: Store, validator: ReportValidator
+) -> None:
+    """Requests keep joining while each turn of the event loop brings one; a request alone
+    goes alone."""
+    aggregator = Aggregator(store, VirtualClock(T0), log_redelivers=False)
+    groups: list[int] = []
+    count = aggregator._count
+
+    def spy(parts: Sequence[Reports]) -> CountedReports:
+        groups.append(sum(len(part) for part in parts))
+        return count(parts)
+
+    aggregator._count = spy  # type: ignore[method-assign]
+
+    async def main() -> None:
+        posted = []
+        for reporter in "abc":  # one request a turn
+            posted.append(
+                asyncio.create_task(
+                    aggregator.handle("reports", _rows(validator, reporter), new_message_id())
+                )
+            )
+            await asyncio.sleep(0)
+        await asyncio.gather(*posted)
+        await aggregator.handle("reports", _rows(validator, "d"), new_message_id())
+
+    asyncio.run(main())
+    assert groups == [3, 1]
+    assert _world(store) == 4
+
+
 def test_the_next_group_is_counted_while_the_last_one_commits(
     tmp_path: Path, validator: ReportValidator
 ) -> None:
