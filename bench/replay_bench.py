@@ -2,8 +2,8 @@
 
 Generation alone is timed first, in the same run, as the baseline: what remains is what
 ingest and aggregation cost. The reports pass feeds every minute's reports in order, counting
-one minute while the last is stored; a second pass applies the day again minute by minute with
-posts and probe results, as `rasd replay` does (and ticks detection with --detect).
+one minute while the last is stored; a second pass replays the day again with posts and probe
+results through `rasd replay`'s own sink (and ticks detection with --detect).
 
     .venv/bin/python bench/replay_bench.py [--hours 24] [--detect] [--reports-only]
 """
@@ -26,6 +26,7 @@ from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock, minute_start
 from rasd.commands import _settings, embedded
 from rasd.ingest.places import Places
+from rasd.replay import InProcessSink, Replay
 from rasd.sim import Simulation, load_scenario
 
 # minutes counted ahead of the store: enough for the writer to take several in one commit
@@ -60,8 +61,11 @@ def main() -> None:
         "reports/s (target: whole day <= 60 s)"
     )
     if not args.reports_only:
+        window = Simulation(
+            sim.scenario.model_copy(update={"end": last}), catalog, Places.default()
+        )
         with tempfile.TemporaryDirectory() as d:
-            _other_pass(sim, last, Path(d) / "all.db", detect=args.detect)
+            _replay_pass(window, Path(d) / "all.db", detect=args.detect)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {rss_mb:,.0f} MB")
 
@@ -85,7 +89,7 @@ def _reports_pass(sim: Simulation, last: datetime, path: Path) -> tuple[int, flo
         task = bar.add_task("reports", total=int((last - sim.start).total_seconds() // 60))
         for traffic in sim.minutes(sim.start, last):
             t0 = time.perf_counter()
-            pending.append(aggregator.feed(traffic.reports, f"bench:{traffic.minute}:r"))
+            pending.append(aggregator.feed("reports", traffic.reports, f"bench:{traffic.minute}:r"))
             while len(pending) > _IN_FLIGHT:
                 pending.popleft().result()
             elapsed += time.perf_counter() - t0
@@ -103,49 +107,26 @@ def _reports_pass(sim: Simulation, last: datetime, path: Path) -> tuple[int, flo
     return reports, elapsed, stored
 
 
-def _other_pass(sim: Simulation, last: datetime, path: Path, *, detect: bool) -> None:
-    """The whole day again with posts and probe results, each minute applied before the next
-    (and detection ticked after it, with --detect): what `rasd replay` does in process."""
+def _replay_pass(sim: Simulation, path: Path, *, detect: bool) -> None:
+    """The whole day again with posts and probe results, through `rasd replay`'s own sink:
+    every minute fed, and (with --detect) ticked once it is stored."""
     clock = VirtualClock(sim.start)
     runtime = embedded(_settings(store_url=f"sqlite:///{path}"), clock=clock)
     engine = runtime.extras["engine"]
     if detect:
         history = sim.history(7)
         engine.warm(history.start_minute, history.series, history.counts)
-    aggregator = runtime.aggregator
-    reports_s = others_s = detect_s = 0.0
     cpu_started = time.process_time()
-    with Progress() as bar:
-        task = bar.add_task("everything", total=int((last - sim.start).total_seconds() // 60))
-        started = time.perf_counter()
-        for traffic in sim.minutes(sim.start, last):
-            t0 = time.perf_counter()
-            aggregator.apply("reports", traffic.reports, f"bench:{traffic.minute}:r")
-            t1 = time.perf_counter()
-            if traffic.posts:
-                aggregator.apply("posts", traffic.posts, f"bench:{traffic.minute}:p")
-            if traffic.probes:
-                aggregator.apply("probes", traffic.probes, f"bench:{traffic.minute}:q")
-            t2 = time.perf_counter()
-            reports_s += t1 - t0
-            others_s += t2 - t1
-            clock.set(minute_start(traffic.minute + 1))
-            if detect:
-                engine.tick(traffic.minute)
-                detect_s += time.perf_counter() - t2
-            bar.advance(task)
-        total = time.perf_counter() - started
+    sink = InProcessSink(runtime.aggregator.feed, clock, engine.tick if detect else None)
+    stats = Replay(sim, sink, label="bench").run()
     cpu = time.process_time() - cpu_started
     runtime.store.close()
-    print(f"reports applied one minute at a time: {reports_s:.1f} s")
-    print(f"posts and probe results, ingest + aggregation: {others_s:.1f} s")
-    if detect:
-        print(
-            f"detection: {detect_s:.1f} s over {engine.ticks} ticks "
-            f"({detect_s / max(engine.ticks, 1) * 1000:.1f} ms a tick)"
-        )
-    print(f"CPU time of this pass, all threads, generation included: {cpu:.1f} s")
-    print(f"wall time of this pass with generation: {total:.1f} s")
+    print(
+        f"as `rasd replay` does, generation included: {stats.seconds:.1f} s for "
+        f"{stats.reports:,} reports, {stats.posts:,} posts and {stats.probes:,} probe results"
+        + (f", {engine.ticks} detection ticks" if detect else "")
+    )
+    print(f"CPU time of this pass, all threads: {cpu:.1f} s")
 
 
 if __name__ == "__main__":

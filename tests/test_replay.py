@@ -6,7 +6,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from concurrent.futures import Future
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,12 @@ from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock, minute_of, minute_start
 from rasd.commands import _settings, embedded
 from rasd.ingest.places import Places
-from rasd.replay import HttpSink, InProcessSink, Replay
+from rasd.replay import HttpSink, InProcessSink, Replay, ReplayStats
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.sim import Simulation, load_scenario
 
 TOKEN = "replay-test-token"
+T_REPLAY = datetime(2021, 10, 4, 15, 0, tzinfo=UTC)
 
 
 def _simulation() -> Simulation:
@@ -41,7 +43,7 @@ def _in_process(tmp: Path) -> tuple[dict[SeriesKey, int], list[str], Any]:
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
     stats = Replay(
-        sim, InProcessSink(runtime.aggregator.apply, clock, engine.tick), progress=False
+        sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick), progress=False
     ).run()
     totals = _totals(runtime, sim)
     incidents = sorted(i["id"] for i in runtime.store.list_incidents())
@@ -141,3 +143,48 @@ def test_replay_over_http_counts_what_in_process_counts(
     with httpx.Client(base_url=url) as client:
         body = client.get("/api/v1/services/youtube").json()
     assert body["id"] == "youtube"
+
+
+def test_a_minute_is_ticked_once_all_of_it_is_stored_in_order() -> None:
+    """Minutes are fed ahead of the store; a tick waits for its minute's writes, and more than
+    `ahead` minutes waiting makes the replay wait for the oldest."""
+    writes: list[Future[None]] = []
+
+    def feed(kind: str, payload: Any, msg_id: str) -> Future[None]:
+        writes.append(Future())
+        return writes[-1]
+
+    ticked: list[int] = []
+
+    def tick(minute: int) -> list[Any]:
+        ticked.append(minute)
+        return []
+
+    m = minute_of(T_REPLAY)
+    sink = InProcessSink(feed, VirtualClock(T_REPLAY), tick, ahead=2)
+    stats = ReplayStats()
+    sink.send("reports", None, "a")
+    sink.send("posts", None, "b")
+    sink.minute_done(m, stats)
+    assert ticked == []  # not stored yet
+    writes[0].set_result(None)
+    writes[1].set_result(None)
+    sink.send("reports", None, "c")
+    sink.minute_done(m + 1, stats)
+    assert ticked == [m]  # stored meanwhile: ticked at the next minute's end
+    sink.send("reports", None, "d")
+    sink.minute_done(m + 2, stats)
+    assert ticked == [m]  # two minutes wait: as many as may
+    sink.send("reports", None, "e")
+    third = threading.Thread(target=sink.minute_done, args=(m + 3, stats))
+    third.start()
+    third.join(0.5)
+    assert third.is_alive()  # three would wait: the replay waits for the oldest
+    writes[2].set_result(None)
+    third.join(10)
+    assert ticked == [m, m + 1]
+    writes[3].set_result(None)
+    writes[4].set_exception(OSError("disk gone"))
+    with pytest.raises(OSError):
+        sink.finish(stats)  # a minute that was not stored stops the replay
+    assert ticked == [m, m + 1, m + 2]

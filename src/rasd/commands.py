@@ -198,7 +198,7 @@ def replay(
         runtime = embedded(_settings(store_url=store), clock=clock)
         _warm(runtime, sim, history_days)
         engine = runtime.extras["engine"]
-        sink_in = InProcessSink(runtime.aggregator.apply, clock, engine.tick)
+        sink_in = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
         stats = Replay(sim, sink_in, speed=pace).run()
         runtime.store.close()
     _summary(stats)
@@ -270,7 +270,7 @@ def demo(
     runtime = embedded(settings, clock=clock)
     _warm(runtime, sim, history_days)
     engine = runtime.extras["engine"]
-    replayer = Replay(sim, InProcessSink(runtime.aggregator.apply, clock, engine.tick), speed=speed)
+    replayer = Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick), speed=speed)
     runtime.extras["replay"] = replayer
 
     async def background(stop: Any) -> None:

@@ -1,7 +1,8 @@
 """Replay: drive a scenario through the real ingest path on a virtual clock.
 
-In process, each simulated minute is published to the log, counted and stored, and then the
-detection tick runs for it. Over HTTP, each minute's reports go to a running server's batch
+In process, each simulated minute is fed to the aggregator (counted at once, stored behind,
+so that the next minute is counted while this one is written), and the detection tick runs
+for it once it is stored. Over HTTP, each minute's reports go to a running server's batch
 endpoint with their own timestamps (an import token allows that). Message ids are derived from
 the scenario, seed and minute, so replaying twice into one store counts nothing twice.
 """
@@ -9,7 +10,9 @@ the scenario, seed and minute, so replaying twice into one store counts nothing 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -44,27 +47,55 @@ class Sink(Protocol):
 
     def minute_done(self, minute: int, stats: ReplayStats) -> None: ...
 
+    def finish(self, stats: ReplayStats) -> None:
+        """After the last minute: whatever is still under way is done on return."""
+
 
 class InProcessSink:
-    """Straight into this process's aggregator and detection engine."""
+    """Straight into this process's aggregator and detection engine.
+
+    Every minute is fed (counted now, stored behind), so that counting a minute overlaps with
+    storing the ones before it. A minute's detection tick runs once all of that minute is
+    stored: as soon as it is, or when more than `ahead` minutes wait, or at the end.
+    """
 
     def __init__(
         self,
-        apply: Callable[[str, Any, str], None],
+        feed: Callable[[str, Any, str], Future[None]],
         clock: VirtualClock,
         tick: Callable[[int], list[Any]] | None,
+        *,
+        ahead: int = 4,
     ) -> None:
-        self._apply = apply
+        self._feed = feed
         self._clock = clock
         self._tick = tick
+        self._ahead = ahead
+        self._minute: list[Future[None]] = []
+        self._waiting: deque[tuple[int, list[Future[None]]]] = deque()
 
     def send(self, kind: str, payload: Any, msg_id: str) -> None:
-        self._apply(kind, payload, msg_id)
+        self._minute.append(self._feed(kind, payload, msg_id))
 
     def minute_done(self, minute: int, stats: ReplayStats) -> None:
         end = minute_start(minute + 1)
         if end > self._clock.now():
             self._clock.set(end)
+        self._waiting.append((minute, self._minute))
+        self._minute = []
+        while self._waiting and (
+            len(self._waiting) > self._ahead or all(f.done() for f in self._waiting[0][1])
+        ):
+            self._settle(stats)
+
+    def finish(self, stats: ReplayStats) -> None:
+        while self._waiting:
+            self._settle(stats)
+
+    def _settle(self, stats: ReplayStats) -> None:
+        minute, stored = self._waiting.popleft()
+        for future in stored:
+            future.result()  # a minute that was not stored stops the replay
         if self._tick is not None:
             for change in self._tick(minute):
                 stats.changes.append((str(change.kind), str(change.incident.id)))
@@ -137,6 +168,9 @@ class HttpSink:
 
     def minute_done(self, minute: int, stats: ReplayStats) -> None:
         return None
+
+    def finish(self, stats: ReplayStats) -> None:
+        return None  # every batch was acknowledged when it was sent
 
 
 def _plain(item: Any) -> Any:
@@ -242,6 +276,7 @@ class Replay:
                     reports=stats.reports,
                     clock=minute_start(minute).strftime("%Y-%m-%d %H:%M UTC"),
                 )
+            self.sink.finish(stats)
         stats.seconds = time.perf_counter() - started
         return stats
 

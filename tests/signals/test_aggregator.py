@@ -155,13 +155,41 @@ def test_fed_batches_count_as_applied_ones_and_are_heard_once_stored(
         heard.append(sum(n for (key, _), n in increments.items() if key == WORLD))
 
     aggregator.listen(hear)
-    first = aggregator.feed(_rows(validator, "a", "b"), new_message_id())
-    second = aggregator.feed(_rows(validator, "b", "c", "d"), new_message_id())
+    first = aggregator.feed("reports", _rows(validator, "a", "b"), new_message_id())
+    second = aggregator.feed("reports", _rows(validator, "b", "c", "d"), new_message_id())
     second.result(timeout=10)
     assert first.done()
     assert heard == [2, 2]
     assert _world(store) == 4
     assert aggregator.applied == {"reports": 5, "counted": 4, "duplicates": 1, "limited": 0}
+
+
+class _PostCounter:
+    """Posts as the posts signal counts them: one a post, in the minute of T0."""
+
+    def count(self, payload: list[str]) -> Increments:
+        return {(SeriesKey("whatsapp", "posts", "*"), minute_of(T0)): len(payload)}
+
+
+def test_posts_are_fed_in_order_with_reports_and_once_per_message(
+    store: Store, validator: ReportValidator
+) -> None:
+    aggregator = Aggregator(
+        store, VirtualClock(T0), counters={"posts": _PostCounter()}, log_redelivers=False
+    )
+    heard: list[int] = []
+    aggregator.listen(lambda increments: heard.append(sum(increments.values())))
+    reports = aggregator.feed("reports", _rows(validator, "a"), new_message_id())
+    posts = aggregator.feed("posts", ["down?", "down for me too"], "replay:1:posts")
+    again = aggregator.feed("posts", ["down?", "down for me too"], "replay:1:posts")
+    again.result(timeout=10)
+    assert reports.done() and posts.done()  # stored in the order they were fed
+    minute = minute_of(T0)
+    assert store.total(SeriesKey("whatsapp", "posts", "*"), minute, minute + 1) == 2
+    assert _world(store) == 1
+    assert heard[:2] == [3, 2]  # world, country and problem of the report; then the posts
+    with pytest.raises(ValueError, match="no counter"):
+        aggregator.feed("probes", [], new_message_id())
 
 
 def test_a_fed_batch_that_was_not_stored_fails_its_future_and_the_next_feed(
@@ -170,15 +198,15 @@ def test_a_fed_batch_that_was_not_stored_fails_its_future_and_the_next_feed(
     aggregator = Aggregator(store, VirtualClock(T0), log_redelivers=False)
 
     monkeypatch.setattr(store, "_write_reports", _disk_away)
-    lost = aggregator.feed(_rows(validator, "a", "b"), new_message_id())
+    lost = aggregator.feed("reports", _rows(validator, "a", "b"), new_message_id())
     with pytest.raises(OSError):
         lost.result(timeout=10)
     monkeypatch.undo()
     # the windows saw "a" and "b" before the write failed: they are rebuilt from the store,
     # and the caller hears of it
     with pytest.raises(Unavailable):
-        aggregator.feed(_rows(validator, "a"), new_message_id())
-    aggregator.feed(_rows(validator, "a", "b"), new_message_id()).result(timeout=10)
+        aggregator.feed("reports", _rows(validator, "a"), new_message_id())
+    aggregator.feed("reports", _rows(validator, "a", "b"), new_message_id()).result(timeout=10)
     assert _world(store) == 2
 
 
@@ -187,7 +215,7 @@ def test_after_a_fed_batch_was_not_stored_a_single_post_counts_against_rebuilt_w
 ) -> None:
     aggregator = Aggregator(store, VirtualClock(T0), log_redelivers=False)
     monkeypatch.setattr(store, "_write_reports", _disk_away)
-    lost = aggregator.feed(_rows(validator, "a"), new_message_id())
+    lost = aggregator.feed("reports", _rows(validator, "a"), new_message_id())
     with pytest.raises(OSError):
         lost.result(timeout=10)
     monkeypatch.undo()

@@ -64,6 +64,9 @@ class _Watched:
         if self._on_minute is not None:
             self._on_minute(minute)
 
+    def finish(self, stats: ReplayStats) -> None:
+        self._sink.finish(stats)
+
 
 def run_scenario(
     scenario: Scenario,
@@ -101,7 +104,7 @@ def run_scenario(
             t2 = time.perf_counter()
             seconds["history"] = t2 - t1
             phase("replaying")
-            sink = InProcessSink(runtime.aggregator.apply, clock, recorder.tick)
+            sink = InProcessSink(runtime.aggregator.feed, clock, recorder.tick)
             cpu = time.process_time()
             stats = Replay(sim, _Watched(sink, on_minute), progress=False).run()
             seconds["replay"] = time.perf_counter() - t2

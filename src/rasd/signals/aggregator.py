@@ -38,6 +38,8 @@ class _Queued(Protocol):
         at_once: bool = False,
     ) -> Future[bool]: ...
 
+    def add_counts_later(self, increments: Increments, msg_id: str | None) -> Future[bool]: ...
+
 
 class Aggregator:
     """One owner per series: applies payloads in order, each in one store transaction."""
@@ -192,27 +194,35 @@ class Aggregator:
         for listener in self._listeners:
             listener(increments)
 
-    def feed(self, reports: Reports, msg_id: str) -> Future[None]:
-        """Count reports now and store them behind: for a caller with many batches in a row
+    def feed(self, kind: str, payload: Any, msg_id: str) -> Future[None]:
+        """Count a payload now and store it behind: for a caller with many batches in a row
         (a replay, an import) that has no client waiting on each one.
 
         Counting the next batch overlaps with storing this one, and batches queued while the
         writer is busy are committed together. The future is done when this batch is stored
-        (listeners have heard of it then); batches are stored in the order they were fed.
-        A store without a write queue stores before this returns.
+        (listeners have heard of it then); batches of every kind are stored in the order they
+        were fed. A store without a write queue stores before this returns.
         """
         done: Future[None] = Future()
         store = self.store
         if not isinstance(store, _Queued):
-            self.apply("reports", reports, msg_id)
+            self.apply(kind, payload, msg_id)
             done.set_result(None)
             return done
+        counted: CountedReports | None = None
         with self._lock:
             failed = self._recover()
             if failed is not None:  # the caller's run of batches is broken: it hears of it
                 raise _not_stored() from failed
             claim = self._to_claim([msg_id])
-            counted, written = self._queue(store, [reports], claim[0] if claim else None)
+            if kind == "reports":
+                counted, written = self._queue(store, [payload], claim[0] if claim else None)
+                increments = counted.increments
+            elif kind in self.counters:
+                increments = self.counters[kind].count(payload)
+                written = store.add_counts_later(increments, claim[0] if claim else None)
+            else:
+                raise ValueError(f"no counter for {kind!r}")
 
         def stored(result: Future[bool]) -> None:
             exc = result.exception()
@@ -220,10 +230,11 @@ class Aggregator:
                 self._failed = exc
                 done.set_exception(exc)
                 return
-            self._tally(counted)
+            if counted is not None:
+                self._tally(counted)
             try:
                 for listener in self._listeners:
-                    listener(counted.increments)
+                    listener(increments)
             except Exception as listener_exc:  # noqa: BLE001 - handed to the caller
                 done.set_exception(listener_exc)
             else:

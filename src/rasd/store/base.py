@@ -332,13 +332,15 @@ class SqlStore:
         return found
 
     def add_counts(self, increments: Increments, msg_id: str | None = None) -> bool:
-        def run(conn: Connection) -> bool:
-            if not self._claim(conn, msg_id):
-                return False
-            self._add_counts(conn, increments)
-            return True
+        return self.write(lambda conn: self._add_claimed_counts(conn, increments, msg_id))
 
-        return self.write(run)
+    def _add_claimed_counts(
+        self, conn: Connection, increments: Increments, msg_id: str | None
+    ) -> bool:
+        if not self._claim(conn, msg_id):
+            return False
+        self._add_counts(conn, increments)
+        return True
 
     # -- reads ---------------------------------------------------------------------------
     def series_keys(self, service: str | None = None, signal: str | None = None) -> list[SeriesKey]:

@@ -118,6 +118,10 @@ class SQLiteStore(SqlStore):
                 return done
         return self.submit(write)
 
+    def add_counts_later(self, increments: Increments, msg_id: str | None) -> Future[bool]:
+        """`add_counts`, without waiting for the commit."""
+        return self.submit(lambda conn: self._add_claimed_counts(conn, increments, msg_id))
+
     def _write_at_once(self, fn: Callable[[Connection], T]) -> Future[T] | None:
         """`fn` committed by the calling thread, if no write is queued or under way: the order
         of writes stays the order they were handed over. None when the writer is busy or the
