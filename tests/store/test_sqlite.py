@@ -134,3 +134,14 @@ def test_a_write_at_once_does_not_wait_for_another_process(
     driver = store._connection().connection.driver_connection
     assert driver is not None
     assert driver.execute("PRAGMA busy_timeout").fetchone() == (10_000,)  # as it was
+
+
+def test_with_commits_that_wait_for_the_disk_every_write_goes_to_the_writer(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "full.db", synchronous="FULL")
+    store.migrate()
+    threads = _in_writer_thread(store)
+    assert store.write_reports_later(None, {(FB, M0): 1}, None, at_once=True).result(10)
+    assert threads == ["rasd-sqlite-writer"]
+    store.close()

@@ -71,6 +71,10 @@ class SQLiteStore(SqlStore):
         # whoever writes holds it: the writer thread, or a caller writing at once
         self._writing = threading.Lock()
         self._pending = 0  # writes handed to the writer thread and not yet committed
+        # Writes at once are for files whose commits do not wait for the disk (WAL with
+        # NORMAL: the log is synced at checkpoints only). In memory the one connection is
+        # shared with the readers; with FULL every commit waits for the disk.
+        self._commits_fast = not memory and synchronous.upper() in ("OFF", "NORMAL")
         self._pending_lock = threading.Lock()
         self._conn: Connection | None = None
         self._at_once_conn: Connection | None = None
@@ -127,7 +131,7 @@ class SQLiteStore(SqlStore):
         of writes stays the order they were handed over. None when the writer is busy or the
         database is locked by another process: the caller queues it then, as nobody here
         waits for a lock (on an event loop that would hold up every request)."""
-        if self._lock is not None:  # in memory: one connection, shared with the readers
+        if self._lock is not None or not self._commits_fast:
             return None
         if self._pending or not self._writing.acquire(blocking=False):
             return None
