@@ -16,7 +16,7 @@ import numpy as np
 
 from rasd.ingest.reports import as_columns
 from rasd.signals.probes import ProbeResult
-from rasd.signals.reports import ReportColumns
+from rasd.signals.reports import ReportColumns, columns_from, columns_payload
 
 REPORTS = "reports"
 POSTS = "posts"
@@ -116,34 +116,11 @@ def decode(kind: str, data: bytes) -> Any:
 
 
 def encode_reports(cols: ReportColumns) -> bytes:
-    return _ENCODER.encode(
-        {
-            "ts_ms": cols.ts_ms.astype(np.int64).tobytes(),
-            "service": cols.service.astype(np.int32).tobytes(),
-            "problem": cols.problem.astype(np.int16).tobytes(),
-            "place": cols.place.astype(np.int32).tobytes(),
-            "reporter": cols.reporter.astype(np.uint64).tobytes(),
-            "network": cols.network.astype(np.uint64).tobytes(),
-            "services": list(cols.services),
-            "problems": list(cols.problems),
-            "places": list(cols.places),
-        }
-    )
+    return _ENCODER.encode(columns_payload(cols))
 
 
 def decode_reports(data: bytes) -> ReportColumns:
-    payload = _RAW_DECODER.decode(data)
-    return ReportColumns(
-        ts_ms=np.frombuffer(payload["ts_ms"], np.int64),
-        service=np.frombuffer(payload["service"], np.int32),
-        problem=np.frombuffer(payload["problem"], np.int16),
-        place=np.frombuffer(payload["place"], np.int32),
-        reporter=np.frombuffer(payload["reporter"], np.uint64),
-        network=np.frombuffer(payload["network"], np.uint64),
-        services=tuple(payload["services"]),
-        problems=tuple(payload["problems"]),
-        places=tuple(payload["places"]),
-    )
+    return columns_from(_RAW_DECODER.decode(data))
 
 
 _posts: Any = None

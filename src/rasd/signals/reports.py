@@ -385,22 +385,43 @@ _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder()
 
 
-def encode_batch(
-    cols: ReportColumns, counted: npt.NDArray[np.bool_], reason: npt.NDArray[np.int8]
-) -> RawBatch:
-    """Raw reports as one blob: columns' bytes plus their string tables."""
-    payload = {
+def columns_payload(cols: ReportColumns) -> dict[str, Any]:
+    """Columns as msgpack takes them: each array's bytes, and the string tables. The raw
+    batches in the store and the reports on the cluster's log are both made of it."""
+    return {
         "ts_ms": cols.ts_ms.astype(np.int64).tobytes(),
         "service": cols.service.astype(np.int32).tobytes(),
         "problem": cols.problem.astype(np.int16).tobytes(),
         "place": cols.place.astype(np.int32).tobytes(),
         "reporter": cols.reporter.astype(np.uint64).tobytes(),
         "network": cols.network.astype(np.uint64).tobytes(),
-        "reason": reason.astype(np.int8).tobytes(),
         "services": list(cols.services),
         "problems": list(cols.problems),
         "places": list(cols.places),
     }
+
+
+def columns_from(payload: dict[str, Any]) -> ReportColumns:
+    """`columns_payload` read back; the arrays are views of its bytes."""
+    return ReportColumns(
+        ts_ms=np.frombuffer(payload["ts_ms"], np.int64),
+        service=np.frombuffer(payload["service"], np.int32),
+        problem=np.frombuffer(payload["problem"], np.int16),
+        place=np.frombuffer(payload["place"], np.int32),
+        reporter=np.frombuffer(payload["reporter"], np.uint64),
+        network=np.frombuffer(payload["network"], np.uint64),
+        services=tuple(payload["services"]),
+        problems=tuple(payload["problems"]),
+        places=tuple(payload["places"]),
+    )
+
+
+def encode_batch(
+    cols: ReportColumns, counted: npt.NDArray[np.bool_], reason: npt.NDArray[np.int8]
+) -> RawBatch:
+    """Raw reports as one blob: the columns, and why each report did not count."""
+    payload = columns_payload(cols)
+    payload["reason"] = reason.astype(np.int8).tobytes()
     return RawBatch(
         first_ms=int(cols.ts_ms.min()),
         last_ms=int(cols.ts_ms.max()),
@@ -427,10 +448,10 @@ def _encode_rows(
         "place": array(_INT32, place).tobytes(),
         "reporter": array("Q", reporters).tobytes(),
         "network": array("Q", [row.network for row in rows]).tobytes(),
-        "reason": array("b", reason).tobytes(),
         "services": list(services),
         "problems": list(problems),
         "places": list(places),
+        "reason": array("b", reason).tobytes(),
     }
     return RawBatch(
         first_ms=min(ts),
@@ -447,18 +468,7 @@ _INT32 = next(code for code in "ilh" if array(code).itemsize == 4)
 
 def decode_batch(batch: RawBatch) -> tuple[ReportColumns, npt.NDArray[np.int8]]:
     payload = _DECODER.decode(batch.data)
-    cols = ReportColumns(
-        ts_ms=np.frombuffer(payload["ts_ms"], np.int64),
-        service=np.frombuffer(payload["service"], np.int32),
-        problem=np.frombuffer(payload["problem"], np.int16),
-        place=np.frombuffer(payload["place"], np.int32),
-        reporter=np.frombuffer(payload["reporter"], np.uint64),
-        network=np.frombuffer(payload["network"], np.uint64),
-        services=tuple(payload["services"]),
-        problems=tuple(payload["problems"]),
-        places=tuple(payload["places"]),
-    )
-    return cols, np.frombuffer(payload["reason"], np.int8)
+    return columns_from(payload), np.frombuffer(payload["reason"], np.int8)
 
 
 def batch_rows(batch: RawBatch) -> list[RawReport]:
