@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from rasd.clock import Clock
@@ -29,6 +30,16 @@ class RequestLimiter:
                 details=[{"field": None, "reason": "rate limit", "rate_per_second": self.rate}],
             )
         if len(self._buckets) >= _MAX_CLIENTS and client not in self._buckets:
-            # forget full buckets first: they carry no information
-            self._buckets = {k: v for k, v in self._buckets.items() if v[0] < self.burst - 1e-9}
+            self._make_room(now)
         self._buckets[client] = (tokens - cost, now)
+
+    def _make_room(self, now: float) -> None:
+        """Buckets that have filled up again by now carry nothing and go. If most have not (a
+        flood from ever new addresses), the older half goes as well: each sweep must make room
+        for many new clients, or every request of the flood would sweep them all."""
+        burst, rate = float(self.burst), self.rate
+        kept = {k: v for k, v in self._buckets.items() if v[0] + (now - v[1]) * rate < burst}
+        keep = _MAX_CLIENTS // 2
+        if len(kept) > keep:
+            kept = dict(itertools.islice(kept.items(), len(kept) - keep, None))
+        self._buckets = kept
