@@ -183,29 +183,22 @@ async def _batches(
     return sent, time.perf_counter() - start, latencies
 
 
+# spread = true: every request from its own address, so that no network limit holds a
+# report back and each one counts
 _WRK_SCRIPT = """
 counter = 0
+local spread = %(spread)s
 request = function()
   counter = counter + 1
   local body = string.format(
-    '{"service":"whatsapp","problem":"messages","reporter":"w%d-%d","country":"EG"}',
+    '{"service":"whatsapp","problem":"messages","reporter":"w%%d-%%d","country":"EG"}',
     math.random(1, 1000000000), counter)
-  return wrk.format("POST", "/api/v1/reports", {["Content-Type"] = "application/json"}, body)
-end
-"""
-
-# every request from its own address: no network limit holds a report back, each one counts
-_WRK_SPREAD_SCRIPT = """
-counter = 0
-request = function()
-  counter = counter + 1
-  local body = string.format(
-    '{"service":"whatsapp","problem":"messages","reporter":"w%d-%d","country":"EG"}',
-    math.random(1, 1000000000), counter)
-  local address = string.format("10.%d.%d.%d",
-    math.random(0, 255), math.random(0, 255), math.random(1, 254))
-  return wrk.format("POST", "/api/v1/reports",
-    {["Content-Type"] = "application/json", ["X-Forwarded-For"] = address}, body)
+  local headers = {["Content-Type"] = "application/json"}
+  if spread then
+    headers["X-Forwarded-For"] = string.format("10.%%d.%%d.%%d",
+      math.random(0, 255), math.random(0, 255), math.random(1, 254))
+  end
+  return wrk.format("POST", "/api/v1/reports", headers, body)
 end
 """
 
@@ -256,7 +249,7 @@ def _wrk(
     """Requests per second and p50/p99 latency from wrk, a load generator in C."""
     if script is None:
         script = tmp / "post.lua"
-        script.write_text(_WRK_SCRIPT)
+        script.write_text(_WRK_SCRIPT % {"spread": "false"})
     out = subprocess.run(
         [
             "wrk",
@@ -353,7 +346,7 @@ def main() -> None:
                 # not counted; here every report is counted
                 # (the server stack reads the forwarded address for the bare app too)
                 spread = tmp / "spread.lua"
-                spread.write_text(_WRK_SPREAD_SCRIPT)
+                spread.write_text(_WRK_SCRIPT % {"spread": "true"})
                 bare_spread, _, _ = _wrk(
                     f"http://127.0.0.1:{bare_port}", args.seconds, args.concurrency, tmp, spread
                 )
