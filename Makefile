@@ -8,7 +8,7 @@ WEB_STAMP := src/rasd/web/static/vendor/.built-stamp
 .PHONY: demo test install web browser lint typecheck pytest bench clean
 
 demo: install web
-	$(BIN)/rasd demo
+	RASD_OFFLINE=true $(BIN)/rasd demo
 
 test: install web browser lint typecheck pytest
 

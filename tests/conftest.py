@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -12,6 +13,9 @@ from rasd.api.app import create_app
 from rasd.clock import VirtualClock
 from rasd.runtime import Runtime
 from rasd.settings import Settings
+
+# no live source of any test reaches past loopback: the tests' stand-ins are on 127.0.0.1
+os.environ["RASD_OFFLINE"] = "true"
 
 T0 = datetime(2021, 10, 4, 12, 0, tzinfo=UTC)
 IMPORT_TOKEN = "import-token-for-tests"

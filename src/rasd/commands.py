@@ -88,6 +88,11 @@ def embedded(settings: Any, clock: Any = None) -> Any:
     probe_state = runtime.extras.get("probe_state")
     if probe_state is not None:
         engine.probe_state = probe_state
+    if settings.sources_enabled:
+        from rasd.sources.registry import build_sources
+
+        for source in build_sources(runtime):
+            runtime.sources.add(source)
     return runtime
 
 
@@ -103,17 +108,31 @@ def serve(
             help="API only: publish to NATS JetStream; `rasd worker` counts and detects.",
         ),
     ] = None,
+    offline: Annotated[
+        bool | None,
+        typer.Option(
+            "--offline/--online",
+            help="Keep every live source on loopback addresses (RASD_OFFLINE).",
+        ),
+    ] = None,
 ) -> None:
-    """Run the server: API, pages and detection, on the system clock."""
+    """Run the server: API, pages, detection and the live sources, on the system clock."""
     from rasd.server import run
 
     settings = _settings(
-        store_url=store, host=host, port=port, catalog_files=catalog, cluster=cluster
+        store_url=store,
+        host=host,
+        port=port,
+        catalog_files=catalog,
+        cluster=cluster,
+        offline=offline,
     )
     runtime = embedded(settings)
     where = f"log {settings.nats_url}, " if settings.cluster else ""
+    away = ", sources on loopback only" if settings.offline else ""
     console.print(
-        f"Rasd on http://{settings.host}:{settings.port}  ({where}store {settings.store_url})"
+        f"Rasd on http://{settings.host}:{settings.port}  "
+        f"({where}store {settings.store_url}{away})"
     )
     # in a cluster the leading worker detects; API processes only read what it stored
     run(runtime, ticks=not settings.cluster)

@@ -17,6 +17,7 @@ from rasd.ingest.reports import ReportValidator
 from rasd.settings import Settings
 from rasd.signals.aggregator import Aggregator
 from rasd.signals.reports import ReportCounter
+from rasd.sources import Reach, SourceSet
 from rasd.store import Store, open_store
 from rasd.tokens import TokenStore
 
@@ -33,6 +34,8 @@ class Runtime:
     validator: ReportValidator
     limiter: RequestLimiter
     auth: Authorizer
+    reach: Reach
+    sources: SourceSet = field(default_factory=SourceSet)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -96,6 +99,7 @@ class Runtime:
             validator=validator,
             limiter=limiter,
             auth=auth,
+            reach=Reach(settings.offline),
             extras={"tokens": tokens},
         )
 

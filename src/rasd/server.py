@@ -176,6 +176,8 @@ def run(
         tasks.append(asyncio.create_task(notifier.run(stop)))
         if ticks:
             tasks.append(asyncio.create_task(detection_loop(runtime, engine, stop, detecting)))
+        if len(runtime.sources):
+            tasks.append(asyncio.create_task(runtime.sources.run(stop)))
         if background is not None:
             tasks.append(asyncio.create_task(background(stop)))
         try:

@@ -155,6 +155,14 @@ class Settings(BaseSettings):
     worker_name: str = Field(
         "", description="This worker's name in leases and logs; empty: host name and process id."
     )
+    offline: bool = Field(
+        False,
+        description="Keep every live source (posts streams, status pages, BGP, the built-in prober) from contacting anything but loopback addresses; a source whose endpoint is on 127.0.0.1 still runs. Tests, CI and the demo turn it on.",
+    )
+    sources_enabled: bool = Field(
+        True,
+        description="Run the live sources in this process. In a cluster, turn it on in one API process only, so each outside feed is read once.",
+    )
     minute_marks: Literal["clock", "external"] = Field(
         "clock",
         description="Who says a minute is over in the cluster: `clock` (the detecting worker, "

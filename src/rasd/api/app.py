@@ -22,6 +22,7 @@ from rasd.api import (
     reports,
     services,
     shapes,
+    sources,
     statuspage,
     subscribe,
 )
@@ -63,6 +64,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(posts.router)
     app.include_router(probes.router)
+    app.include_router(sources.router)
     # telling people: alerts and statements, Statuspage JSON, feeds, badges, CSV, metrics
     app.include_router(admin.router)
     app.include_router(subscribe.router)

@@ -141,6 +141,7 @@ class _RuntimeCollector(Collector):
         for name, n in levels.items():
             open_now.add_metric([name], n)
         yield open_now
+        yield from _source_metrics(rt)
         notifier = rt.extras.get("notifier")
         if notifier is not None:
             deliveries = CounterMetricFamily(
@@ -158,6 +159,33 @@ class _RuntimeCollector(Collector):
             for status, n in notifier.outbox.counts().items():
                 waiting.add_metric([status], n)
             yield waiting
+
+
+def _source_metrics(rt: Runtime) -> Iterator[Metric]:
+    statuses = rt.sources.statuses()
+    if not statuses:
+        return
+    connected = GaugeMetricFamily(
+        "rasd_source_connected", "1 when the live source is connected", labels=["source"]
+    )
+    lag = GaugeMetricFamily(
+        "rasd_source_lag_seconds", "How far the source is behind its feed", labels=["source"]
+    )
+    items = CounterMetricFamily(
+        "rasd_source_items",
+        "Items a live source has seen, matched to a service and counted",
+        labels=["source", "stage"],
+    )
+    for status in statuses:
+        name = status["name"]
+        connected.add_metric([name], 1.0 if status["state"] == "connected" else 0.0)
+        if status["lag_seconds"] is not None:
+            lag.add_metric([name], status["lag_seconds"])
+        for stage, n in status["totals"].items():
+            items.add_metric([name, stage], n)
+    yield connected
+    yield lag
+    yield items
 
 
 class _IngestCounting:
