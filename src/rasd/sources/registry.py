@@ -14,7 +14,9 @@ from rasd.sources.base import Source
 if TYPE_CHECKING:
     from rasd.runtime import Runtime
 
-_BUILDERS: tuple[str, ...] = ()
+_BUILDERS: tuple[str, ...] = (
+    # one line per feed module, each with `build(runtime) -> list[Source]`
+)
 
 
 def build_sources(runtime: Runtime, builders: tuple[str, ...] = _BUILDERS) -> list[Source]:
