@@ -20,7 +20,8 @@ _log = logging.getLogger("rasd.cluster.lease")
 
 # of the TTL, how much a holder trusts: the rest is slack for the expiry timer and slow renewals
 _TRUST = 0.7
-_UNSURE = (nats.errors.Error, nats.js.errors.Error, TimeoutError, OSError)
+# failures that leave us unsure whether a write took: NATS away, restarting, or slow
+UNSURE = (nats.errors.Error, nats.js.errors.Error, TimeoutError, OSError)
 
 
 class Leases:
@@ -51,7 +52,7 @@ class Leases:
         except nats.js.errors.KeyWrongLastSequenceError:
             self._forget(name)
             return False
-        except _UNSURE as exc:
+        except UNSURE as exc:
             # we cannot tell: the lease stays ours only as long as we trusted it anyway
             _log.warning("lease %s not renewed: %s", name, exc)
             return self.held(name)
@@ -66,7 +67,7 @@ class Leases:
             return
         try:
             await self.kv.delete(name, last=revision)
-        except (nats.js.errors.KeyWrongLastSequenceError, *_UNSURE) as exc:
+        except (nats.js.errors.KeyWrongLastSequenceError, *UNSURE) as exc:
             _log.info("lease %s not released (%s); it expires by itself", name, exc)
 
     async def others(self, prefix: str) -> list[str]:

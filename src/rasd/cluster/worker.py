@@ -23,7 +23,7 @@ from typing import Any
 from rasd.bus.jetstream import JetStreamLog
 from rasd.clock import Clock, SystemClock
 from rasd.cluster.detector import DetectorRunner
-from rasd.cluster.lease import Leases
+from rasd.cluster.lease import UNSURE, Leases
 from rasd.cluster.shard import ShardRunner
 from rasd.errors import RasdError
 from rasd.runtime import Runtime
@@ -80,7 +80,12 @@ class Worker:
         leases = Leases(kv, f"{self.name}/{uuid.uuid4().hex[:8]}", ttl)
         try:
             while not stop.is_set():
-                await self._round(leases)
+                try:
+                    await self._round(leases)
+                except UNSURE as exc:
+                    # NATS away or restarting: the leases we cannot renew lapse by themselves
+                    # (every step checks them), and the next round tries again
+                    _log.warning("a round of leases failed, trying again: %s", exc)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=ttl / 4)
         finally:
