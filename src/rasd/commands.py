@@ -60,6 +60,10 @@ def _wire_signals(runtime: Any) -> None:
             with self._lock:
                 return super().evidence(service, minute)
 
+        def vantages(self) -> Any:
+            with self._lock:
+                return super().vantages()
+
     probe_state = _SharedProbeState()
     probe_counter = ProbeCounter()
 

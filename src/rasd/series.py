@@ -12,6 +12,8 @@ POSTS = "posts"
 RECOVERY_POSTS = "posts_recovery"
 PROBES_FAILED = "probes_failed"
 PROBES_TOTAL = "probes_total"
+# results a vantage point made while its own uplink was down: counted only under its `@name`
+PROBES_VANTAGE_OFFLINE = "probes_vantage_offline"
 PROBLEM_PREFIX = "problem:"  # per problem type, world region only: "problem:login"
 
 

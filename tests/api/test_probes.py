@@ -141,6 +141,31 @@ def test_a_batch_is_counted_per_vantage_point(api: TestClient, server: Runtime) 
     assert evidence.outcomes == {"dns": {"ok": 1, "servfail": 1}}
 
 
+def test_the_vantages_and_their_evidence_are_shown(api: TestClient, server: Runtime) -> None:
+    cut = _result("eu", "timeout")
+    cut.vantage_offline = True
+    for vantage, results in {"eu": [cut], "me": [_result("me")], "us": [_result("us")]}.items():
+        response = api.post(
+            "/api/v1/probes/batch", content=_batch(vantage, results), headers=JSON_AUTH
+        )
+        assert response.status_code == 202, response.text
+    assert (_total(server), _total(server, PROBES_FAILED)) == (2, 0)
+    vantages = api.get("/api/v1/probes/vantages").json()
+    assert vantages["count"] == 3
+    states = {v["vantage"]: v["state"] for v in vantages["vantages"]}
+    assert states == {"eu": "offline", "me": "online", "us": "online"}
+    evidence = api.get("/api/v1/probes/evidence", params={"service": "facebook"}).json()
+    assert evidence["count"] == 1
+    (facebook,) = evidence["services"]
+    assert facebook["offline_vantages"] == ["eu"]
+    assert (facebook["healthy_vantages"], facebook["quorum"]) == (["me", "us"], False)
+    everything = api.get("/api/v1/probes/evidence").json()
+    assert [e["service"] for e in everything["services"]] == ["facebook"]
+    missing = api.get("/api/v1/probes/evidence", params={"service": "nope"})
+    assert missing.status_code == 404
+    assert_error_shape(missing.json())
+
+
 def test_a_batch_sent_again_counts_once(api: TestClient, server: Runtime) -> None:
     body = _batch("eu", [_result("eu")], batch_id="same")
     for _ in range(3):

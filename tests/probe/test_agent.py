@@ -249,3 +249,38 @@ def test_a_wrong_token_is_refused(
     assert agent.returncode != 0
     assert "HTTP 401" in err
     assert receiver.results == []
+
+
+@pytest.mark.slow
+def test_failures_seen_while_the_canaries_fail_too_are_the_vantages_own(
+    local_dns: LocalDns, certificates: Certificates
+) -> None:
+    service, canary = LocalWeb().start(), LocalWeb().start()
+    checks = [c for c in _checks(service) if c.kind in ("http", "tcp")]
+    receiver = LocalReceiver(checks).start()
+    agent = _start_agent(
+        "eu", receiver, local_dns, certificates, "--canary", canary.url, "--verbose"
+    )
+    try:
+        receiver.wait_for(lambda rs: any(r.outcome == "ok" for r in rs))
+        # the service alone fails: the canary answers, so the failures are believed
+        service.mode = ERROR_5XX
+        receiver.wait_for(lambda rs: any(r.outcome == "http_5xx" for r in rs))
+        # the canary and the service fail together: this vantage has lost its own link
+        canary.stop()
+        service.stop()
+        receiver.wait_for(lambda rs: sum(r.vantage_offline for r in rs) >= 2, timeout=30)
+    finally:
+        stats = _finish(agent)
+        receiver.stop()
+        service.stop()
+        canary.stop()
+    believed = [r for r in receiver.results if r.failed and not r.vantage_offline]
+    dismissed = [r for r in receiver.results if r.vantage_offline]
+    assert {r.outcome for r in believed} >= {"http_5xx"}
+    assert {r.outcome for r in dismissed} == {"connect_error"}
+    assert not any(r.outcome == "ok" for r in dismissed)
+    assert stats["offline_results"] == len(dismissed)
+    assert stats["canary_rounds"] >= 2 and stats["vantage_state"] == "offline"
+    evidence = _evidence([r for r in receiver.results if r.ts >= dismissed[0].ts])
+    assert (evidence.offline_vantages, evidence.failing_vantages) == (["eu"], [])

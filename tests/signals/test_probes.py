@@ -35,6 +35,7 @@ def _result(
     check: str | None = None,
     service: str = "facebook",
     ts: datetime = T0,
+    offline: bool = False,
 ) -> ProbeResult:
     return ProbeResult(
         service=service,
@@ -45,6 +46,7 @@ def _result(
         ts=ts,
         outcome=outcome,
         latency_ms=12.5,
+        vantage_offline=offline,
     )
 
 
@@ -137,7 +139,64 @@ def test_counts_per_minute_for_the_world_and_each_vantage_point() -> None:
     assert (at("probes_total", "*", M0 + 1), at("probes_failed", "*", M0 + 1)) == (1, 0)
 
 
+def test_results_of_an_offline_vantage_count_only_under_it() -> None:
+    counts = ProbeCounter().count(
+        [_result("eu", "timeout", offline=True), _result("me", "ok"), _result("us", "ok")]
+    )
+
+    def at(signal: str, region: str) -> int:
+        return counts.get((SeriesKey("facebook", signal, region), M0), 0)
+
+    assert (at("probes_total", "*"), at("probes_failed", "*")) == (2, 0)
+    assert at("probe_dns_failed", "*") == 0
+    assert (at("probes_total", "@eu"), at("probes_vantage_offline", "@eu")) == (1, 1)
+    assert (at("probes_failed", "@eu"), at("probe_dns_failed", "@eu")) == (0, 0)
+    assert at("probes_vantage_offline", "*") == 0
+
+
+def test_an_offline_result_survives_the_wire() -> None:
+    batch = ProbeBatch(id="b", vantage="eu", results=[_result("eu", "timeout", offline=True)])
+    assert decode_batch(encode(batch)).results[0].vantage_offline is True
+    # an agent from before canaries sends no such field: it is online
+    old = b'{"id":"b","vantage":"eu","results":[{"service":"facebook","check":"c","kind":"dns",'
+    old += b'"target":"facebook.com","vantage":"eu","ts":"2021-10-04T15:51:10Z","outcome":"ok"}]}'
+    assert decode_batch(old).results[0].vantage_offline is False
+
+
 # --- evidence ---
+
+
+def test_an_offline_vantage_takes_no_part_in_the_vote() -> None:
+    state = ProbeState()
+    # eu's link is down: its failures say nothing; two healthy vantages keep the world up
+    state.feed([_result("eu", "timeout", offline=True), _result("me"), _result("us")])
+    ev = state.evidence("facebook", M0)
+    assert (ev.failing_vantages, ev.healthy_vantages) == ([], ["me", "us"])
+    assert ev.offline_vantages == ["eu"]
+    assert (ev.quorum, ev.level) == (False, 0)
+    assert ev.outcomes == {"dns": {"ok": 2}}
+    # the service fails where the link is up: a quorum of the vantages that can tell
+    later = T0 + timedelta(seconds=30)
+    state.feed([_result("me", "servfail", ts=later), _result("us", "servfail", ts=later)])
+    ev = state.evidence("facebook", M0)
+    assert (ev.failing_vantages, ev.offline_vantages) == (["me", "us"], ["eu"])
+    assert (ev.quorum, ev.level) == (True, 2)
+
+
+def test_each_vantages_state_follows_its_newest_results() -> None:
+    state = ProbeState()
+    state.feed([_result("eu"), _result("me")])
+    state.feed([_result("eu", "timeout", ts=T0 + timedelta(seconds=5), offline=True)])
+    seen = {v.name: v.to_dict() for v in state.vantages()}
+    assert (seen["eu"]["state"], seen["me"]["state"]) == ("offline", "online")
+    assert (seen["eu"]["results"], seen["eu"]["offline_results"]) == (2, 1)
+    assert seen["eu"]["last_offline_at"] == "2021-10-04T15:51:15Z"
+    state.feed([_result("eu", ts=T0 + timedelta(seconds=9))])
+    assert [v.state for v in state.vantages()] == ["online", "online"]
+    # a late-delivered offline result from before does not turn it offline again
+    state.feed([_result("eu", "timeout", ts=T0 + timedelta(seconds=7), offline=True)])
+    assert state.vantages()[0].state == "online"
+
 
 
 def test_one_vantage_point_failing_is_local() -> None:

@@ -1,4 +1,5 @@
-"""The probe agents' two routes: their check list, and the results they push.
+"""The probe agents' routes (their check list, the results they push) and what the server
+makes of them (each vantage point's state, each service's evidence).
 
 `GET /api/v1/probes/checks` gives every check of the catalog (with `?region=CC`, only those of
 services used in that country). `POST /api/v1/probes/batch` takes a `ProbeBatch`; the batch id
@@ -6,6 +7,10 @@ is the message id, so a batch the agent sends again (it did not hear the answer)
 A plain JSON array of results is taken too (replays over HTTP send those, with an
 Idempotency-Key). Results for services the catalog does not know (an agent with an old check
 list) are left out and counted as `ignored`, so they do not cost the rest of the batch.
+
+`GET /api/v1/probes/vantages` lists the vantage points heard from, each `online` or `offline`
+(its canaries failed too: its results count for nothing); `GET /api/v1/probes/evidence` gives
+what they say about each service now (failing, healthy and offline vantages, the quorum).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from rasd.api.idempotency import message_id
 from rasd.api.posts import require_pusher
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
-from rasd.errors import InvalidInput, MalformedBody, field_error
+from rasd.clock import minute_of
+from rasd.errors import InvalidInput, MalformedBody, NotFound, field_error
 from rasd.runtime import Runtime
 from rasd.signals.probes import (
     KINDS,
@@ -32,6 +38,7 @@ from rasd.signals.probes import (
     ProbeBatch,
     ProbeCheckList,
     ProbeResult,
+    ProbeState,
     catalog_services,
     checks_for_catalog,
     decode_batch,
@@ -83,6 +90,10 @@ _RESULT_SCHEMA: dict[str, Any] = {
         "resolver": {"type": ["string", "null"]},
         "cert_days_left": {"type": ["number", "null"]},
         "detail": {"type": ["string", "null"]},
+        "vantage_offline": {
+            "type": "boolean",
+            "description": "The vantage's canaries failed too: its own link was down.",
+        },
     },
 }
 _BATCH_SCHEMA: dict[str, Any] = {
@@ -206,6 +217,43 @@ async def post_batch(request: Request) -> JSON:
         {"accepted": len(known), "ignored": len(results) - len(known), "id": msg_id},
         status_code=202,
     )
+
+
+def _probe_state(rt: Runtime) -> ProbeState | None:
+    """The recent results of this process; a cluster's API processes count none themselves."""
+    state = rt.extras.get("probe_state")
+    return state if isinstance(state, ProbeState) else None
+
+
+@router.get(
+    "/probes/vantages",
+    summary="The vantage points heard from, and whether each is online",
+)
+async def get_vantages(request: Request) -> JSON:
+    state = _probe_state(_runtime(request))
+    items = [v.to_dict() for v in state.vantages()] if state is not None else []
+    return JSON({"count": len(items), "vantages": items})
+
+
+@router.get(
+    "/probes/evidence",
+    summary="What the vantage points say about each service now",
+    responses=errors(404, 422),
+)
+async def get_evidence(
+    request: Request,
+    service: str | None = Query(None, min_length=1, max_length=100),
+) -> JSON:
+    rt = _runtime(request)
+    if service is not None and service not in rt.catalog:
+        raise NotFound(
+            f"no service is named {service!r}", details=[field_error("service", "unknown")]
+        )
+    state = _probe_state(rt)
+    minute = minute_of(rt.clock.now())
+    names = [] if state is None else [service] if service is not None else state.services()
+    items = [state.evidence(name, minute).to_dict() for name in names] if state else []
+    return JSON({"minute": minute, "count": len(items), "services": items})
 
 
 def _check_batch_id(batch: ProbeBatch) -> None:

@@ -3,6 +3,11 @@
 It keeps probing when the server is away: results wait in a bounded buffer (the oldest are
 dropped, and counted, when it is full) and go out when the server is back. A batch that was
 sent but not acknowledged is sent again with the same id, so the server can drop a repeat.
+
+A failure is believed only after a round of canaries (`canary.py`) that began after it was
+seen: when they fail too, the vantage itself is offline and the result says so. The same
+machinery runs inside `rasd serve` as its own vantage, with a link that publishes to the log
+instead of an uplink to a server (`rasd.sources.prober`).
 """
 
 from __future__ import annotations
@@ -12,19 +17,21 @@ import contextlib
 import logging
 import ssl
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import httpx
 
 from rasd.clock import Clock, SystemClock
 from rasd.probe.buffer import ResultBuffer
-from rasd.probe.checks import ProbeContext, run_check
+from rasd.probe.canary import DEFAULT_CANARIES, VantageWatch, parse_canaries
+from rasd.probe.checks import ProbeContext, Unreachable, may_run, run_check
 from rasd.probe.checks.authority import AuthorityFinder
 from rasd.probe.checks.nameserver import parse_nameserver, system_nameservers
 from rasd.probe.schedule import Schedule
-from rasd.probe.uplink import Backoff, BatchRefused, NotAllowed, ServerAway, Uplink
+from rasd.probe.uplink import Backoff, BatchRefused, Link, NotAllowed, ServerAway, Uplink
 from rasd.signals.probes import ProbeBatch, ProbeCheck, ProbeResult
+from rasd.sources.reach import Reach
 
 log = logging.getLogger("rasd.probe")
 
@@ -49,6 +56,12 @@ class AgentConfig:
     refresh_s: float = 300.0
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 60.0
+    # None: the well-known defaults; an empty list: no canaries, every failure is believed
+    canaries: list[str] | None = None
+    canary_every_s: float = 60.0  # a round at least this often, to show the vantage's state
+    canary_gap_s: float = 5.0  # rounds that judge failures start at most this often
+    # RASD_OFFLINE: contact loopback hosts only (and never the system's resolver)
+    offline: bool = False
 
     def __post_init__(self) -> None:
         if not self.region or self.region.startswith("@"):
@@ -57,6 +70,10 @@ class AgentConfig:
             raise ValueError("concurrency, batch size and buffer size must be at least 1")
         if self.interval_scale <= 0:
             raise ValueError("the interval scale must be positive")
+        parse_canaries(self.canary_texts())  # a bad canary is a bad setting, said at the start
+
+    def canary_texts(self) -> list[str]:
+        return list(DEFAULT_CANARIES if self.canaries is None else self.canaries)
 
 
 @dataclass
@@ -69,6 +86,10 @@ class AgentStats:
     batches_refused: int = 0
     dropped: int = 0
     held: int = 0
+    skipped: int = 0  # checks not run: their hosts may not be contacted from here (offline)
+    offline_results: int = 0  # results made while the canaries said the vantage was offline
+    canary_rounds: int = 0
+    vantage_state: str = "unknown"
 
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
@@ -80,9 +101,23 @@ def tls_context(ca_file: str | None) -> ssl.SSLContext:
 
 
 class ProbeAgent:
-    def __init__(self, config: AgentConfig, clock: Clock | None = None) -> None:
+    """`link` replaces the uplink to a server (the built-in prober publishes to the log);
+    `on_result` hears of every result kept."""
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        clock: Clock | None = None,
+        *,
+        link: Link | None = None,
+        on_result: Callable[[ProbeResult], None] | None = None,
+    ) -> None:
         self.config = config
         self.clock = clock or SystemClock()
+        self._link = link
+        self._on_result = on_result
+        self.reach = Reach(config.offline)
+        self.watch: VantageWatch | None = None
         self.stats = AgentStats()
         self.buffer = ResultBuffer(config.buffer_size)
         scale = config.interval_scale
@@ -93,7 +128,8 @@ class ProbeAgent:
         self._semaphore = asyncio.Semaphore(config.concurrency)
         self._inflight: set[asyncio.Task[None]] = set()
         resolvers = [parse_nameserver(text) for text in config.resolvers]
-        self._resolvers = resolvers or system_nameservers()
+        # offline, the system's resolver is not asked: it may forward to the Internet
+        self._resolvers = resolvers or ([] if config.offline else system_nameservers())
 
     # --- the two ways to run ---
 
@@ -103,11 +139,13 @@ class ProbeAgent:
             checks = await self._first_checks(uplink, stop)
             if checks is not None:
                 loop = asyncio.get_running_loop()
+                checks = self._runnable(checks, ctx)
                 self._schedule.replace(checks, loop.time())
                 log.info("%s: %d checks", self.config.region, len(checks))
                 workers = [
                     asyncio.create_task(self._probe_loop(ctx, stop)),
-                    asyncio.create_task(self._refresh_loop(uplink, stop)),
+                    asyncio.create_task(self._refresh_loop(uplink, ctx, stop)),
+                    asyncio.create_task(self._canary_loop(stop)),
                 ]
                 pusher = asyncio.create_task(self._push_loop(uplink, stop))
                 await stop.wait()
@@ -137,7 +175,8 @@ class ProbeAgent:
                     if attempt + 1 < attempts:
                         await asyncio.sleep(self._backoff.next_wait(exc.retry_after))
             if checks is not None:
-                self.stats.check_list, self.stats.checks = True, len(checks)
+                self.stats.check_list = True
+                checks = self._runnable(checks, ctx)
                 self._backoff.reset()
                 await asyncio.gather(*(self._run_one(check, ctx) for check in checks))
                 await self._deliver_all(uplink, attempts=attempts)
@@ -148,7 +187,7 @@ class ProbeAgent:
     # --- pieces ---
 
     @contextlib.asynccontextmanager
-    async def _clients(self) -> AsyncIterator[tuple[ProbeContext, Uplink]]:
+    async def _clients(self) -> AsyncIterator[tuple[ProbeContext, Link]]:
         tls = tls_context(self.config.ca_file)
         limits = httpx.Limits(
             max_connections=self.config.concurrency,
@@ -163,6 +202,7 @@ class ProbeAgent:
                 limits=limits,
                 headers={"User-Agent": USER_AGENT},
                 trust_env=False,
+                event_hooks={"request": [self._refuse_unreachable]},
             ) as probe_client,
             httpx.AsyncClient(
                 verify=tls,
@@ -179,10 +219,51 @@ class ProbeAgent:
                 resolvers=self._resolvers,
                 authorities=authorities,
                 clock=self.clock,
+                reach=self.reach,
             )
-            yield ctx, Uplink(self.config.server, self.config.token, server_client)
+            canaries = [c for c in parse_canaries(self.config.canary_texts()) if may_run(c, ctx)]
+            self.watch = VantageWatch(
+                canaries,
+                lambda canary: run_check(canary, ctx),
+                min_gap_s=self.config.canary_gap_s * self.config.interval_scale,
+                wall=self.clock.now,
+            )
+            uplink = self._link or Uplink(self.config.server, self.config.token, server_client)
+            try:
+                yield ctx, uplink
+            finally:
+                self._note_watch()
+                await self.watch.close()
 
-    async def _first_checks(self, uplink: Uplink, stop: asyncio.Event) -> list[ProbeCheck] | None:
+    async def _refuse_unreachable(self, request: httpx.Request) -> None:
+        # a redirect may lead off loopback; offline, the probe stops there
+        if not self.reach.allows(str(request.url)):
+            raise Unreachable(f"{request.url.host} is not a loopback address (offline)")
+
+    def _runnable(self, checks: list[ProbeCheck], ctx: ProbeContext) -> list[ProbeCheck]:
+        runnable = [check for check in checks if may_run(check, ctx)]
+        self.stats.checks = len(runnable)
+        self.stats.skipped = len(checks) - len(runnable)
+        return runnable
+
+    def _note_watch(self) -> None:
+        if self.watch is not None:
+            self.stats.canary_rounds = self.watch.rounds
+            self.stats.vantage_state = self.watch.state
+
+    async def _canary_loop(self, stop: asyncio.Event) -> None:
+        """A round now and then even when nothing fails, so the vantage's state is known."""
+        watch = self.watch
+        if watch is None or not watch.canaries:
+            return
+        period = self.config.canary_every_s * self.config.interval_scale
+        while True:
+            await watch.check()
+            self._note_watch()
+            if await _sleep_unless(stop, period):
+                return
+
+    async def _first_checks(self, uplink: Link, stop: asyncio.Event) -> list[ProbeCheck] | None:
         while not stop.is_set():
             try:
                 checks = await uplink.fetch_checks()
@@ -194,11 +275,11 @@ class ProbeAgent:
                 await _sleep_unless(stop, wait)
                 continue
             self._backoff.reset()
-            self.stats.check_list, self.stats.checks = True, len(checks)
+            self.stats.check_list = True
             return checks
         return None
 
-    async def _refresh_loop(self, uplink: Uplink, stop: asyncio.Event) -> None:
+    async def _refresh_loop(self, uplink: Link, ctx: ProbeContext, stop: asyncio.Event) -> None:
         period = self.config.refresh_s * self.config.interval_scale
         loop = asyncio.get_running_loop()
         while not await _sleep_unless(stop, period):
@@ -207,8 +288,7 @@ class ProbeAgent:
             except ServerAway as exc:
                 log.info("%s: keeping %d checks (%s)", self.config.region, len(self._schedule), exc)
                 continue
-            self.stats.checks = len(checks)
-            self._schedule.replace(checks, loop.time())
+            self._schedule.replace(self._runnable(checks, ctx), loop.time())
 
     async def _probe_loop(self, ctx: ProbeContext, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
@@ -228,16 +308,27 @@ class ProbeAgent:
             await self._semaphore.acquire()
         try:
             result = await run_check(check, ctx)
+        except Unreachable:
+            self.stats.skipped += 1
+            return
         except Exception:
             # a bug in one check must not stop the others; it shows in the log, not as an outcome
             log.exception("%s: check %s crashed", self.config.region, check.id)
             return
         finally:
             self._semaphore.release()
+        if result.failed and self.watch is not None:
+            seen_at = self.watch.now()
+            if await self.watch.offline_since(seen_at):
+                result.vantage_offline = True
+                self.stats.offline_results += 1
+            self._note_watch()
         self._keep(result)
 
     def _keep(self, result: ProbeResult) -> None:
         self.stats.checks_run += 1
+        if self._on_result is not None:
+            self._on_result(result)
         self.buffer.add(result)
         if len(self.buffer) >= self.config.batch_size:
             self._flush_now.set()
@@ -246,7 +337,7 @@ class ProbeAgent:
         if self._inflight:
             await asyncio.gather(*list(self._inflight), return_exceptions=True)
 
-    async def _push_loop(self, uplink: Uplink, stop: asyncio.Event) -> None:
+    async def _push_loop(self, uplink: Link, stop: asyncio.Event) -> None:
         period = self.config.flush_s * self.config.interval_scale
         while True:
             with contextlib.suppress(TimeoutError):
@@ -270,7 +361,7 @@ class ProbeAgent:
                     if await _sleep_unless(stop, wait):
                         return
 
-    async def _deliver_one(self, uplink: Uplink) -> None:
+    async def _deliver_one(self, uplink: Link) -> None:
         """Sends the pending batch, or makes one; raises ServerAway and keeps it pending."""
         if self._pending is None:
             results = self.buffer.take(self.config.batch_size)
@@ -303,7 +394,7 @@ class ProbeAgent:
         self.stats.batches_delivered += 1
         self.stats.results_delivered += len(batch.results)
 
-    async def _deliver_all(self, uplink: Uplink, attempts: int) -> None:
+    async def _deliver_all(self, uplink: Link, attempts: int) -> None:
         failures = 0
         while self._pending is not None or len(self.buffer):
             try:

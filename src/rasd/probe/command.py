@@ -32,6 +32,24 @@ def probe_agent(
         int, typer.Option(min=1, help="Results held while the server is away.")
     ] = 10_000,
     batch_size: Annotated[int, typer.Option(min=1, help="Results per pushed batch.")] = 500,
+    canary: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An unrelated target that tells whether this vantage's own link is up: a URL, "
+            "tcp:host:port or dns:name[@resolver] (repeatable; default: a few well-known ones).",
+        ),
+    ] = None,
+    no_canaries: Annotated[
+        bool, typer.Option(help="Check no canaries: believe every failure.")
+    ] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline/--online",
+            envvar="RASD_OFFLINE",
+            help="Contact loopback addresses only (RASD_OFFLINE).",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option(help="Log every delivery problem.")] = False,
 ) -> None:
     """Probe services from here (DNS, HTTP(S), TCP) and push the results to a Rasd server."""
@@ -59,6 +77,8 @@ def probe_agent(
             authoritative_port=authoritative_port,
             buffer_size=buffer_size,
             batch_size=batch_size,
+            canaries=[] if no_canaries else (list(canary) if canary else None),
+            offline=offline,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc

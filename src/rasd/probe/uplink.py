@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Protocol
 
 import httpx
 
@@ -33,6 +34,14 @@ class NotAllowed(ServerAway):
 
 class BatchRefused(Exception):
     """The server answered that the batch itself is wrong; sending it again would not help."""
+
+
+class Link(Protocol):
+    """Where an agent's checks come from and its results go: a server's API, or the log."""
+
+    async def fetch_checks(self) -> list[ProbeCheck]: ...
+
+    async def push(self, batch: ProbeBatch) -> None: ...
 
 
 class Uplink:

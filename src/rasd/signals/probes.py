@@ -19,7 +19,7 @@ import msgspec
 
 from rasd.clock import minute_of
 from rasd.errors import InvalidInput, MalformedBody, field_error
-from rasd.series import PROBES_FAILED, PROBES_TOTAL, WORLD, SeriesKey
+from rasd.series import PROBES_FAILED, PROBES_TOTAL, PROBES_VANTAGE_OFFLINE, WORLD, SeriesKey
 
 KINDS = ("dns", "http", "tcp")
 AUTHORITATIVE = "authoritative"
@@ -79,6 +79,9 @@ class ProbeResult(msgspec.Struct):
     resolver: str | None = None
     cert_days_left: float | None = None
     detail: str | None = None
+    # the vantage's canaries failed too when this result was judged: its own uplink was down,
+    # so the result says nothing about the service and counts for nothing
+    vantage_offline: bool = False
 
     @property
     def failed(self) -> bool:
@@ -248,19 +251,30 @@ def decode_batch(body: bytes) -> ProbeBatch:
 
 
 class ProbeCounter:
-    """Counts results per minute into series: the world and each vantage point (`@name`)."""
+    """Counts results per minute into series: the world and each vantage point (`@name`).
+
+    A result made while its vantage was offline counts only under that vantage, as tried and
+    as `probes_vantage_offline`: it is no evidence about the service, so the world's series
+    (which detection watches) never see it.
+    """
 
     def count(self, results: Iterable[ProbeResult]) -> dict[tuple[SeriesKey, int], int]:
         # tally plain tuples first: thousands of results a minute share a few hundred keys
         tally = Counter(
-            (r.service, r.kind, r.vantage, r.failed, minute_of(r.ts)) for r in results
+            (r.service, r.kind, r.vantage, r.failed, r.vantage_offline, minute_of(r.ts))
+            for r in results
         )
         counts: dict[tuple[SeriesKey, int], int] = defaultdict(int)
-        for (service, kind, vantage, failed, minute), n in tally.items():
+        for (service, kind, vantage, failed, offline, minute), n in tally.items():
+            own = VANTAGE_PREFIX + vantage
             signals = [PROBES_TOTAL, f"probe_{kind}_total"]
+            if offline:
+                for signal in [*signals, PROBES_VANTAGE_OFFLINE]:
+                    counts[(SeriesKey(service, signal, own), minute)] += n
+                continue
             if failed:
                 signals += [PROBES_FAILED, f"probe_{kind}_failed"]
-            for region in (WORLD, VANTAGE_PREFIX + vantage):
+            for region in (WORLD, own):
                 for signal in signals:
                     counts[(SeriesKey(service, signal, region), minute)] += n
         return dict(counts)
@@ -279,6 +293,8 @@ class ProbeEvidence:
     `failing_checks[kind]` names the targets that failed, and `rcodes` the DNS answers seen.
     `level` is a suggestion in Downdetector's three steps: 0 nothing (or one vantage point
     alone: a local problem), 1 possible problems, 2 a quorum of vantage points fails.
+    `offline_vantages` lost their own uplink (their canaries failed too): they take no part
+    in the vote, neither failing nor healthy.
     """
 
     service: str
@@ -290,6 +306,7 @@ class ProbeEvidence:
     level: int
     failing_kinds: dict[str, list[str]] = field(default_factory=dict)
     failing_targets: dict[str, list[str]] = field(default_factory=dict)
+    offline_vantages: list[str] = field(default_factory=list)
 
     @property
     def vantages(self) -> list[str]:
@@ -306,7 +323,59 @@ class ProbeEvidence:
             "level": self.level,
             "failing_kinds": self.failing_kinds,
             "failing_targets": self.failing_targets,
+            "offline_vantages": self.offline_vantages,
         }
+
+
+class VantageSeen:
+    """What the server knows of one vantage point: when it last spoke, and whether its latest
+    judged results said its own uplink was down."""
+
+    __slots__ = ("name", "last_result_at", "last_offline_at", "last_online_at", "results",
+                 "offline_results")  # fmt: skip
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.last_result_at: datetime | None = None
+        self.last_offline_at: datetime | None = None
+        self.last_online_at: datetime | None = None
+        self.results = 0
+        self.offline_results = 0
+
+    def add(self, result: ProbeResult) -> None:
+        self.results += 1
+        if self.last_result_at is None or result.ts > self.last_result_at:
+            self.last_result_at = result.ts
+        if result.vantage_offline:
+            self.offline_results += 1
+            if self.last_offline_at is None or result.ts > self.last_offline_at:
+                self.last_offline_at = result.ts
+        elif self.last_online_at is None or result.ts > self.last_online_at:
+            self.last_online_at = result.ts
+
+    @property
+    def state(self) -> str:
+        """`offline` while its newest results are those of a vantage without its uplink."""
+        if self.last_offline_at is None:
+            return "online"
+        if self.last_online_at is not None and self.last_online_at > self.last_offline_at:
+            return "online"
+        return "offline"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "vantage": self.name,
+            "state": self.state,
+            "last_result_at": _iso(self.last_result_at),
+            "last_online_at": _iso(self.last_online_at),
+            "last_offline_at": _iso(self.last_offline_at),
+            "results": self.results,
+            "offline_results": self.offline_results,
+        }
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def quorum_size(vantages_seen: int) -> int:
@@ -323,6 +392,7 @@ class ProbeState:
         self.window_minutes = window_minutes
         self._per_key = per_key
         self._recent: dict[str, dict[tuple[str, str], deque[ProbeResult]]] = defaultdict(dict)
+        self._vantages: dict[str, VantageSeen] = {}
 
     def feed(self, results: Iterable[ProbeResult]) -> None:
         for result in results:
@@ -332,6 +402,14 @@ class ProbeState:
             if kept is None:
                 kept = by_key[key] = deque(maxlen=self._per_key)
             kept.append(result)
+            seen = self._vantages.get(result.vantage)
+            if seen is None:
+                seen = self._vantages[result.vantage] = VantageSeen(result.vantage)
+            seen.add(result)
+
+    def vantages(self) -> list[VantageSeen]:
+        """Every vantage point heard from since the server started, by name."""
+        return [self._vantages[name] for name in sorted(self._vantages)]
 
     def services(self) -> list[str]:
         return sorted(self._recent)
@@ -360,7 +438,11 @@ class ProbeState:
         outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         per_vantage: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
         failing_targets: dict[str, set[str]] = defaultdict(set)
+        offline: set[str] = set()
         for (_, vantage), result in latest.items():
+            if result.vantage_offline:
+                offline.add(vantage)
+                continue
             outcomes[result.kind][result.outcome] += 1
             per_vantage[vantage][result.kind].append(result.failed)
             if result.failed:
@@ -391,6 +473,8 @@ class ProbeState:
             level=level,
             failing_kinds=failing_kinds,
             failing_targets={k: sorted(v) for k, v in sorted(failing_targets.items())},
+            # a vantage with any check judged online still votes with those checks
+            offline_vantages=sorted(offline - set(per_vantage)),
         )
 
     def all_evidence(self, minute: int) -> dict[str, ProbeEvidence]:

@@ -27,6 +27,7 @@ async def probe_tcp(check: ProbeCheck, ctx: ProbeContext) -> ProbeResult:
     detail: str | None = None
     try:
         host, port = split_host_port(check.target)
+        ctx.require(host)
         async with asyncio.timeout(check.timeout_s):
             _, writer = await asyncio.open_connection(host, port)
         writer.close()

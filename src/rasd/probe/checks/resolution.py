@@ -12,7 +12,7 @@ import dns.rcode
 import dns.rdatatype
 
 from rasd.probe.checks.authority import AuthorityUnknown, outcome_of_rcode
-from rasd.probe.checks.context import ProbeContext
+from rasd.probe.checks.context import ProbeContext, Unreachable
 from rasd.probe.checks.nameserver import Nameserver, ask, parse_nameserver
 from rasd.signals.probes import AUTHORITATIVE, ProbeCheck, ProbeResult
 
@@ -36,11 +36,19 @@ async def probe_dns(check: ProbeCheck, ctx: ProbeContext) -> ProbeResult:
         name = dns.name.from_text(check.target)
         async with asyncio.timeout(check.timeout_s):
             if check.resolver == AUTHORITATIVE:
+                if ctx.resolvers:
+                    ctx.require(ctx.resolvers[0].host)
+                elif ctx.reach.offline:
+                    raise Unreachable("no resolver this vantage may ask (offline)")
                 servers = await ctx.authorities.servers_for(name, check.timeout_s)
+                servers = [s for s in servers if ctx.may_contact(s.host)]
+                if not servers:
+                    raise Unreachable(f"no name server of {name} this vantage may ask (offline)")
                 verdict, used = await _ask_in_turn(servers, name, check.timeout_s)
                 resolver_label = f"{AUTHORITATIVE}:{used}"
             else:
                 server = _resolver_for(check, ctx)
+                ctx.require(server.host)
                 resolver_label = str(server)
                 verdict = await _ask_both(server, name, check.timeout_s, recursion=True)
     except TimeoutError:
@@ -68,6 +76,8 @@ def _resolver_for(check: ProbeCheck, ctx: ProbeContext) -> Nameserver:
     if check.resolver:
         return parse_nameserver(check.resolver)
     if not ctx.resolvers:
+        if ctx.reach.offline:
+            raise Unreachable("no resolver this vantage may ask (offline)")
         raise AuthorityUnknown("connect_error", None, "the agent has no resolver")
     return ctx.resolvers[0]
 

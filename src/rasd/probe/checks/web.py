@@ -21,6 +21,7 @@ _SECONDS_PER_DAY = 86400.0
 
 
 async def probe_http(check: ProbeCheck, ctx: ProbeContext) -> ProbeResult:
+    ctx.require(urlsplit(check.target).hostname or "")
     started = time.perf_counter()
     ts = ctx.clock.now()
     status: int | None = None
