@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from rasd.cli import app
+from rasd.detect.multiview import MultiViewDetector
 from rasd.errors import InvalidInput
-from rasd.eval import nab
+from rasd.eval import nab, nab_folds
 from rasd.eval.series_cli import sampling_interval
 
 STANDARD = nab.Profile("standard", 1.0, 0.11, 1.0)
@@ -94,12 +95,61 @@ def test_load_corpus_maps_windows_to_rows(tmp_path: Path) -> None:
 
 def test_eval_nab_command_prints_scores_beside_published(tmp_path: Path) -> None:
     _corpus(tmp_path)
-    result = CliRunner().invoke(app, ["eval", "nab", str(tmp_path), "--detector", "novelty"])
+    plot = tmp_path / "families.png"
+    args = ["eval", "nab", str(tmp_path), "--detector", "novelty", "--plot", str(plot)]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Numenta HTM" in result.output and "rasd novelty" in result.output
     # The spike (row 300 of the window 290..320) is caught as it starts, and nothing else.
     caught = nab.scaled_sigmoid(-21 / 31) / nab.scaled_sigmoid(-1.0)
     assert f"{100 * (caught + 1) / 2:.1f}" in result.output
+
+
+def test_eval_nab_views_prints_folds_and_reuses_its_cache(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    (tmp_path / "data" / "other").mkdir()
+    one = (tmp_path / "data" / "cat" / "one.csv").read_text()
+    (tmp_path / "data" / "other" / "two.csv").write_text(one)
+    labels = json.loads((tmp_path / "windows.json").read_text())
+    labels["other/two.csv"] = labels["cat/one.csv"]
+    (tmp_path / "windows.json").write_text(json.dumps(labels))
+    cache = tmp_path / "cache"
+    args = ["eval", "nab", str(tmp_path), "--plot", str(tmp_path / "p.png"), "--cache", str(cache)]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "Leave one family out" in first.output and "rasd views" in first.output
+    kept = sorted(cache.iterdir())
+    # the default parameter set is one of the candidates: one file each
+    assert len(kept) == len(nab_folds.CANDIDATES)
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0 and sorted(cache.iterdir()) == kept
+    assert again.output == first.output
+
+
+def test_run_views_equals_the_single_series_detector(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    (f,) = nab.load_corpus(tmp_path)
+    short = nab.NabFile("cut.csv", f.timestamps[:250], f.values[:250].copy(), [])
+    together = nab.run_views([f, short], nab_folds.full_config({}))
+    assert np.array_equal(together[0], nab.run_detector(f, MultiViewDetector))
+    assert np.array_equal(together[1], nab.run_detector(short, MultiViewDetector))
+
+
+def test_vectorised_sweep_equals_trying_every_threshold() -> None:
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        f = _file(120, [(40, 47), (80, 95)])
+        scores = rng.choice([0.0, 0.2, 0.5, 0.8, 1.0], size=120)
+        res = nab.score_corpus([f], [scores], [STANDARD])
+        brute = max(
+            [-2.0]
+            + [
+                nab.score_at([f], [scores], [STANDARD], {"standard": t})[0].raw["standard"]
+                for t in np.unique(scores[f.probation :])
+            ]
+        )
+        assert res.raw["standard"] == pytest.approx(brute)
 
 
 def test_detect_series_writes_one_score_per_row(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rasd.detect.base import Detector
+from rasd.detect.multiview import MultiViewDetector
 from rasd.detect.novelty import RangeNoveltyDetector
 from rasd.detect.seasonal import SeasonalCountDetector
 from rasd.detect.surprise import SurpriseDetector
@@ -21,11 +22,12 @@ DETECTORS: dict[str, DetectorFactory] = {
     "novelty": RangeNoveltyDetector,
     "surprise": SurpriseDetector,
     "zscore": RobustZDetector,
+    "views": MultiViewDetector,
 }
 
 # What `rasd detect-series` and `rasd eval nab` run unless told otherwise: the best of these
 # on the labelled NAB corpus (see `rasd eval nab`).
-DEFAULT_SERIES_DETECTOR = "novelty"
+DEFAULT_SERIES_DETECTOR = "views"
 
 
 def names() -> list[str]:
