@@ -43,3 +43,49 @@ def test_an_in_memory_store_has_no_checkpointer() -> None:
         assert store.checkpointer is None
     finally:
         store.close()
+
+
+def test_the_log_stays_bounded_while_readers_never_stop(tmp_path: Path) -> None:
+    """Readers that overlap one another keep a PASSIVE checkpoint from starting the log over;
+    past half its limit the checkpointer truncates it once the readers of the moment are done."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "busy.db"
+    limit = 1 << 20
+    store = SQLiteStore(path, checkpoint_seconds=0.05, log_max_bytes=limit)
+    stop = threading.Event()
+
+    def read_on(delay: float) -> None:
+        conn = sqlite3.connect(path, check_same_thread=False)
+        time.sleep(delay)
+        while not stop.is_set():
+            conn.execute("BEGIN")
+            conn.execute("SELECT count(*) FROM counts").fetchone()
+            time.sleep(0.03)
+            conn.execute("COMMIT")
+        conn.close()
+
+    try:
+        store.migrate()
+        readers = [threading.Thread(target=read_on, args=(d,)) for d in (0.0, 0.015)]
+        for reader in readers:
+            reader.start()
+        written = 0
+        for round_ in range(40):
+            store.add_counts(
+                {(SeriesKey(f"s{i}", REPORTS, "EG"), M0 + round_): 1 for i in range(2000)}
+            )
+            written += 1
+        assert store.checkpointer is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+            store.checkpointer.truncations == 0 or os.path.getsize(f"{path}-wal") > limit
+        ):
+            time.sleep(0.05)
+        assert store.checkpointer.truncations >= 1
+        assert os.path.getsize(f"{path}-wal") <= limit
+        assert store.total(SeriesKey("s7", REPORTS, "EG"), M0, M0 + 40) == written
+    finally:
+        stop.set()
+        store.close()

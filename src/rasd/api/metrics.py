@@ -111,6 +111,13 @@ class _RuntimeCollector(Collector):
                 "Writes waiting for the store's writer",
                 value=jobs.qsize(),
             )
+        checkpointer = getattr(rt.store, "checkpointer", None)
+        if checkpointer is not None:
+            yield GaugeMetricFamily(
+                "rasd_store_log_largest_bytes",
+                "The most SQLite's write-ahead log file was seen to hold",
+                value=checkpointer.largest_log,
+            )
         engine = rt.extras.get("engine")
         if engine is not None:
             yield CounterMetricFamily(

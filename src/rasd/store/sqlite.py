@@ -33,7 +33,12 @@ class SQLiteStore(SqlStore):
     dialect = "sqlite"
 
     def __init__(
-        self, path: str | Path, *, synchronous: str = "NORMAL", checkpoint_seconds: float = 2.0
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "NORMAL",
+        checkpoint_seconds: float = 2.0,
+        log_max_bytes: int = _LOG_KEPT_BYTES,
     ) -> None:
         self.path = str(path)
         memory = self.path == ":memory:"
@@ -82,7 +87,9 @@ class SQLiteStore(SqlStore):
         self._writer.start()
         self.checkpointer: Checkpointer | None = None
         if not memory:
-            self.checkpointer = Checkpointer(self.path, interval=checkpoint_seconds)
+            self.checkpointer = Checkpointer(
+                self.path, interval=checkpoint_seconds, log_max_bytes=log_max_bytes
+            )
             self.checkpointer.start()
 
     def write(self, fn: Callable[[Connection], T]) -> T:
