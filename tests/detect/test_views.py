@@ -7,14 +7,21 @@ from rasd.detect.views import ViewBank
 
 
 def _series(n: int = 800, k: int = 3, seed: int = 2) -> np.ndarray:
+    """k series of 15-minute values with a daily rhythm and their own noise."""
     rng = np.random.default_rng(seed)
     t = np.arange(n)
     base = 50 + 10 * np.sin(2 * np.pi * t / 96)
     return np.stack([base * (1 + 0.2 * j) + rng.normal(0, 1 + j, n) for j in range(k)])
 
 
-def _run(bank: ViewBank, values: np.ndarray) -> np.ndarray:
-    return np.stack([bank.step(values[:, t]) for t in range(values.shape[1])], axis=1)
+def _slots(bank: ViewBank, n: int) -> np.ndarray:
+    return bank.slot_of((np.arange(n) * 900) % 86400)
+
+
+def _run(bank: ViewBank, values: np.ndarray, start: int = 0) -> np.ndarray:
+    n = values.shape[1]
+    slots = _slots(bank, start + n)[start:]
+    return np.stack([bank.step(values[:, t], slots[t]) for t in range(n)], axis=1)
 
 
 def _fresh(n: int, **config: float) -> ViewBank:
@@ -31,7 +38,7 @@ def test_a_restored_bank_scores_as_one_that_never_stopped() -> None:
     _run(first, values[:, :400])
     restored = ViewBank(**first.config())
     restored.load_state({k: v.copy() for k, v in first.state().items()})
-    assert np.array_equal(_run(restored, values[:, 400:]), whole[:, 400:])
+    assert np.array_equal(_run(restored, values[:, 400:], start=400), whole[:, 400:])
     assert whole[1, 600] > 0.5
 
 
@@ -52,8 +59,23 @@ def test_warmup_is_silent_and_nan_scores_nothing_and_teaches_nothing() -> None:
     gappy[0, 300] = np.nan
     with_gap = _run(_fresh(1), gappy)
     assert with_gap[0, 300] == 0.0
-    skipped = _run(_fresh(1), np.delete(values, 300, axis=1))
-    assert np.array_equal(np.delete(with_gap, 300, axis=1), skipped)
+    bank = _fresh(1)
+    slots = _slots(bank, values.shape[1])
+    skipped = [bank.step(values[:, t], slots[t])[0] for t in range(values.shape[1]) if t != 300]
+    assert np.array_equal(np.delete(with_gap[0], 300), np.array(skipped))
+
+
+def test_an_hour_unlike_itself_is_news_though_the_value_is_not() -> None:
+    # Three weeks of a strong daily rhythm, then its low hours at the high level: no value
+    # outside the range seen, yet unusual for the hour.
+    n = 96 * 21
+    values = _series(n=n, k=1, seed=5)
+    night = np.arange(n - 96 + 68, n - 96 + 76)  # 17:00-19:00 of the last day, the low
+    values[0, night] = 58.0
+    assert values[0, : night[0]].max() > 58.0
+    scores = _run(_fresh(1), values)
+    assert scores[0, night].max() > 0.5
+    assert scores[0, 96 * 14 : night[0]].max() < scores[0, night].max()
 
 
 def test_one_event_raises_one_alarm() -> None:
@@ -67,10 +89,12 @@ def test_one_event_raises_one_alarm() -> None:
 def test_state_is_small_and_checked() -> None:
     bank = _fresh(1000)
     _run(bank, np.repeat(_series(n=50, k=1), 1000, axis=0))
-    assert bank.nbytes_per_series() <= 1024
+    assert bank.nbytes_per_series() <= 512
     state = bank.state()
-    state["steps"] = state["steps"][:, :2]
-    with pytest.raises(ValueError, match="steps"):
+    state["profile"] = state["profile"][:, :2]
+    with pytest.raises(ValueError, match="profile"):
         ViewBank(**bank.config()).load_state(state)
     with pytest.raises(ValueError):
-        bank.step(np.zeros(3))
+        bank.step(np.zeros(3), 0)
+    with pytest.raises(ValueError, match="slots"):
+        bank.step(np.zeros(1000), 24)

@@ -375,11 +375,14 @@ def run_views(files: list[NabFile], config: dict[str, Any]) -> list[FloatArray]:
     bank.resize(len(files))
     longest = max((len(f) for f in files), default=0)
     values = np.full((len(files), longest), np.nan)
+    seconds = np.zeros((len(files), longest), np.int64)
     for i, f in enumerate(files):
         values[i, : len(f)] = f.values
+        seconds[i, : len(f)] = [t.hour * 3600 + t.minute * 60 + t.second for t in f.timestamps]
+    slots = bank.slot_of(seconds)
     out = np.zeros_like(values)
     for t in range(longest):
-        out[:, t] = bank.step(values[:, t])
+        out[:, t] = bank.step(values[:, t], slots[:, t])
     return [out[i, : len(f)].copy() for i, f in enumerate(files)]
 
 

@@ -1,9 +1,9 @@
 """How well the `views` detector's one parameter set generalises across NAB families.
 
-The parameter set is chosen from a small fixed list of candidates (`CANDIDATES`: the two
-settings that matter most, the calibration of the likelihood views and the memory that holds
-alarms down, each at three or two values; everything else is the detector's defaults) by the
-mean of the three profiles' normalised scores. Leave one family out: the choice, and each
+The parameter set is chosen from a small fixed list of candidates (`CANDIDATES`: two
+settings that matter, the memory of a range and the memory that holds a view's alarms down, at
+two and three values; everything else is the detector's defaults) by the mean of the three
+profiles' normalised scores. Leave one family out: the choice, and each
 profile's threshold, are made on the other families only, then scored on the family left out.
 A fold far below the others means the choice fits some families at the cost of another.
 
@@ -27,7 +27,9 @@ from rasd.eval.nab import FileResult, NabFile, Profile, score_at, score_corpus
 FloatArray = npt.NDArray[np.float64]
 
 CANDIDATES: list[dict[str, Any]] = [
-    {"z_half": z_half, "quiet": quiet} for z_half in (12.0, 24.0, 48.0) for quiet in (100.0, 400.0)
+    {"range_halflife": memory, "view_quiet": quiet}
+    for memory in (3000.0, 6000.0)
+    for quiet in (200.0, 400.0, 800.0)
 ]
 
 Runner = Callable[[dict[str, Any]], list[FloatArray]]
