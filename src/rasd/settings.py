@@ -16,6 +16,15 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+# Canaries of every vantage point unless told otherwise: well known, run by unrelated
+# organisations on unrelated networks, none in the catalog; the last needs no name resolution.
+# Here rather than in rasd.probe so that settings load without the probe machinery.
+DEFAULT_CANARIES: tuple[str, ...] = (
+    "https://www.wikipedia.org/",
+    "https://www.iana.org/",
+    "tcp:9.9.9.9:53",
+)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RASD_", toml_file="rasd.toml", extra="forbid")
@@ -162,6 +171,34 @@ class Settings(BaseSettings):
     sources_enabled: bool = Field(
         True,
         description="Run the live sources in this process. In a cluster, turn it on in one API process only, so each outside feed is read once.",
+    )
+    prober_enabled: bool = Field(
+        True,
+        description="Probe the catalog's services from this server's own vantage point (DNS through the system's resolver and the services' authoritative servers, HTTPS with TLS), beside any remote probe agents.",
+    )
+    prober_vantage: str = Field(
+        "rasd", min_length=1, pattern=r"^[^@\s]\S*$", description="The name of this server's vantage point in probe results."
+    )
+    prober_max_checks_per_minute: float = Field(
+        600.0, gt=0, description="Most checks the built-in prober runs a minute: the catalog's intervals are stretched to fit."
+    )
+    prober_interval_scale: float = Field(
+        1.0, gt=0, description="Multiplies every interval of the built-in prober (below 1: more often, still within the most checks a minute)."
+    )
+    prober_concurrency: int = Field(16, ge=1, description="Checks the built-in prober runs at once.")
+    prober_resolvers: list[str] = Field(
+        default_factory=list,
+        description="Resolvers (ip[:port]) the built-in prober asks; empty: the system's own (never asked when offline).",
+    )
+    prober_authoritative_port: int = Field(
+        53, ge=1, le=65535, description="Port of the authoritative name servers the built-in prober asks."
+    )
+    prober_ca_file: str = Field(
+        "", description="Extra CA certificates (PEM) the built-in prober trusts, for services on a private PKI."
+    )
+    prober_canaries: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CANARIES),
+        description="Unrelated targets (URL, tcp:host:port, dns:name[@resolver]) that tell whether this server's own link is up; when they all fail too, its probe failures count for nothing. Empty: believe every failure.",
     )
     minute_marks: Literal["clock", "external"] = Field(
         "clock",

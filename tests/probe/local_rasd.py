@@ -3,7 +3,8 @@ service whose names live on a local DNS server: the parts the end-to-end probe t
 probe-to-incident benchmark share.
 
 The server's catalog is the built-in one with every service disabled and the test service
-added, so agents probe nothing but local servers.
+added, so agents probe nothing but local servers. The server's own prober is off unless a
+test asks for it (with its settings), so that the results counted are the agents' alone.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
+import rasd
 from rasd.catalog import load_catalog
 
 SERVICE = "example"
@@ -32,6 +34,8 @@ NAMES = {
     "api.example.test.": {"A": ["127.0.0.1"]},
 }
 TOKEN = "end-to-end-ingest-token"
+# the processes run away from the working tree: they import the same code as this test
+SOURCES = str(Path(rasd.__file__).resolve().parents[1])
 
 T = TypeVar("T")
 
@@ -43,8 +47,11 @@ def free_port() -> int:
         return port
 
 
-def write_catalog(path: Path, web_url: str, expect_text: str) -> Path:
-    """Every built-in service off, and the test service: two names and a home page."""
+def write_catalog(
+    path: Path, web_url: str, expect_text: str, extra: Sequence[str] = ()
+) -> Path:
+    """Every built-in service off, and the test service: two names and a home page; `extra`
+    lines of TOML after it (more services)."""
     lines = [
         "[[owner]]",
         f'id = "{OWNER}"',
@@ -67,6 +74,7 @@ def write_catalog(path: Path, web_url: str, expect_text: str) -> Path:
         f'  {{ kind = "http", target = "{web_url}", expect_text = "{expect_text}" }},',
         "]",
         "",
+        *extra,
     ]
     for service in load_catalog():
         lines += ["[[service]]", f'id = "{service.id}"', "disabled = true", ""]
@@ -89,17 +97,26 @@ class LocalRasd:
     """`python -m rasd.cli serve` on a free port with a SQLite file, the catalog file and the
     ingest token; it can be killed and started again on the same port and store."""
 
-    def __init__(self, folder: Path, catalog: Path) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        catalog: Path,
+        *,
+        prober: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.folder = folder
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.env = {
             **os.environ,
+            "PYTHONPATH": SOURCES,
             "RASD_STORE_URL": f"sqlite:///{folder / 'rasd.db'}",
-            "RASD_HOST": "127.0.0.1",
+            "RASD_HOST": host,
             "RASD_PORT": str(self.port),
             "RASD_INGEST_TOKENS": json.dumps([TOKEN]),
             "RASD_CATALOG_FILES": json.dumps([str(catalog)]),
+            **({"RASD_PROBER_ENABLED": "false"} if prober is None else prober),
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.http = httpx.Client(base_url=self.url, timeout=10.0, trust_env=False)
@@ -205,7 +222,10 @@ def start_agent(
         "--interval-scale", str(interval_scale), "--concurrency", "4",
     ]  # fmt: skip
     errors = (folder / f"agent-{region}.err").open("w")
-    agent = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, cwd=folder)
+    env = {**os.environ, "PYTHONPATH": SOURCES}
+    agent = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=errors, text=True, cwd=folder, env=env
+    )
     errors.close()
     return agent
 

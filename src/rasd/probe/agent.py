@@ -86,7 +86,8 @@ class AgentStats:
     batches_refused: int = 0
     dropped: int = 0
     held: int = 0
-    skipped: int = 0  # checks not run: their hosts may not be contacted from here (offline)
+    skipped: int = 0  # checks left out: their hosts may not be contacted from here (offline)
+    unreached: int = 0  # runs stopped before a host they may not contact (a name server found)
     offline_results: int = 0  # results made while the canaries said the vantage was offline
     canary_rounds: int = 0
     vantage_state: str = "unknown"
@@ -118,6 +119,7 @@ class ProbeAgent:
         self._on_result = on_result
         self.reach = Reach(config.offline)
         self.watch: VantageWatch | None = None
+        self.runnable: list[ProbeCheck] = []
         self.stats = AgentStats()
         self.buffer = ResultBuffer(config.buffer_size)
         scale = config.interval_scale
@@ -242,6 +244,7 @@ class ProbeAgent:
 
     def _runnable(self, checks: list[ProbeCheck], ctx: ProbeContext) -> list[ProbeCheck]:
         runnable = [check for check in checks if may_run(check, ctx)]
+        self.runnable = runnable
         self.stats.checks = len(runnable)
         self.stats.skipped = len(checks) - len(runnable)
         return runnable
@@ -309,7 +312,7 @@ class ProbeAgent:
         try:
             result = await run_check(check, ctx)
         except Unreachable:
-            self.stats.skipped += 1
+            self.stats.unreached += 1
             return
         except Exception:
             # a bug in one check must not stop the others; it shows in the log, not as an outcome

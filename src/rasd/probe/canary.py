@@ -19,15 +19,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from rasd.probe.checks.connect import split_host_port
+from rasd.settings import DEFAULT_CANARIES
 from rasd.signals.probes import OK, ProbeCheck, ProbeResult
 
-# well known, run by unrelated organisations on unrelated networks, none in the catalog; the
-# last one needs no name resolution at all
-DEFAULT_CANARIES: tuple[str, ...] = (
-    "https://www.wikipedia.org/",
-    "https://www.iana.org/",
-    "tcp:9.9.9.9:53",
-)
+__all__ = ["DEFAULT_CANARIES", "CanaryRound", "VantageWatch", "parse_canaries"]
+
 CANARY_SERVICE = "@canary"
 
 VantageState = Literal["unknown", "online", "offline"]
