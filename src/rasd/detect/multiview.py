@@ -28,7 +28,7 @@ class MultiViewDetector(Detector):
         slots: int = 24,
         profile_halflife: float = 10.0,
         smooth: float = 10.0,
-        range_halflife: float = 6000.0,
+        range_halflife: float = 10000.0,
         range_half: float = 0.2,
         young: float = 100.0,
         warmup: int = 150,

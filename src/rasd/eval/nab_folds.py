@@ -28,7 +28,7 @@ FloatArray = npt.NDArray[np.float64]
 
 CANDIDATES: list[dict[str, Any]] = [
     {"range_halflife": memory, "view_quiet": quiet}
-    for memory in (3000.0, 6000.0)
+    for memory in (3000.0, 10000.0)
     for quiet in (200.0, 400.0, 800.0)
 ]
 
