@@ -25,7 +25,12 @@ SILENT = "timeout"
 
 
 class LocalDns:
-    def __init__(self, records: dict[str, dict[str, list[str]]], zones: list[str]) -> None:
+    """`host` is the address it listens on and gives as its own name server's (the glue)."""
+
+    def __init__(
+        self, records: dict[str, dict[str, list[str]]], zones: list[str], host: str = "127.0.0.1"
+    ) -> None:
+        self.host = host
         self.zones = [dns.name.from_text(z) for z in zones]
         self.records = {
             dns.name.from_text(name): {rdtype.upper(): values for rdtype, values in by_type.items()}
@@ -36,12 +41,12 @@ class LocalDns:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.udp, self.tcp = _bind_pair()
+        self.udp, self.tcp = _bind_pair(host)
         self.port: int = self.udp.getsockname()[1]
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def set_mode(self, zone: str, mode: str) -> None:
         with self._lock:
@@ -97,7 +102,7 @@ class LocalDns:
         elif question.name == zone and rdtype == "NS":
             ns = dns.name.from_text("ns1", zone)
             response.answer.append(dns.rrset.from_text(zone, 300, "IN", "NS", ns.to_text()))
-            response.additional.append(dns.rrset.from_text(ns, 300, "IN", "A", "127.0.0.1"))
+            response.additional.append(dns.rrset.from_text(ns, 300, "IN", "A", self.host))
         elif known and rdtype in known:
             response.answer.append(
                 dns.rrset.from_text_list(question.name, 60, "IN", rdtype, known[rdtype])
@@ -159,15 +164,15 @@ def _read_exactly(conn: socket.socket, size: int) -> bytes | None:
     return data
 
 
-def _bind_pair() -> tuple[socket.socket, socket.socket]:
+def _bind_pair(host: str) -> tuple[socket.socket, socket.socket]:
     """A UDP and a TCP socket on the same free port (retrying if TCP finds it taken)."""
     for _ in range(20):
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        udp.bind(("127.0.0.1", 0))
+        udp.bind((host, 0))
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+            tcp.bind((host, udp.getsockname()[1]))
         except OSError:
             udp.close()
             tcp.close()

@@ -214,12 +214,16 @@ def start_agent(
     authoritative_port: int,
     interval_scale: float,
     folder: Path,
+    *extra: str,
+    wrapper: Sequence[str] = (),
 ) -> subprocess.Popen[str]:
+    """`extra` options for the agent; `wrapper` runs it through another command (for instance
+    `ip netns exec NAME`, to run it inside a network namespace)."""
     command = [
-        sys.executable, "-m", "rasd.cli", "probe-agent",
+        *wrapper, sys.executable, "-m", "rasd.cli", "probe-agent",
         "--region", region, "--server", server.url, "--token", TOKEN,
         "--resolver", resolver, "--authoritative-port", str(authoritative_port),
-        "--interval-scale", str(interval_scale), "--concurrency", "4",
+        "--interval-scale", str(interval_scale), "--concurrency", "4", *extra,
     ]  # fmt: skip
     errors = (folder / f"agent-{region}.err").open("w")
     env = {**os.environ, "PYTHONPATH": SOURCES}

@@ -75,8 +75,9 @@ class _Handler(BaseHTTPRequestHandler):
 class LocalWeb:
     """One HTTP or HTTPS server in a thread; `mode` switches how it answers."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+    def __init__(self, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self._server = _Server((host, 0), _Handler)
         self._tls = tls
         if tls is not None:
             # the handshake happens in the handler thread, so a bad client cannot stall accept
@@ -91,7 +92,7 @@ class LocalWeb:
     @property
     def url(self) -> str:
         scheme = "https" if self._tls is not None else "http"
-        return f"{scheme}://127.0.0.1:{self.port}/"
+        return f"{scheme}://{self.host}:{self.port}/"
 
     @property
     def mode(self) -> str:
@@ -127,9 +128,9 @@ class Certificates:
         self.ca_file = str(Path(self._dir.name) / "ca.pem")
         self.ca.cert_pem.write_to_path(self.ca_file)
 
-    def valid_context(self) -> ssl.SSLContext:
+    def valid_context(self, *hosts: str) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self.ca.issue_cert(*(hosts or ("127.0.0.1", "localhost"))).configure_cert(context)
         return context
 
     def untrusted_context(self) -> ssl.SSLContext:
