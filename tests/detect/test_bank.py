@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from rasd.detect import Level, SeriesBank
+from rasd.detect.score import anscombe
+from rasd.detect.views import ViewBank
 from rasd.series import SeriesKey
 
 START = 27_000_000  # a minute, 2021-05-03 00:00 UTC (a Monday)
@@ -46,3 +48,20 @@ def test_memory_per_series_is_under_a_kilobyte() -> None:
         bank.index(SeriesKey(f"s{i}", "reports"))
     bank.step(0, np.zeros(1000))
     assert bank.nbytes_per_series() < 1024
+
+
+def test_the_views_of_the_bank_are_the_detectors_views() -> None:
+    rng = np.random.default_rng(3)
+    bank = SeriesBank()
+    for i in range(3):
+        bank.index(SeriesKey(f"v{i}", "reports"))
+    alone = ViewBank()
+    alone.resize(3)
+    start = 27_000_000
+    for j in range(400):
+        x = rng.poisson([2.0, 40.0, 900.0]).astype(np.float64)
+        if j == 300:
+            x[1] = 400.0
+        got = bank.step(start + j, x).views
+        want = alone.step(anscombe(x), alone.slot_of(((start + j) % 1440) * 60))
+        assert np.array_equal(got, want), j

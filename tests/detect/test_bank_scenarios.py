@@ -101,3 +101,25 @@ def test_state_survives_npz_and_continues_identically(
     x = np.array([4.0, 3.0, 80.0, 2000.0])
     a, b = bank.step(m, x), again.step(m, x)
     assert np.array_equal(a.score, b.score) and np.array_equal(a.expected, b.expected)
+
+
+def test_a_restored_bank_alarms_exactly_as_one_that_never_stopped(
+    warmed: tuple[SeriesBank, np.random.Generator], tmp_path: Path
+) -> None:
+    going_on = _clone(warmed[0])
+    np.savez(tmp_path / "bank.npz", **_clone(warmed[0]).state())
+    with np.load(tmp_path / "bank.npz") as data:
+        restarted = SeriesBank.from_state(dict(data))
+    rng = np.random.default_rng(5)
+    m0 = START + 7 * 1440
+    levels = []
+    for j in range(90):
+        x = rng.poisson(RATES * _shape(m0 + j)).astype(np.float64)
+        if 30 <= j < 50:  # an outage of the third series
+            x[2] += 400.0
+        a, b = going_on.step(m0 + j, x), restarted.step(m0 + j, x)
+        for field in ("expected", "score", "level", "views"):
+            assert np.array_equal(getattr(a, field), getattr(b, field)), (j, field)
+        levels.append(int(a.level[2]))
+    assert max(levels) == 2  # the outage was detected, the same way by both
+    assert going_on.peek(m0 + 90, x).views.shape == (len(RATES),)

@@ -7,6 +7,7 @@ Usage (the production interface):
     bank.warm(start_minute, history)                         # (n_series, n_minutes) counts
     res = bank.step(minute, counts)                          # counts[i] for every series
     res.expected, res.score, res.level                       # float64, float64 in [0, 1], int8
+    res.views                                                # the general views, in [0, 1]
     bank.expected_at(minute)                                 # baseline band, no learning
     SeriesBank.from_state(bank.state())                      # survive a restart
 
@@ -20,6 +21,12 @@ service is judged by counting noise and a giant by how well its baseline usually
 Counts are learnt clipped a few deviations above the expected level, and minutes scoring as
 anomalous are learnt with a small weight only: an outage barely moves the baseline, yet a
 lasting change of level is eventually taken as the new normal instead of alarming forever.
+
+Beside that count model, every series is also watched by the general views of
+`rasd.detect.views` (the detector `rasd detect-series` and `rasd eval nab` run), on the
+Anscombe scale and with an hourly profile of the day: `TickResult.views`, learnt every
+minute and kept across restarts. It does not move the levels yet: those come from the count
+score alone, which the scenario suite holds to no false incident.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import numpy.typing as npt
 from rasd.detect.baseline import SeasonalBaseline
 from rasd.detect.decision import LevelArray, LevelFilter
 from rasd.detect.score import anscombe, anscombe_inverse, evidence_weight, excess_z, squash
+from rasd.detect.views import ViewBank
 from rasd.series import SeriesKey
 
 FloatArray = npt.NDArray[np.float64]
@@ -44,12 +52,14 @@ State = dict[str, np.ndarray[Any, Any]]
 @dataclass(frozen=True, slots=True)
 class TickResult:
     """One minute of the bank: per series (in index order) the usual count, the score in [0, 1]
-    (higher = more anomalous, excess only) and the level (int8 `Level` values)."""
+    (higher = more anomalous, excess only), the level (int8 `Level` values) and the score of
+    the general views (`rasd.detect.views`, either way, no part of the level)."""
 
     minute: int
     expected: FloatArray
     score: FloatArray
     level: LevelArray
+    views: FloatArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +143,7 @@ class SeriesBank:
         self._phi = np.zeros(0, np.float32)
         self._ewm_count = np.zeros(0, np.float32)
         self._ewm_expected = np.zeros(0, np.float32)
+        self._views = ViewBank(seed=seed)
 
     # -- series ----------------------------------------------------------------------------
 
@@ -182,7 +193,8 @@ class SeriesBank:
         """What `step` would score for these counts, changing nothing (levels as they stand)."""
         x = self._counts(counts)
         ev = self._evaluate(minute, x)
-        return TickResult(minute, ev.expected, ev.score, self._current_levels())
+        views = self._views.score(*self._view_inputs(minute, x))[: len(self)]
+        return TickResult(minute, ev.expected, ev.score, self._current_levels(), views)
 
     def step(self, minute: int, counts: npt.ArrayLike) -> TickResult:
         """Score this minute's counts (one per series, 0 where none), then learn from them."""
@@ -191,7 +203,19 @@ class SeriesBank:
         ev = self._evaluate(minute, x)
         self._learn(minute, x, ev)
         level = self._filter.step(ev.score)
-        return TickResult(minute, ev.expected, ev.score, level)
+        views = self._views.step(*self._view_inputs(minute, x))[: len(self)]
+        return TickResult(minute, ev.expected, ev.score, level, views)
+
+    def _view_inputs(self, minute: int, x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+        """The views' values (counts on the Anscombe scale; NaN for spare rows) and slot."""
+        cap = len(self._views)
+        if cap < len(self):
+            # grown like the other arrays, so that adding series one by one stays cheap
+            self._views.resize(max(len(self), 2 * cap, 16))
+            cap = len(self._views)
+        values = np.full(cap, np.nan)
+        values[: len(self)] = anscombe(x)
+        return values, self._views.slot_of((minute % 1440) * 60)
 
     def warm(self, start_minute: int, counts: npt.ArrayLike) -> None:
         """Learn history fast: `counts[i, j]` is series i at minute start_minute + j.
@@ -212,6 +236,7 @@ class SeriesBank:
             full[:rows] = c[:, j]
             minute = start_minute + j
             self._learn(minute, full, self._evaluate(minute, full))
+            self._views.step(*self._view_inputs(minute, full))
             self._last_minute = minute
 
     def _check_minute(self, minute: int) -> None:
@@ -319,6 +344,9 @@ class SeriesBank:
             state[f"baseline_{name}"] = arr
         for name, arr in self._filter.state().items():
             state[f"filter_{name}"] = arr
+        state["views_config"] = np.array(json.dumps(self._views.config()))
+        for name, arr in self._views.state().items():
+            state[f"views_{name}"] = arr
         return state
 
     @classmethod
@@ -338,6 +366,16 @@ class SeriesBank:
         bank._filter.load_state(
             {k[len("filter_") :]: v for k, v in state.items() if k.startswith("filter_")}
         )
+        if "views_config" in state:
+            bank._views = ViewBank(**json.loads(str(state["views_config"])))
+            bank._views.load_state(
+                {
+                    k[len("views_") :]: v
+                    for k, v in state.items()
+                    if k.startswith("views_") and k != "views_config"
+                }
+            )
+        # A state saved before the views existed leaves them to learn from here on.
         return bank
 
     def nbytes_per_series(self) -> float:
@@ -345,7 +383,8 @@ class SeriesBank:
         cap = max(self._phi.shape[0], 1)
         own = (self._phi.nbytes + self._ewm_count.nbytes + self._ewm_expected.nbytes) / cap
         filt = sum(a.nbytes for a in self._filter.state().values()) / max(len(self), 1)
-        return self._baseline.nbytes_per_series() + own + filt
+        views = self._views.nbytes_per_series()
+        return self._baseline.nbytes_per_series() + own + filt + views
 
 
 def _grown(a: npt.NDArray[Any], cap: int, fill: float) -> npt.NDArray[Any]:
