@@ -14,14 +14,16 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from typer.testing import CliRunner
 
 from rasd.api.app import create_app
 from rasd.catalog import load_catalog
+from rasd.cli import app as cli_app
 from rasd.clock import VirtualClock, minute_of, minute_start
 from rasd.commands import _settings, embedded
 from rasd.ingest.places import Places
-from rasd.replay import HttpSink, InProcessSink, Replay, ReplayStats
-from rasd.series import REPORTS, WORLD, SeriesKey
+from rasd.replay import HttpSink, InProcessSink, Replay, ReplayStats, placement
+from rasd.series import POSTS, PROBES_TOTAL, REPORTS, WORLD, SeriesKey
 from rasd.sim import Simulation, load_scenario
 
 TOKEN = "replay-test-token"
@@ -89,6 +91,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _serving(runtime: Any) -> Iterator[tuple[str, Any]]:
+    port = _free_port()
+    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", runtime
+    srv.should_exit = True
+    thread.join(timeout=30)
+    runtime.store.close()
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     sim = _simulation()
@@ -103,19 +121,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
         ),
         clock=clock,
     )
-    port = _free_port()
-    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", runtime
-    srv.should_exit = True
-    thread.join(timeout=30)
-    runtime.store.close()
+    yield from _serving(runtime)
 
 
 def test_replay_over_http_counts_what_in_process_counts(
@@ -188,3 +194,139 @@ def test_a_minute_is_ticked_once_all_of_it_is_stored_in_order() -> None:
     with pytest.raises(OSError):
         sink.finish(stats)  # a minute that was not stored stops the replay
     assert ticked == [m, m + 1, m + 2]
+
+
+@pytest.mark.parametrize("speed", [None, 0.5, 1.0, 60.0, 6_000.0])
+def test_a_replay_over_http_is_placed_never_ahead_of_the_time_it_is_sent(
+    speed: float | None,
+) -> None:
+    first = datetime(2021, 10, 4, 15, 0, tzinfo=UTC)
+    now = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
+    minutes = 540
+    shift = placement(first, minutes, speed, now)
+    step = 0.0 if speed is None else 60.0 / speed
+    for i in range(minutes):
+        sent = now + timedelta(seconds=i * step)
+        ends = first + shift + timedelta(minutes=i + 1)
+        # a minute's last item is at most the minute itself ahead of the moment it is sent
+        assert ends <= sent + timedelta(minutes=1)
+    # and it is as late as that allows: the last minute (or, slower than real time, the first)
+    # is sent as it happens
+    if speed is None:
+        assert first + shift + timedelta(minutes=minutes) == now
+    elif speed >= 1:
+        last_sent = now + timedelta(seconds=(minutes - 1) * step)
+        assert first + shift + timedelta(minutes=minutes - 1) == last_sent
+    else:
+        assert first + shift == now
+
+
+def _short_scenario(tmp: Path) -> Path:
+    """The global outage cut to 50 minutes around its onset, at a twentieth of its size."""
+    text = (Path(__file__).parents[1] / "src/rasd/sim/scenarios/global-outage.toml").read_text()
+    text = text.replace("start = 2024-03-12T06:00:00Z", "start = 2024-03-12T19:00:00Z", 1)
+    text = text.replace("end = 2024-03-13T06:00:00Z", "end = 2024-03-12T19:50:00Z", 1)
+    text = text.replace("total = 420_000", "total = 21_000", 1)
+    path = tmp / "short.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    """A server on the system clock, as `rasd serve` runs."""
+    runtime = embedded(
+        _settings(
+            store_url=f"sqlite:///{tmp_path / 'live.db'}",
+            import_tokens=[TOKEN],
+            ingest_tokens=["ingest-only"],
+            requests_per_second=10_000,
+            request_burst=10_000,
+        )
+    )
+    yield from _serving(runtime)
+
+
+def _stored_reports(runtime: Any) -> int:
+    now = minute_of(datetime.now(UTC))
+    return sum(
+        runtime.store.total(key, now - 24 * 60, now + 10)
+        for key in runtime.store.series_keys(signal=REPORTS)
+        if key.region == WORLD
+    )
+
+
+@pytest.mark.parametrize("speed", ["max", "3000"])
+def test_the_documented_replay_over_http_is_taken_whole_by_a_server_on_the_system_clock(
+    tmp_path: Path, live_server: tuple[str, Any], speed: str
+) -> None:
+    url, runtime = live_server
+    scenario = _short_scenario(tmp_path)
+    result = CliRunner().invoke(
+        cli_app, ["replay", str(scenario), "--server", url, "--token", TOKEN, "--speed", speed]
+    )
+    assert result.exit_code == 0, result.output
+    # what the same scenario counts in process (a person counts once per service per window)
+    sim = Simulation(load_scenario(str(scenario)), load_catalog(), Places.default())
+    clock = VirtualClock(sim.start)
+    local = embedded(_settings(store_url=f"sqlite:///{tmp_path / 'local.db'}"), clock=clock)
+    sink = InProcessSink(local.aggregator.feed, clock, local.extras["engine"].tick)
+    Replay(sim, sink, progress=False).run()
+    expected = sum(n for key, n in _totals(local, sim).items() if key.region == WORLD)
+    local.store.close()
+    assert expected > 500
+    # acknowledged is durable in the log; counting it into minutes follows a moment later
+    deadline = time.monotonic() + 30
+    while _stored_reports(runtime) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _stored_reports(runtime) == expected
+    # probe results and posts carry their own times too, and were taken
+    assert runtime.store.series_keys(signal=PROBES_TOTAL)
+    assert runtime.store.series_keys(signal=POSTS)
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [
+        (None, "needs an import token"),
+        ("not-a-token", "does not know the token"),
+        ("ingest-only", "not import"),
+    ],
+)
+def test_a_replay_without_an_import_token_stops_before_sending_anything(
+    tmp_path: Path, live_server: tuple[str, Any], token: str | None, says: str
+) -> None:
+    url, runtime = live_server
+    args = ["replay", str(_short_scenario(tmp_path)), "--server", url]
+    if token is not None:
+        args += ["--token", token]
+    result = CliRunner().invoke(cli_app, args)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and says in lines[0], result.output
+    assert "Traceback" not in result.output
+    assert _stored_reports(runtime) == 0
+    assert not runtime.store.series_keys()
+
+
+def test_a_replay_to_no_server_says_so_in_one_line(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    result = CliRunner().invoke(
+        cli_app, ["replay", str(_short_scenario(tmp_path)), "--server", url, "--token", TOKEN]
+    )
+    assert result.exit_code == 1
+    assert "no Rasd server answers" in result.output
+    assert len([line for line in result.output.splitlines() if line.strip()]) == 1
+
+
+def test_the_token_endpoint_tells_the_scopes(live_server: tuple[str, Any]) -> None:
+    url, _ = live_server
+    with httpx.Client(base_url=url) as client:
+        missing = client.get("/api/v1/token")
+        unknown = client.get("/api/v1/token", headers={"Authorization": "Bearer nope"})
+        ingest = client.get("/api/v1/token", headers={"Authorization": "Bearer ingest-only"})
+        imports = client.get("/api/v1/token", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert missing.status_code == 401 and missing.json()["error"]["code"]
+    assert unknown.status_code == 403
+    assert ingest.json() == {"scopes": ["ingest"]}
+    assert imports.json() == {"scopes": ["import"]}

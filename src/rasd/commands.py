@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from rasd.errors import RasdError
 
 console = Console()
 
@@ -191,27 +193,37 @@ def replay(
 ) -> None:
     """Drive a scenario through the real ingest path, on a virtual clock.
 
-    In process (the default) it runs as fast as it can. With --server it posts to a running
-    server; the scenario then happens now, in real time, unless --keep-time.
+    In process (the default) it runs as fast as it can, detection included. With --server it
+    posts to a running server with an import token, checked before anything is sent; the
+    scenario is placed so that it ends as its last minute is sent (never in the server's
+    future), unless --keep-time. A server on the system clock detects each minute as it
+    closes, so only --speed 1 is watched live there; faster replays fill its history.
     """
     from rasd.catalog import load_catalog
     from rasd.clock import VirtualClock
-    from rasd.replay import HttpSink, InProcessSink, Replay
+    from rasd.replay import HttpSink, InProcessSink, Replay, placement
 
     if server is not None:
-        sim = _load_simulation(scenario, load_catalog(), seed)
-        # against a server on the system clock the scenario is re-enacted now, in real time;
-        # --keep-time sends its own times, for a server that runs on the scenario's clock
-        shift = timedelta(0)
-        if not keep_time:
-            now = datetime.now(UTC).replace(second=0, microsecond=0)
-            shift = now - sim.start
         pace = None if speed == "max" else _speed(speed)
-        if pace is None and not keep_time:
-            pace = 60.0
-        sink = HttpSink(server, token, shift=shift)
+        sim = _load_simulation(scenario, load_catalog(), seed)
+        sink = HttpSink(server, token)
         try:
-            stats = Replay(sim, sink, speed=pace).run()
+            try:
+                sink.check_access()
+            except RasdError as exc:
+                typer.echo(f"rasd replay: {exc.message}", err=True)
+                raise typer.Exit(1) from None
+            if not keep_time:
+                # against a server on the system clock the scenario is re-enacted now, ending
+                # no later than it is sent; --keep-time sends its own times, for a server
+                # that runs on the scenario's clock
+                now = datetime.now(UTC).replace(second=0, microsecond=0)
+                sink.shift = placement(sim.start, int(sim.total_minutes), pace, now)
+            try:
+                stats = Replay(sim, sink, speed=pace).run()
+            except RasdError as exc:
+                typer.echo(f"rasd replay: {exc.message}", err=True)
+                raise typer.Exit(1) from None
         finally:
             sink.close()
     else:

@@ -24,7 +24,7 @@ import orjson
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from rasd.clock import VirtualClock, minute_start
-from rasd.errors import RasdError, Unavailable
+from rasd.errors import Forbidden, RasdError, Unauthorized, Unavailable
 from rasd.signals.reports import ReportColumns
 
 
@@ -126,6 +126,33 @@ class HttpSink:
     def close(self) -> None:
         self._client.close()
 
+    def check_access(self) -> None:
+        """Before anything is sent: the server answers and the token may import.
+
+        Without the import scope reports would lose their own times and addresses and posts and
+        probe results would be refused, after minutes of sending; better one clear line first.
+        """
+        where = self._client.base_url
+        try:
+            response = self._client.get("/api/v1/token")
+        except httpx.TransportError as exc:
+            raise Unavailable(f"no Rasd server answers at {where} ({exc})") from exc
+        if response.status_code == 401:
+            raise Unauthorized(f"{where} needs an import token: give one with --token")
+        if response.status_code == 403:
+            raise Forbidden(f"{where} does not know the token given, or it was revoked")
+        if response.status_code != 200:
+            raise RasdError(
+                f"{where} did not answer as a Rasd server (HTTP {response.status_code} "
+                "for /api/v1/token)"
+            )
+        scopes = response.json().get("scopes", [])
+        if "import" not in scopes and "admin" not in scopes:
+            raise Forbidden(
+                f"the token may {', '.join(scopes) or 'do nothing'} on {where}, not import: "
+                "make one with `rasd tokens create --scope import`"
+            )
+
     def send(self, kind: str, payload: Any, msg_id: str) -> None:
         if kind == "reports":
             for i, chunk in enumerate(_report_dicts(payload, self._batch, self.shift)):
@@ -171,6 +198,25 @@ class HttpSink:
 
     def finish(self, stats: ReplayStats) -> None:
         return None  # every batch was acknowledged when it was sent
+
+
+def placement(
+    first: datetime, minutes: int, speed: float | None, now: datetime
+) -> timedelta:
+    """How far to move a scenario's times so that it happens now and never in the future.
+
+    Minute i is sent i * 60 / speed seconds after the start (`Replay._pace`). Faster than real
+    time, the scenario would run ahead of the server's clock, which refuses times more than a
+    few minutes ahead; so it is placed to end as its last minute is sent, its earlier minutes
+    in the recent past. In real time (speed 1) and slower, it starts now. At full speed (None)
+    it ends now.
+    """
+    last = max(minutes - 1, 0)
+    if speed is None:
+        ahead = -60.0 * (last + 1)
+    else:
+        ahead = min(0.0, last * 60.0 * (1.0 / speed - 1.0))
+    return now - first + timedelta(seconds=ahead)
 
 
 def _plain(item: Any) -> Any:

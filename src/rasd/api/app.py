@@ -25,6 +25,7 @@ from rasd.api import (
     sources,
     statuspage,
     subscribe,
+    token,
 )
 from rasd.api.report_lane import ReportLane
 from rasd.runtime import Runtime
@@ -65,6 +66,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(posts.router)
     app.include_router(probes.router)
     app.include_router(sources.router)
+    app.include_router(token.router)
     # telling people: alerts and statements, Statuspage JSON, feeds, badges, CSV, metrics
     app.include_router(admin.router)
     app.include_router(subscribe.router)
