@@ -86,6 +86,29 @@ def test_one_event_raises_one_alarm() -> None:
     assert scores[0, 500] > 0.9 and scores[0, 520] == 0.0
 
 
+def test_a_series_that_keeps_alarming_is_heard_less_each_time() -> None:
+    values = _series(k=1)
+    for t, extra in ((300, 60.0), (420, 120.0), (540, 240.0)):
+        values[0, t] += extra
+    plain = _run(_fresh(1, chatter=0.0), values)[0]
+    heard = _run(_fresh(1, chatter=0.5), values)[0]
+    first = int(np.flatnonzero(plain)[0])
+    assert heard[first] == plain[first]  # the first alarm keeps its weight
+    assert 0.0 < heard[420] < plain[420] and 0.0 < heard[540] < plain[540]
+    assert heard[540] / plain[540] < heard[420] / plain[420] < 1.0
+
+
+def test_a_state_saved_before_the_chatter_was_kept_starts_it_at_none() -> None:
+    values = _series()
+    first = _fresh(3)
+    _run(first, values[:, :400])
+    old = {k: v.copy() for k, v in first.state().items() if k != "chatter"}
+    restored = ViewBank(**first.config())
+    restored.load_state(old)
+    assert not restored.state()["chatter"].any()
+    assert restored.state()["hi"].tolist() == first.state()["hi"].tolist()
+
+
 def test_state_is_small_and_checked() -> None:
     bank = _fresh(1000)
     _run(bank, np.repeat(_series(n=50, k=1), 1000, axis=0))

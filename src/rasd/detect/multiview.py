@@ -34,6 +34,8 @@ class MultiViewDetector(Detector):
         warmup: int = 150,
         view_quiet: float = 400.0,
         quiet: float = 100.0,
+        chatter_halflife: float = 1000.0,
+        chatter: float = 0.5,
     ) -> None:
         self.seed = seed
         self.slots = slots
@@ -45,6 +47,8 @@ class MultiViewDetector(Detector):
         self.warmup = warmup
         self.view_quiet = view_quiet
         self.quiet = quiet
+        self.chatter_halflife = chatter_halflife
+        self.chatter = chatter
         self._bank = ViewBank(**self.params())
         self._bank.resize(1)
 

@@ -23,6 +23,13 @@ through the same view, and the score (the largest of the views' after that) hold
 down for a shorter while (halflife `quiet`), so that another kind of trouble soon after still
 shows.
 
+An alarm from a series that has been alarming lately says less than one from a quiet series
+(the thought behind HTM's anomaly likelihood, which weighs a raw score by how common such
+scores have been): the score is divided by 1 + `chatter` x the sum of its recent scores (an
+average over about `chatter_halflife` values, times that many values), so that a series
+ringing now and then is heard a little less each time while the first alarm of a quiet one
+keeps its full weight.
+
 Every step scores first and learns after, so a value never explains itself. A NaN is no
 value: it scores 0 and teaches nothing.
 """
@@ -55,6 +62,7 @@ _STATE: dict[str, tuple[str, type[np.generic]]] = {
     "ranged": ("v", np.bool_),
     "view_held": ("v", np.float32),
     "held": ("", np.float32),
+    "chatter": ("", np.float32),
 }
 
 
@@ -69,7 +77,8 @@ def _squash(z: FloatArray, z_half: float) -> FloatArray:
 
 @dataclass(frozen=True, slots=True)
 class _Evaluation:
-    score: FloatArray
+    score: FloatArray  # what the step says: `alarm` discounted by the series' chatter
+    alarm: FloatArray  # the score before that discount, which the holds and chatter learn
     views: FloatArray  # (n, views) after each view's hold
     readings: FloatArray  # (n, views): what each view looked at, NaN where nothing
     slot: IntArray
@@ -91,6 +100,8 @@ class ViewBank:
     - view_quiet: halflife (values) of the memory of a view's high score that holds its next
       ones down.
     - quiet: halflife (values) of the memory of a high score that holds the next ones down.
+    - chatter_halflife: values over which a series' recent alarms are averaged.
+    - chatter: how much those recent alarms discount a new score (0: not at all).
     - seed: part of the detector contract; nothing here is random.
     """
 
@@ -106,10 +117,14 @@ class ViewBank:
         warmup: int = 150,
         view_quiet: float = 400.0,
         quiet: float = 100.0,
+        chatter_halflife: float = 1000.0,
+        chatter: float = 0.5,
     ) -> None:
-        if not 1 <= slots <= 1440 or warmup < 2 or young < 0 or range_half <= 0:
-            raise ValueError("1 <= slots <= 1440, warmup >= 2, young >= 0, range_half > 0")
-        halflives = (profile_halflife, smooth, range_halflife, view_quiet, quiet)
+        if not 1 <= slots <= 1440 or warmup < 2 or young < 0 or range_half <= 0 or chatter < 0:
+            raise ValueError(
+                "1 <= slots <= 1440, warmup >= 2, young >= 0, range_half > 0, chatter >= 0"
+            )
+        halflives = (profile_halflife, smooth, range_halflife, view_quiet, quiet, chatter_halflife)
         if min(halflives) <= 0:
             raise ValueError("halflives must be positive")
         self.seed = seed
@@ -122,6 +137,9 @@ class ViewBank:
         self.warmup = warmup
         self.view_quiet = view_quiet
         self.quiet = quiet
+        self.chatter_halflife = chatter_halflife
+        self.chatter = chatter
+        self._a_chatter = _rate(chatter_halflife)
         self._a_profile = _rate(profile_halflife)
         self._a_smooth = _rate(smooth)
         self._shrink = _rate(range_halflife)
@@ -217,7 +235,10 @@ class ViewBank:
         speak = ok & (seen >= self.warmup)
         score = np.where(speak, score, 0.0)
         views = np.where(speak[:, None], views, 0.0)
-        return _Evaluation(score, views, readings, slot, smooth, smooth_residual)
+        # the running sum of recent alarms: their average over about chatter_halflife values
+        recent = s["chatter"].astype(np.float64) * self.chatter_halflife
+        said = score / (1.0 + self.chatter * recent)
+        return _Evaluation(said, score, views, readings, slot, smooth, smooth_residual)
 
     def _learn(self, x: FloatArray, ev: _Evaluation) -> None:
         s = self._arrays
@@ -250,7 +271,9 @@ class ViewBank:
         view_held = s["view_held"][rows].astype(np.float64) * self._view_keep
         s["view_held"][rows] = np.maximum(view_held, ev.views[rows])
         held = s["held"][rows].astype(np.float64) * self._keep
-        s["held"][rows] = np.maximum(held, ev.score[rows])
+        s["held"][rows] = np.maximum(held, ev.alarm[rows])
+        chatter = s["chatter"][rows].astype(np.float64)
+        s["chatter"][rows] = chatter + self._a_chatter * (ev.alarm[rows] - chatter)
         s["seen"][rows] += np.float32(1.0)
 
     # -- persistence -----------------------------------------------------------------------
@@ -259,7 +282,7 @@ class ViewBank:
         """The constructor arguments that rebuild an empty bank like this one."""
         names = (
             "seed slots profile_halflife smooth range_halflife range_half young warmup "
-            "view_quiet quiet"
+            "view_quiet quiet chatter_halflife chatter"
         ).split()
         return {name: getattr(self, name) for name in names}
 
@@ -268,11 +291,14 @@ class ViewBank:
         return {name: arr[: self._n].copy() for name, arr in self._arrays.items()}
 
     def load_state(self, state: State) -> None:
-        """Continue exactly where the bank that gave `state` stopped (same config)."""
+        """Continue exactly where the bank that gave `state` stopped (same config). A state
+        saved before the chatter was kept starts it at none."""
         n = int(np.asarray(state["seen"]).shape[0])
         self._n = 0
         self._resize_to(n)
         for name, arr in self._arrays.items():
+            if name == "chatter" and name not in state:
+                continue
             given = np.asarray(state[name])
             if given.shape != arr.shape:
                 raise ValueError(f"state {name!r} has shape {given.shape}, not {arr.shape}")
