@@ -62,3 +62,16 @@ def minute_of(when: datetime) -> int:
 
 def minute_start(minute: int) -> datetime:
     return datetime.fromtimestamp(minute * 60, UTC)
+
+
+def counted_until(last_ticked: int | None, now: datetime) -> int:
+    """The first minute whose counts may still grow.
+
+    Detection ticks a minute only once all of it is stored, so every minute up to the last one
+    ticked is complete; the current minute never is. A chart that drew the minutes after this
+    as they stand would show a fall that is only counting not yet done.
+    """
+    current = minute_of(now)
+    if last_ticked is None:
+        return current
+    return min(last_ticked + 1, current)

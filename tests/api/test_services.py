@@ -124,3 +124,19 @@ def test_incidents_are_listed_and_filtered(client: TestClient, runtime: Runtime)
     assert one["level"] == 2
     status = client.get("/api/v1/services/whatsapp").json()
     assert status["status"] == "problems_detected"
+
+
+def test_series_marks_the_minutes_still_being_counted(
+    client: TestClient, clock: VirtualClock
+) -> None:
+    client.post("/api/v1/reports", json={**REPORT, "reporter": "early"})
+    clock.advance(timedelta(minutes=2))
+    client.post("/api/v1/reports", json={**REPORT, "reporter": "now"})
+    since = (clock.now() - timedelta(minutes=3)).isoformat()
+    body = client.get("/api/v1/services/whatsapp/series", params={"since": since}).json()
+    # with no detection in this process, only the current minute may still grow
+    current = clock.now().replace(second=0, microsecond=0)
+    assert body["complete_until"] == current.isoformat()
+    points = body["points"]
+    assert [p["complete"] for p in points] == [True] * (len(points) - 1) + [False]
+    assert points[-1]["n"] == 1

@@ -8,14 +8,16 @@ import json
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from notify.receiver import receiver, signed_by
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
 
+from rasd.clock import minute_of
 from rasd.notify.notifier import Notifier, notifier_of
-from web.server import LiveServer, live_server
+from web.server import TOKEN, LiveServer, live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -225,5 +227,86 @@ def test_a_visitor_asks_for_alerts_and_gets_them_once_confirmed(
         kinds = [json.loads(r.body)["type"] for r in hook.received]
     assert kinds == ["subscription.confirm", "incident.opened"]
     assert signed_by(message["subscription"]["secret"], hook.received[1])
+    watch.check()
+    context.close()
+
+
+_DRAWN = """
+async () => {
+  const url = performance.getEntriesByType("resource").map((e) => e.name)
+    .find((name) => name.includes("echarts"));
+  const lib = await import(url);
+  const chart = lib.getInstanceByDom(document.getElementById("chart"));
+  const option = chart.getOption();
+  const line = option.series[option.series.length - 1];
+  return { times: option.xAxis[0].data, values: line.data };
+}
+"""
+
+
+def _drawn(page: Page) -> list[int | None]:
+    values: list[int | None] = page.evaluate(_DRAWN)["values"]
+    return values
+
+
+def test_the_day_chart_never_falls_for_minutes_not_yet_counted(
+    server: LiveServer, browser: Browser
+) -> None:
+    """Mid-replay the store and detection run a little behind the clock: the minutes not yet
+    counted must not be drawn as a fall to zero, and they fill in once counted."""
+    step = 5
+    # line the clock up with a bucket so that whole buckets hold steady reports
+    server.clock.advance(timedelta(minutes=(-minute_of(server.clock.now())) % step))
+    server.burst("viber", per_minute=40, minutes=3 * step, tag="steady")
+    # a minute stored but not yet ticked, and the clock two minutes on: counting is behind
+    at = server.clock.now()
+    items = [
+        {
+            "service": "viber",
+            "problem": "messages",
+            "reporter": f"behind-{i}",
+            "country": "EG",
+            "ts": (at + timedelta(seconds=1)).isoformat(),
+            "ip": f"198.19.{i}.1",
+        }
+        for i in range(40)
+    ]
+    response = server.http.post(
+        "/api/v1/reports/batch", json=items, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert response.status_code == 202
+    server.clock.advance(timedelta(minutes=2))
+    # the API says how far its counts are complete
+    series = server.http.get(
+        "/api/v1/services/viber/series",
+        params={"since": (at - timedelta(minutes=3 * step)).isoformat(), "step": "5m"},
+    ).json()
+    assert series["complete_until"] == at.isoformat()
+    assert [p["complete"] for p in series["points"]][-2:] == [True, False]
+
+    context = _context(browser, "en-US", width=1280)
+    watch = Watch(context, server.base)
+    page = watch.page(context)
+    page.goto(server.base + "/services/viber")
+    expect(page.locator("#live-state")).to_contain_text("Live")
+    page.locator("#chart canvas").first.wait_for()
+    drawn = _drawn(page)
+    shown = [v for v in drawn if v is not None]
+    assert shown[-3:] == [40 * step] * 3, drawn  # the steady buckets, drawn whole
+    assert drawn[-1] is None  # the bucket still being counted is not drawn at all
+    first = next(i for i, v in enumerate(drawn) if v)
+    assert all(v is None or v >= 40 * step for v in drawn[first:]), drawn  # no fall
+
+    # counting catches up: the minutes are ticked, the live stream says so, the chart fills in
+    for minute in range(minute_of(at), minute_of(server.clock.now())):
+        server.engine.tick(minute)
+    server.burst("viber", per_minute=40, minutes=step - 2, tag="after")
+    for _ in range(150):
+        last = [v for v in _drawn(page) if v is not None][-1]
+        if last == 40 * (step - 1):
+            break
+        page.wait_for_timeout(100)
+    # the bucket of the minute that was behind (40), two quiet minutes, three more of 40
+    assert last == 40 * (step - 1), _drawn(page)[-4:]
     watch.check()
     context.close()

@@ -5,8 +5,9 @@ the clock 360 times faster than real time). Their listeners only add to a pendin
 lock; once a second a flusher turns the batch into at most one message per topic, encodes it
 once, and hands it to every subscriber's queue:
 
-- `update` (everyone): the server's time, new world-wide report counts per service and minute,
-  and the incidents and events that changed;
+- `update` (everyone): the server's time, the minute from which counts are not yet complete,
+  new world-wide report counts per service and minute, and the incidents and events that
+  changed;
 - `detail` (pages watching a service, `?service=ID`): that service's counts per problem type
   and per region.
 
@@ -29,7 +30,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import StreamingResponse
 
-from rasd.clock import Clock, minute_of
+from rasd.clock import Clock, counted_until, minute_of, minute_start
 from rasd.errors import InvalidInput
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
 
@@ -86,7 +87,7 @@ class LiveHub:
         self._subscribers: list[_Subscriber] = []
         self._ring: deque[_Flushed] = deque(maxlen=ring)
         self._seq = 0
-        self._last_minute: int | None = None
+        self._last_minute: tuple[int, int] | None = None  # (now, counted until)
         self._task: asyncio.Task[None] | None = None
         self.generation = 0  # bumped whenever an incident or event changes
         self.engine: Any = None  # the detection engine listened to
@@ -184,13 +185,16 @@ class LiveHub:
             pending, self._pending = self._pending, _Pending()
             subscribers = list(self._subscribers)
         minute = minute_of(now)
-        if pending.empty() and minute == self._last_minute:
+        counted = counted_until(getattr(self.engine, "last_minute", None), now)
+        if pending.empty() and (minute, counted) == self._last_minute:
             return None
-        self._last_minute = minute
+        self._last_minute = (minute, counted)
         self._seq += 1
         seq = self._seq
         update = {
             "now": now.isoformat(),
+            # counts of minutes from here on may still grow: charts hold them back
+            "counted_until": minute_start(counted).isoformat(),
             "counts": {s: {str(m): n for m, n in c.items()} for s, c in pending.world.items()},
             "incidents": list(pending.incidents.values()),
             "events": list(pending.events.values()),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from rasd.api.params import parse_lang, parse_window
 from rasd.api.responses import JSON
 from rasd.catalog import Service
-from rasd.clock import minute_of, minute_start
+from rasd.clock import counted_until, minute_of, minute_start
 from rasd.errors import InvalidInput
 from rasd.runtime import Runtime
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
@@ -140,8 +140,10 @@ async def get_series(
     engine = rt.extras.get("engine")
     if engine is not None:
         baseline = engine.baseline(SeriesKey(service.id, signal, region), counts.minutes, step_m)
+    complete = counted_until(getattr(engine, "last_minute", None), rt.clock.now())
+    # a step is complete once its last minute is; later ones are marked, not left to read as 0
     points = [
-        {"t": minute_start(m).isoformat(), "n": n}
+        {"t": minute_start(m).isoformat(), "n": n, "complete": m + step_m <= complete}
         for m, n in zip(counts.minutes, counts.values, strict=True)
     ]
     return JSON(
@@ -152,6 +154,7 @@ async def get_series(
             "step": step_m,
             "since": minute_start(counts.minutes[0] if counts.minutes else start).isoformat(),
             "until": minute_start(end).isoformat(),
+            "complete_until": minute_start(complete).isoformat(),
             "points": points,
             "baseline": baseline,
         }

@@ -86,6 +86,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "series_reports": {"en": "Reports", "ar": "البلاغات"},
     "series_usual": {"en": "Usual level", "ar": "المستوى المعتاد"},
+    "series_counting": {"en": "still being counted", "ar": "قيد العدّ"},
     "top_problems": {"en": "Most reported problems", "ar": "أكثر المشكلات المبلغ عنها"},
     "no_problems_reported": {
         "en": "No problem reported in the last 24 hours.",
@@ -352,6 +353,7 @@ CLIENT_KEYS = (
     "search_results",
     "series_reports",
     "series_usual",
+    "series_counting",
     "reports",
     "live_on",
     "live_off",

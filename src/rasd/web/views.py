@@ -12,7 +12,7 @@ from typing import Any
 import pycountry
 
 from rasd.catalog import Service
-from rasd.clock import minute_of, minute_start
+from rasd.clock import counted_until, minute_of, minute_start
 from rasd.errors import NotFound
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
@@ -34,6 +34,11 @@ def _day_window(now: datetime, step: int) -> tuple[int, int]:
     until = minute_of(now) + 1
     until += (-until) % step
     return until - DAY, until
+
+
+def _counted_until(rt: Runtime) -> int:
+    engine = rt.extras.get("engine")
+    return counted_until(getattr(engine, "last_minute", None), rt.clock.now())
 
 
 def open_incidents(rt: Runtime) -> dict[str, dict[str, Any]]:
@@ -380,6 +385,7 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
         },
         "chart": {
             "step": CHART_STEP,
+            "complete_until": _iso(minute_start(_counted_until(rt))),
             "since": _iso(minute_start(since)),
             "times": [_iso(minute_start(m)) for m in counts.minutes],
             "values": counts.values,
@@ -477,6 +483,7 @@ def event(rt: Runtime, event_id: str, lang: str) -> dict[str, Any]:
         "timeline": _sorted_timeline(_event_log(data, lang, None)),
         "chart": {
             "step": step,
+            "complete_until": _iso(minute_start(_counted_until(rt))),
             "times": [_iso(minute_start(since + i * step)) for i in range(size)],
             "series": [
                 {

@@ -10,7 +10,10 @@ export async function start(ctx) {
   const chart = lib.init(el, null, { renderer: "canvas" });
   resizeWith(chart, el);
   const draw = () => {
-    const { times, series } = view.chart;
+    const { times, series, step } = view.chart;
+    // a bucket not yet wholly counted is left out rather than shown falling
+    const complete = view.chart.complete_until ? Date.parse(view.chart.complete_until) : Infinity;
+    const counted = times.map((t) => Date.parse(t) + step * 60000 <= complete);
     chart.setOption({
       ...base(ctx),
       color: COLORS.palette,
@@ -29,7 +32,7 @@ export async function start(ctx) {
       series: series.map((s) => ({
         name: s.name,
         type: "line",
-        data: s.values,
+        data: s.values.map((v, i) => (counted[i] ? v : null)),
         symbol: "none",
         lineStyle: { width: s.role === "primary" ? 2.5 : 1.5, type: s.role === "primary" ? "solid" : "dashed" },
       })),

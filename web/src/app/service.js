@@ -36,8 +36,9 @@ export async function start(ctx) {
       ctx.now = new Date(msg.now);
       const byMinute = (msg.counts || {})[service];
       const slid = chart.slide(ctx.now);
+      const counted = chart.countedUntil(msg.counted_until);
       if (byMinute) chart.add(byMinute);
-      if (byMinute || slid) {
+      if (byMinute || slid || counted) {
         chart.draw();
         setTotal(ctx, chart.total());
       }
@@ -81,7 +82,22 @@ class DayChart {
     this.since = Math.floor(Date.parse(data.times[0]) / 60000);
     this.values = data.values.slice();
     this.baseline = data.baseline ? data.baseline.slice() : null;
+    this.complete = data.complete_until ? Math.floor(Date.parse(data.complete_until) / 60000) : Infinity;
     this.draw();
+  }
+
+  // Moves the mark from which counts may still grow; true if it moved.
+  countedUntil(iso) {
+    if (!iso) return false;
+    const minute = Math.floor(Date.parse(iso) / 60000);
+    if (!(minute > this.complete)) return false;
+    this.complete = minute;
+    return true;
+  }
+
+  // What is drawn: a bucket not yet wholly counted is left out rather than shown falling.
+  shown() {
+    return this.values.map((v, i) => (this.since + (i + 1) * this.step <= this.complete ? v : null));
   }
 
   total() {
@@ -128,7 +144,9 @@ class DayChart {
         trigger: "axis",
         formatter: (items) => {
           const i = items[0].dataIndex;
-          const rows = [[ctx.fmt.time(new Date(times[i])), ""], [s.series_reports, ctx.fmt.number(this.values[i])]];
+          const counted = this.since + (i + 1) * this.step <= this.complete;
+          const reports = ctx.fmt.number(this.values[i]) + (counted ? "" : ` (${s.series_counting})`);
+          const rows = [[ctx.fmt.time(new Date(times[i])), ""], [s.series_reports, reports]];
           if (this.baseline && this.baseline[i] != null) rows.push([s.series_usual, ctx.fmt.number(Math.round(this.baseline[i]))]);
           return `${escapeHtml(rows[0][0])}<br>` + tooltipLine(ctx, rows.slice(1));
         },
@@ -138,7 +156,7 @@ class DayChart {
       series: [
         { name: "low", type: "line", data: low, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, silent: true },
         { name: s.series_usual, type: "line", data: width, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: COLORS.band }, silent: true },
-        { name: s.series_reports, type: "line", data: this.values, symbol: "none", lineStyle: { color: COLORS.reports, width: 2 }, areaStyle: { color: "rgba(179, 38, 30, 0.12)" } },
+        { name: s.series_reports, type: "line", data: this.shown(), symbol: "none", lineStyle: { color: COLORS.reports, width: 2 }, areaStyle: { color: "rgba(179, 38, 30, 0.12)" } },
       ],
     }, { notMerge: true });
   }
