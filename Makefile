@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 # The front-end is built from npm packages at set-up; nothing is fetched at run time.
 web: $(WEB_STAMP)
 
-$(WEB_STAMP): web/package.json web/build.mjs $(wildcard web/src/*)
+$(WEB_STAMP): web/package.json web/build.mjs $(shell find web/src -type f)
 	cd web && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error)
 	cd web && node build.mjs
 	touch $@
