@@ -25,6 +25,14 @@ DEFAULT_CANARIES: tuple[str, ...] = (
     "tcp:9.9.9.9:53",
 )
 
+# Jetstream's public v1 instances, run by Bluesky (listed in Jetstream's README).
+JETSTREAM_URLS: tuple[str, ...] = (
+    "wss://jetstream1.us-east.bsky.network/subscribe",
+    "wss://jetstream2.us-east.bsky.network/subscribe",
+    "wss://jetstream1.us-west.bsky.network/subscribe",
+    "wss://jetstream2.us-west.bsky.network/subscribe",
+)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RASD_", toml_file="rasd.toml", extra="forbid")
@@ -199,6 +207,22 @@ class Settings(BaseSettings):
     prober_canaries: list[str] = Field(
         default_factory=lambda: list(DEFAULT_CANARIES),
         description="Unrelated targets (URL, tcp:host:port, dns:name[@resolver]) that tell whether this server's own link is up; when they all fail too, its probe failures count for nothing. Empty: believe every failure.",
+    )
+    jetstream_enabled: bool = Field(
+        True, description="Read Bluesky posts live from Jetstream (the first of `jetstream_urls` that answers)."
+    )
+    jetstream_urls: list[str] = Field(
+        default_factory=lambda: list(JETSTREAM_URLS),
+        description="Jetstream v1 /subscribe endpoints, tried in turn when one fails (the public instances by default).",
+    )
+    jetstream_rewind_seconds: float = Field(
+        5.0, ge=0, le=3600, description="How far before its stored cursor Jetstream resumes after a disconnect or restart (instances' clocks differ a little); posts read twice count once."
+    )
+    jetstream_queue_max: int = Field(
+        10_000, ge=1, description="Jetstream messages read but not yet handled, at most; past it the connection is let go and taken up again from the cursor once they are handled."
+    )
+    jetstream_zstd_dictionary: str = Field(
+        "", description="File of Jetstream's zstd dictionary: when given, messages come compressed (about half the bytes); empty: plain JSON."
     )
     minute_marks: Literal["clock", "external"] = Field(
         "clock",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 _BUILDERS: tuple[str, ...] = (
     # one line per feed module, each with `build(runtime) -> list[Source]`
     "rasd.sources.prober",
+    "rasd.sources.jetstream",
 )
 
 
