@@ -236,6 +236,10 @@ class PostFeed:
     def held(self) -> int:
         return len(self._held)
 
+    def held_posts(self) -> list[Post]:
+        """The posts waiting to be published, oldest first."""
+        return [h.post for h in self._held.values()]
+
     def due(self) -> bool:
         """Whether some held post has waited its moment (or too many are held)."""
         if len(self._held) >= self.batch_max:
