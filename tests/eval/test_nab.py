@@ -182,3 +182,25 @@ def test_sampling_interval_is_the_median_and_needs_order() -> None:
     assert sampling_interval(times) == timedelta(minutes=5)
     with pytest.raises(InvalidInput):
         sampling_interval([t0, t0])
+
+
+def test_a_fold_keeps_the_thresholds_chosen_without_its_family_and_its_own() -> None:
+    # Family a's window opens with a weak alarm (0.3) and holds a false one at 0.6; family b
+    # has a strong true alarm (0.9) and a false one at 0.4. Without a, the sweep keeps only
+    # b's true alarm; a alone would rather keep its weak true alarm and pay the false one.
+    a = _file(200, [(100, 120)], "a/one.csv")
+    b = _file(200, [(100, 120)], "b/one.csv")
+    sa, sb = np.zeros(200), np.zeros(200)
+    sa[102], sa[60] = 0.3, 0.6
+    sb[101], sb[60] = 0.9, 0.4
+    files, runs = [a, b], [[sa, sb]]
+    saved = nab_folds.CANDIDATES[:]
+    nab_folds.CANDIDATES[:] = [{}]
+    try:
+        fold_a, fold_b = nab_folds.folds(files, runs, [STANDARD])
+    finally:
+        nab_folds.CANDIDATES[:] = saved
+    assert fold_a.family == "a" and fold_a.thresholds["standard"] == 0.9
+    assert fold_a.own["standard"] == 0.3
+    assert fold_a.held_out.scores["standard"] == 0.0  # nothing passes 0.9 in a: the null
+    assert fold_b.thresholds["standard"] == 0.3 and fold_b.own["standard"] == 0.9

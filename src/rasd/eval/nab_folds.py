@@ -7,6 +7,9 @@ everything else is the detector's defaults) by the mean of the three
 profiles' normalised scores. Leave one family out: the choice, and each
 profile's threshold, are made on the other families only, then scored on the family left out.
 A fold far below the others means the choice fits some families at the cost of another.
+Each fold also keeps the thresholds it used and those the family would choose alone with
+the same parameter set: when the parameter set is the same everywhere, a held-out score
+below the in-sample one comes from the threshold alone, and the two say which way.
 
 A family's normalised score uses its own windows: 100 (raw - null) / (perfect - null). A
 family without windows (artificialNoAnomaly) has no normalised score; its raw score (the cost
@@ -59,6 +62,8 @@ class Fold:
     family: str
     chosen: dict[str, Any]
     held_out: FamilyScore
+    thresholds: dict[str, float]  # per profile, chosen without the family
+    own: dict[str, float]  # per profile, what the family alone would choose (same set)
 
 
 def full_config(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -123,5 +128,6 @@ def folds(
             [files[i] for i in left], [runs[k][i] for i in left], profiles, thresholds
         )
         (score,) = family_scores(results, profiles)
-        out.append(Fold(name, CANDIDATES[k], score))
+        own = score_corpus([files[i] for i in left], [runs[k][i] for i in left], profiles)
+        out.append(Fold(name, CANDIDATES[k], score, thresholds, own.thresholds))
     return out

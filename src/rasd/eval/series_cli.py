@@ -242,14 +242,20 @@ def _fold_table(
     for p in profiles:
         table.add_column(p.name, justify="right")
     table.add_column("in-sample (standard)", justify="right")
+    table.add_column("threshold without it / its own (standard)", justify="right")
     in_sample = {f.family: f for f in families}
     for fold in folds:
-        choice = ", ".join(f"{k}={v:g}" for k, v in fold.chosen.items())
+        choice = (
+            "as on all files"
+            if fold.chosen == chosen
+            else ", ".join(f"{k}={v:g}" for k, v in fold.chosen.items())
+        )
         table.add_row(
             fold.family,
             choice,
             *[fold.held_out.cell(p.name) for p in profiles],
             in_sample[fold.family].cell("standard"),
+            f"{fold.thresholds['standard']:.3g} / {fold.own['standard']:.3g}",
         )
     on_all = ", ".join(f"{k}={v:g}" for k, v in chosen.items())
     table.caption = (
