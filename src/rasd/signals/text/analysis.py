@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from rasd.signals.text.boundary import tag_spans
+from rasd.signals.text.boundary import tag_spans, word_breaks
 from rasd.signals.text.classifier import Label, label_post, near_cue
 from rasd.signals.text.language import UNDETERMINED, detect_language
 from rasd.signals.text.lexicon import Cue, Lexicon
@@ -74,7 +74,8 @@ class Analyser:
         norm = normalise(text)
         spans = tag_spans(norm)
         cues = self.lexicon.scan(norm, spans)
-        mentions = self.matcher.find(norm, lambda start, end: near_cue(cues, start, end))
+        breaks = _breaks(text, norm, spans)
+        mentions = self.matcher.find(norm, lambda start, end: near_cue(cues, start, end), breaks)
         label, labels = label_post(norm, cues, mentions)
         services: dict[str, Label] = {}
         for mention, own in zip(mentions, labels, strict=True):
@@ -102,7 +103,7 @@ class Analyser:
                 scanned.append(self.lexicon.scan(norm, spans))
             return near_cue(scanned[0], start, end)
 
-        mentions = self.matcher.find(norm, context)
+        mentions = self.matcher.find(norm, context, _breaks(text, norm, spans))
         if not mentions:
             return {}
         cues = scanned[0] if scanned else self.lexicon.scan(norm, spans)
@@ -114,6 +115,14 @@ class Analyser:
 
     def classify(self, text: str) -> Label:
         return self.analyse(text).label
+
+
+def _breaks(text: str, norm: str, spans: list[tuple[int, int]]) -> frozenset[int]:
+    """CamelCase words in tags: the case is in the original, the positions in the normal form
+    (the same wherever the normal form kept the length, as it does for nearly every tag)."""
+    if not spans or len(norm) != len(text):
+        return frozenset()
+    return word_breaks(text, spans)
 
 
 # When one service is named twice with two labels, a complaint outweighs the rest.

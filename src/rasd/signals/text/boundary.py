@@ -10,29 +10,28 @@ from __future__ import annotations
 
 import re
 
-# Normal forms (see normalise): the alef of the article is always bare.
-ARABIC_PREFIXES = frozenset(
-    {
-        "و",
-        "ف",
-        "ب",
-        "ل",
-        "ك",
-        "ال",
-        "وال",
-        "فال",
-        "بال",
-        "كال",
-        "لل",
-        "ولل",
-        "فلل",
-        "وبال",
-        "فبال",
-        "وكال",
-        "عال",
-        "وعال",
-    }
-)
+
+def _clitic_prefixes() -> frozenset[str]:
+    """Every chain of clitics Arabic writes onto a noun, built from its parts.
+
+    A conjunction (و، ف), then a preposition (ب، ل، ك), then the article ال; ل before ال is
+    written لل. "عال" is the spoken "على ال" ("عالفيس"). Normal forms (see normalise): the
+    alef of the article is always bare.
+    """
+    chains: set[str] = {"عال", "وعال", "فعال"}
+    for conjunction in ("", "و", "ف"):
+        for preposition in ("", "ب", "ل", "ك"):
+            for article in ("", "ال"):
+                joined = preposition + article
+                if joined == "لال":
+                    joined = "لل"
+                chains.add(conjunction + joined)
+    chains.discard("")
+    return frozenset(chains)
+
+
+ARABIC_PREFIXES = _clitic_prefixes()
+
 ARABIC_SUFFIXES = frozenset({"ي", "ك", "ه", "ها", "نا", "كم", "هم", "ات"})
 _LONGEST_PREFIX = max(len(p) for p in ARABIC_PREFIXES)
 _LONGEST_SUFFIX = max(len(s) for s in ARABIC_SUFFIXES)
@@ -95,8 +94,35 @@ def tag_of(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int
     return None
 
 
-def tag_edge_ok(text: str, span: tuple[int, int], start: int, end: int) -> bool:
-    """Inside a tag, a match counts at either end of it or between underscores."""
+def tag_edge_ok(
+    text: str,
+    span: tuple[int, int],
+    start: int,
+    end: int,
+    breaks: frozenset[int] = frozenset(),
+) -> bool:
+    """Inside a tag, a match counts at either end of it or between underscores.
+
+    With `breaks` (where a CamelCase word or another script begins, see `word_breaks`), a
+    tag that has them is read as words: a match must then start and end on one of them,
+    "#IsWhatsAppDown" names WhatsApp, and "#XboxLive" does not name X.
+    """
     left = start == span[0] or text[start - 1] == "_"
     right = end == span[1] or text[end] == "_"
+    if breaks and any(span[0] < b < span[1] for b in breaks):
+        return (left or start in breaks) and (right or end in breaks)
     return left or right
+
+
+def word_breaks(original: str, spans: list[tuple[int, int]]) -> frozenset[int]:
+    """Where a new word begins inside the tags of `original`: a capital after a small letter,
+    or a change of script ("#واتسابDown"). `spans` index `original`."""
+    found: set[int] = set()
+    for begin, stop in spans:
+        for i in range(begin + 1, stop):
+            prev, ch = original[i - 1], original[i]
+            if (ch.isupper() and prev.islower()) or (
+                ch.isalpha() and prev.isalpha() and _is_arabic(ch) != _is_arabic(prev)
+            ):
+                found.add(i)
+    return frozenset(found)

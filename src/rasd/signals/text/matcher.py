@@ -1,7 +1,8 @@
-"""Finding services in text: one Aho-Corasick automaton over every alias of every service."""
+"""Finding services in text: Aho-Corasick automata over every alias of every service."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
@@ -9,6 +10,23 @@ import ahocorasick
 
 from rasd.signals.text.boundary import left_ok, right_ok, tag_edge_ok, tag_of, tag_spans
 from rasd.signals.text.normalise import normalise, single_letters
+from rasd.signals.text.spelling import (
+    LONG_VOWELS,
+    MAX_VOWEL_EDITS,
+    MIN_SKELETON,
+    bare,
+    dropped_vowels,
+    fits,
+    folded,
+    forms,
+    has_arabic,
+    runs_apart,
+    skeleton,
+    skeleton_letters,
+    vowel_runs,
+    vowel_slots,
+    words,
+)
 
 # Below this, a single-letter form is another word: "att" would become "at".
 _MIN_SINGLE = 5
@@ -40,16 +58,38 @@ class _Target(NamedTuple):
 ContextTest = Callable[[int, int], bool]
 
 
+class _Skeletal(NamedTuple):
+    """A name looked for in the skeleton, and what placing a match back in the text needs.
+
+    `lead` is its first letter when that is a vowel and `tail` its last, which the skeleton
+    drops and the text must show ("الواتساب", "سبوتيفي"); `spellings` are the folded aliases
+    the skeleton came from, `slots` and `runs` their vowels (see `spelling.vowel_slots`).
+    """
+
+    service: str
+    alias: str
+    lead: str
+    tail: str
+    spellings: tuple[str, ...]
+    slots: tuple[frozenset[str], ...] = ()
+    runs: tuple[tuple[str, ...], ...] = ()
+
+
 class AliasMatcher:
     """All aliases in one automaton; matches respect word boundaries in both scripts.
 
     An ambiguous alias (a short or common word) counts only as a hashtag or mention of its
     own ("#fb", "@Meta", "#xdown"), next to an unambiguous alias of the same service, or
     where the caller's context test says the words around it are about an outage.
+
+    Arabic spellings nobody listed are found through the folds of `spelling`: the aliases
+    are matched in the folded text (g letters as one), and the unambiguous ones with long
+    enough skeletons once more in the skeleton of the text (inner long vowels left out).
     """
 
-    def __init__(self, automaton: Any, services: int, aliases: int) -> None:
+    def __init__(self, automaton: Any, services: int, aliases: int, skeletons: Any = None) -> None:
         self._automaton = automaton
+        self._skeletons = skeletons
         self.services = services
         self.aliases = aliases
 
@@ -57,16 +97,28 @@ class AliasMatcher:
     def from_entries(cls, entries: Iterable[AliasEntry]) -> AliasMatcher:
         by_key: dict[str, dict[str, _Target]] = {}
         services: set[str] = set()
+        arabic: list[tuple[str, AliasEntry]] = []
+        latin: dict[str, list[list[str]]] = {}
+        one_word: set[str] = set()  # services with a one-word name in Latin letters
         for entry in entries:
-            key = normalise(entry.alias.strip()).lstrip("#@")
-            if not key:
+            norm = normalise(entry.alias.strip()).lstrip("#@")
+            if not norm:
                 continue
             services.add(entry.service_id)
-            targets = by_key.setdefault(key, {})
-            known = targets.get(entry.service_id)
-            # One service, one alias: it is ambiguous only if every source says so.
-            ambiguous = entry.ambiguous and (known is None or known.ambiguous)
-            targets[entry.service_id] = _Target(entry.service_id, entry.alias, ambiguous)
+            _add(by_key, folded(norm), _Target(entry.service_id, entry.alias, entry.ambiguous))
+            if has_arabic(norm):
+                arabic.append((norm, entry))
+            else:
+                parts = [normalise(w) for w in words(entry.alias)]
+                if len(parts) > 1:
+                    latin.setdefault(entry.service_id, []).append(parts)
+                if " " not in norm:
+                    one_word.add(entry.service_id)
+        for norm, entry in arabic:
+            target = _Target(entry.service_id, entry.alias, entry.ambiguous)
+            joins = entry.service_id in one_word
+            for form in forms(norm, latin.get(entry.service_id, ()), joins=joins):
+                _add(by_key, folded(form), target, generated=True)
         for key in list(by_key):
             single = single_letters(key)
             if single != key and len(single) >= _MIN_SINGLE and single not in by_key:
@@ -76,33 +128,45 @@ class AliasMatcher:
             automaton.add_word(key, (len(key), tuple(targets.values())))
         if by_key:
             automaton.make_automaton()
-        return cls(automaton, len(services), len(by_key))
+        return cls(automaton, len(services), len(by_key), _skeleton_automaton(by_key))
 
     @classmethod
     def from_catalog(cls, catalog: Iterable[Any]) -> AliasMatcher:
         """From `rasd.catalog`: every name and alias; `ambiguous_aliases` flagged."""
         return cls.from_entries(catalog_entries(catalog))
 
-    def find(self, text: str, context: ContextTest | None = None) -> list[Mention]:
-        """Mentions in `text`, which must already be in normal form (see `normalise`)."""
+    def find(
+        self,
+        text: str,
+        context: ContextTest | None = None,
+        breaks: frozenset[int] = frozenset(),
+    ) -> list[Mention]:
+        """Mentions in `text`, which must already be in normal form (see `normalise`).
+
+        `breaks`: where words begin inside tags, which only the original text shows
+        (see `boundary.word_breaks`).
+        """
         if not self.aliases:
             return []
+        plain = text.isascii()
+        search = text if plain and "_" not in text else folded(text)
         spans = tag_spans(text)
         found: list[tuple[int, int, _Target]] = []
         pending: list[tuple[int, int, _Target]] = []
         length = len(text)
-        for last, (size, targets) in self._automaton.iter(text):
+        for last, (size, targets) in self._automaton.iter(search):
             end = last + 1
             start = end - size
             span = tag_of(spans, start, end) if spans else None
             if span is not None:
-                if not tag_edge_ok(text, span, start, end):
+                if not tag_edge_ok(text, span, start, end, breaks):
                     continue
                 whole = start == span[0] and end == span[1]
                 for target in targets:
                     if not target.ambiguous or whole:
                         found.append((start, end, target))
-                    elif start == span[0]:  # "#xdown" yes, "#xbox" no: the context decides
+                    elif start == span[0] or _own_word(text, span, start, end):
+                        # "#xdown", "#عطل_فودافون" yes, "#xbox" no: the context decides
                         pending.append((start, end, target))
                 continue
             # The common cases inline: most hits sit inside a longer word.
@@ -112,12 +176,177 @@ class AliasMatcher:
                 continue
             for target in targets:
                 (pending if target.ambiguous else found).append((start, end, target))
+        if self._skeletons is not None and not plain and has_arabic(search):
+            self._find_skeletal(text, search, spans, found, pending, breaks)
         if pending:
             sure = {t.service for _, _, t in found}
             for start, end, target in pending:
                 if target.service in sure or (context is not None and context(start, end)):
                     found.append((start, end, target))
         return _longest_first(found)
+
+    def _find_skeletal(
+        self,
+        text: str,
+        search: str,
+        spans: list[tuple[int, int]],
+        found: list[tuple[int, int, _Target]],
+        pending: list[tuple[int, int, _Target]],
+        breaks: frozenset[int],
+    ) -> None:
+        """Adds the spellings only the skeleton of `search` shows, placed in `text`.
+
+        Words a listed alias matched already are not read again; where one skeleton stands
+        for several names, the ones spelt nearest to what is written win.
+        """
+        read = [(s, e) for s, e, _ in found] + [(s, e) for s, e, _ in pending]
+        dropped: list[int] | None = None
+        length = len(text)
+        seen = {t.service for _, _, t in found}
+        for last, (size, targets, leads, tails) in self._skeletons.iter(skeleton(search)):
+            # Most skeleton matches are names the folded text showed already: a service named
+            # twice counts once, so only a service not yet found is worth placing.
+            if all(t.service in seen for t in targets):
+                continue
+            if dropped is None:
+                dropped = dropped_vowels(search)
+            # The common case inline: inside a longer word, with no vowel or clitic to explain it.
+            start = _unskeleton(dropped, last + 1 - size)
+            before = text[start - 1] if start else " "
+            if (
+                before.isalnum()
+                and not (leads and before in LONG_VOWELS)
+                and not left_ok(text, start)
+            ):
+                continue
+            end = _unskeleton(dropped, last) + 1
+            after = text[end] if end < length else " "
+            if after.isalnum() and not (tails and after in LONG_VOWELS) and not right_ok(text, end):
+                continue
+            if any(s < end and start < e for s, e in read):
+                continue
+            near: list[tuple[int, tuple[int, int], _Skeletal]] = []
+            for target in targets:
+                if target.service not in seen:
+                    placed = _place(text, spans, start, end, target, breaks)
+                    if placed is not None:
+                        near.append((*placed, target))
+            if near:
+                best = min(edits for edits, _, _ in near)
+                for edits, where, target in near:
+                    if edits == best and target.service not in seen:
+                        seen.add(target.service)
+                        found.append((*where, _Target(target.service, target.alias, False)))
+
+
+def _unskeleton(dropped: list[int], index: int) -> int:
+    """The index in the text of character `index` of its skeleton (`dropped`: what went)."""
+    at = index
+    while True:
+        moved = index + bisect_right(dropped, at)
+        if moved == at:
+            return at
+        at = moved
+
+
+def _own_word(text: str, span: tuple[int, int], start: int, end: int) -> bool:
+    """True when [start, end) is a whole word of the tag between underscores."""
+    left = start == span[0] or text[start - 1] == "_"
+    return left and (end == span[1] or text[end] == "_")
+
+
+def _add(
+    by_key: dict[str, dict[str, _Target]], key: str, target: _Target, generated: bool = False
+) -> None:
+    targets = by_key.setdefault(key, {})
+    known = targets.get(target.service)
+    if generated and known is not None:
+        return  # a listed alias says more than a generated form of another
+    # One service, one alias: it is ambiguous only if every source says so.
+    ambiguous = target.ambiguous and (known is None or known.ambiguous)
+    targets[target.service] = target._replace(ambiguous=ambiguous)
+
+
+def _skeleton_automaton(by_key: dict[str, dict[str, _Target]]) -> Any:
+    """The unambiguous Arabic keys by skeleton, with what placing a match back needs."""
+    by_skeleton: dict[str, dict[tuple[str, str, str], _Skeletal]] = {}
+    for key, targets in by_key.items():
+        sure = [t for t in targets.values() if not t.ambiguous]
+        if not sure or not has_arabic(key):
+            continue
+        word = bare(key)
+        bones = skeleton(word)
+        lead = word[0] if word[0] in LONG_VOWELS else ""
+        # Words apart say more than letters in one word: "جي ميل" is no "جميل".
+        least = MIN_SKELETON - 1 if " " in bones else MIN_SKELETON
+        if skeleton_letters(bones) < least or bones != bones.strip():
+            continue
+        tail = word[-1] if len(word) > 1 and word[-1] in LONG_VOWELS else ""
+        search_key = bones
+        slot = by_skeleton.setdefault(search_key, {})
+        for t in sure:
+            known = slot.get((t.service, lead, tail))
+            spellings = (known.spellings if known else ()) + (word,)
+            slot[(t.service, lead, tail)] = _Skeletal(t.service, t.alias, lead, tail, spellings)
+    if not by_skeleton:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, found in by_skeleton.items():
+        placed = tuple(
+            t._replace(slots=vowel_slots(t.spellings), runs=tuple(map(vowel_runs, t.spellings)))
+            for t in found.values()
+        )
+        leads = any(t.lead for t in placed)
+        tails = any(t.tail for t in placed)
+        automaton.add_word(key, (len(key), placed, leads, tails))
+    automaton.make_automaton()
+    return automaton
+
+
+def _place(
+    text: str,
+    spans: list[tuple[int, int]],
+    start: int,
+    end: int,
+    target: _Skeletal,
+    breaks: frozenset[int],
+) -> tuple[int, tuple[int, int]] | None:
+    """Where a skeleton match lies in `text`, with its lead and tail vowels, if on a word
+    and spelt close enough to one of the names it stands for: (vowel edits, span)."""
+    if target.tail:
+        stop = end
+        while stop < len(text) and text[stop] in LONG_VOWELS:
+            stop += 1
+        if stop == end or text[stop - 1] != target.tail:
+            return None
+        end = stop
+    span = tag_of(spans, start, end) if spans else None
+    if target.lead:
+        # Back over the vowels before the match, to the lead letter on a word's edge.
+        begin = start
+        while begin and text[begin - 1] in LONG_VOWELS:
+            begin -= 1
+        heads = [
+            k
+            for k in range(begin, start)
+            if text[k] == target.lead and (span is not None or left_ok(text, k))
+        ]
+        if not heads:
+            return None
+        start = heads[0]
+        span = tag_of(spans, start, end) if spans else None
+    if span is not None:
+        if not tag_edge_ok(text, span, start, end, breaks):
+            return None
+    elif (not target.lead and not left_ok(text, start)) or not right_ok(text, end):
+        return None
+    written = folded(text[start:end])
+    runs = vowel_runs(written)
+    edits = min(runs_apart(runs, known) for known in target.runs)
+    # One vowel more or less is always a spelling; two only where the name has vowels.
+    if edits > 1 and (edits > MAX_VOWEL_EDITS or not fits(written, target.slots)):
+        return None
+    return edits, (start, end)
 
 
 def _longest_first(found: list[tuple[int, int, _Target]]) -> list[Mention]:
@@ -143,8 +372,8 @@ def catalog_entries(catalog: Iterable[Any]) -> Iterable[AliasEntry]:
         aliases: dict[str, tuple[str, ...]] = getattr(service, "aliases", {}) or {}
         for lang, name in names.items():
             yield AliasEntry(service.id, name, lang, normalise(name) in ambiguous)
-        for lang, forms in aliases.items():
-            for form in forms:
+        for lang, listed in aliases.items():
+            for form in listed:
                 yield AliasEntry(service.id, form, lang, normalise(form) in ambiguous)
         for form in getattr(service, "ambiguous_aliases", ()):
             yield AliasEntry(service.id, form, "*", True)

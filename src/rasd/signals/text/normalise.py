@@ -42,7 +42,16 @@ _FOLDED = {
     "ڤ": "ف",  # Maghrebi and Gulf spellings of v
     "ڨ": "ق",  # Maghrebi g
     "گ": "ك",
+    "چ": "ج",  # Egyptian g in loanwords: "اورنچ"
     "پ": "ب",
+    "ٹ": "ت",  # Urdu retroflex letters, in Urdu spellings of the same loanwords: "انسٹاگرام"
+    "ڈ": "د",
+    "ڑ": "ر",
+    "ں": "ن",
+    "ھ": "ه",
+    "ے": "ي",
+    "ۓ": "ي",
+    "ۃ": "ه",
     "،": ",",
     "؛": ";",
     "؟": "?",
