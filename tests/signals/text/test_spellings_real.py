@@ -13,13 +13,16 @@ from rasd.signals.text.analysis import default_analyser
 from rasd.signals.text.spelling import folded
 
 _DATA = Path(__file__).parent / "data" / "arabic_spellings.tsv"
+_QUOTES = '"«»“”'
 
 # Read in a page, not found: each needs a rule the matcher does not have, and says which.
 KNOWN_MISSES = {
     ("twitter", "توتير"),  # two letters swapped: no fold undoes a transposition
     # Written apart where every listed form is one word: nothing says where to split.
-    ("outlook", '"آوت لوك"'),
+    ("outlook", "آوت لوك"),
     ("apple-music", "آي تيونز"),
+    # The singular is also the dish ثريد: only an ambiguous alias of its own could take it.
+    ("threads", "ثريد"),
 }
 
 
@@ -53,7 +56,7 @@ def test_the_spellings_people_write_are_found() -> None:
     for service, spelling, _ in _spellings():
         found = {m.service for m in analyse(f"{spelling} لا يعمل").mentions}
         if service not in found:
-            missed.append((service, spelling))
+            missed.append((service, spelling.strip(_QUOTES)))
     assert set(missed) <= KNOWN_MISSES, missed
 
 
@@ -64,7 +67,7 @@ def test_the_spellings_found_are_not_a_listed_alias_each() -> None:
         for forms in service.aliases.values():
             listed.update(folded(normalise(f)) for f in forms)
         listed.update(folded(normalise(n)) for n in service.name.values())
-    words = {folded(normalise(s)).strip('«»"“”#') for _, s, _ in _spellings()}
+    words = {folded(normalise(s)).strip(_QUOTES + "#") for _, s, _ in _spellings()}
     assert len(words - listed) >= 40
 
 

@@ -11,6 +11,7 @@ import ahocorasick
 from rasd.signals.text.boundary import left_ok, right_ok, tag_edge_ok, tag_of, tag_spans
 from rasd.signals.text.normalise import normalise, single_letters
 from rasd.signals.text.spelling import (
+    LONG_SKELETON,
     LONG_VOWELS,
     MAX_VOWEL_EDITS,
     MIN_SKELETON,
@@ -73,6 +74,7 @@ class _Skeletal(NamedTuple):
     spellings: tuple[str, ...]
     slots: tuple[frozenset[str], ...] = ()
     runs: tuple[tuple[str, ...], ...] = ()
+    long: bool = False
 
 
 class AliasMatcher:
@@ -196,8 +198,9 @@ class AliasMatcher:
     ) -> None:
         """Adds the spellings only the skeleton of `search` shows, placed in `text`.
 
-        Words a listed alias matched already are not read again; where one skeleton stands
-        for several names, the ones spelt nearest to what is written win.
+        Words a listed alias matched already are not read again (a longer reading still is:
+        "أمازون ويب سيرفسيز" is AWS, not Amazon); where one skeleton stands for several
+        names, the ones spelt nearest to what is written win.
         """
         read = [(s, e) for s, e, _ in found] + [(s, e) for s, e, _ in pending]
         dropped: list[int] | None = None
@@ -223,7 +226,7 @@ class AliasMatcher:
             after = text[end] if end < length else " "
             if after.isalnum() and not (tails and after in LONG_VOWELS) and not right_ok(text, end):
                 continue
-            if any(s < end and start < e for s, e in read):
+            if any(s <= start and end <= e for s, e in read):
                 continue
             near: list[tuple[int, tuple[int, int], _Skeletal]] = []
             for target in targets:
@@ -293,7 +296,11 @@ def _skeleton_automaton(by_key: dict[str, dict[str, _Target]]) -> Any:
     automaton = ahocorasick.Automaton()
     for key, found in by_skeleton.items():
         placed = tuple(
-            t._replace(slots=vowel_slots(t.spellings), runs=tuple(map(vowel_runs, t.spellings)))
+            t._replace(
+                slots=vowel_slots(t.spellings),
+                runs=tuple(map(vowel_runs, t.spellings)),
+                long=skeleton_letters(key) >= LONG_SKELETON,
+            )
             for t in found.values()
         )
         leads = any(t.lead for t in placed)
@@ -343,8 +350,11 @@ def _place(
     written = folded(text[start:end])
     runs = vowel_runs(written)
     edits = min(runs_apart(runs, known) for known in target.runs)
-    # One vowel more or less is always a spelling; two only where the name has vowels.
-    if edits > 1 and (edits > MAX_VOWEL_EDITS or not fits(written, target.slots)):
+    # One vowel more or less is always a spelling; two only where the name has vowels,
+    # unless the name is long enough for no word to share its skeleton ("سيرفسيز").
+    if edits > 1 and (
+        edits > MAX_VOWEL_EDITS or (not target.long and not fits(written, target.slots))
+    ):
         return None
     return edits, (start, end)
 

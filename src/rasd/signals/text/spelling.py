@@ -28,6 +28,8 @@ _ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
 MIN_SKELETON = 4
 # A match through the skeleton must be spelt within this many vowel edits of a known spelling.
 MAX_VOWEL_EDITS = 2
+# From this many consonants on, a skeleton is no word's: vowels may then go anywhere.
+LONG_SKELETON = 7
 # CamelCase and script changes split names into the words people write apart: WhatsApp.
 _PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^\W\d_a-zA-Z]+")
 
