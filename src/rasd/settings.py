@@ -108,6 +108,17 @@ class Settings(BaseSettings):
         description="Most subscriptions waiting for confirmation one webhook or apprise URL may "
         "have at once.",
     )
+    impact_people_per_report_low: float = Field(
+        65.0,
+        gt=0,
+        description="People likely hit per report above the usual level, low end of the range "
+        "an event's impact is given as (docs/impact.md: calibrated on 4 October 2021).",
+    )
+    impact_people_per_report_high: float = Field(
+        260.0,
+        gt=0,
+        description="People likely hit per report above the usual level, high end of the range.",
+    )
     raw_retention_hours: int = Field(72, ge=1, description="How long raw reports are kept.")
     minute_retention_days: int = Field(
         35,

@@ -8,6 +8,7 @@ from notify.samples import incident, store_incident
 from tests_support import assert_error_shape
 
 from rasd.runtime import Runtime
+from rasd.series import REPORTS, WORLD, SeriesKey
 
 
 def _event(number: int) -> dict[str, object]:
@@ -69,3 +70,48 @@ def test_bad_pages_are_refused_in_the_one_shape(client: TestClient) -> None:
             assert response.status_code == 422, (route, params)
             error = assert_error_shape(response.json())
             assert error["details"][0]["field"] in params
+
+
+def test_an_incident_and_an_event_say_their_impact(client: TestClient, runtime: Runtime) -> None:
+    start = T0 - timedelta(hours=2)
+    first = int(start.timestamp()) // 60
+    key = SeriesKey("whatsapp", REPORTS, WORLD)
+    runtime.store.add_counts({(key, first + i): 500 for i in range(30)})
+    store_incident(runtime.store, incident("whatsapp", start, state="resolved", minutes=30))
+    body = client.get("/api/v1/incidents/whatsapp-1").json()
+    impact = body["impact"]
+    assert impact["reports"] == 15_000 and impact["minutes"] == 30 and impact["countries"] == 2
+    low, high = runtime.settings.impact_people_per_report_low, 15_000 * 260
+    assert impact["people"] == {"low": round(15_000 * low), "high": high}
+    assert impact["sentence"]["en"].endswith("could not use WhatsApp for 30 min.")
+    assert "واتساب" in impact["sentence"]["ar"]
+    data = {
+        "id": "event-meta",
+        "state": "resolved",
+        "start": start.isoformat(),
+        "end": (start + timedelta(minutes=30)).isoformat(),
+        "primary": ["whatsapp"],
+        "spillover": ["telegram"],
+        "countries": ["US", "EG", "DE"],
+    }
+    ms = int(start.timestamp() * 1000)
+    runtime.store.upsert_events(
+        [
+            {
+                "id": "event-meta",
+                "kind": "outage",
+                "state": "resolved",
+                "start_ms": ms,
+                "end_ms": ms + 30 * 60_000,
+                "updated_ms": ms,
+                "data": data,
+            }
+        ]
+    )
+    event = client.get("/api/v1/events/event-meta").json()
+    assert event["impact"]["countries"] == 3
+    assert "in 3 countries could not use WhatsApp" in event["impact"]["sentence"]["en"]
+    page = client.get("/events/event-meta", params={"lang": "ar"})
+    assert event["impact"]["sentence"]["ar"] in page.text
+    feed = client.get("/feeds/incidents.atom").text
+    assert "could not use WhatsApp for 30 min." in feed

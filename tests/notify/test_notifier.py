@@ -15,6 +15,7 @@ from rasd.clock import VirtualClock
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.notify.outbox import BACKOFF_MINUTES
 from rasd.runtime import Runtime
+from rasd.series import REPORTS, WORLD, SeriesKey
 
 
 def _admin(runtime: Runtime) -> dict[str, str]:
@@ -163,3 +164,19 @@ async def test_a_resolve_already_sent_is_followed_by_a_reopen(
         await notifier.close()
     kinds = [json.loads(r.body)["type"] for r in hook.received]
     assert kinds == ["incident.opened", "incident.resolved", "incident.reopened"]
+
+
+def test_the_resolved_alert_says_the_impact_in_one_line(runtime: Runtime) -> None:
+    first = int(T0.timestamp()) // 60
+    runtime.store.add_counts(
+        {(SeriesKey("facebook", REPORTS, WORLD), first + i): 1_000 for i in range(30)}
+    )
+    notifier = notifier_of(runtime)
+    sub = notifier.subscriptions.new(channel="webhook", target="http://rasd.test/hook")
+    done = incident("facebook", T0, state="resolved", minutes=30)
+    message = notifier.message(sub, "resolved", "facebook", done, 2, None, dedupe="r")
+    assert message["impact"]["reports"] == 30_000
+    assert message["text"]["en"].endswith("could not use Facebook for 30 min.")
+    assert message["text"]["ar"].endswith("مدة ٣٠ دقيقة.")
+    opened = notifier.message(sub, "opened", "facebook", done, 2, None, dedupe="o")
+    assert opened["impact"] is not None and "could not use" not in opened["text"]["en"]

@@ -11,6 +11,7 @@ from feedgen.feed import FeedGenerator
 
 from rasd.api.params import parse_lang
 from rasd.api.shapes import errors
+from rasd.impact import ImpactReader
 from rasd.notify.messages import LEVEL_WORDS, STATEMENT_WORDS
 from rasd.notify.statements import StatementStore
 from rasd.runtime import Runtime
@@ -68,6 +69,7 @@ def _feed(
     feed.author({"name": "Rasd" if lang == "en" else "رصد"})
     stamps = [rt.clock.now()]
     entries: list[tuple[datetime, dict[str, Any]]] = []
+    impacts = ImpactReader.of(rt)
     for row in incidents:
         service = rt.catalog.services.get(str(row["service"]))
         name = service.display_name(lang) if service else str(row["service"])
@@ -80,6 +82,9 @@ def _feed(
         )
         if row.get("state") == "resolved" and row.get("end"):
             text += _ENDED[lang].format(end=_short(row["end"]))
+        impact = impacts.of_incident(row)
+        if impact is not None:
+            text += " " + impact["sentence"][lang]
         entries.append(
             (
                 _when(row["updated_at"]),

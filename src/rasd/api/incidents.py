@@ -11,6 +11,7 @@ from rasd.api.params import parse_time
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.errors import InvalidInput, NotFound
+from rasd.impact import ImpactReader
 from rasd.runtime import Runtime
 from rasd.store.base import FoundPage
 
@@ -46,13 +47,15 @@ def _answer(key: str, found: FoundPage, limit: int, offset: int) -> JSON:
     return JSON({key: found.rows, **page_fields(limit, offset, len(found.rows), found.total)})
 
 
-def _found(row: dict[str, Any] | None, kind: str, wanted: str) -> JSON:
+def _found(rt: Runtime, row: dict[str, Any] | None, kind: str, wanted: str) -> JSON:
     if row is None:
         raise NotFound(
             f"no {kind} {wanted!r}",
             details=[{"field": f"{kind}_id", "reason": "unknown", "value": wanted}],
         )
-    return JSON(row)
+    reader = ImpactReader.of(rt)
+    impact = reader.of_event(row) if kind == "event" else reader.of_incident(row)
+    return JSON({**row, "impact": impact})
 
 
 def _check_state(state: str | None, allowed: tuple[str, ...]) -> None:
@@ -93,7 +96,8 @@ async def list_incidents(
     responses=errors(404),
 )
 async def get_incident(request: Request, incident_id: str) -> JSON:
-    return _found(_runtime(request).store.get_incident(incident_id), "incident", incident_id)
+    rt = _runtime(request)
+    return _found(rt, rt.store.get_incident(incident_id), "incident", incident_id)
 
 
 @router.get(
@@ -123,4 +127,5 @@ async def list_events(
     responses=errors(404),
 )
 async def get_event(request: Request, event_id: str) -> JSON:
-    return _found(_runtime(request).store.get_event(event_id), "event", event_id)
+    rt = _runtime(request)
+    return _found(rt, rt.store.get_event(event_id), "event", event_id)

@@ -19,6 +19,7 @@ import pycountry
 
 from rasd.catalog import Catalog
 from rasd.clock import Clock
+from rasd.impact import ImpactReader
 from rasd.notify.alerts import Alert, AlertPolicy
 from rasd.notify.confirmations import Asked, Confirmations
 from rasd.notify.messages import confirmation_words, words
@@ -49,8 +50,10 @@ class Notifier:
         senders: dict[str, Sender] | None = None,
         confirm_within: timedelta = CONFIRM_WITHIN,
         pending_max: int = 3,
+        impacts: ImpactReader | None = None,
     ) -> None:
         self.catalog = catalog
+        self.impacts = impacts
         self.clock = clock
         self.public_url = public_url.rstrip("/")
         self.resolve_settle = resolve_settle
@@ -148,6 +151,11 @@ class Notifier:
     ) -> dict[str, Any]:
         service = self.catalog.get(service_id)
         title, text = words(kind, service.name, incident, level, statement)
+        impact = None
+        if incident is not None and self.impacts is not None:
+            impact = self.impacts.of_incident(incident)
+        if impact is not None and kind == "resolved":
+            text = {lang: f"{body} {impact['sentence'][lang]}" for lang, body in text.items()}
         event = "statement.posted" if kind == "statement" else f"incident.{kind}"
         links = {
             "details": f"{self.public_url}/services/{service.id}",
@@ -163,6 +171,7 @@ class Notifier:
             "level": level,
             "level_name": LEVEL_NAMES.get(level, "ok"),
             "incident": incident,
+            "impact": impact,
             "statement": statement,
             "title": title,
             "text": text,
@@ -336,4 +345,5 @@ def _make(runtime: Any) -> Notifier:
         or f"http://{host}:{settings.port}",
         confirm_within=timedelta(hours=settings.subscribe_confirm_hours),
         pending_max=settings.subscribe_pending_max,
+        impacts=ImpactReader.of(runtime),
     )

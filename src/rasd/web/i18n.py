@@ -86,6 +86,15 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "series_reports": {"en": "Reports", "ar": "البلاغات"},
     "series_usual": {"en": "Usual level", "ar": "المستوى المعتاد"},
+    "impact_peak": {
+        "en": "At its worst, {n} reports a minute ({at}).",
+        "ar": "في أسوأ لحظاته {n} بلاغ في الدقيقة ({at}).",
+    },
+    "impact_note": {
+        "en": "An estimate from the reports above the usual level; the range says how uncertain "
+        "it is.",
+        "ar": "تقدير من البلاغات التي تزيد على المعتاد، والمدى يبيّن مقدار عدم اليقين فيه.",
+    },
     "series_counting": {"en": "still being counted", "ar": "قيد العدّ"},
     "top_problems": {"en": "Most reported problems", "ar": "أكثر المشكلات المبلغ عنها"},
     "no_problems_reported": {

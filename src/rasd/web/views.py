@@ -14,6 +14,7 @@ import pycountry
 from rasd.catalog import Service
 from rasd.clock import counted_until, minute_of, minute_start
 from rasd.errors import NotFound
+from rasd.impact import ImpactReader
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
 from rasd.web import queries
@@ -480,6 +481,7 @@ def event(rt: Runtime, event_id: str, lang: str) -> dict[str, Any]:
             if rt.places.country_exists(c)
         ],
         "cause_hints": hints,
+        "impact": ImpactReader.of(rt).of_event(data),
         "timeline": _sorted_timeline(_event_log(data, lang, None)),
         "chart": {
             "step": step,
