@@ -219,6 +219,20 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_CANARIES),
         description="Unrelated targets (URL, tcp:host:port, dns:name[@resolver]) that tell whether this server's own link is up; when they all fail too, its probe failures count for nothing. Empty: believe every failure.",
     )
+    check_now_enabled: bool = Field(
+        True,
+        description="The 'check it now' box: anyone may have this server check a service or web address at once (DNS, HTTPS, TLS).",
+    )
+    check_now_per_minute: int = Field(
+        6, ge=1, description="Checks one /24 (IPv4) or /48 (IPv6) network may ask for a minute."
+    )
+    check_now_timeout_seconds: float = Field(
+        6.0, gt=0, le=30, description="Deadline of one check, redirects included."
+    )
+    check_now_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks that are not public which checks may still reach; for tests of the server's own machine only (never a private network in real use: that would open it to anyone).",
+    )
     jetstream_enabled: bool = Field(
         True, description="Read Bluesky posts live from Jetstream (the first of `jetstream_urls` that answers)."
     )

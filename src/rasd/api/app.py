@@ -11,6 +11,7 @@ from rasd import __version__
 from rasd.api import (
     admin,
     badges,
+    check,
     errors,
     export,
     feeds,
@@ -65,6 +66,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(posts.router)
     app.include_router(probes.router)
+    app.include_router(check.router)
     app.include_router(sources.router)
     app.include_router(token.router)
     # telling people: alerts and statements, Statuspage JSON, feeds, badges, CSV, metrics

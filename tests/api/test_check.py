@@ -1,0 +1,117 @@
+"""POST /api/v1/check through the app: the answer, its limits, and every refusal in one shape."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+from probe.local_http import Behaviour, free_loopback_address, stand_in
+from tests_support import assert_error_shape
+
+from rasd.api.app import create_app
+from rasd.clock import VirtualClock
+from rasd.runtime import Runtime
+from rasd.settings import Settings
+
+
+@pytest.fixture
+def host() -> str:
+    return free_loopback_address()
+
+
+def _client(clock: VirtualClock, **settings: object) -> Iterator[TestClient]:
+    runtime = Runtime.build(Settings(store_url="sqlite:///:memory:", **settings), clock=clock)
+    with TestClient(create_app(runtime)) as client:
+        yield client
+    runtime.store.close()
+
+
+@pytest.fixture
+def open_client(clock: VirtualClock, host: str) -> Iterator[TestClient]:
+    yield from _client(
+        clock, offline=False, check_now_allow_networks=[f"{host}/32"], check_now_per_minute=3
+    )
+
+
+@contextmanager
+def serving_in_a_thread(host: str, port: int) -> Iterator[Behaviour]:
+    """The stand-in on a loop of its own: the test client blocks the test's thread."""
+    behaviour = Behaviour()
+    ready, done = threading.Event(), threading.Event()
+
+    async def run() -> None:
+        async with stand_in(host, port, behaviour, None):
+            ready.set()
+            while not done.is_set():
+                await asyncio.sleep(0.02)
+
+    thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    try:
+        yield behaviour
+    finally:
+        done.set()
+        thread.join(10)
+
+
+def test_a_check_answers_beside_nothing_for_an_address_not_in_the_catalog(
+    open_client: TestClient, host: str
+) -> None:
+    with serving_in_a_thread(host, 80) as behaviour:
+        response = open_client.post("/api/v1/check", json={"target": f"http://{host}/"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["verdict"] == "up" and body["https"]["status"] == 200
+    assert body["service"] is None and body["target"] == f"http://{host}/"
+    assert behaviour.hits == 1
+
+
+def test_refusals_and_bad_bodies_have_the_one_error_shape(
+    open_client: TestClient,
+) -> None:
+    for payload, status in (
+        ({"target": "http://10.0.0.1/"}, 422),
+        ({"target": ""}, 422),
+        ({"target": "x" * 301}, 422),
+        ({"target": 5}, 422),
+        ({"nothing": 1}, 422),
+        ({"target": "a.example", "more": 1}, 422),
+    ):
+        response = open_client.post("/api/v1/check", json=payload)
+        assert response.status_code == status, (payload, response.text)
+        assert_error_shape(response.json())
+    response = open_client.post(
+        "/api/v1/check", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert_error_shape(response.json())
+
+
+def test_each_network_may_ask_a_few_times_a_minute(open_client: TestClient) -> None:
+    statuses = [
+        open_client.post("/api/v1/check", json={"target": "http://10.0.0.1/"}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]
+    limited = open_client.post("/api/v1/check", json={"target": "http://10.0.0.1/"})
+    assert limited.headers["retry-after"]
+    assert_error_shape(limited.json())
+
+
+def test_offline_a_service_is_not_checked_and_the_server_says_why(clock: VirtualClock) -> None:
+    for client in _client(clock, offline=True):
+        response = client.post("/api/v1/check", json={"target": "WhatsApp"})
+        assert response.status_code == 503
+        assert "offline" in assert_error_shape(response.json())["message"]
+
+
+def test_it_can_be_turned_off(clock: VirtualClock) -> None:
+    for client in _client(clock, check_now_enabled=False):
+        response = client.post("/api/v1/check", json={"target": "whatsapp"})
+        assert response.status_code == 404
+        assert_error_shape(response.json())
