@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -32,6 +32,20 @@ JETSTREAM_URLS: tuple[str, ...] = (
     "wss://jetstream1.us-west.bsky.network/subscribe",
     "wss://jetstream2.us-west.bsky.network/subscribe",
 )
+
+
+class MastodonInstance(BaseModel):
+    """One Mastodon server to read, with a user access token of scope `read:statuses`."""
+
+    model_config = {"extra": "forbid"}
+
+    url: str = Field(pattern=r"^https?://[^/\s]+/?$", description="https://mastodon.example")
+    token: str = Field(min_length=1)
+    streams: list[str] = Field(
+        default_factory=lambda: ["public"],
+        min_length=1,
+        description="public, public:local, public:remote, hashtag:TAG, hashtag:local:TAG",
+    )
 
 
 class Settings(BaseSettings):
@@ -248,6 +262,13 @@ class Settings(BaseSettings):
     )
     jetstream_zstd_dictionary: str = Field(
         "", description="File of Jetstream's zstd dictionary: when given, messages come compressed (about half the bytes); empty: plain JSON."
+    )
+    mastodon_instances: list[MastodonInstance] = Field(
+        default_factory=list,
+        description='Mastodon servers whose streams are read live, each {"url", "token", "streams"}: a user token with read:statuses (public streams need one since Mastodon 4.2), streams among public, public:local, public:remote, hashtag:TAG, hashtag:local:TAG (default ["public"]). Empty: no Mastodon source.',
+    )
+    mastodon_backfill_pages: int = Field(
+        10, ge=0, le=1000, description="After a gap in a Mastodon stream, most pages of 40 statuses fetched from its timeline to fill it (within the server's rate limit)."
     )
     minute_marks: Literal["clock", "external"] = Field(
         "clock",

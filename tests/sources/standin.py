@@ -76,3 +76,118 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None
         if loop.time() > deadline:
             raise AssertionError("the condition did not come true in time")
         await asyncio.sleep(0.02)
+
+
+class HttpRequest:
+    def __init__(self, method: str, target: str, headers: dict[str, str]) -> None:
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(target)
+        self.method = method
+        self.path = parts.path
+        self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        self.headers = headers
+
+
+class HttpReply:
+    """What a handler writes: a whole answer, or a chunked stream (as SSE servers send)."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+
+    async def whole(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        head = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+        self._head(status, {**head, **(headers or {})})
+        self.writer.write(body)
+        await self.writer.drain()
+
+    def _head(self, status: int, headers: dict[str, str]) -> None:
+        lines = [f"HTTP/1.1 {status} {'OK' if status < 400 else 'Error'}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    async def start_stream(self, content_type: str = "text/event-stream") -> None:
+        self._head(200, {"Content-Type": content_type, "Transfer-Encoding": "chunked"})
+        await self.writer.drain()
+
+    async def chunk(self, data: bytes) -> None:
+        self.writer.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        await self.writer.drain()
+
+    def cut(self, data: bytes) -> None:
+        """Part of a chunk on the wire, then the connection is gone."""
+        self.writer.write(f"{len(data) * 2:x}\r\n".encode() + data)
+        transport = self.writer.transport
+        transport.abort()
+
+
+HttpHandler = Callable[[HttpRequest, HttpReply], Awaitable[None]]
+
+
+class HttpStandIn:
+    """An HTTP/1.1 server on 127.0.0.1, one request per connection, running `handler`."""
+
+    def __init__(self, handler: HttpHandler, port: int | None = None) -> None:
+        self.handler = handler
+        self.port = port or free_port()
+        self.requests: list[HttpRequest] = []
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            line = (await reader.readline()).decode("latin-1").strip()
+            if not line:
+                return
+            method, target, _ = line.split(" ", 2)
+            headers: dict[str, str] = {}
+            while (raw := (await reader.readline()).decode("latin-1").strip()) != "":
+                name, _, value = raw.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            request = HttpRequest(method, target, headers)
+            self.requests.append(request)
+            await self.handler(request, HttpReply(writer))
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except asyncio.CancelledError:
+            pass  # stopped: the connection goes with the server
+        finally:
+            self._writers.discard(writer)
+            if task is not None:
+                self._tasks.discard(task)
+            writer.close()
+
+    async def start(self) -> HttpStandIn:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._writers):
+                writer.transport.abort()
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._server.wait_closed()
+            self._server = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def __aenter__(self) -> HttpStandIn:
+        return await self.start()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop()

@@ -10,16 +10,14 @@ import msgspec
 import pytest
 import zstandard
 
-from rasd.clock import minute_of
 from rasd.runtime import Runtime
 from rasd.series import POSTS, RECOVERY_POSTS, WORLD, SeriesKey
 from rasd.settings import Settings
-from rasd.signals.posts import PostCounter
-from rasd.signals.text import AliasMatcher
 from rasd.sources import Backoff
 from rasd.sources.jetstream import JetstreamSource, build
 from rasd.sources.post_feed import runtime_analyser
 from sources.jetstream_standin import T0_US, FakeJetstream, account, create, delete, identity
+from sources.posts_support import Running, total, with_posts_counted
 from sources.standin import free_port, wait_for
 
 SECOND = 1_000_000
@@ -27,9 +25,7 @@ SECOND = 1_000_000
 
 @pytest.fixture
 def counted(runtime: Runtime) -> Runtime:
-    assert runtime.aggregator is not None
-    runtime.aggregator.counters["posts"] = PostCounter(AliasMatcher.from_catalog(runtime.catalog))
-    return runtime
+    return with_posts_counted(runtime)
 
 
 @pytest.fixture
@@ -39,29 +35,10 @@ async def jetstream() -> AsyncIterator[FakeJetstream]:
         yield fake
 
 
-def total(runtime: Runtime, service: str, signal: str = POSTS) -> int:
-    key = SeriesKey(service, signal, WORLD)
-    minute = minute_of(runtime.clock.now())
-    return runtime.store.total(key, minute - 24 * 60, minute + 24 * 60)
-
-
 def source(runtime: Runtime, urls: list[str], **options: Any) -> JetstreamSource:
     options.setdefault("backoff", Backoff(base=0.05, cap=0.2, seed=7))
     options.setdefault("hold_seconds", 0.3)
     return JetstreamSource(runtime, urls, rewind_seconds=5.0, **options)
-
-
-class Running:
-    """A source running in the test's loop until `stop()`."""
-
-    def __init__(self, src: JetstreamSource) -> None:
-        self.src = src
-        self.stop_event = asyncio.Event()
-        self.task = asyncio.create_task(src.run(self.stop_event))
-
-    async def stop(self) -> None:
-        self.stop_event.set()
-        await asyncio.wait_for(self.task, 10)
 
 
 async def started(runtime: Runtime, fake: FakeJetstream, **options: Any) -> Running:

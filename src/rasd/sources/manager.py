@@ -49,14 +49,8 @@ class SourceSet:
             asyncio.create_task(self._keep(source, stop), name=f"source:{source.name}")
             for source in self._sources.values()
         ]
-        if not tasks:
-            return
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            await run_together(tasks)
 
     async def _keep(self, source: Source, stop: asyncio.Event) -> None:
         backoff = Backoff(base=self._restart_seconds, cap=300.0, seed=self._seed)
@@ -71,3 +65,15 @@ class SourceSet:
                 source.status().failed(f"{type(exc).__name__}: {exc}")
             if stop.is_set() or not await backoff.wait(stop):
                 return
+
+
+async def run_together(tasks: list[asyncio.Task[Any]]) -> None:
+    """Until every task ends; when one fails, or the caller is cancelled, the rest are
+    cancelled and waited for, so none outlives its owner."""
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+

@@ -18,6 +18,7 @@ _BUILDERS: tuple[str, ...] = (
     # one line per feed module, each with `build(runtime) -> list[Source]`
     "rasd.sources.prober",
     "rasd.sources.jetstream",
+    "rasd.sources.mastodon",
 )
 
 
