@@ -128,11 +128,12 @@ def test_a_failed_publish_does_not_mark_posts_as_seen(
         ({}, 401),
         ({"Authorization": "Bearer wrong"}, 403),
         ({"Authorization": "Basic abc"}, 401),
+        ({"Authorization": "Bearer café".encode("latin-1")}, 403),
     ],
-    ids=["no token", "wrong token", "not bearer"],
+    ids=["no token", "wrong token", "not bearer", "not ascii"],
 )
 def test_pushing_needs_a_token(
-    api: TestClient, pusher: Runtime, headers: dict[str, str], status: int
+    api: TestClient, pusher: Runtime, headers: dict[str, str | bytes], status: int
 ) -> None:
     response = api.post("/api/v1/posts/batch", json=[_post(1)], headers=headers)
     assert response.status_code == status

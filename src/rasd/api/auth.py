@@ -32,9 +32,11 @@ class Authorizer:
     def allows(self, token: str | None, scope: str) -> bool:
         if not token:
             return False
+        # as bytes: compare_digest refuses a str with non-ASCII letters (a 500, not a 401)
+        given = token.encode()
         # admin tokens may do everything
         for s in (scope, "admin"):
-            if any(hmac.compare_digest(token, t) for t in self._static.get(s, ())):
+            if any(hmac.compare_digest(given, t.encode()) for t in self._static.get(s, ())):
                 return True
             if self._extra is not None and self._extra(token, s):
                 return True

@@ -76,6 +76,6 @@ class LinkSigner:
         subscription_id, _, mac = token.partition(".")
         if not subscription_id or not mac:
             return None
-        if hmac.compare_digest(mac, self._mac(subscription_id)):
+        if hmac.compare_digest(mac.encode(), self._mac(subscription_id).encode()):
             return subscription_id
         return None
