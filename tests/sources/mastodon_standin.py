@@ -61,6 +61,7 @@ class FakeMastodon:
         self.remaining = 300
         self.reset_seconds = 0.3
         self.refuse_next = 0  # answers 429 to this many timeline requests
+        self.streams_at: str | None = None  # another server the streams are redirected to
         self.standin = HttpStandIn(self._serve)
         self._more = asyncio.Condition()
 
@@ -92,7 +93,11 @@ class FakeMastodon:
             body = b'{"error":"This method requires an authenticated user"}'
             await reply.whole(401, body)
             return
-        if request.path.startswith("/api/v1/streaming/"):
+        if request.path.startswith("/api/v1/streaming/") and self.streams_at:
+            query = "&".join(f"{k}={v}" for k, v in request.query.items())
+            where = f"{self.streams_at}{request.path}" + (f"?{query}" if query else "")
+            await reply.whole(302, b"", {"Location": where})
+        elif request.path.startswith("/api/v1/streaming/"):
             await self._stream(request, reply)
         elif request.path.startswith("/api/v1/timelines/"):
             await self._page(request, reply)

@@ -159,6 +159,22 @@ async def test_restarts_of_rasd_resume_from_the_stored_place(
     assert page.query["min_id"] == status(4, "")["id"]
 
 
+async def test_a_stream_redirected_to_another_host_keeps_its_token(
+    counted: Runtime, mastodon: FakeMastodon
+) -> None:
+    streaming = FakeMastodon()
+    async with streaming.standin:
+        mastodon.streams_at = streaming.url
+        instance = MastodonInstance(url=mastodon.url, token=TOKEN, streams=["public"])
+        run = Running(MastodonSource(counted, instance, hold_seconds=0.3, backoff_base=0.05))
+        await wait_for(lambda: streaming.stream_connections == 1)
+        await streaming.post(*complaints(1, 2))
+        await wait_for(lambda: total(counted, "whatsapp") == 2)
+        await run.stop()
+    assert run.src._streaming == streaming.url
+    assert mastodon.stream_connections == 0 and streaming.stream_connections >= 1
+
+
 async def test_a_refused_token_is_an_error_shown(counted: Runtime, mastodon: FakeMastodon) -> None:
     instance = MastodonInstance(url=mastodon.url, token="wrong", streams=["public"])
     src = MastodonSource(counted, instance, backoff_base=0.05, backoff_cap=0.1)

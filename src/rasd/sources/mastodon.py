@@ -188,6 +188,7 @@ class MastodonSource:
         self.last_ids: dict[str, str] = {}
         self._by_id: dict[str, str] = {}  # status id -> key, for the posts still held
         self._connected: set[str] = set()
+        self._streaming = self.base  # where the streams are read: the instance, or its redirect
         self._filling: dict[str, str] = {}  # stream -> newest id read while its gap is filled
         self.counts = {
             "updates": 0,
@@ -270,9 +271,13 @@ class MastodonSource:
         path, params = stream.stream_path()
         self._status.connecting()
         async with aconnect_sse(
-            client, "GET", path, params=params, headers=self._headers()
+            client, "GET", self._streaming + path, params=params, headers=self._headers()
         ) as source:
             response = source.response
+            moved = response.headers.get("location")
+            if response.status_code in (301, 302, 307, 308) and moved:
+                self._follow(moved, path)
+                raise _Gone(f"the streaming API is at {self._streaming}")
             if response.status_code != 200:
                 body = (await response.aread())[:300].decode("utf-8", "replace")
                 raise httpx.HTTPStatusError(
@@ -296,6 +301,18 @@ class MastodonSource:
                     filling.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await filling
+
+    def _follow(self, location: str, path: str) -> None:
+        """Many servers stream from another host (`streaming.` + theirs) and redirect there;
+        followed by hand, since a client drops the token when a redirect changes host."""
+        target = urlsplit(location)
+        if target.scheme not in ("http", "https") or not target.netloc:
+            raise ValueError(f"a redirect of the stream to {location!r}")
+        base = f"{target.scheme}://{target.netloc}"
+        prefix = target.path[: -len(path)] if target.path.endswith(path) else ""
+        if not self._runtime.reach.allows(base):
+            raise ValueError(f"the stream moved to {base}, which may not be reached offline")
+        self._streaming = base + prefix.rstrip("/")
 
     # -- the gap -------------------------------------------------------------------------------
     async def _backfill(self, client: httpx.AsyncClient, stream: Stream) -> None:
