@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
-from probe.local_http import Behaviour, free_loopback_address, stand_in
+from probe.local_http import free_loopback_address, serving_in_a_thread
 from tests_support import assert_error_shape
 
 from rasd.api.app import create_app
@@ -35,28 +32,6 @@ def open_client(clock: VirtualClock, host: str) -> Iterator[TestClient]:
     yield from _client(
         clock, offline=False, check_now_allow_networks=[f"{host}/32"], check_now_per_minute=3
     )
-
-
-@contextmanager
-def serving_in_a_thread(host: str, port: int) -> Iterator[Behaviour]:
-    """The stand-in on a loop of its own: the test client blocks the test's thread."""
-    behaviour = Behaviour()
-    ready, done = threading.Event(), threading.Event()
-
-    async def run() -> None:
-        async with stand_in(host, port, behaviour, None):
-            ready.set()
-            while not done.is_set():
-                await asyncio.sleep(0.02)
-
-    thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    try:
-        yield behaviour
-    finally:
-        done.set()
-        thread.join(10)
 
 
 def test_a_check_answers_beside_nothing_for_an_address_not_in_the_catalog(

@@ -8,8 +8,9 @@ import asyncio
 import random
 import socket
 import ssl
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
 
@@ -81,3 +82,28 @@ def free_loopback_address() -> str:
             continue
         return candidate
     raise RuntimeError("no free loopback address")
+
+
+@contextmanager
+def serving_in_a_thread(
+    host: str, port: int, tls: ssl.SSLContext | None = None
+) -> Iterator[Behaviour]:
+    """The stand-in on an event loop of its own, for tests whose own thread blocks."""
+    behaviour = Behaviour()
+    ready, done = threading.Event(), threading.Event()
+
+    async def run() -> None:
+        async with stand_in(host, port, behaviour, tls):
+            ready.set()
+            while not done.is_set():
+                await asyncio.sleep(0.02)
+
+    thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
+    thread.start()
+    if not ready.wait(10):
+        raise RuntimeError("the stand-in did not start")
+    try:
+        yield behaviour
+    finally:
+        done.set()
+        thread.join(10)

@@ -220,3 +220,13 @@ async def test_offline_not_even_a_name_is_looked_up(host: str, certs: Certificat
         with pytest.raises(Unavailable):
             await checker.check(target)
     assert looked == []
+
+
+async def test_a_typed_path_with_spaces_and_markup_is_sent_escaped(
+    host: str, certs: Certificates
+) -> None:
+    behaviour = Behaviour()
+    async with stand_in(host, 443, behaviour, certs.valid_context(host)):
+        result = await _checker(host, certs).check(f'https://{host}/a b"<img>?q=x y')
+    assert result.verdict == "up"
+    assert behaviour.requests[0].startswith(b"GET /a%20b%22%3Cimg%3E?q=x%20y HTTP/1.1")

@@ -72,13 +72,14 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(tmp: Path) -> Iterator[LiveServer]:
+def live_server(tmp: Path, **extra: Any) -> Iterator[LiveServer]:
     clock = VirtualClock(START)
     settings = Settings(
         store_url=f"sqlite:///{tmp / 'web.db'}",
         import_tokens=[TOKEN],
         requests_per_second=1000,
         request_burst=10_000,
+        **extra,
     )
     runtime = embedded(settings, clock=clock)
     engine = runtime.extras["engine"]

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from notify.receiver import receiver, signed_by
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
+from probe.local_http import free_loopback_address, serving_in_a_thread
+from probe.local_web import Certificates
 
 from rasd.clock import minute_of
 from rasd.notify.notifier import Notifier, notifier_of
@@ -310,3 +312,53 @@ def test_the_day_chart_never_falls_for_minutes_not_yet_counted(
     assert last == 40 * (step - 1), _drawn(page)[-4:]
     watch.check()
     context.close()
+
+
+def test_check_it_now_from_the_home_and_service_pages(
+    tmp_path: Path, browser: Browser
+) -> None:
+    """A real HTTPS server on loopback, reachable only through the test setting; a hostile
+    address refused in Arabic; nothing the answer holds is read as markup."""
+    host = free_loopback_address()
+    certs = Certificates()
+    try:
+        with (
+            live_server(
+                tmp_path,
+                offline=False,
+                check_now_allow_networks=[f"{host}/32"],
+                prober_ca_file=certs.ca_file,
+            ) as server,
+            serving_in_a_thread(host, 443, certs.valid_context(host)) as web,
+        ):
+            context = _context(browser, "en-US", width=1280)
+            watch = Watch(context, server.base)
+            page = watch.page(context)
+            page.goto(server.base + "/")
+            box = page.get_by_label("A service or a web address")
+            box.fill(f"https://{host}/<img src=x onerror=alert(1)>")
+            page.get_by_role("button", name="Check", exact=True).click()
+            result = page.locator("#check-result")
+            expect(result).to_contain_text("Working from here")
+            expect(result).to_contain_text("Web: status 200")
+            expect(result).to_contain_text("Certificate valid for")
+            assert page.locator("#check-result img").count() == 0
+            assert web.hits == 1
+            watch.check()
+            context.close()
+
+            context = _context(browser, "ar-EG", width=1280)
+            watch = Watch(context, server.base)
+            page = watch.page(context)
+            page.goto(server.base + "/services/whatsapp")
+            box = page.locator("#check-target")
+            expect(box).to_have_value("واتساب")  # the name in the page's language
+            box.fill("http://169.254.169.254/latest/meta-data/")
+            page.get_by_role("button", name="افحص", exact=True).click()
+            refused = "تُفحص الخدمات والعناوين العامة فقط"
+            expect(page.locator("#check-result")).to_contain_text(refused)
+            assert web.hits == 1
+            watch.check()
+            context.close()
+    finally:
+        certs.close()

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import h11
 
@@ -32,6 +32,7 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PORTS = {"https": 443, "http": 80}
 _HEADER_LIMIT = 16 * 1024  # a status line and headers larger than this are not a web server's
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _USER_AGENT = "Rasd-check-now/1 (outage check; one request)"
 
 
@@ -230,7 +231,10 @@ class SpotChecker:
         hop_tls = _certificate(writer) if secure else {}
         try:
             conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=_HEADER_LIMIT)
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            # typed addresses hold spaces, quotes and the like: sent escaped, as browsers do
+            path = quote(parts.path or "/", safe=_PATH_SAFE)
+            if parts.query:
+                path += "?" + quote(parts.query, safe=_PATH_SAFE + "?")
             request = h11.Request(
                 method="GET",
                 target=path,
@@ -259,6 +263,8 @@ class SpotChecker:
                     raise _WebError(hop, "bad_response", "closed before answering")
         except h11.RemoteProtocolError as exc:
             raise _WebError(hop, "bad_response", str(exc)[:200]) from exc
+        except h11.LocalProtocolError as exc:
+            raise _refuse("that is not a web address", hop.url, "url") from exc
         except OSError as exc:
             raise _WebError(hop, "connect_error", exc.strerror or str(exc)) from exc
         finally:

@@ -1,10 +1,12 @@
 // Home: live sparklines, the search that finds a service by any of its names, live swaps.
+import { setUpCheck } from "./checknow.js";
 import { fill, localize } from "./format.js";
 import { connect, refresh, throttle } from "./live.js";
 import { points, Window } from "./sparks.js";
 
 export function start(ctx) {
   const { fmt, strings, lang } = ctx;
+  setUpCheck(ctx);
   let view = ctx.data.view;
   let window_ = new Window(view.spark.since, view.spark.step, view.spark.size, view.sparks);
 

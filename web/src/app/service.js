@@ -1,4 +1,5 @@
 // A service's page: the day chart against the usual band, the map, the report button, live updates.
+import { setUpCheck } from "./checknow.js";
 import { COLORS, base, echarts, escapeHtml, resizeWith, timeAxis, tooltipLine, valueAxis } from "./charts.js";
 import { localize } from "./format.js";
 import { connect, refresh, throttle } from "./live.js";
@@ -8,6 +9,7 @@ export async function start(ctx) {
   let view = ctx.data.view;
   const service = view.service.id;
   setUpReport(ctx, service);
+  setUpCheck(ctx);
   const chart = new DayChart(ctx, document.getElementById("chart"));
   const map = new WorldMap(ctx, document.getElementById("map"), document.getElementById("map-world"));
 
