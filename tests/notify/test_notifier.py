@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import base64
 import json
 import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from conftest import T0
 from fastapi.testclient import TestClient
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from notify.receiver import receiver, signed_by
 from notify.samples import incident
 from rasd.clock import VirtualClock
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.notify.outbox import BACKOFF_MINUTES
+from rasd.notify.signing import standard_headers
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey
 
@@ -51,6 +56,14 @@ async def test_a_webhook_is_signed_and_apprise_delivers_to_a_real_endpoint(
         await notifier.close()
         by_path = {r.path: r for r in hook.received}
     webhook = by_path["/hook"]
+    # verified as any receiver would, with a Standard Webhooks library and the secret alone
+    verified = Webhook(made["secret"]).verify(webhook.body, dict(webhook.headers))
+    assert verified["id"] == webhook.headers["webhook-id"]
+    assert made["secret"].startswith("whsec_") and base64.b64decode(made["secret"][6:])
+    tampered = webhook.body.replace(b"facebook", b"fakebook")
+    with pytest.raises(WebhookVerificationError):
+        Webhook(made["secret"]).verify(tampered, dict(webhook.headers))
+    # the deprecated signature still comes for one release
     assert signed_by(made["secret"], webhook)
     assert not signed_by(made["secret"] + "x", webhook)
     assert abs(int(webhook.headers["x-rasd-timestamp"]) - time.time()) < 3600
@@ -180,3 +193,11 @@ def test_the_resolved_alert_says_the_impact_in_one_line(runtime: Runtime) -> Non
     assert message["text"]["ar"].endswith("مدة ٣٠ دقيقة.")
     opened = notifier.message(sub, "opened", "facebook", done, 2, None, dedupe="o")
     assert opened["impact"] is not None and "could not use" not in opened["text"]["en"]
+
+
+def test_a_secret_made_before_the_standard_form_still_signs_verifiably() -> None:
+    """Secrets were once URL-safe base64; the specification's libraries read them as Rasd does."""
+    old_secret = "whsec_" + "Ab-_" * 10 + "xyz"
+    body = b'{"id":"s:1"}'
+    headers = standard_headers(old_secret, "s:1", int(time.time()), body)
+    assert Webhook(old_secret).verify(body, headers) == {"id": "s:1"}

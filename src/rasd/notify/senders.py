@@ -14,7 +14,12 @@ import orjson
 
 from rasd import __version__
 from rasd.notify.messages import footer
-from rasd.notify.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_webhook
+from rasd.notify.signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign_webhook,
+    standard_headers,
+)
 from rasd.notify.subscriptions import Subscription
 
 TIMEOUT_SECONDS = 10.0
@@ -52,6 +57,7 @@ class WebhookSender:
             "X-Rasd-Delivery": str(message["id"]),
             TIMESTAMP_HEADER: str(stamp),
             SIGNATURE_HEADER: sign_webhook(subscription.secret or "", stamp, body),
+            **standard_headers(subscription.secret or "", str(message["id"]), stamp, body),
         }
         if self._client is None:
             # made on first use, inside the loop that will use it; redirects are not followed:

@@ -1,8 +1,12 @@
 """Signatures: webhook bodies signed for their receivers, unsubscribe links signed by Rasd.
 
-A webhook carries `X-Rasd-Timestamp` (Unix seconds) and `X-Rasd-Signature: v1=<hex>`, the
-HMAC-SHA256, keyed by the subscription's secret, of the timestamp, a dot and the raw body. The
-timestamp inside the signed text lets a receiver refuse an old message replayed to it.
+A webhook is signed per the Standard Webhooks specification (standardwebhooks.com):
+`webhook-id`, `webhook-timestamp` (Unix seconds) and `webhook-signature: v1,<base64>`, the
+HMAC-SHA256 of "id.timestamp.body" keyed by the subscription's `whsec_` secret, so a receiver
+verifies it with any of that specification's libraries. The timestamp inside the signed text
+lets a receiver refuse an old message replayed to it. The earlier `X-Rasd-Timestamp` and
+`X-Rasd-Signature: v1=<hex>` (HMAC-SHA256 of the timestamp, a dot and the body) are still sent
+for this release and are deprecated.
 
 An unsubscribe link carries the subscription id and an HMAC of it under a key only this
 deployment knows (kept in the store), so anyone holding a message can leave, and nobody can
@@ -16,9 +20,11 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
+from standardwebhooks import Webhook
 
 from rasd.store import schema
 from rasd.store.base import Store
@@ -30,12 +36,25 @@ _WHERE = schema.state.c.key == _KEY_STATE
 
 
 def sign_webhook(secret: str, timestamp: int, body: bytes) -> str:
+    """The deprecated `X-Rasd-Signature`, kept one release for receivers that check it."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return "v1=" + mac.hexdigest()
 
 
+def standard_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The Standard Webhooks headers of one delivery."""
+    when = datetime.fromtimestamp(timestamp, UTC)
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": Webhook(secret).sign(message_id, when, body),
+    }
+
+
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    # the specification's form: whsec_ and the key in standard base64 (older secrets were
+    # URL-safe base64; the same libraries still read them, as Rasd does)
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 class LinkSigner:
