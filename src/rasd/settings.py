@@ -270,6 +270,23 @@ class Settings(BaseSettings):
     mastodon_backfill_pages: int = Field(
         10, ge=0, le=1000, description="After a gap in a Mastodon stream, most pages of 40 statuses fetched from its timeline to fill it (within the server's rate limit)."
     )
+    status_pages_enabled: bool = Field(
+        True,
+        description="Read the official status pages the catalog names (Statuspage, incident.io, Instatus, Google, Slack, RSS/Atom, or a plain check of the page) as the `official` signal and the timeline's official updates.",
+    )
+    status_interval_seconds: float = Field(
+        300.0, ge=10, description="How often each status page is read."
+    )
+    status_hot_interval_seconds: float = Field(
+        60.0, ge=5, description="How often a status page is read while an incident is open on one of its services (in Rasd or on the page)."
+    )
+    status_concurrency: int = Field(32, ge=1, description="Status pages read at once.")
+    status_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest a status page may take to answer in full."
+    )
+    status_max_bytes: int = Field(
+        2 * 1024 * 1024, ge=1024, description="Largest status page body read, in bytes; a larger one is a failed read."
+    )
     minute_marks: Literal["clock", "external"] = Field(
         "clock",
         description="Who says a minute is over in the cluster: `clock` (the detecting worker, "

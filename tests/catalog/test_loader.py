@@ -293,6 +293,15 @@ BAD_FILES = {
         MINIMAL.format(id="a", en="A") + 'status_url = "ftp://a.example/"  # <-\n',
         "not an http(s) URL",
     ),
+    "bad status kind": (
+        MINIMAL.format(id="a", en="A")
+        + 'status_url = "https://a.example/"\nstatus_kind = "atom"  # <-\n',
+        "must be one of statuspage",
+    ),
+    "status kind without a page": (
+        MINIMAL.format(id="a", en="A") + 'status_kind = "statuspage"  # <-\n',
+        "status_kind needs status_url or status_feed",
+    ),
     "empty name": (
         MINIMAL.format(id="a", en="A").replace('en = "A"', 'en = ""') + "",
         "must not be empty",

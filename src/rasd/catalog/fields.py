@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pycountry
 
 from rasd.catalog.folding import fold
-from rasd.catalog.model import ENDPOINT_KINDS, Endpoint
+from rasd.catalog.model import ENDPOINT_KINDS, STATUS_KINDS, Endpoint
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -250,6 +250,18 @@ def endpoints(value: object) -> tuple[Endpoint, ...]:
     return tuple(result)
 
 
+def status_kind(value: object) -> str:
+    if value not in STATUS_KINDS:
+        raise FieldInvalid(f"must be one of {', '.join(STATUS_KINDS)}, got {value!r}")
+    return str(value)
+
+
+def component_names(value: object) -> tuple[str, ...]:
+    items = [_string(item, "a component name") for item in _array(value)]
+    _no_repeats(items, "component")
+    return tuple(items)
+
+
 SERVICE_FIELDS: dict[str, Callable[[object], Any]] = {
     "id": slug,
     "name": names,
@@ -267,6 +279,9 @@ SERVICE_FIELDS: dict[str, Callable[[object], Any]] = {
     "popularity": popularity,
     "endpoints": endpoints,
     "status_url": url,
+    "status_kind": status_kind,
+    "status_feed": url,
+    "status_components": component_names,
     "disabled": flag,
 }
 SERVICE_REQUIRED = ("name", "owner", "category", "dns_provider", "problems", "popularity")

@@ -239,6 +239,13 @@ def _check_references(state: _State) -> None:
                 f"service {entry_id!r}: unknown category {f['category']!r}; "
                 f"known: {', '.join(known['category'])}"
             )
+        if ("status_kind" in f or "status_components" in f) and not (
+            f.get("status_url") or f.get("status_feed")
+        ):
+            key = "status_kind" if "status_kind" in f else "status_components"
+            raise entry.origins[key].error(
+                f"service {entry_id!r}: {key} needs status_url or status_feed"
+            )
         for problem in f["problems"]:
             if problem not in known["problem"]:
                 raise entry.origins["problems"].error(
@@ -298,6 +305,14 @@ def _endpoints(f: dict[str, Any]) -> tuple[Endpoint, ...]:
     )
 
 
+def _status_kind(f: dict[str, Any]) -> str | None:
+    """A page named without its kind is checked as a plain page."""
+    kind: str | None = f.get("status_kind")
+    if kind is None and (f.get("status_url") or f.get("status_feed")):
+        return "http"
+    return kind
+
+
 def _build(state: _State) -> Catalog:
     _check_references(state)
     _check_aliases(state)
@@ -322,6 +337,9 @@ def _build(state: _State) -> Catalog:
                 popularity=f["popularity"],
                 endpoints=_endpoints(f),
                 status_url=f.get("status_url"),
+                status_kind=_status_kind(f),
+                status_feed=f.get("status_feed"),
+                status_components=f.get("status_components", ()),
             )
         )
     tables = state.tables

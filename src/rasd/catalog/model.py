@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ENDPOINT_KINDS = ("dns", "http", "tcp")
+# How a service's official status page is read (rasd.sources.status): "http" is a plain check
+# of the page, for those that publish nothing a program can read.
+STATUS_KINDS = ("statuspage", "incidentio", "instatus", "google", "slack", "feed", "http")
 
 # A `dns_provider` nobody has checked: never counts as infrastructure two services share.
 UNKNOWN_PROVIDER = "unknown"
@@ -57,6 +60,11 @@ class Service:
     popularity: float
     endpoints: tuple[Endpoint, ...]
     status_url: str | None
+    # the page's kind, the document a program reads (when not where the kind puts it), and
+    # the page's components that are this service (none: the whole page is)
+    status_kind: str | None = None
+    status_feed: str | None = None
+    status_components: tuple[str, ...] = ()
 
     # The dict fields make the generated hash fail; a service is known by its id anyway.
     def __hash__(self) -> int:

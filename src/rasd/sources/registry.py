@@ -19,6 +19,7 @@ _BUILDERS: tuple[str, ...] = (
     "rasd.sources.prober",
     "rasd.sources.jetstream",
     "rasd.sources.mastodon",
+    "rasd.sources.status.poller",
 )
 
 

@@ -197,3 +197,27 @@ confirmations = _Table(
     UniqueConstraint("token_hash", name="uq_confirmations_token"),
 )
 Index("ix_confirmations_expires", confirmations.c.expires_ms)
+
+# What providers' own status pages said (rasd.sources.status), one row per incident update:
+# `id` is made from the page and the provider's incident and update ids, so an update read
+# twice, by two polls or after a restart, is one row. `at_ms` is the provider's time, `seen_ms`
+# when Rasd read it; `approximate` marks times a scenario took from a public record that gives
+# them roughly.
+official_updates = _Table(
+    "official_updates",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("service", String(64), nullable=False),
+    Column("page", String(500), nullable=False),
+    Column("incident_ref", String(200), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("impact", Integer, nullable=True),
+    Column("maintenance", Boolean, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("url", Text, nullable=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("seen_ms", BigInteger, nullable=False),
+    Column("approximate", Boolean, nullable=False),
+)
+Index("ix_official_updates_service", official_updates.c.service, official_updates.c.at_ms)
