@@ -13,6 +13,7 @@ from rasd.api.app import create_app
 from rasd.clock import VirtualClock
 from rasd.runtime import Runtime
 from rasd.settings import Settings
+from rasd.store import Store, open_store
 
 # no live source of any test reaches past loopback: the tests' stand-ins are on 127.0.0.1
 os.environ["RASD_OFFLINE"] = "true"
@@ -24,6 +25,15 @@ IMPORT_TOKEN = "import-token-for-tests"
 @pytest.fixture
 def clock() -> VirtualClock:
     return VirtualClock(T0)
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """An empty store in memory, migrated."""
+    s = open_store("sqlite:///:memory:")
+    s.migrate()
+    yield s
+    s.close()
 
 
 @pytest.fixture

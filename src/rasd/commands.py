@@ -94,6 +94,9 @@ def embedded(settings: Any, clock: Any = None) -> Any:
     probe_state = runtime.extras.get("probe_state")
     if probe_state is not None:
         engine.probe_state = probe_state
+    from rasd.signals.official import board_of
+
+    engine.official = board_of(runtime)
     if settings.sources_enabled:
         from rasd.sources.registry import build_sources
 
@@ -234,9 +237,18 @@ def replay(
         _warm(runtime, sim, history_days)
         engine = runtime.extras["engine"]
         sink_in = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
-        stats = Replay(sim, sink_in, speed=pace).run()
+        stats = Replay(sim, sink_in, speed=pace, official=_statements(runtime)).run()
         runtime.store.close()
     _summary(stats)
+
+
+def _statements(runtime: Any) -> Any:
+    """What a replay hands the scenario's statements to: the process's official board."""
+    from functools import partial
+
+    from rasd.signals.official import board_of, hear_statements
+
+    return partial(hear_statements, board_of(runtime))
 
 
 def _speed(value: str) -> float:
@@ -305,7 +317,12 @@ def demo(
     runtime = embedded(settings, clock=clock)
     _warm(runtime, sim, history_days)
     engine = runtime.extras["engine"]
-    replayer = Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick), speed=speed)
+    replayer = Replay(
+        sim,
+        InProcessSink(runtime.aggregator.feed, clock, engine.tick),
+        speed=speed,
+        official=_statements(runtime),
+    )
     runtime.extras["replay"] = replayer
 
     async def background(stop: Any) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 import orjson
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from rasd.clock import VirtualClock, minute_start
+from rasd.clock import VirtualClock, minute_of, minute_start
 from rasd.errors import Forbidden, RasdError, Unauthorized, Unavailable
 from rasd.signals.reports import ReportColumns
 
@@ -274,8 +274,14 @@ class Replay:
         speed: float | None = None,
         progress: bool = True,
         label: str | None = None,
+        official: Callable[[list[Any]], None] | None = None,
     ) -> None:
         self.sim = simulation
+        # the scenario's statements, handed over in the minute they were made
+        self.official = official
+        self._said: dict[int, list[Any]] = {}
+        for statement in getattr(simulation.scenario, "statements", []):
+            self._said.setdefault(minute_of(statement.at), []).append(statement)
         self.sink = sink
         self.speed = speed
         self.progress = progress
@@ -314,6 +320,9 @@ class Replay:
                 if traffic.probes:
                     self.sink.send("probes", traffic.probes, f"{base}:probes")
                     stats.probes += len(traffic.probes)
+                said = self._said.get(minute)
+                if said and self.official is not None:
+                    self.official(said)
                 self.sink.minute_done(minute, stats)
                 stats.minutes += 1
                 bar.update(

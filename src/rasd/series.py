@@ -14,6 +14,8 @@ PROBES_FAILED = "probes_failed"
 PROBES_TOTAL = "probes_total"
 # results a vantage point made while its own uplink was down: counted only under its `@name`
 PROBES_VANTAGE_OFFLINE = "probes_vantage_offline"
+# what the provider's own status page says: 0 operational .. 3 major outage (rasd.signals.official)
+OFFICIAL = "official"
 PROBLEM_PREFIX = "problem:"  # per problem type, world region only: "problem:login"
 
 

@@ -237,3 +237,30 @@ def test_a_kind_of_probe_failing_is_measured_against_its_own_total() -> None:
     assert fused.probe_failing == pytest.approx(1.0)
     quorum = [r.signal for r in fused.reasons if r.code == "probe_quorum"]
     assert quorum == ["probe_dns_failed"]
+
+
+def test_a_provider_admitting_a_major_outage_is_enough() -> None:
+    fused = fuse([ev("reports", 0.0), ev("official", 0.85, Level.DETECTED, observed=3)])
+    assert fused.level == Level.DETECTED
+    assert [r.code for r in fused.reasons] == ["official"]
+    assert fused.reasons[0].text("en") == "official status page: major outage"
+    assert fused.reasons[0].text("ar") == "صفحة الحالة الرسمية: انقطاع كبير"
+    assert signal_group("official") == "official"
+
+
+def test_degraded_performance_only_adds_to_what_people_say() -> None:
+    alone = fuse([ev("reports", 0.0), ev("official", 0.3, Level.OK, observed=1)])
+    assert alone.level == Level.OK
+    both = fuse([ev("reports", 0.45), ev("official", 0.3, Level.OK, observed=1)])
+    assert both.score > 0.45 and both.level >= Level.POSSIBLE
+
+
+def test_planned_maintenance_holds_every_alarm_down() -> None:
+    from rasd.detect.fusion import planned
+
+    loud = fuse([ev("reports", 0.95, Level.DETECTED), ev("probes_failed", 0.9, Level.DETECTED)])
+    assert loud.level == Level.DETECTED
+    held = planned(loud)
+    assert held.level == Level.OK and held.score == 0.0 and held.probe_level == Level.OK
+    assert held.reasons[0].code == "maintenance"
+    assert "planned maintenance" in held.reasons[0].text("en")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -19,19 +19,11 @@ from rasd.ingest.reports import ReportIn, Reports, ReportValidator
 from rasd.series import SeriesKey
 from rasd.signals.aggregator import Aggregator
 from rasd.signals.reports import CountedReports, ReportRow
-from rasd.store import Store, open_store
+from rasd.store import Store
 from rasd.store.base import Increments
 from rasd.store.sqlite import SQLiteStore
 
 WORLD = SeriesKey("whatsapp", "reports", "*")
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = open_store("sqlite:///:memory:")
-    s.migrate()
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

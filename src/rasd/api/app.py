@@ -17,6 +17,7 @@ from rasd.api import (
     feeds,
     incidents,
     metrics,
+    official,
     posts,
     probes,
     report_lane,
@@ -68,6 +69,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(probes.router)
     app.include_router(check.router)
     app.include_router(sources.router)
+    app.include_router(official.router)
     app.include_router(token.router)
     # telling people: alerts and statements, Statuspage JSON, feeds, badges, CSV, metrics
     app.include_router(admin.router)

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from rasd.catalog import Catalog
 from rasd.clock import minute_start
 from rasd.detect.bank import SeriesBank
-from rasd.detect.fusion import FusedEvidence, SignalEvidence, fuse
+from rasd.detect.fusion import FusedEvidence, SignalEvidence, fuse, planned
 from rasd.detect.incidents import Incident, IncidentChange, IncidentTracker
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey, region_level
 from rasd.store.base import Store
@@ -66,6 +66,8 @@ class DetectionEngine:
             correlator = EventCorrelator(catalog)
         self.correlator = correlator
         self.probe_state = probe_state
+        # the providers' own word (rasd.signals.official.OfficialBoard), when it is read
+        self.official: Any = None
         self._listeners: list[ChangeListener] = []
         self._index: dict[str, _ServiceIndex] = {}
         self._indexed = 0
@@ -145,7 +147,9 @@ class DetectionEngine:
         for service in self.catalog:
             idx = self._index.get(service.id)
             if idx is None:
-                continue
+                if self.official is None or self.official.evidence(service.id) is None:
+                    continue
+                idx = _ServiceIndex()  # nothing counted yet: the provider's word alone
             evidence = [
                 SignalEvidence(
                     signal=signal,
@@ -156,7 +160,14 @@ class DetectionEngine:
                 )
                 for signal, i in idx.world
             ]
+            official = self.official
+            if official is not None:
+                said = official.evidence(service.id)
+                if said is not None:
+                    evidence.append(said)
             fused = fuse(evidence)
+            if official is not None and official.maintenance(service.id):
+                fused = planned(fused)
             self.fused[service.id] = fused
             observed = float(counts[idx.reports]) if idx.reports is not None else 0.0
             expected = float(result.expected[idx.reports]) if idx.reports is not None else 0.0

@@ -12,7 +12,12 @@ The level is the strongest of:
 - the reports signal's own level (the main signal; it carries its detector's persistence),
 - agreement: at least two signals leaning up, combined with each one's z capped, so that
   one loud secondary signal (posts rising without complaints) cannot carry the others,
-- a quorum of probe failures (most vantage points or checks failing), which alone is enough.
+- a quorum of probe failures (most vantage points or checks failing), which alone is enough,
+- the provider's own word (`official`): a page admitting a partial outage gives possible
+  problems, a major one problems detected; a provider that admits it needs no convincing.
+
+Planned maintenance the provider announced for all of a service (`planned`) holds every
+alarm of that service down while it lasts.
 
 Recovery posts and healthy probes do not raise the score; they are carried along so the
 incident tracker can close an incident sooner and set its end.
@@ -25,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rasd.detect.decision import Level
-from rasd.series import POSTS, PROBES_TOTAL, RECOVERY_POSTS, REPORTS
+from rasd.series import OFFICIAL, POSTS, PROBES_TOTAL, RECOVERY_POSTS, REPORTS
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -36,6 +41,7 @@ __all__ = [
     "Reason",
     "SignalEvidence",
     "fuse",
+    "planned",
     "score_of",
     "signal_group",
     "signal_name",
@@ -69,7 +75,9 @@ class SignalEvidence:
 class Reason:
     """Why the fused decision is what it is: one line per piece of evidence that counted."""
 
-    code: str  # "signal" | "agreement" | "probe_quorum" | "recovery_posts" | "probes_healthy"
+    # "signal" | "agreement" | "probe_quorum" | "official" | "maintenance" | "recovery_posts"
+    # | "probes_healthy"
+    code: str
     signal: str
     observed: float
     expected: float
@@ -132,7 +140,7 @@ class FusionConfig:
     """
 
     weights: Mapping[str, float] = field(
-        default_factory=lambda: {REPORTS: 1.0, POSTS: 0.5, PROBE_PREFIX: 0.8}
+        default_factory=lambda: {REPORTS: 1.0, POSTS: 0.5, PROBE_PREFIX: 0.8, OFFICIAL: 0.8}
     )
     z_half: float = 4.0  # the detectors' squash: the z that scores 0.5
     possible: float = 0.5  # the detectors' thresholds, for the fused score
@@ -150,7 +158,7 @@ DEFAULT_CONFIG = FusionConfig()
 
 def signal_group(signal: str) -> str | None:
     """The group whose weight a signal takes; None for signals that are not outage evidence."""
-    if signal in (REPORTS, POSTS):
+    if signal in (REPORTS, POSTS, OFFICIAL):
         return signal
     # per-kind totals (`probe_dns_total`) count checks tried, not failures
     if signal.startswith(PROBE_PREFIX) and not signal.endswith("_total"):
@@ -214,6 +222,11 @@ def fuse(
         level = max(level, probe_level)
         reasons.append(_reason("probe_quorum", probe))
 
+    said = strongest.get(OFFICIAL)
+    if said is not None and said.level > Level.OK:
+        level = max(level, Level(min(int(said.level), Level.DETECTED)))
+        reasons.append(_reason("official", said))
+
     healthy = _probes_healthy(items, probes_total)
     recovery_score = 0.0
     if recovery is not None and recovery.observed > recovery.expected:
@@ -238,6 +251,18 @@ def fuse(
         probes_healthy=healthy,
         probe_level=probe_level,
         probe_failing=failing,
+    )
+
+
+def planned(fused: FusedEvidence) -> FusedEvidence:
+    """The decision while announced maintenance covers the service: no alarm of any kind,
+    and the reason says why."""
+    return FusedEvidence(
+        score=0.0,
+        level=Level.OK,
+        reasons=(Reason("maintenance", OFFICIAL, 0.0, 0.0, 0.0), *fused.reasons),
+        recovery=fused.recovery,
+        probes_healthy=fused.probes_healthy,
     )
 
 
@@ -323,7 +348,15 @@ _SIGNAL_NAMES = {
     POSTS: {"en": "posts", "ar": "المنشورات"},
     RECOVERY_POSTS: {"en": "posts saying it is back", "ar": "منشورات تقول إنها عادت"},
     PROBES_TOTAL: {"en": "probes", "ar": "الفحوص"},
+    OFFICIAL: {"en": "official status page", "ar": "صفحة الحالة الرسمية"},
 }
+# what a page says, by the `official` signal's value
+_OFFICIAL_WORDS = (
+    {"en": "operational", "ar": "تعمل"},
+    {"en": "degraded performance", "ar": "أداء متراجع"},
+    {"en": "partial outage", "ar": "انقطاع جزئي"},
+    {"en": "major outage", "ar": "انقطاع كبير"},
+)
 
 
 def signal_name(signal: str, lang: str) -> str:
@@ -350,6 +383,11 @@ def _reason_text(reason: Reason, lang: str) -> str:
         return f"{name}: {seen}" + (
             " (نصاب من الفحوص يفشل)" if ar else " (a quorum of probes failing)"
         )
+    if reason.code == "maintenance":
+        return "صيانة مجدولة أعلنها المزوّد" if ar else "planned maintenance, announced"
+    if reason.code == "official":
+        said = _OFFICIAL_WORDS[min(max(int(reason.observed), 0), 3)]
+        return f"{name}: {said['ar']}" if ar else f"{name}: {said['en']}"
     if reason.code == "probes_healthy":
         return f"{name}: {seen}، كلها سليمة" if ar else f"{name}: {seen}, all healthy"
     text = (

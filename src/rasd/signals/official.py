@@ -13,18 +13,21 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
 from rasd.clock import Clock
 from rasd.detect.decision import Level
 from rasd.detect.fusion import SignalEvidence
+from rasd.series import OFFICIAL
 from rasd.sources.status.model import MAJOR, PARTIAL, SEVERITY_NAMES, Update, View
 from rasd.store import schema
 from rasd.store.base import Store
 
-OFFICIAL = "official"
+if TYPE_CHECKING:
+    from rasd.runtime import Runtime
+
 # a provider's word read as a detector's score (z of about 2.6, 4.9 and 9.5 on the squash)
 _SCORES = (0.0, 0.3, 0.6, 0.85)
 
@@ -186,6 +189,33 @@ class OfficialBoard:
         query = query.order_by(*order).limit(limit)
         rows = self.store.read(lambda conn: conn.execute(query).all())
         return [_public(row._mapping) for row in rows]
+
+
+def hear_statements(board: OfficialBoard, statements: Iterable[Any]) -> int:
+    """A scenario's statements (rasd.sim.scenario.Statement) on the timeline, as a status
+    page's updates would be: the provider's words, its time, where it was said."""
+    kept = 0
+    for s in statements:
+        update = Update(
+            incident=s.incident,
+            update=s.at.isoformat(),
+            status=s.status,
+            title=s.title,
+            body=s.text,
+            at=s.at,
+            url=s.url,
+        )
+        for service in s.services:
+            kept += len(board.record(service, s.source, [update], approximate=s.approximate))
+    return kept
+
+
+def board_of(runtime: Runtime) -> OfficialBoard:
+    """The process's board, made on first use: the source writes it, detection reads it."""
+    board: OfficialBoard | None = runtime.extras.get("official")
+    if board is None:
+        board = runtime.extras["official"] = OfficialBoard(runtime.store, runtime.clock)
+    return board
 
 
 def _iso(when: datetime) -> str:

@@ -13,7 +13,9 @@ settings, and a list of `[[events]]`. Event kinds:
 - `chatter`: posts rise without complaints (a product launch).
 - `bot_flood`: many reports from a few networks and repeated reporter keys.
 
-Each scenario carries its ground truth (`Scenario.truth`).
+Each scenario carries its ground truth (`Scenario.truth`), and may carry what the providers
+said (`[[statements]]`, at the times the public record gives; `approximate` where it gives
+them roughly), which a replay puts on the timeline as a status page's updates would be.
 """
 
 from __future__ import annotations
@@ -186,6 +188,20 @@ class Event(_Model):
         )
 
 
+class Statement(_Model):
+    """Something a provider said publicly, in its own words."""
+
+    at: Moment
+    services: Annotated[list[str], Field(min_length=1)]
+    status: Literal["investigating", "identified", "monitoring", "resolved"]
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+    source: Annotated[str, Field(min_length=1, max_length=200)]  # where it was said
+    incident: str = "statement"  # the provider's name for the incident, if any
+    url: str | None = None
+    approximate: bool = False  # the record gives its time roughly
+
+
 class Traffic(_Model):
     """Normal traffic. A service of popularity 1 (Facebook) gets `daily_reports` a day worldwide."""
 
@@ -219,6 +235,7 @@ class Scenario(_Model):
     traffic: Traffic = Traffic()
     probes: Probes = Probes()
     events: list[Event] = []
+    statements: list[Statement] = []
     source: str = Field(default="", exclude=True)
 
     @property
@@ -289,6 +306,9 @@ def _semantic_problems(s: Scenario) -> list[tuple[str, str]]:
         out.append(("end", "must be after start"))
     elif s.end - s.start > timedelta(days=31):
         out.append(("end", "a scenario spans at most 31 days"))
+    for i, statement in enumerate(s.statements):
+        if not s.start <= statement.at < s.end:
+            out.append((f"statements[{i}].at", "must fall within the scenario"))
     seen: set[str] = set()
     for i, event in enumerate(s.events):
         out.extend(_event_problems(s, event, f"events[{i}]", seen))

@@ -198,6 +198,60 @@ STRINGS: dict[str, dict[str, str]] = {
     "see_event": {"en": "The whole outage", "ar": "العطل كاملًا"},
     "see_history": {"en": "Past incidents", "ar": "الأعطال السابقة"},
     "official_status": {"en": "Official status page", "ar": "صفحة الحالة الرسمية"},
+    # what the provider's own status page says (rasd.signals.official)
+    "official_heading": {"en": "What the provider says", "ar": "ما يقوله المزوّد"},
+    "official_state_operational": {
+        "en": "The official page says all operational (checked {age} ago).",
+        "ar": "تقول الصفحة الرسمية إن كل شيء يعمل (فُحصت قبل {age}).",
+    },
+    "official_state_degraded": {
+        "en": "The official page says degraded performance (checked {age} ago).",
+        "ar": "تقول الصفحة الرسمية إن الأداء متراجع (فُحصت قبل {age}).",
+    },
+    "official_state_partial_outage": {
+        "en": "The official page says partial outage (checked {age} ago).",
+        "ar": "تقول الصفحة الرسمية إن هناك انقطاعًا جزئيًا (فُحصت قبل {age}).",
+    },
+    "official_state_major_outage": {
+        "en": "The official page says major outage (checked {age} ago).",
+        "ar": "تقول الصفحة الرسمية إن هناك انقطاعًا كبيرًا (فُحصت قبل {age}).",
+    },
+    "official_state_maintenance": {
+        "en": "Planned maintenance, announced on the official page (checked {age} ago): "
+        "{title}. Alarms are held while it lasts.",
+        "ar": "صيانة مجدولة أعلنتها الصفحة الرسمية (فُحصت قبل {age}): {title}. "
+        "التنبيهات موقوفة طوال مدتها.",
+    },
+    "official_disagrees": {
+        "en": "People and Rasd's checks say otherwise.",
+        "ar": "لكن الناس وفحوص رصد تقول غير ذلك.",
+    },
+    "official_ack_after": {
+        "en": "The provider first acknowledged it {lag} after Rasd detected it.",
+        "ar": "أقرّ المزوّد بالمشكلة أول مرة بعد {lag} من رصدها.",
+    },
+    "official_ack_before": {
+        "en": "The provider acknowledged it {lag} before Rasd detected it.",
+        "ar": "أقرّ المزوّد بالمشكلة قبل {lag} من رصدها.",
+    },
+    "official_ack_none": {
+        "en": "No word from the provider yet, {lag} after Rasd detected it.",
+        "ar": "لا كلمة من المزوّد بعد، مرّ {lag} على رصد المشكلة.",
+    },
+    "official_approximate": {"en": "(time approximate)", "ar": "(الوقت تقريبي)"},
+    "official_s_investigating": {"en": "Investigating", "ar": "قيد التحقيق"},
+    "official_s_identified": {"en": "Cause identified", "ar": "تم تحديد السبب"},
+    "official_s_monitoring": {"en": "Monitoring a fix", "ar": "مراقبة الإصلاح"},
+    "official_s_resolved": {"en": "Resolved", "ar": "تم الحل"},
+    "official_s_postmortem": {"en": "Post-mortem", "ar": "تقرير ما بعد الحادث"},
+    "official_s_scheduled": {"en": "Maintenance scheduled", "ar": "صيانة مجدولة"},
+    "official_s_in_progress": {"en": "Maintenance in progress", "ar": "صيانة جارية"},
+    "official_s_verifying": {"en": "Verifying", "ar": "قيد التحقق"},
+    "official_s_completed": {"en": "Completed", "ar": "اكتملت"},
+    "official_s_update": {"en": "Update", "ar": "تحديث"},
+    "unit_seconds": {"en": "{n} s", "ar": "{n} ث"},
+    "unit_minutes": {"en": "{n} min", "ar": "{n} د"},
+    "unit_hours": {"en": "{n} h {m} min", "ar": "{n} س {m} د"},
     # the report button
     "report_button": {"en": "I have a problem with {name}", "ar": "عندي مشكلة في {name}"},
     "report_question": {

@@ -17,7 +17,7 @@ from rasd.errors import NotFound
 from rasd.impact import ImpactReader
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
-from rasd.web import queries
+from rasd.web import official, queries
 from rasd.web.i18n import number, strings
 
 LEVEL_NAMES = {0: "ok", 1: "possible_problems", 2: "problems_detected"}
@@ -363,6 +363,7 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
         timeline.extend(_event_log(event, lang, svc.id))
         related = _event_services(rt, event, lang, exclude=svc.id)
     timeline.extend(_official(rt, svc.id, lang))
+    timeline.extend(official.timeline(rt, [svc.id], lang))
     return {
         "page": "service",
         "lang": lang,
@@ -398,6 +399,7 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
         "timeline": _sorted_timeline(timeline),
         "event": _event_brief(event, lang) if event is not None else None,
         "related": related,
+        "official": official.panel(rt, svc.id, lang, level, event),
     }
 
 
@@ -482,7 +484,10 @@ def event(rt: Runtime, event_id: str, lang: str) -> dict[str, Any]:
         ],
         "cause_hints": hints,
         "impact": ImpactReader.of(rt).of_event(data),
-        "timeline": _sorted_timeline(_event_log(data, lang, None)),
+        "timeline": _sorted_timeline(
+            _event_log(data, lang, None)
+            + official.timeline(rt, services, lang, start - timedelta(hours=1), end)
+        ),
         "chart": {
             "step": step,
             "complete_until": _iso(minute_start(_counted_until(rt))),

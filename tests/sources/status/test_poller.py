@@ -4,7 +4,6 @@ to the official board, with broken pages beside good ones."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -15,19 +14,11 @@ from rasd.signals.official import OfficialBoard
 from rasd.sources.cursors import Cursors
 from rasd.sources.status.fetch import PageFetcher
 from rasd.sources.status.poller import Page, StatusPageSource, pages_of
-from rasd.store import Store, open_store
+from rasd.store import Store
 from sources.standin import wait_for
 from sources.status.http_standin import HttpStandIn, Reply, page
 
 NOW = datetime(2026, 11, 30, 10, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = open_store("sqlite:///:memory:")
-    s.migrate()
-    yield s
-    s.close()
 
 
 def _source(

@@ -348,15 +348,6 @@ def open_services(runtime: Runtime) -> Callable[[], set[str]]:
     return find
 
 
-def board_of(runtime: Runtime) -> OfficialBoard:
-    from rasd.signals.official import OfficialBoard
-
-    board: OfficialBoard | None = runtime.extras.get("official")
-    if board is None:
-        board = runtime.extras["official"] = OfficialBoard(runtime.store, runtime.clock)
-    return board
-
-
 def user_agent(runtime: Runtime) -> str:
     where = runtime.settings.public_url
     contact = f"; +{where}" if where else ""
@@ -364,6 +355,8 @@ def user_agent(runtime: Runtime) -> str:
 
 
 def build(runtime: Runtime) -> list[Any]:
+    from rasd.signals.official import board_of
+
     settings = runtime.settings
     if not settings.status_pages_enabled:
         return []
