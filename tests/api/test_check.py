@@ -81,8 +81,10 @@ def test_each_network_may_ask_a_few_times_a_minute(open_client: TestClient) -> N
 def test_offline_a_service_is_not_checked_and_the_server_says_why(clock: VirtualClock) -> None:
     for client in _client(clock, offline=True):
         response = client.post("/api/v1/check", json={"target": "WhatsApp"})
-        assert response.status_code == 503
-        assert "offline" in assert_error_shape(response.json())["message"]
+        assert response.status_code == 200
+        body = response.json()
+        assert body["verdict"] == "not_checked" and body["https"]["detail"] == "offline"
+        assert body["service"]["id"] == "whatsapp" and body["service"]["crowd"]["status"] == "ok"
 
 
 def test_it_can_be_turned_off(clock: VirtualClock) -> None:

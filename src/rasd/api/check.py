@@ -81,7 +81,7 @@ def service_named(catalog: Catalog, target: str) -> Service | None:
 @router.post(
     "/check",
     summary="Check a service or web address now from this server (DNS, HTTPS, TLS)",
-    responses=errors(400, 404, 413, 422, 429, 503),
+    responses=errors(400, 404, 413, 422, 429),
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -23,7 +23,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import h11
 
-from rasd.errors import InvalidInput, Unavailable
+from rasd.errors import InvalidInput
 from rasd.sources.reach import is_loopback_host
 
 Resolve = Callable[[str, int], Awaitable[list[str]]]
@@ -71,7 +71,7 @@ class SpotResult:
     dns: dict[str, Any]
     web: dict[str, Any]
     redirects: list[str]
-    verdict: str  # up, down
+    verdict: str  # up, down, not_checked (offline)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,11 +87,12 @@ def _refuse(message: str, value: str, reason: str) -> Refused:
     return Refused(message, details=[{"field": "target", "reason": reason, "value": value[:200]}])
 
 
-def _offline(target: str) -> Unavailable:
-    return Unavailable(
-        "this server runs offline: it checks nothing beyond its own machine",
-        details=[{"field": "target", "reason": "offline", "value": target[:200]}],
-    )
+class _Offline(Exception):
+    """This server keeps to its own machine: the check is answered, not made."""
+
+
+def _offline(target: str) -> _Offline:
+    return _Offline(target)
 
 
 def target_url(target: str) -> str:
@@ -177,6 +178,15 @@ class SpotChecker:
             return self._result(hop, redirects, started, "timeout")
         except _WebError as exc:
             return self._result(exc.hop, redirects, started, exc.outcome, exc.detail)
+        except _Offline:
+            not_tried = {"outcome": "not_tried", "detail": "offline"}
+            return SpotResult(
+                url,
+                {**not_tried, "addresses": [], "ms": None},
+                {**not_tried, "status": None, "ms": None},
+                redirects,
+                "not_checked",
+            )
         except _DnsError as exc:
             dns = {"outcome": exc.outcome, "addresses": [], "ms": exc.ms, "detail": exc.detail}
             web = {"outcome": "not_tried", "status": None, "ms": None}

@@ -40,6 +40,11 @@ function lines(ctx, body) {
   const s = ctx.strings;
   const n = (x) => ctx.fmt.number(Math.round(x));
   const up = body.verdict === "up";
+  if (body.verdict === "not_checked") {
+    const out = [[s.check_offline, "muted"]];
+    if (body.service) out.push(crowdLine(s, body.service));
+    return out;
+  }
   const out = [[up ? s.check_up : s.check_down, up ? "good" : "bad"]];
   const dns = body.dns || {};
   out.push([dns.outcome === "ok" ? fill(s.check_dns, { ms: n(dns.ms || 0) }) : `DNS: ${outcome(s, dns.outcome)}`, ""]);
@@ -51,16 +56,17 @@ function lines(ctx, body) {
   }
   if (web.cert_days_left != null) out.push([fill(s.check_cert, { n: n(web.cert_days_left) }), ""]);
   if ((body.redirects || []).length) out.push([fill(s.check_redirects, { n: n(body.redirects.length) }), ""]);
-  if (body.service) {
-    const level = body.service.crowd ? body.service.crowd.level : 0;
-    out.push([fill(s.check_crowd, { status: s[`level_${level}`] }), `crowd level-${level}`]);
-  }
+  if (body.service) out.push(crowdLine(s, body.service));
   return out;
+}
+
+function crowdLine(s, service) {
+  const level = service.crowd ? service.crowd.level : 0;
+  return [fill(s.check_crowd, { status: s[`level_${level}`] }), `crowd level-${level}`];
 }
 
 function failure(s, status, body) {
   if (status === 429) return [[s.check_busy, "bad"]];
-  if (status === 503) return [[s.check_offline, "bad"]];
   if (status === 422) {
     const reason = body && body.error && body.error.details && body.error.details[0] ? body.error.details[0].reason : "";
     return [[reason === "not public" ? s.check_refused : s.check_failed, "bad"], [body.error.message, "muted"]];
