@@ -330,3 +330,40 @@ def test_the_token_endpoint_tells_the_scopes(live_server: tuple[str, Any]) -> No
     assert unknown.status_code == 403
     assert ingest.json() == {"scopes": ["ingest"]}
     assert imports.json() == {"scopes": ["import"]}
+
+
+def _reference_events(tmp: Path) -> list[dict[str, Any]]:
+    """The reference day from 14:30 to midnight, at a fifth of its volume, as `rasd replay`
+    runs it in process; the events it leaves in the store."""
+    scenario = load_scenario("meta-2021-10-04").scaled(0.2)
+    start = scenario.start + timedelta(hours=14, minutes=30)
+    sim = Simulation(scenario.model_copy(update={"start": start}), load_catalog(), Places.default())
+    clock = VirtualClock(sim.start)
+    runtime = embedded(_settings(store_url=f"sqlite:///{tmp / 'ref.db'}"), clock=clock)
+    engine = runtime.extras["engine"]
+    history = sim.history(2)
+    engine.warm(history.start_minute, history.series, history.counts)
+    Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick), progress=False).run()
+    events = runtime.store.list_events()
+    runtime.store.close()
+    return events
+
+
+@pytest.mark.slow
+def test_the_reference_event_keeps_its_cause(tmp_path: Path) -> None:
+    events = _reference_events(tmp_path)
+    meta = [e for e in events if e["owner"] == "meta"]
+    assert len(meta) == 1
+    event = meta[0]
+    assert event["state"] == "resolved"
+    codes = [h["code"] for h in event["cause_hints"]]
+    assert "dns_owner" in codes
+    dns = next(h for h in event["cause_hints"] if h["code"] == "dns_owner")
+    # the names failed from 15:40, everywhere, and came back at 21:20
+    assert dns["first_seen"] == "2021-10-04T15:40:00+00:00"
+    assert "2021-10-04T21:1" in dns["last_seen"]
+    assert dns["evidence"]["counts"] == {"failing": 5, "seen": 5}
+    assert dns["confidence"] >= 0.9
+    assert "DNS" in event["cause"]["en"] and "Meta" in event["cause"]["en"]
+    entries = [e for e in event["log"] if e["kind"].startswith("cause")]
+    assert 1 <= len(entries) <= 5, [e["text"]["en"] for e in entries]

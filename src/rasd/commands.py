@@ -37,7 +37,9 @@ def _wire_signals(runtime: Any) -> None:
         the window (minutes before the newest result) are forgotten as the newest moves on."""
 
         def __init__(self) -> None:
-            super().__init__()
+            # an in-process replay feeds up to four minutes ahead of the tick: each key keeps
+            # enough results that the tick's own minute is still among them
+            super().__init__(per_key=10)
             self._lock = threading.RLock()
             self._newest: int | None = None
 

@@ -273,22 +273,61 @@ class Hint:
     code: str
     services: list[str]
     text: dict[str, str] = field(default_factory=lambda: {"en": "DNS fails", "ar": "فشل DNS"})
+    summary: dict[str, str] = field(default_factory=lambda: {"en": "5 of 5", "ar": "5 من 5"})
+
+    @property
+    def key(self) -> str:
+        return f"{self.code}:{self.services[0]}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "services": self.services, "text": self.text}
+        return {"code": self.code, "services": self.services, "text": self.text,
+                "summary": self.summary, "at": {"en": "Meta", "ar": "ميتا"}}  # fmt: skip
 
 
-def test_cause_hints_go_to_the_events_they_name() -> None:
+def test_cause_hints_go_to_the_events_they_name_once_they_hold() -> None:
     world = World(meta_rises() + [Rise("spotify", 5, 60)]).run(10)
     hints = [Hint("dns_owner", ["facebook", "instagram"]), Hint("application", ["discord"])]
-    changes = world.correlator.attach_hints(T0 + 10, hints)
+    # believed on the third minute running (hint_hold = 3), not before
+    assert world.correlator.attach_hints(T0 + 10, hints) == []
+    assert world.correlator.attach_hints(T0 + 11, hints) == []
+    changes = world.correlator.attach_hints(T0 + 12, hints)
     assert [c.kind for c in changes] == ["updated"]
     meta = changes[0].event
     assert meta.owner == "meta"
     assert [h.code for h in meta.cause_hints] == ["dns_owner"]
-    assert meta.to_dict()["cause_hints"] == [hints[0].to_dict()]
-    assert meta.log[-1].kind == "hints"
-    assert world.correlator.attach_hints(T0 + 10, hints) == []  # nothing new
+    data = meta.to_dict()["cause_hints"][0]
+    assert data["first_seen"] == minute_start(T0 + 10).isoformat()
+    assert data["state"] == "holding" and data["text"] == hints[0].text
+    assert meta.log[-1].kind == "cause" and "DNS fails" in meta.log[-1].text["en"]
+    assert meta.cause == {"en": "DNS at Meta: 5 of 5", "ar": "DNS لدى ميتا: 5 من 5"}
+    assert world.correlator.attach_hints(T0 + 13, hints) == []  # nothing new
+
+
+def test_a_cause_hint_that_flickers_gives_one_timeline_entry_and_stays_after_the_end() -> None:
+    world = World(meta_rises(end=40)).run(6)
+    dns = Hint("dns_owner", ["facebook"])
+    moved = Hint("dns_owner", ["facebook"], summary={"en": "4 of 5", "ar": "4 من 5"})
+    changes: list[Any] = []
+    for minute in range(6, 30):
+        world.step()
+        # gone every fourth minute, its counts moving: never absent for ten minutes
+        given = [] if minute % 4 == 0 else [dns if minute % 3 else moved]
+        changes += world.correlator.attach_hints(T0 + minute, given)
+    event = world.correlator.events()[0]
+    assert [e.kind for e in event.log].count("cause") == 1
+    assert "cause_ended" not in [e.kind for e in event.log]
+    assert any(c.kind == "updated" for c in changes)  # the counts moved: the event says so
+    for minute in range(30, 41):  # the names answer again
+        world.step()
+        world.correlator.attach_hints(T0 + minute, [])
+    event = world.correlator.events()[0]
+    assert [e.kind for e in event.log].count("cause_ended") == 1
+    assert event.log[-1].text["en"] == "No longer seen: DNS at Meta"
+    world.run(40)
+    event = world.correlator.events()[0]
+    assert event.state is EventState.RESOLVED
+    assert [(c.code, c.to_dict()["state"]) for c in event.cause_hints] == [("dns_owner", "ended")]
+    assert event.to_dict()["cause"] == {"en": "DNS at Meta: 5 of 5", "ar": "DNS لدى ميتا: 5 من 5"}
 
 
 def test_settings_and_minutes_are_checked() -> None:

@@ -170,5 +170,14 @@ def test_hints_serialise_with_their_evidence(catalog: Catalog) -> None:
     for vantage in VANTAGES:
         _probe(state, "telegram", vantage, http="http_5xx")
     data = cause_hints(_evidence(state), catalog)[0].to_dict()
-    assert set(data) == {"code", "text", "services", "evidence"}
+    assert set(data) == {
+        "code", "key", "text", "at", "summary", "confidence", "services", "evidence"
+    }  # fmt: skip
+    assert data["key"] == "application:telegram"
     assert data["evidence"]["failing_vantages"] == list(VANTAGES)
+    # every probe hint says which vantage points, which checks and what answered
+    assert data["evidence"]["vantages"] == list(VANTAGES)
+    assert data["evidence"]["checks"] == ["http"]
+    assert data["evidence"]["answers"] == {"http_5xx": 3}
+    assert data["summary"]["en"] == "HTTP 5xx errors from 3 of 3 vantage points"
+    assert data["confidence"] == 0.95

@@ -42,6 +42,7 @@ def test_titles() -> None:
 
 
 def test_log_lines_exist_in_both_languages() -> None:
-    for kind in ("opened", "recovering", "resolved", "hints"):
-        en, ar = log_text(kind, "en", names="X"), log_text(kind, "ar", names="X")
+    for kind in ("opened", "recovering", "resolved", "cause", "cause_again", "cause_ended"):
+        en = log_text(kind, "en", names="X", what="Y")
+        ar = log_text(kind, "ar", names="X", what="Y")
         assert en and ar and en != ar

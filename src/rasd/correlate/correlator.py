@@ -24,6 +24,7 @@ from datetime import datetime
 
 from rasd.clock import minute_of, minute_start
 from rasd.correlate.affinity import CatalogInfo, ServiceInfo, lookup, shared
+from rasd.correlate.causes import Cause, HintBook, cause_label, cause_text
 from rasd.correlate.event import (
     CauseHintLike,
     Event,
@@ -78,12 +79,16 @@ class CorrelationConfig:
     max_title_names: int = 5
     max_countries: int = 10
     keep_resolved: int = 1440  # minutes a resolved event is kept, for relapses and links
+    hint_hold: int = 3  # minutes running a cause hint must hold before it is believed
+    hint_release: int = 10  # minutes a believed hint must be absent before it is let go
 
     def __post_init__(self) -> None:
         if self.regional_min_services < 2 or self.regional_min_owners < 2:
             raise ValueError("a regional outage takes at least two services of two owners")
         if not 0.0 < self.regional_share <= 1.0:
             raise ValueError("regional_share must be in (0, 1]")
+        if self.hint_hold < 1 or self.hint_release < 1:
+            raise ValueError("hint_hold and hint_release are at least one minute")
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, int | float) and value < 0:
@@ -101,7 +106,7 @@ class _Event:
     state: EventState = EventState.ACTIVE
     end: int | None = None
     merged_into: str | None = None
-    hints: tuple[CauseHintLike, ...] = ()
+    causes: dict[str, Cause] = field(default_factory=dict)  # by hint key, first given first
     log: list[LogEntry] = field(default_factory=list)
     updated: int = 0
 
@@ -127,6 +132,7 @@ class EventCorrelator:
         self._failing: set[str] = set()  # incidents with failures of their own
         self._services: dict[str, ServiceInfo | None] = {}
         self._minute: int | None = None
+        self._hints = HintBook(self.config.hint_hold, self.config.hint_release)
 
     # -- the minute's work -------------------------------------------------------------------
 
@@ -177,17 +183,41 @@ class EventCorrelator:
     def attach_hints(
         self, minute: int | datetime, hints: Sequence[CauseHintLike]
     ) -> list[EventChange]:
-        """Give each live event the hints that name any of its services."""
+        """This minute's cause hints, to be given every minute (with or without open incidents).
+
+        A hint is believed once it has held `hint_hold` minutes running and let go once absent
+        `hint_release` minutes; each live event takes the believed hints that name any of its
+        services and keeps them, ended ones too. The timeline says when a cause is first
+        believed, or holds again, and when it ends; counts moving within a hint say nothing.
+        """
         m = minute_of(minute) if isinstance(minute, datetime) else int(minute)
         touched: dict[str, set[EventChangeKind]] = {}
+        gone = self._hints.update(m, hints)
+        believed = self._hints.believed()
         for event in self._events.values():
             if not event.live:
-                continue
+                continue  # a resolved event keeps the causes it ended with
             services = {self._incidents[i].service for i in event.primary + event.spillover}
-            mine = tuple(h for h in hints if services & set(h.services))
-            if [h.to_dict() for h in mine] != [h.to_dict() for h in event.hints]:
-                event.hints = mine
-                self._note(event.id, m, "hints", (), touched)
+            for key, hint, first, last in believed:
+                if not services & set(hint.services):
+                    continue
+                held = event.causes.get(key)
+                if held is None or held.state == "ended":
+                    since = first if held is None else held.first_seen
+                    event.causes[key] = Cause(hint, since, last, "holding")
+                    what = {lang: hint.to_dict().get("text", {}).get(lang, "") for lang in LANGS}
+                    kind = "cause" if held is None else "cause_again"
+                    self._note(event.id, m, kind, (), touched, what=what)
+                    continue
+                event.causes[key] = Cause(hint, held.first_seen, last, "holding")
+                if _summary(hint) != _summary(held.hint):
+                    touched.setdefault(event.id, set()).add("updated")
+            for key in gone:
+                held = event.causes.get(key)
+                if held is not None and held.state == "holding":
+                    event.causes[key] = Cause(held.hint, held.first_seen, held.last_seen, "ended")
+                    what = {lang: cause_label(held.hint, lang) for lang in LANGS}
+                    self._note(event.id, m, "cause_ended", (), touched, what=what)
         return self._refresh(m, touched)
 
     # -- reading -------------------------------------------------------------------------------
@@ -474,7 +504,7 @@ class EventCorrelator:
         services: tuple[str, ...],
         touched: dict[str, set[EventChangeKind]] | None,
         *,
-        what: str = "",
+        what: str | Mapping[str, str] = "",
         country: str = "",
     ) -> None:
         event = self._events[event_id]
@@ -485,7 +515,7 @@ class EventCorrelator:
                 kind,
                 lang,
                 names=join_names([service_name(self.catalog, s, lang) for s in services], lang, 0),
-                what=what,
+                what=what if isinstance(what, str) else what.get(lang, ""),
                 country=country_name(country, lang) if country else "",
             )
             for lang in LANGS
@@ -518,6 +548,7 @@ class EventCorrelator:
                 title[lang] = outage_title(named, names, lang, self.config.max_title_names)
         live = [i for i in primaries if i.is_open]
         level = max((i.level for i in live), default=Level.OK)
+        causes = tuple(sorted(event.causes.values(), key=lambda c: (c.first_seen, c.key)))
         return Event(
             id=event.id,
             kind=event.kind,
@@ -532,7 +563,8 @@ class EventCorrelator:
             countries=self._countries(event, primaries),
             owner=owner,
             country=event.country,
-            cause_hints=event.hints,
+            cause_hints=causes,
+            cause=cause_text(causes),
             log=tuple(event.log),
             merged_into=event.merged_into,
             updated_at=minute_start(event.updated),
@@ -593,3 +625,8 @@ class EventCorrelator:
                 self._event_of.pop(incident_id, None)
                 self._incidents.pop(incident_id, None)
                 self._failing.discard(incident_id)
+
+
+def _summary(hint: CauseHintLike) -> object:
+    data = hint.to_dict()
+    return data.get("summary") or data.get("text")

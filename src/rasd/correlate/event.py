@@ -69,7 +69,8 @@ class Event:
     countries: tuple[str, ...]  # hardest hit first
     owner: str | None  # the owner every primary service shares, if any
     country: str | None  # the country of a regional event
-    cause_hints: tuple[CauseHintLike, ...]
+    cause_hints: tuple[CauseHintLike, ...]  # every cause it was given, first seen first
+    cause: Mapping[str, str] | None  # its causes in one sentence, per language
     log: tuple[LogEntry, ...]
     merged_into: str | None
     updated_at: datetime
@@ -101,6 +102,7 @@ class Event:
             "owner": self.owner,
             "country": self.country,
             "cause_hints": [dict(h.to_dict()) for h in self.cause_hints],
+            "cause": dict(self.cause) if self.cause is not None else None,
             "log": [entry.to_dict() for entry in self.log],
             "merged_into": self.merged_into,
             "updated_at": self.updated_at.isoformat(),

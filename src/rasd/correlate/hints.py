@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasd.signals.probes import ProbeEvidence, catalog_services, quorum_size
@@ -51,15 +51,32 @@ _PROVIDER_KIND = {
 
 @dataclass(frozen=True)
 class CauseHint:
+    """One suggested cause. `subject` is what it is about (the DNS authority, the owner whose
+    routes went, the region, the provider, the service): with the code it makes the `key` the
+    hint keeps from minute to minute while its counts change. `at` names whose trouble it is,
+    `summary` says the evidence in a few words, `confidence` is in [0, 1]."""
+
     code: str
     text: dict[str, str]
     services: list[str]
     evidence: dict[str, Any]
+    subject: str = ""
+    at: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, str] = field(default_factory=dict)
+    confidence: float = 0.5
+
+    @property
+    def key(self) -> str:
+        return f"{self.code}:{self.subject}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
+            "key": self.key,
             "text": self.text,
+            "at": self.at,
+            "summary": self.summary,
+            "confidence": self.confidence,
             "services": self.services,
             "evidence": self.evidence,
         }
@@ -105,6 +122,31 @@ class _Names:
 
 
 # --- evidence helpers ---
+
+_LANGS = ("en", "ar")
+# a hint is a suggestion: even unanimous evidence leaves room for another explanation
+_MOST_CONFIDENT = 0.95
+
+
+def _confidence(agreeing: int, seen: int) -> float:
+    """The share that agrees, discounted below three witnesses (one alone proves little)."""
+    if seen <= 0:
+        return 0.0
+    return round(min(_MOST_CONFIDENT, agreeing / seen * min(1.0, seen / 3)), 2)
+
+
+def _common(vantages: list[str], checks: list[str], answers: Mapping[str, int]) -> dict[str, Any]:
+    """The evidence every probe hint carries under the same names: which vantage points,
+    which checks, and what answered."""
+    return {"vantages": vantages, "checks": checks, "answers": dict(answers)}
+
+
+def _from_vantages(outcome: str, failing: int, seen: int) -> dict[str, str]:
+    return {
+        "en": f"{_outcome_name(outcome, 'en')} from {failing} of {seen} vantage points",
+        "ar": f"{_outcome_name(outcome, 'ar')} من {failing} من أصل {seen} نقاط رصد",
+    }
+
 
 
 def _failing_with(ev: ProbeEvidence, kind: str) -> list[str]:
@@ -196,7 +238,12 @@ def _dns_owner(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[Cau
                     "failing_vantages": failing,
                     "vantages_seen": seen,
                     "counts": {"failing": len(failing), "seen": len(seen)},
+                    **_common(failing, ["dns"], outcomes),
                 },
+                subject=authority,
+                at={lang: names.owner(at, lang) for lang in _LANGS},
+                summary=_from_vantages(main, len(failing), len(seen)),
+                confidence=_confidence(len(failing), len(seen)),
             )
         )
     return hints
@@ -238,7 +285,12 @@ def _application(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[C
                     "failing_vantages": failing,
                     "vantages_seen": seen,
                     "counts": {"failing": len(failing), "seen": len(seen)},
+                    **_common(failing, ["http"], outcomes),
                 },
+                subject=sid,
+                at={lang: names.service(sid, lang) for lang in _LANGS},
+                summary=_from_vantages(main, len(failing), len(seen)),
+                confidence=_confidence(len(failing), len(seen)),
             )
         )
     return hints
@@ -280,7 +332,18 @@ def _regional_network(evidence: Mapping[str, ProbeEvidence], names: _Names) -> l
                     "healthy_vantages": elsewhere,
                     "services_healthy_in_region": healthy_there,
                     "counts": {"failing_services": len(sids), "healthy_vantages": len(elsewhere)},
+                    "vantages": [region],
+                    "checks": kinds,
+                    "answers": outcomes,
                 },
+                subject=region,
+                at={"en": f"around {region}", "ar": f"عند {region}"},
+                summary={
+                    "en": f"only {region} fails, {len(elsewhere)} other vantage points answer",
+                    "ar": f"{region} وحدها تفشل، وتجيب {len(elsewhere)} نقاط رصد أخرى",
+                },
+                # one vantage against the rest: the more that answer, the surer it is local
+                confidence=_confidence(len(elsewhere), len(elsewhere) + 1),
             )
         )
     return hints
@@ -329,7 +392,17 @@ def _shared_provider(evidence: Mapping[str, ProbeEvidence], names: _Names) -> li
                         "outcomes": outcomes,
                         "failing_vantages": failing,
                         "counts": {"services": len(sids), "owners": len(owners)},
+                        "vantages": failing,
+                        "checks": kinds,
+                        "answers": outcomes,
                     },
+                    subject=f"{attribute}:{provider}",
+                    at={lang: names.owner(provider, lang) for lang in _LANGS},
+                    summary={
+                        "en": f"{len(sids)} services of {len(owners)} owners fail together",
+                        "ar": f"{len(sids)} خدمات لـ{len(owners)} مالكين تفشل معًا",
+                    },
+                    confidence=_confidence(len(owners), len(owners) + 1),
                 )
             )
     return hints

@@ -120,9 +120,17 @@ _LOG = {
         "en": "{names} failing again",
         "ar": "{names} تتعطل من جديد",
     },
-    "hints": {
-        "en": "Cause hints updated",
-        "ar": "تحدّثت تلميحات السبب",
+    "cause": {
+        "en": "Likely cause: {what}",
+        "ar": "السبب المرجّح: {what}",
+    },
+    "cause_again": {
+        "en": "Seen again: {what}",
+        "ar": "ظهر من جديد: {what}",
+    },
+    "cause_ended": {
+        "en": "No longer seen: {what}",
+        "ar": "لم يعد ظاهرًا: {what}",
     },
 }
 

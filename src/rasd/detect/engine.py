@@ -237,7 +237,9 @@ class DetectionEngine:
         event_changes = list(
             self.correlator.update(minute, changes, open_now, evidence_by_service=self.fused)
         )
-        if self.probe_state is not None and open_now:
+        # hints are read every minute, open incidents or not: a hint must hold for a while
+        # before it is believed, and its first minute is when the trouble began
+        if self.probe_state is not None:
             from rasd.correlate.hints import cause_hints
 
             evidence = {

@@ -484,6 +484,7 @@ def event(rt: Runtime, event_id: str, lang: str) -> dict[str, Any]:
         ],
         "cause_hints": hints,
         "impact": ImpactReader.of(rt).of_event(data),
+        "cause": (data.get("cause") or {}).get(lang) or (data.get("cause") or {}).get("en"),
         "timeline": _sorted_timeline(
             _event_log(data, lang, None)
             + official.timeline(rt, services, lang, start - timedelta(hours=1), end)
