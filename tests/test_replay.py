@@ -357,13 +357,23 @@ def test_the_reference_event_keeps_its_cause(tmp_path: Path) -> None:
     event = meta[0]
     assert event["state"] == "resolved"
     codes = [h["code"] for h in event["cause_hints"]]
-    assert "dns_owner" in codes
+    # routing first, then DNS: the name servers' routes went at 15:39, the names at 15:40
+    assert codes[:2] == ["routing", "dns_owner"], codes
+    routing = event["cause_hints"][0]
+    assert routing["first_seen"] == "2021-10-04T15:39:00+00:00"
+    assert routing["evidence"]["asns"] == [32934]
+    assert "129.134.30.0/24" in routing["evidence"]["prefixes"]
+    assert routing["state"] == "ended" and routing["confidence"] >= 0.9
     dns = next(h for h in event["cause_hints"] if h["code"] == "dns_owner")
     # the names failed from 15:40, everywhere, and came back at 21:20
     assert dns["first_seen"] == "2021-10-04T15:40:00+00:00"
     assert "2021-10-04T21:1" in dns["last_seen"]
     assert dns["evidence"]["counts"] == {"failing": 5, "seen": 5}
     assert dns["confidence"] >= 0.9
-    assert "DNS" in event["cause"]["en"] and "Meta" in event["cause"]["en"]
+    cause = event["cause"]["en"]
+    assert cause.startswith("Routing and DNS at Meta: AS32934 withdrew the prefixes of its name")
+    assert "SERVFAIL from 5 of 5 vantage points" in cause
+    # the routes are seen going before the reports rise: the event opens on them
+    assert event["start"] <= "2021-10-04T15:40:00+00:00"
     entries = [e for e in event["log"] if e["kind"].startswith("cause")]
     assert 1 <= len(entries) <= 5, [e["text"]["en"] for e in entries]

@@ -78,6 +78,15 @@ def _wire_signals(runtime: Any) -> None:
 
     aggregator.counters["probes"] = _Probes()
     runtime.extras["probe_state"] = probe_state
+    from rasd.signals.routes import RouteCounter, RouteState, services_of_owners, watched_prefixes
+
+    route_state = RouteState(
+        watched_prefixes(runtime.catalog),
+        lost_share=runtime.settings.routes_lost_share,
+        hold_minutes=runtime.settings.routes_hold_minutes,
+    )
+    aggregator.counters["routes"] = RouteCounter(services_of_owners(runtime.catalog), route_state)
+    runtime.extras["route_state"] = route_state
     from rasd.signals.posts import PostCounter
     from rasd.signals.text import AliasMatcher
 
@@ -99,6 +108,7 @@ def embedded(settings: Any, clock: Any = None) -> Any:
     from rasd.signals.official import board_of
 
     engine.official = board_of(runtime)
+    engine.route_state = runtime.extras.get("route_state")
     if settings.sources_enabled:
         from rasd.sources.registry import build_sources
 
@@ -273,6 +283,7 @@ def _summary(stats: Any) -> None:
     table.add_row("reports", f"{stats.reports:,}")
     table.add_row("posts", f"{stats.posts:,}")
     table.add_row("probe results", f"{stats.probes:,}")
+    table.add_row("route updates", f"{stats.routes:,}")
     table.add_row("seconds", f"{stats.seconds:,.1f}")
     table.add_row("reports per second", f"{stats.reports_per_second:,.0f}")
     opened = sorted({i for k, i in stats.changes if k == "opened"})

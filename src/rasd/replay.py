@@ -34,6 +34,7 @@ class ReplayStats:
     reports: int = 0
     posts: int = 0
     probes: int = 0
+    routes: int = 0
     seconds: float = 0.0
     changes: list[tuple[str, str]] = field(default_factory=list)  # (kind, incident id)
 
@@ -157,6 +158,7 @@ class HttpSink:
         if kind == "reports":
             for i, chunk in enumerate(_report_dicts(payload, self._batch, self.shift)):
                 self._post("/api/v1/reports/batch", chunk, f"{msg_id}:{i}")
+        # routes have no push API: a server reads BGP from its own route source
         elif kind in ("posts", "probes") and kind not in self._missing:
             time_field = "created" if kind == "posts" else "ts"
             body = [self._shifted(_plain(item), time_field) for item in payload]
@@ -323,6 +325,9 @@ class Replay:
                 said = self._said.get(minute)
                 if said and self.official is not None:
                     self.official(said)
+                if traffic.routes:
+                    self.sink.send("routes", traffic.routes, f"{base}:routes")
+                    stats.routes += len(traffic.routes)
                 self.sink.minute_done(minute, stats)
                 stats.minutes += 1
                 bar.update(

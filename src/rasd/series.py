@@ -16,6 +16,11 @@ PROBES_TOTAL = "probes_total"
 PROBES_VANTAGE_OFFLINE = "probes_vantage_offline"
 # what the provider's own status page says: 0 operational .. 3 major outage (rasd.signals.official)
 OFFICIAL = "official"
+# BGP: withdrawals and announcements of an owner's prefixes per minute, in each of its
+# services' series; and the peers that no longer see them (a gauge read from the route state)
+ROUTES_WITHDRAWALS = "routes_withdrawals"
+ROUTES_ANNOUNCEMENTS = "routes_announcements"
+ROUTES_UNSEEN = "routes_unseen"
 PROBLEM_PREFIX = "problem:"  # per problem type, world region only: "problem:login"
 
 

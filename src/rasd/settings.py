@@ -287,6 +287,31 @@ class Settings(BaseSettings):
     status_max_bytes: int = Field(
         2 * 1024 * 1024, ge=1024, description="Largest status page body read, in bytes; a larger one is a failed read."
     )
+    ris_live_enabled: bool = Field(
+        True,
+        description="Read BGP updates of the catalog owners' prefixes from RIPE RIS Live (routing outages: an owner's name servers' routes withdrawn).",
+    )
+    ris_live_url: str = Field(
+        "wss://ris-live.ripe.net/v1/ws/", description="The RIS Live WebSocket address."
+    )
+    ris_live_client: str = Field(
+        "rasd", description="The client name RIS Live is told (its `client` parameter), so its operators know who connects."
+    )
+    ris_live_ping_seconds: float = Field(
+        30.0, gt=0, description="Seconds between the pings sent to RIS Live to keep the connection alive."
+    )
+    ris_live_silence_seconds: float = Field(
+        120.0, gt=0, description="Seconds without any message from RIS Live after which the connection is opened again."
+    )
+    routes_lost_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="An owner's routes count as gone when fewer than this share of the peers that usually see its name servers' prefixes (else its prefixes) still do.",
+    )
+    routes_hold_minutes: int = Field(
+        2, ge=1, description="Minutes running the routes must stay gone before they are evidence of an outage."
+    )
     minute_marks: Literal["clock", "external"] = Field(
         "clock",
         description="Who says a minute is over in the cluster: `clock` (the detecting worker, "

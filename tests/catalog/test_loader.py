@@ -112,6 +112,26 @@ def test_meta_apps_share_owner_network_and_dns() -> None:
         assert 32934 not in catalog.get(sid).asns
 
 
+def test_owners_carry_their_prefixes_and_their_name_servers(tmp_path: Path) -> None:
+    meta = load_catalog().owners["meta"]
+    assert meta.asns == (32934,)
+    # the blocks of a-d.ns.facebook.com, withdrawn on 4 October 2021
+    assert set(meta.nameserver_prefixes) == {
+        "129.134.30.0/23", "129.134.30.0/24", "129.134.31.0/24", "185.89.218.0/23"
+    }  # fmt: skip
+    assert set(meta.nameserver_prefixes) < set(meta.prefixes)
+    assert "2a03:2880::/32" in meta.prefixes
+    head = '[[owner]]\nid = "acme"\nname = { en = "Acme", ar = "أكمي" }\n'
+    mine = _write(tmp_path, head + 'nameserver_prefixes = ["8.8.8.0/24"]\n')
+    acme = load_catalog([mine]).owners["acme"]
+    assert acme.prefixes == acme.nameserver_prefixes == ("8.8.8.0/24",)
+    twice = '"8.8.8.0/24", "8.8.8.0/24"'
+    for bad in ('"10.0.0.0/8"', '"8.8.8.1/24"', '"8.8.8.8"', '"nope"', twice):
+        path = _write(tmp_path, head + f"prefixes = [{bad}]\n", "bad.toml")
+        with pytest.raises(CatalogError, match="prefix"):
+            load_catalog([path])
+
+
 def test_well_known_networks() -> None:
     catalog = load_catalog()
     assert 15169 in catalog.get("google").asns

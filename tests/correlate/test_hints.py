@@ -11,11 +11,13 @@ from rasd.correlate.hints import (
     APPLICATION,
     DNS_OWNER,
     REGIONAL_NETWORK,
+    ROUTING,
     SHARED_PROVIDER,
     CauseHint,
     cause_hints,
 )
 from rasd.signals.probes import ProbeEvidence, ProbeResult, ProbeState
+from rasd.signals.routes import PrefixSeen, RouteEvidence
 
 T0 = datetime(2021, 10, 4, 15, 52, tzinfo=UTC)
 VANTAGES = ("eu", "me", "us")
@@ -181,3 +183,35 @@ def test_hints_serialise_with_their_evidence(catalog: Catalog) -> None:
     assert data["evidence"]["answers"] == {"http_5xx": 3}
     assert data["summary"]["en"] == "HTTP 5xx errors from 3 of 3 vantage points"
     assert data["confidence"] == 0.95
+
+
+def _route_evidence(share: float, below: bool = True) -> RouteEvidence:
+    usual = 40
+    seen = round(share * usual)
+    prefixes = [PrefixSeen(p, True, seen, usual) for p in ("129.134.30.0/24", "185.89.218.0/23")]
+    prefixes.append(PrefixSeen("157.240.0.0/16", False, usual, usual))
+    return RouteEvidence("meta", minute_of(T0), prefixes, share, usual, usual - seen, 60, 0,
+                         lost=below, below=below, below_since=minute_of(T0))  # fmt: skip
+
+
+def test_routes_gone_with_names_failing_is_routing_and_dns_at_the_owner(catalog: Catalog) -> None:
+    state = ProbeState()
+    for service in ("facebook", "instagram"):
+        for vantage in VANTAGES:
+            _probe(state, service, vantage, dns="servfail", http="connect_error")
+    alone = cause_hints(_evidence(state), catalog)
+    hints = cause_hints(_evidence(state), catalog, routes={"meta": _route_evidence(0.05)})
+    assert [h.code for h in hints] == [ROUTING, DNS_OWNER]
+    routing, dns = hints
+    assert routing.key == "routing:meta" and "whatsapp" in routing.services
+    assert routing.evidence["asns"] == [32934]
+    assert routing.evidence["prefixes"] == ["129.134.30.0/24", "185.89.218.0/23"]
+    assert routing.summary["en"].startswith("AS32934 withdrew the prefixes of its name servers")
+    assert "5%" in routing.summary["en"] and "AS32934" in routing.text["ar"]
+    _bilingual(routing)
+    # each backs the other up
+    assert dns.confidence > alone[0].confidence or dns.confidence == 0.95
+    assert routing.confidence == dns.confidence
+    # routes that are all there say nothing
+    fine = cause_hints({}, catalog, routes={"meta": _route_evidence(1.0, below=False)})
+    assert fine == []

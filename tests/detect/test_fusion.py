@@ -14,6 +14,7 @@ from rasd.detect.fusion import (
     z_of,
 )
 from rasd.detect.score import squash, unsquash
+from rasd.series import ROUTES_UNSEEN
 
 
 def ev(
@@ -264,3 +265,15 @@ def test_planned_maintenance_holds_every_alarm_down() -> None:
     assert held.level == Level.OK and held.score == 0.0 and held.probe_level == Level.OK
     assert held.reasons[0].code == "maintenance"
     assert "planned maintenance" in held.reasons[0].text("en")
+
+
+def test_routes_gone_alone_are_the_services_own_failure() -> None:
+    gone = SignalEvidence(ROUTES_UNSEEN, 38.0, 0.0, 0.95, int(Level.DETECTED), total=40.0)
+    fused = fuse([ev("reports", 0.0), gone])
+    assert fused.level is Level.DETECTED and fused.probe_level is Level.DETECTED
+    assert fused.score >= 0.75
+    (reason,) = [r for r in fused.reasons if r.code == "route_loss"]
+    assert reason.text("en") == "peers without its routes: 38 (the name servers' routes are gone)"
+    # below the share but not yet for long enough: no level, nothing said
+    early = SignalEvidence(ROUTES_UNSEEN, 38.0, 0.0, 0.95, int(Level.OK), total=40.0)
+    assert fuse([ev("reports", 0.0), early]).level is Level.OK

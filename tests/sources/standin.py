@@ -7,6 +7,7 @@ feed again, as it would after the real one restarted.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -191,3 +192,80 @@ class HttpStandIn:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()
+
+
+class RisLiveStandIn(WebSocketStandIn):
+    """RIS Live on 127.0.0.1, in its own message format (ris-live.ripe.net/manual): it takes
+    `ris_subscribe` messages (answering `ris_subscribe_ok` when asked to acknowledge), answers
+    `ping` with `pong`, and sends what the test puts in `frames` to every open connection.
+    A frame is a message (a dict, sent as JSON), raw text (sent as it is, malformed or cut
+    short), or `CUT`: the start of a frame on the wire, and the connection dropped mid-frame.
+    """
+
+    CUT = object()
+
+    def __init__(self, port: int | None = None) -> None:
+        super().__init__(self._serve, port)
+        self.subscriptions: list[dict[str, Any]] = []
+        self.pings = 0
+        self._open: set[ServerConnection] = set()
+
+    async def _serve(self, connection: ServerConnection) -> None:
+        self._open.add(connection)
+        try:
+            async for raw in connection:
+                message = json.loads(raw)
+                if message.get("type") == "ris_subscribe":
+                    data = message["data"]
+                    self.subscriptions.append(data)
+                    if data.get("socketOptions", {}).get("acknowledge"):
+                        ok = {"type": "ris_subscribe_ok", "data": {"subscription": data}}
+                        await connection.send(json.dumps(ok))
+                elif message.get("type") == "ping":
+                    self.pings += 1
+                    await connection.send('{"type":"pong","data":null}')
+        finally:
+            self._open.discard(connection)
+
+    @property
+    def clients(self) -> int:
+        return len(self._open)
+
+    async def send(self, *frames: object) -> None:
+        for connection in list(self._open):
+            for frame in frames:
+                if frame is self.CUT:
+                    # a text frame's header promising 256 bytes, 20 of them, then the line goes
+                    transport = connection.transport
+                    transport.write(b"\x81\x7e\x01\x00" + b'{"type":"ris_message')
+                    transport.abort()
+                    break
+                await connection.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+
+def ris_update(
+    timestamp: float,
+    peer: str,
+    *,
+    announce: list[str] = (),  # type: ignore[assignment]
+    withdraw: list[str] = (),  # type: ignore[assignment]
+    host: str = "rrc21.ripe.net",
+    origin: int = 32934,
+) -> dict[str, Any]:
+    """A `ris_message` UPDATE as RIS Live sends it: a withdrawal carries no path."""
+    data: dict[str, Any] = {
+        "timestamp": timestamp,
+        "peer": peer,
+        "peer_asn": "64512",
+        "id": f"{peer}-{int(timestamp * 1000):x}",
+        "host": host,
+        "type": "UPDATE",
+        "path": [64512, 3356, origin] if announce else [],
+        "community": [],
+        "announcements": [],
+        "withdrawals": list(withdraw),
+    }
+    if announce:
+        data["origin"] = "IGP"
+        data["announcements"] = [{"next_hop": peer, "prefixes": list(announce)}]
+    return {"type": "ris_message", "data": data}

@@ -288,4 +288,25 @@ SERVICE_REQUIRED = ("name", "owner", "category", "dns_provider", "problems", "po
 # Tables whose languages merge one by one when a later file overrides them.
 MERGED_BY_LANGUAGE = frozenset({"name", "aliases"})
 
+def prefixes(value: object) -> tuple[str, ...]:
+    items: list[str] = []
+    for item in _array(value):
+        text = _string(item, "an address prefix like '129.134.30.0/23'")
+        try:
+            network = ipaddress.ip_network(text, strict=True)
+        except ValueError as exc:
+            raise FieldInvalid(f"{text!r} is not an address prefix like '129.134.30.0/23'") from exc
+        if "/" not in text or not network.is_global:
+            raise FieldInvalid(f"{text!r} is not a public prefix written with its length")
+        items.append(str(network))
+    _no_repeats(items, "prefix")
+    return tuple(items)
+
+
 NAMED_FIELDS: dict[str, Callable[[object], Any]] = {"id": slug, "name": names}
+OWNER_FIELDS: dict[str, Callable[[object], Any]] = {
+    **NAMED_FIELDS,
+    "asns": asns,
+    "prefixes": prefixes,
+    "nameserver_prefixes": prefixes,
+}

@@ -20,6 +20,9 @@ A user file, for example:
     [[owner]]
     id = "acme"
     name = { en = "Acme", ar = "أكمي" }
+    asns = [64500]                              # its networks, and the prefixes they announce:
+    prefixes = ["198.51.100.0/24"]              # the routing source watches these
+    nameserver_prefixes = ["203.0.113.0/24"]    # ... above all those of its name servers
 
     [[service]]                 # watch a new one
     id = "acme-chat"
@@ -138,7 +141,8 @@ def _apply_entry(
     builtin: bool,
 ) -> None:
     entry_line = source.entry_line(section, index)
-    schema = fields.SERVICE_FIELDS if section == "service" else fields.NAMED_FIELDS
+    schemas = {"service": fields.SERVICE_FIELDS, "owner": fields.OWNER_FIELDS}
+    schema = schemas.get(section, fields.NAMED_FIELDS)
 
     def fail(reason: str, keys: tuple[str, ...] = (), label: str = "") -> CatalogError:
         line = source.key_line(section, index, keys) if keys else entry_line
@@ -313,6 +317,19 @@ def _status_kind(f: dict[str, Any]) -> str | None:
     return kind
 
 
+def _owner(owner_id: str, f: dict[str, Any]) -> Owner:
+    nameservers: tuple[str, ...] = f.get("nameserver_prefixes", ())
+    # the name servers' prefixes are the owner's too, whether or not they are listed twice
+    announced = tuple(dict.fromkeys((*f.get("prefixes", ()), *nameservers)))
+    return Owner(
+        owner_id,
+        dict(f["name"]),
+        asns=f.get("asns", ()),
+        prefixes=announced,
+        nameserver_prefixes=nameservers,
+    )
+
+
 def _build(state: _State) -> Catalog:
     _check_references(state)
     _check_aliases(state)
@@ -348,7 +365,7 @@ def _build(state: _State) -> Catalog:
         problem_types=[
             ProblemType(k, dict(e.fields["name"])) for k, e in tables["problem"].items()
         ],
-        owners=[Owner(k, dict(e.fields["name"])) for k, e in tables["owner"].items()],
+        owners=[_owner(k, e.fields) for k, e in tables["owner"].items()],
         categories={k: dict(e.fields["name"]) for k, e in tables["category"].items()},
     )
 

@@ -28,8 +28,15 @@ class ProblemType:
 
 @dataclass(frozen=True, slots=True)
 class Owner:
+    """A company behind services. `prefixes` are the address blocks its networks (`asns`)
+    announce, `nameserver_prefixes` those holding its authoritative name servers (also among
+    `prefixes`): the routing source watches them, since a withdrawal names no AS."""
+
     id: str
     name: dict[str, str]
+    asns: tuple[int, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    nameserver_prefixes: tuple[str, ...] = ()
 
     def display_name(self, lang: str) -> str:
         return _in_language(self.name, lang)

@@ -31,6 +31,11 @@ _TOPIC: dict[str, dict[str, str]] = {
 _ORDER = ("routing", "dns_owner", "shared_provider", "application", "regional_network")
 
 
+def confidence(hint: CauseHintLike) -> float:
+    value = hint.to_dict().get("confidence")
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
 def hint_key(hint: CauseHintLike) -> str:
     key = getattr(hint, "key", None)
     return key if isinstance(key, str) else hint.code
@@ -38,13 +43,28 @@ def hint_key(hint: CauseHintLike) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Cause:
-    """A cause an event keeps: the hint as last seen, when it was first and last seen, and
-    whether it still holds."""
+    """A cause an event keeps: the hint as last seen and at its strongest, when it was first
+    and last seen, and whether it still holds. An ended cause shows itself at its strongest:
+    the last minutes of a cause that goes are those of the mending, not of the trouble."""
 
     hint: CauseHintLike
     first_seen: int  # epoch minutes
     last_seen: int
     state: CauseState
+    strongest: CauseHintLike | None = None
+
+    def seen_again(self, hint: CauseHintLike, minute: int) -> Cause:
+        best = self.strongest or self.hint
+        if confidence(hint) >= confidence(best):
+            best = hint
+        return Cause(hint, self.first_seen, minute, "holding", best)
+
+    def ended(self) -> Cause:
+        return Cause(self.hint, self.first_seen, self.last_seen, "ended", self.strongest)
+
+    @property
+    def shown(self) -> CauseHintLike:
+        return (self.strongest or self.hint) if self.state == "ended" else self.hint
 
     @property
     def code(self) -> str:
@@ -64,7 +84,7 @@ class Cause:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            **dict(self.hint.to_dict()),
+            **dict(self.shown.to_dict()),
             "first_seen": minute_start(self.first_seen).isoformat(),
             "last_seen": minute_start(self.last_seen).isoformat(),
             "state": self.state,
@@ -173,7 +193,7 @@ def _and(items: list[str], lang: str) -> str:
 
 
 def _named(cause: Cause, field: str, lang: str) -> str:
-    data: Mapping[str, Any] = cause.hint.to_dict()
+    data: Mapping[str, Any] = cause.shown.to_dict()
     value = data.get(field) or {}
     if not isinstance(value, Mapping):
         return ""

@@ -203,19 +203,21 @@ class EventCorrelator:
                     continue
                 held = event.causes.get(key)
                 if held is None or held.state == "ended":
-                    since = first if held is None else held.first_seen
-                    event.causes[key] = Cause(hint, since, last, "holding")
+                    if held is None:
+                        event.causes[key] = Cause(hint, first, last, "holding", hint)
+                    else:
+                        event.causes[key] = held.seen_again(hint, last)
                     what = {lang: hint.to_dict().get("text", {}).get(lang, "") for lang in LANGS}
                     kind = "cause" if held is None else "cause_again"
                     self._note(event.id, m, kind, (), touched, what=what)
                     continue
-                event.causes[key] = Cause(hint, held.first_seen, last, "holding")
+                event.causes[key] = held.seen_again(hint, last)
                 if _summary(hint) != _summary(held.hint):
                     touched.setdefault(event.id, set()).add("updated")
             for key in gone:
                 held = event.causes.get(key)
                 if held is not None and held.state == "holding":
-                    event.causes[key] = Cause(held.hint, held.first_seen, held.last_seen, "ended")
+                    event.causes[key] = held.ended()
                     what = {lang: cause_label(held.hint, lang) for lang in LANGS}
                     self._note(event.id, m, "cause_ended", (), touched, what=what)
         return self._refresh(m, touched)

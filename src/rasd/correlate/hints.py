@@ -1,6 +1,10 @@
-"""Cause hints: what the probes say about why services fail, with the evidence, in two languages.
+"""Cause hints: what the probes and the routes say about why services fail, with the evidence,
+in two languages.
 
-Four patterns, read from the probe evidence of every service at one minute:
+Five patterns, read from the probe evidence of every service and the route evidence of every
+owner at one minute:
+- `routing`: the route collectors' peers no longer see an owner's prefixes (those of its
+  name servers above all): the owner is unreachable on the internet;
 - `dns_owner`: names under the same authoritative DNS fail (SERVFAIL, timeouts) from a quorum
   of vantage points: DNS or routing trouble at whoever runs those servers;
 - `application`: HTTP fails from a quorum of vantage points while DNS answers: the application;
@@ -14,11 +18,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rasd.signals.probes import ProbeEvidence, catalog_services, quorum_size
+from rasd.signals.routes import RouteEvidence
 
+ROUTING = "routing"
 DNS_OWNER = "dns_owner"
 APPLICATION = "application"
 REGIONAL_NETWORK = "regional_network"
@@ -82,20 +88,41 @@ class CauseHint:
         }
 
 
-def cause_hints(services_evidence: Mapping[str, ProbeEvidence], catalog: Any) -> list[CauseHint]:
-    """Every hint the evidence supports, most telling first: shared provider, DNS, application,
-    regional network. Services a shared-provider hint explains get no application hint of their own.
+def cause_hints(
+    services_evidence: Mapping[str, ProbeEvidence],
+    catalog: Any,
+    routes: Mapping[str, RouteEvidence] | None = None,
+) -> list[CauseHint]:
+    """Every hint the evidence supports, most telling first: routing, shared provider, DNS,
+    application, regional network. Services a shared-provider hint explains get no application
+    hint of their own. Routing and DNS trouble at the same owner back each other up: each
+    is more certain for the other.
     """
     names = _Names(catalog)
     evidence = {sid: ev for sid, ev in services_evidence.items() if ev.vantages}
     shared = _shared_provider(evidence, names)
     explained = {sid for hint in shared for sid in hint.services}
+    routing = _routing(routes or {}, names)
+    dns = _dns_owner(evidence, names)
+    routed = {h.subject: h for h in routing}
+    for i, hint in enumerate(dns):
+        owners = hint.evidence.get("owners") or []
+        route = routed.get(owners[0]) if len(owners) == 1 else None
+        if route is not None:
+            both = _together(hint.confidence, route.confidence)
+            dns[i] = replace(hint, confidence=both)
+            routed[route.subject] = replace(route, confidence=both)
     return [
+        *(routed[h.subject] for h in routing),
         *shared,
-        *_dns_owner(evidence, names),
+        *dns,
         *(h for h in _application(evidence, names) if not set(h.services) <= explained),
         *_regional_network(evidence, names),
     ]
+
+
+def _together(a: float, b: float) -> float:
+    return round(min(_MOST_CONFIDENT, 1.0 - (1.0 - a) * (1.0 - b)), 2)
 
 
 class _Names:
@@ -119,6 +146,14 @@ class _Names:
 
     def attribute(self, sid: str, attribute: str) -> str | None:
         return _provider_of(self.services.get(sid), attribute)
+
+    def of_owner(self, owner_id: str) -> list[str]:
+        found = (sid for sid, s in self.services.items() if getattr(s, "owner", "") == owner_id)
+        return sorted(found)
+
+    def asns(self, owner_id: str) -> list[int]:
+        owner = getattr(self.catalog, "owners", {}).get(owner_id)
+        return list(getattr(owner, "asns", ()) or ())
 
 
 # --- evidence helpers ---
@@ -188,6 +223,71 @@ def _provider_of(service: Any, attribute: str) -> str | None:
 
 
 # --- the four patterns ---
+
+
+def _routing(routes: Mapping[str, RouteEvidence], names: _Names) -> list[CauseHint]:
+    hints = []
+    for owner, ev in sorted(routes.items()):
+        sids = names.of_owner(owner)
+        if not ev.below or ev.share is None or not sids:
+            continue
+        nameservers = any(p.usual for p in ev.nameservers)
+        watched = ev.nameservers if nameservers else ev.prefixes
+        gone = [p.prefix for p in watched if p.usual and p.seen * 2 < p.usual]
+        shown = gone or [p.prefix for p in watched if p.usual]
+        seen = sum(min(p.seen, p.usual) for p in watched if p.usual)
+        usual = sum(p.usual for p in watched if p.usual)
+        asns = names.asns(owner) or ev.origins
+        who_en = "/".join(f"AS{a}" for a in asns) or names.owner(owner, "en")
+        who_ar = "/".join(f"AS{a}" for a in asns) or names.owner(owner, "ar")
+        what_en = "the prefixes of its name servers" if nameservers else "its prefixes"
+        what_ar = "بادئات خوادم أسمائه" if nameservers else "بادئاته"
+        pct = round(100 * (ev.share or 0.0))
+        listed = _listing(shown, "en")
+        summary = {
+            "en": f"{who_en} withdrew {what_en} ({listed}); {pct}% of the usual peers see them",
+            "ar": f"سحب {who_ar} {what_ar} ({listed})؛ يراها {pct}% من النظراء المعتادين",
+        }
+        text = {
+            "en": (
+                f"Routes to {names.owner(owner, 'en')} are gone: {summary['en']} "
+                f"({seen} of {usual} peer routes; {ev.withdrawals} withdrawals this minute): "
+                f"{names.owner(owner, 'en')} cannot be reached on the internet."
+            ),
+            "ar": (
+                f"اختفت المسارات إلى {names.owner(owner, 'ar')}: {summary['ar']} "
+                f"({seen} من أصل {usual} مسارًا لدى النظراء؛ {ev.withdrawals} سحبًا في هذه الدقيقة): "
+                f"لا يمكن الوصول إلى {names.owner(owner, 'ar')} عبر الإنترنت."
+            ),
+        }
+        hints.append(
+            CauseHint(
+                code=ROUTING,
+                text=text,
+                services=sids,
+                evidence={
+                    "owner": owner,
+                    "asns": asns,
+                    "prefixes": shown,
+                    "nameserver_prefixes": [p.prefix for p in ev.nameservers],
+                    "share": ev.share,
+                    "usual_peers": ev.usual_peers,
+                    "unseen_peers": ev.unseen_peers,
+                    "withdrawals_per_minute": ev.withdrawals,
+                    "below_since": ev.below_since,
+                    "seen": [p.to_dict() for p in watched],
+                    "counts": {"seen": seen, "usual": usual},
+                },
+                subject=owner,
+                at={lang: names.owner(owner, lang) for lang in _LANGS},
+                summary=summary,
+                confidence=round(
+                    min(_MOST_CONFIDENT, (1.0 - (ev.share or 0.0)) * min(1.0, ev.usual_peers / 10)),
+                    2,
+                ),
+            )
+        )
+    return hints
 
 
 def _dns_owner(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[CauseHint]:

@@ -19,9 +19,10 @@ import numpy.typing as npt
 from rasd.catalog import Catalog
 from rasd.clock import minute_start
 from rasd.detect.bank import SeriesBank
+from rasd.detect.decision import Level
 from rasd.detect.fusion import FusedEvidence, SignalEvidence, fuse, planned
 from rasd.detect.incidents import Incident, IncidentChange, IncidentTracker
-from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey, region_level
+from rasd.series import PROBLEM_PREFIX, REPORTS, ROUTES_UNSEEN, WORLD, SeriesKey, region_level
 from rasd.store.base import Store
 
 _log = logging.getLogger("rasd.detect")
@@ -45,6 +46,19 @@ class _ServiceIndex:
     reports: int | None = None
 
 
+def _route_evidence(routes: Any) -> SignalEvidence:
+    """The owner's routes as a signal: the peers that no longer see its name servers' prefixes
+    of those that usually do, with a level once that has held (`RouteEvidence.lost`)."""
+    return SignalEvidence(
+        signal=ROUTES_UNSEEN,
+        observed=float(routes.unseen_peers),
+        expected=0.0,
+        score=1.0 - float(routes.share) if routes.share is not None else 0.0,
+        level=int(Level.DETECTED) if routes.lost else int(Level.OK),
+        total=float(routes.usual_peers),
+    )
+
+
 class DetectionEngine:
     def __init__(
         self,
@@ -55,6 +69,7 @@ class DetectionEngine:
         tracker: IncidentTracker | None = None,
         correlator: Any = None,
         probe_state: Any = None,
+        route_state: Any = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -68,6 +83,8 @@ class DetectionEngine:
         self.probe_state = probe_state
         # the providers' own word (rasd.signals.official.OfficialBoard), when it is read
         self.official: Any = None
+        self.route_state = route_state
+        self._routes: dict[str, Any] = {}  # owner -> its route evidence at the last tick
         self._listeners: list[ChangeListener] = []
         self._index: dict[str, _ServiceIndex] = {}
         self._indexed = 0
@@ -144,8 +161,13 @@ class DetectionEngine:
         result = self.bank.step(minute, counts)
         scores = np.clip(result.score, 0.0, 1.0)
         changes: list[IncidentChange] = []
+        self._routes = {} if self.route_state is None else self.route_state.all_evidence(minute)
         for service in self.catalog:
             idx = self._index.get(service.id)
+            routes = self._routes.get(service.owner)
+            if idx is None and routes is not None and routes.lost:
+                # a service no series has reached yet is still unreachable when its routes go
+                idx = self._index[service.id] = _ServiceIndex()
             if idx is None:
                 if self.official is None or self.official.evidence(service.id) is None:
                     continue
@@ -165,6 +187,8 @@ class DetectionEngine:
                 said = official.evidence(service.id)
                 if said is not None:
                     evidence.append(said)
+            if routes is not None and routes.usual_peers:
+                evidence.append(_route_evidence(routes))
             fused = fuse(evidence)
             if official is not None and official.maintenance(service.id):
                 fused = planned(fused)
@@ -239,15 +263,14 @@ class DetectionEngine:
         )
         # hints are read every minute, open incidents or not: a hint must hold for a while
         # before it is believed, and its first minute is when the trouble began
-        if self.probe_state is not None:
+        if self.probe_state is not None or self.route_state is not None:
             from rasd.correlate.hints import cause_hints
 
-            evidence = {
-                sid: self.probe_state.evidence(sid, minute) for sid in self.probe_state.services()
-            }
-            event_changes.extend(
-                self.correlator.attach_hints(minute, cause_hints(evidence, self.catalog))
-            )
+            state = self.probe_state
+            services = [] if state is None else state.services()
+            evidence = {sid: state.evidence(sid, minute) for sid in services}
+            hints = cause_hints(evidence, self.catalog, routes=self._routes)
+            event_changes.extend(self.correlator.attach_hints(minute, hints))
         if not event_changes:
             return
         latest = {change.event.id: change.event for change in event_changes}

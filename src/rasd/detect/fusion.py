@@ -13,6 +13,9 @@ The level is the strongest of:
 - agreement: at least two signals leaning up, combined with each one's z capped, so that
   one loud secondary signal (posts rising without complaints) cannot carry the others,
 - a quorum of probe failures (most vantage points or checks failing), which alone is enough,
+- the owner's routes gone (`routes_unseen` with a level: most of the peers that usually see
+  its name servers' prefixes no longer do), which alone is enough too, and counts as the
+  service's own failure like the probes do.
 - the provider's own word (`official`): a page admitting a partial outage gives possible
   problems, a major one problems detected; a provider that admits it needs no convincing.
 
@@ -30,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rasd.detect.decision import Level
-from rasd.series import OFFICIAL, POSTS, PROBES_TOTAL, RECOVERY_POSTS, REPORTS
+from rasd.series import OFFICIAL, POSTS, PROBES_TOTAL, RECOVERY_POSTS, REPORTS, ROUTES_UNSEEN
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -75,8 +78,8 @@ class SignalEvidence:
 class Reason:
     """Why the fused decision is what it is: one line per piece of evidence that counted."""
 
-    # "signal" | "agreement" | "probe_quorum" | "official" | "maintenance" | "recovery_posts"
-    # | "probes_healthy"
+    # "signal" | "agreement" | "probe_quorum" | "route_loss" | "official" | "maintenance"
+    # | "recovery_posts" | "probes_healthy"
     code: str
     signal: str
     observed: float
@@ -221,6 +224,13 @@ def fuse(
     if probe is not None and probe_level > Level.OK:
         level = max(level, probe_level)
         reasons.append(_reason("probe_quorum", probe))
+    routes = next((item for item in items if item.signal == ROUTES_UNSEEN), None)
+    if routes is not None and routes.level > Level.OK:
+        # unreachable on the internet is a failure of its own, as probes failing everywhere are
+        route_level = Level(min(int(routes.level), Level.DETECTED))
+        level = max(level, route_level)
+        probe_level = max(probe_level, route_level)
+        reasons.append(_reason("route_loss", routes))
 
     said = strongest.get(OFFICIAL)
     if said is not None and said.level > Level.OK:
@@ -349,6 +359,7 @@ _SIGNAL_NAMES = {
     RECOVERY_POSTS: {"en": "posts saying it is back", "ar": "منشورات تقول إنها عادت"},
     PROBES_TOTAL: {"en": "probes", "ar": "الفحوص"},
     OFFICIAL: {"en": "official status page", "ar": "صفحة الحالة الرسمية"},
+    ROUTES_UNSEEN: {"en": "peers without its routes", "ar": "نظراء فقدوا مساراته"},
 }
 # what a page says, by the `official` signal's value
 _OFFICIAL_WORDS = (
@@ -388,6 +399,10 @@ def _reason_text(reason: Reason, lang: str) -> str:
     if reason.code == "official":
         said = _OFFICIAL_WORDS[min(max(int(reason.observed), 0), 3)]
         return f"{name}: {said['ar']}" if ar else f"{name}: {said['en']}"
+    if reason.code == "route_loss":
+        if ar:
+            return f"{name}: {seen} (اختفت مسارات خوادم الأسماء)"
+        return f"{name}: {seen} (the name servers' routes are gone)"
     if reason.code == "probes_healthy":
         return f"{name}: {seen}، كلها سليمة" if ar else f"{name}: {seen}, all healthy"
     text = (

@@ -102,6 +102,19 @@ class ProbeFailure(_Model):
     vantage_share: Annotated[float, Field(gt=0, le=1)] = 1.0
 
 
+class RouteFailure(_Model):
+    """How the owner's routes go during an event: withdrawn by most peers of the route
+    collectors over a few minutes, then announced again, most of them around `announce_peak`."""
+
+    withdraw: Moment
+    withdraw_minutes: Positive = 2
+    announce: Moment
+    announce_peak: Moment | None = None
+    announce_end: Moment
+    prefixes: Literal["nameservers", "all"] = "nameservers"
+    peer_share: Annotated[float, Field(gt=0, le=1)] = 1.0
+
+
 class Event(_Model):
     id: str
     kind: EventKind
@@ -128,6 +141,7 @@ class Event(_Model):
     reporters: Annotated[int, Field(ge=1, le=10_000)] = 40
     provider: str | None = None
     probes: list[ProbeFailure] = []
+    routes: list[RouteFailure] = []
 
     @field_validator("services", mode="before")
     @classmethod
@@ -222,6 +236,15 @@ class Probes(_Model):
     failure_rate: Fraction = 0.0005
 
 
+class Routes(_Model):
+    """BGP as the route collectors' peers see the owners' prefixes (those in the catalog)."""
+
+    enabled: bool = True
+    collectors: list[str] = ["rrc00.ripe.net", "rrc01.ripe.net", "rrc21.ripe.net", "rrc25.ripe.net"]
+    peers_per_collector: Annotated[int, Field(ge=1, le=200)] = 10
+    noise_per_minute: NonNegative = 2.0  # routine re-announcements, over all peers and prefixes
+
+
 class Scenario(_Model):
     name: str
     title: str
@@ -234,6 +257,7 @@ class Scenario(_Model):
     scale: Positive = 1.0
     traffic: Traffic = Traffic()
     probes: Probes = Probes()
+    routes: Routes = Routes()
     events: list[Event] = []
     statements: list[Statement] = []
     source: str = Field(default="", exclude=True)
@@ -382,6 +406,15 @@ def _event_problems(s: Scenario, e: Event, at: str, seen: set[str]) -> list[tupl
         for kind in ("dns", "authoritative", "http", "tcp"):
             if getattr(failure, kind) not in OUTCOMES:
                 out.append((f"{at}.probes[{j}].{kind}", f"not a probe outcome: one of {OUTCOMES}"))
+    for j, route in enumerate(e.routes):
+        key = f"{at}.routes[{j}]"
+        peak = route.announce_peak or route.announce
+        if e.kind != "outage":
+            out.append((key, "only an outage takes routes down"))
+        if route.announce <= route.withdraw:
+            out.append((f"{key}.announce", "must come after withdraw"))
+        if not route.announce <= peak <= route.announce_end:
+            out.append((f"{key}.announce_peak", "must fall between announce and announce_end"))
     if e.provider is not None and (e.kind != "isp" or e.provider not in ids):
         out.append((f"{at}.provider", "an isp event's provider is one of its services"))
     for j, share in enumerate(e.shares):

@@ -22,6 +22,7 @@ from rasd.ingest.places import Places
 from rasd.signals.posts import Post
 from rasd.signals.probes import ProbeResult
 from rasd.signals.reports import ReportColumns
+from rasd.signals.routes import RouteUpdate
 from rasd.sim.atlas import Atlas
 from rasd.sim.audience import Audience, ServiceLike, catalog_services
 from rasd.sim.countries import CountryTable
@@ -32,6 +33,7 @@ from rasd.sim.plan import Plan, event_span
 from rasd.sim.posts import BACKGROUND, RECOVERY, TALK, TROUBLE, PostMaker
 from rasd.sim.probes import ProbeMaker
 from rasd.sim.rhythm import rhythm
+from rasd.sim.routes import RouteMaker, owner_of
 from rasd.sim.scenario import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -40,7 +42,7 @@ IntArray = npt.NDArray[np.int64]
 # One /24 per this many internet users: real reporters share networks (homes, carrier NAT),
 # yet few enough per network that ingest's per-network limit never bites on real traffic.
 _USERS_PER_NETWORK = 250
-_STREAM_REPORTS, _STREAM_POSTS, _STREAM_PROBES = 0, 1, 2
+_STREAM_REPORTS, _STREAM_POSTS, _STREAM_PROBES, _STREAM_ROUTES = 0, 1, 2, 3
 _PLACE_MINUTES = 5
 
 
@@ -50,6 +52,7 @@ class MinuteTraffic:
     reports: ReportColumns
     posts: list[Post] = field(default_factory=list)
     probes: list[ProbeResult] = field(default_factory=list)
+    routes: list[RouteUpdate] = field(default_factory=list)
 
     @property
     def start(self) -> datetime:
@@ -135,6 +138,14 @@ class Simulation:
             for event in scenario.events:
                 for failure in event.probes:
                     self._probe_maker.add_failure(event.id, event.service_ids, failure)
+        self._route_maker: RouteMaker | None = None
+        if scenario.routes.enabled:
+            self._route_maker = RouteMaker(catalog, scenario.routes, self.first_minute, self.seed)
+            for event in scenario.events:
+                owner = owner_of(catalog, event.service_ids) if event.routes else None
+                if owner is not None:
+                    for route in event.routes:
+                        self._route_maker.add_failure(event.id, owner, route)
 
     # --- drawing --------------------------------------------------------------------------
 
@@ -299,6 +310,11 @@ class Simulation:
             return []
         return self._probe_maker.make(self._rng(minute, _STREAM_PROBES), minute)
 
+    def _routes(self, minute: int) -> list[RouteUpdate]:
+        if self._route_maker is None:
+            return []
+        return self._route_maker.make(self._rng(minute, _STREAM_ROUTES), minute)
+
     def minutes(
         self,
         first: datetime | None = None,
@@ -309,7 +325,8 @@ class Simulation:
     ) -> Iterator[MinuteTraffic]:
         """Traffic minute by minute, from `first` (default: start) to before `last` (end).
 
-        `posts` and `probes` can be left out when only reports matter (they cost time).
+        `posts` and `probes` (with the routes) can be left out when only reports matter (they
+        cost time).
         """
         lo = self.first_minute if first is None else max(minute_of(first), self.first_minute)
         hi = self.first_minute + self.total_minutes
@@ -321,6 +338,7 @@ class Simulation:
                 reports=self._reports(minute),
                 posts=self._posts(minute) if posts else [],
                 probes=self._probes(minute) if probes else [],
+                routes=self._routes(minute) if probes else [],
             )
 
     # --- expectations and history ---------------------------------------------------------

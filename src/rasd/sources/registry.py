@@ -20,6 +20,7 @@ _BUILDERS: tuple[str, ...] = (
     "rasd.sources.jetstream",
     "rasd.sources.mastodon",
     "rasd.sources.status.poller",
+    "rasd.sources.ris_live",
 )
 
 
