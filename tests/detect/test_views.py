@@ -106,7 +106,54 @@ def test_a_state_saved_before_the_chatter_was_kept_starts_it_at_none() -> None:
     restored = ViewBank(**first.config())
     restored.load_state(old)
     assert not restored.state()["chatter"].any()
-    assert restored.state()["hi"].tolist() == first.state()["hi"].tolist()
+    assert restored.state()["mid"].tolist() == first.state()["mid"].tolist()
+
+
+def test_a_state_that_kept_ranges_as_top_and_bottom_restores() -> None:
+    values = _series()
+    values[1, 600] += 80.0
+    values[2, :60] = np.nan  # nothing yet from this one at the save: no range, no profile
+    whole = _run(_fresh(3), values)
+    first = _fresh(3)
+    _run(first, values[:, :50])
+    # the layout saved before: top and bottom in float64, flags for ranges and slots seen
+    now = first.state()
+    old = {k: v.copy() for k, v in now.items() if k not in ("mid", "half")}
+    ranged = np.isfinite(now["half"])
+    old["hi"] = np.where(ranged, now["mid"] + now["half"], 0.0)
+    old["lo"] = np.where(ranged, now["mid"] - now["half"], 0.0)
+    old["ranged"] = ranged
+    old["profile_seen"] = np.isfinite(now["profile"])
+    old["profile"] = np.nan_to_num(now["profile"], nan=0.0)
+    old["smooth"] = now["smooth"].astype(np.float64)
+    assert not old["profile_seen"].all() and not old["ranged"][2].any()
+    restored = ViewBank(**first.config())
+    restored.load_state(old)
+    assert np.array_equal(_run(restored, values[:, 50:], start=50), whole[:, 50:])
+
+
+def test_a_range_far_from_zero_still_shrinks() -> None:
+    # A float32 top and bottom near a million cannot move by the tiny step of a shrink.
+    bank = _fresh(1, range_halflife=100.0)
+    rng = np.random.default_rng(4)
+    values = 1e6 + np.concatenate([rng.normal(0.0, 10.0, 300), np.zeros(1000)])[None, :]
+    level = 2  # the view of the smoothed value itself, the one whose range is near a million
+    _run(bank, values[:, :300])
+    assert bank.state()["half"][0, level] > 1.0
+    _run(bank, values[:, 300:], start=300)
+    # what is left is the float32 resolution of the smoothed value near a million
+    assert bank.state()["half"][0, level] < 0.5
+    assert abs(bank.state()["mid"][0, level] - 1e6) < 5.0
+
+
+def test_a_value_beyond_float32_is_no_value() -> None:
+    values = _series(k=1)
+    plain = _run(_fresh(1), values)
+    values[0, 300] = 1e35
+    huge = _run(_fresh(1), values)
+    assert huge[0, 300] == 0.0
+    assert np.array_equal(np.delete(huge[0], 300)[:299], plain[0, :299])
+    assert np.isfinite(_fresh(1).state()["mid"]).all()
 
 
 def test_state_is_small_and_checked() -> None:

@@ -48,22 +48,27 @@ IntArray = npt.NDArray[np.intp]
 State = dict[str, np.ndarray[Any, Any]]
 
 _TINY = 1e-12
+_HUGE = 1e30
 _VIEWS = ("context", "context_level", "level")
 # Everything a series carries from one step to the next, with its shape past the series axis
-# (s = slots of the profile, v = views) and its type; `state()` saves exactly these.
+# (s = slots of the profile, v = views) and its type; `state()` saves exactly these. NaN says
+# "none yet": a slot of the profile never visited, a view without a range, no smoothed
+# residual before the first residual.
 _STATE: dict[str, tuple[str, type[np.generic]]] = {
     "seen": ("", np.float32),
     "profile": ("s", np.float32),
-    "profile_seen": ("s", np.bool_),
-    "smooth": ("", np.float64),
-    "smooth_residual": ("", np.float64),
-    "hi": ("v", np.float64),
-    "lo": ("v", np.float64),
-    "ranged": ("v", np.bool_),
+    "smooth": ("", np.float32),
+    "smooth_residual": ("", np.float32),
+    # A range is its middle and half its width. Shrinking it then only scales the half-width,
+    # which float32 does to its relative precision; the middle stays float64, since a float32
+    # one far from 0 could not follow the small steps of a range shrinking off-centre.
+    "mid": ("v", np.float64),
+    "half": ("v", np.float32),
     "view_held": ("v", np.float32),
     "held": ("", np.float32),
     "chatter": ("", np.float32),
 }
+_NONE_YET = ("profile", "smooth_residual", "half")
 
 
 def _rate(halflife: float) -> float:
@@ -164,8 +169,7 @@ class ViewBank:
         sizes = {"s": self.slots, "v": len(_VIEWS)}
         old = self._n
         for name, (code, dtype) in _STATE.items():
-            # a smoothed residual starts at its first residual: NaN until there is one
-            fill = np.nan if name == "smooth_residual" else 0
+            fill = np.nan if name in _NONE_YET else 0
             arr = np.full((n, *(sizes[c] for c in code)), fill, dtype)
             if old:
                 arr[:old] = self._arrays[name][:old]
@@ -199,8 +203,8 @@ class ViewBank:
         slot = np.broadcast_to(np.asarray(slots, dtype=np.intp), x.shape)
         if slot.size and (slot.min() < 0 or slot.max() >= self.slots):
             raise ValueError(f"slots must be in [0, {self.slots})")
-        # Beyond this a float's square overflows: such a value is no measurement.
-        return np.where(np.abs(x) < 1e150, x, np.nan), slot
+        # Beyond this a float32 of the state overflows: such a value is no measurement.
+        return np.where(np.abs(x) < _HUGE, x, np.nan), slot
 
     def _evaluate(self, x: FloatArray, slot: IntArray) -> _Evaluation:
         s = self._arrays
@@ -210,8 +214,9 @@ class ViewBank:
         xv = np.where(ok, x, 0.0)
         first = seen == 0
 
-        known = s["profile_seen"][rows, slot]
-        residual = np.where(known, xv - s["profile"][rows, slot], np.nan)
+        usual = s["profile"][rows, slot]
+        known = np.isfinite(usual)
+        residual = np.where(known, xv - usual, np.nan)
         smooth_residual = np.where(
             np.isfinite(s["smooth_residual"]),
             s["smooth_residual"] + self._a_smooth * (residual - s["smooth_residual"]),
@@ -222,12 +227,13 @@ class ViewBank:
         readings = np.stack([residual, smooth_residual, smooth], axis=1)
         readings = np.where(ok[:, None], readings, np.nan)
 
-        hi, lo = s["hi"], s["lo"]
+        mid, half = s["mid"].astype(np.float64), s["half"].astype(np.float64)
+        hi, lo = mid + half, mid - half
         width = np.maximum(hi - lo, 1e-6 * np.maximum(np.abs(hi), np.abs(lo)))
         width = np.maximum(width, _TINY) * (1.0 + self.young / np.maximum(seen, 1.0))[:, None]
         with np.errstate(invalid="ignore"):
             excess = np.maximum(np.maximum(readings - hi, lo - readings), 0.0) / width
-        excess = np.where(s["ranged"] & np.isfinite(readings), excess, 0.0)
+        excess = np.where(np.isfinite(s["half"]) & np.isfinite(readings), excess, 0.0)
         views = _squash(excess, self.range_half)
         views = np.where(views > s["view_held"], views, 0.0)
         best = views.max(axis=1)
@@ -251,20 +257,21 @@ class ViewBank:
         # each view's range takes in its reading (its first one opens the range)
         r = ev.readings[rows]
         has = np.isfinite(r)
-        ranged = s["ranged"][rows]
-        hi, lo = s["hi"][rows], s["lo"][rows]
-        mid = 0.5 * (hi + lo)
+        mid, half = s["mid"][rows], s["half"][rows]
+        ranged = np.isfinite(half)
+        shrunk = half.astype(np.float64) * (1.0 - self._shrink)
         with np.errstate(invalid="ignore"):
-            new_hi = np.where(ranged, np.maximum(hi - self._shrink * (hi - mid), r), r)
-            new_lo = np.where(ranged, np.minimum(lo + self._shrink * (mid - lo), r), r)
-        s["hi"][rows] = np.where(has, new_hi, hi)
-        s["lo"][rows] = np.where(has, new_lo, lo)
-        s["ranged"][rows] = ranged | has
+            # a reading inside leaves the middle exactly where it was
+            above = np.maximum(r - (mid + shrunk), 0.0)
+            below = np.maximum((mid - shrunk) - r, 0.0)
+            new_mid = np.where(ranged, mid + 0.5 * (above - below), r)
+            new_half = np.where(ranged, shrunk + 0.5 * (above + below), 0.0)
+        s["mid"][rows] = np.where(has, new_mid, mid)
+        s["half"][rows] = np.where(has, new_half, half)
 
         profile = s["profile"][rows, slot].astype(np.float64)
-        known = s["profile_seen"][rows, slot]
+        known = np.isfinite(profile)
         s["profile"][rows, slot] = np.where(known, profile + self._a_profile * (xs - profile), xs)
-        s["profile_seen"][rows, slot] = True
         s["smooth"][rows] = ev.smooth[rows]
         s["smooth_residual"][rows] = ev.smooth_residual[rows]
 
@@ -291,11 +298,14 @@ class ViewBank:
         return {name: arr[: self._n].copy() for name, arr in self._arrays.items()}
 
     def load_state(self, state: State) -> None:
-        """Continue exactly where the bank that gave `state` stopped (same config). A state
-        saved before the chatter was kept starts it at none."""
+        """Continue exactly where the bank that gave `state` stopped (same config). Older
+        layouts restore too: a state saved before the chatter was kept starts it at none; one
+        that kept each range as its top and bottom (`hi`, `lo`, float64) and flags for the
+        ranges and slots seen (`ranged`, `profile_seen`) has them turned into this layout."""
         n = int(np.asarray(state["seen"]).shape[0])
         self._n = 0
         self._resize_to(n)
+        state = _current_layout(state)
         for name, arr in self._arrays.items():
             if name == "chatter" and name not in state:
                 continue
@@ -306,3 +316,18 @@ class ViewBank:
 
     def nbytes_per_series(self) -> float:
         return sum(a.nbytes for a in self._arrays.values()) / max(self._n, 1)
+
+
+def _current_layout(state: State) -> State:
+    """`state` in this version's layout (see `ViewBank.load_state`)."""
+    state = dict(state)
+    if "mid" not in state and "hi" in state and "lo" in state:
+        hi = np.asarray(state.pop("hi"), np.float64)
+        lo = np.asarray(state.pop("lo"), np.float64)
+        ranged = np.asarray(state.pop("ranged", np.ones(hi.shape, np.bool_)), np.bool_)
+        state["mid"] = np.where(ranged, 0.5 * (hi + lo), 0.0)
+        state["half"] = np.where(ranged, 0.5 * (hi - lo), np.nan)
+    if "profile_seen" in state:
+        seen = np.asarray(state.pop("profile_seen"), np.bool_)
+        state["profile"] = np.where(seen, np.asarray(state["profile"], np.float64), np.nan)
+    return state
