@@ -17,7 +17,13 @@ _QUOTES = '"«»“”'
 
 # Read in a page, not found: each needs a rule the matcher does not have, and says which.
 KNOWN_MISSES = {
-    ("twitter", "توتير"),  # two letters swapped: no fold undoes a transposition
+    # Two letters swapped: no fold undoes a transposition.
+    ("twitter", "توتير"),
+    ("batelco", "(بتكلو)"),
+    # A vowel added to a name that is ambiguous, which gets no skeleton: "اورنج" is a colour.
+    ("orange-ma", "أورونج"),
+    # A name spelt out letter by letter, "du" as "دي يو".
+    ("du", "دي يو"),
     # Written apart where every listed form is one word: nothing says where to split.
     ("outlook", "آوت لوك"),
     ("apple-music", "آي تيونز"),
@@ -106,6 +112,8 @@ def test_no_frequent_arabic_word_is_taken_for_a_service() -> None:
         "الجلد والجليد",  # skeletons of الايكلاود (iCloud)
         "التيس في المزرعة",  # "the goat": الواتس with its vowels dropped
         "الإيرادات والواردات",  # الريديت (Reddit) with the article
+        "حفل الفنانة أنغام الليلة",  # the singer, not أنغامي (Anghami)
+        "التواتر في الأخبار",  # "frequency": تويتر with a vowel moved, too short to be read so
     ],
 )
 def test_common_words_that_look_like_names_are_not_services(text: str) -> None:
