@@ -35,7 +35,7 @@ import httpx
 import nats
 import psycopg
 
-from rasd.bus.jetstream import JetStreamLog, StreamLimits
+from rasd.bus.nats import JetStreamLog, StreamLimits
 from rasd.catalog import load_catalog
 from rasd.clock import minute_of
 from rasd.cluster.detector import checkpoint_key, ticked_key

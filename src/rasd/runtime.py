@@ -55,7 +55,7 @@ class Runtime:
         aggregator: Aggregator | None = None
         if log is None and settings.cluster:
             # API processes of a cluster publish; workers count (rasd.cluster.worker)
-            from rasd.bus.jetstream import JetStreamLog
+            from rasd.bus.nats import JetStreamLog
 
             log = JetStreamLog.from_settings(settings, name="rasd-api")
         if log is None:

@@ -28,7 +28,7 @@ from cluster.parts import (
     incidents_of,
     load_history,
 )
-from rasd.bus.jetstream import JetStreamLog, StreamLimits
+from rasd.bus.nats import JetStreamLog, StreamLimits
 from rasd.cluster.detector import checkpoint_key, ticked_key
 from rasd.cluster.feed import ClusterFeed
 from rasd.errors import Unavailable

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from rasd.bus.jetstream import JetStreamLog
+from rasd.bus.nats import JetStreamLog
 from rasd.clock import Clock, minute_of
 from rasd.cluster.shard import read_watermark
 from rasd.detect.checkpoint import dump_engine, load_engine, warm_from_store

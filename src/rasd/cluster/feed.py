@@ -20,7 +20,7 @@ import msgspec
 import numpy as np
 import orjson
 
-from rasd.bus.jetstream import JetStreamLog
+from rasd.bus.nats import JetStreamLog
 from rasd.errors import RasdError, Unavailable
 from rasd.signals.reports import ReportColumns
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rasd.bus import codec
-from rasd.bus.jetstream import MSG_ID, JetStreamLog, kind_of
+from rasd.bus.nats import MSG_ID, JetStreamLog, kind_of
 from rasd.clock import Clock, SystemClock, VirtualClock, minute_start
 from rasd.signals.aggregator import Aggregator
 from rasd.store.base import Store

@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasd.bus.jetstream import JetStreamLog
+from rasd.bus.nats import JetStreamLog
 from rasd.clock import Clock, SystemClock
 from rasd.cluster.detector import DetectorRunner
 from rasd.cluster.lease import UNSURE, Leases

@@ -13,7 +13,7 @@ from tests_support import assert_error_shape
 from bus.natsd import NATS_URL, free_port
 from rasd.api.app import create_app
 from rasd.bus import codec
-from rasd.bus.jetstream import MSG_ID, JetStreamLog, StreamLimits, kind_of
+from rasd.bus.nats import MSG_ID, JetStreamLog, StreamLimits, kind_of
 from rasd.errors import RasdError, Unavailable
 from rasd.runtime import Runtime
 from rasd.settings import Settings

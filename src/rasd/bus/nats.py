@@ -41,7 +41,7 @@ from nats.js.kv import KeyValue
 from rasd.bus import codec
 from rasd.errors import RasdError, Unavailable
 
-_log = logging.getLogger("rasd.bus.jetstream")
+_log = logging.getLogger("rasd.bus.nats")
 
 MSG_ID = "Nats-Msg-Id"
 # a batch request's body is at most 16 MiB of JSON; its columns are far smaller
