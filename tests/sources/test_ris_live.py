@@ -135,6 +135,9 @@ async def test_it_reads_through_bad_frames_a_cut_line_and_a_restart(rt: Any) -> 
     assert snap["totals"]["counted"] == snap["totals"]["matched"] == 40 + 32
     assert "ConnectionClosed" in (snap["last_error"] or "")  # the line cut mid-frame
     assert float(snap["cursor"]) == pytest.approx(_at(1, 6))
+    # the status says what the routes say now, owner by owner
+    meta = snap["detail"]["owners"]["meta"]
+    assert meta["share"] == 0.2 and meta["usual_peers"] == 10 and meta["unseen_peers"] == 8
     # each withdrawal was counted once, in the series of every Meta service
     key = SeriesKey("facebook", ROUTES_WITHDRAWALS)
     total = rt.store.total(key, minute_of(T0), minute_of(T0) + 2)

@@ -130,3 +130,30 @@ def test_pages_and_their_json_answer_304_to_a_known_etag(client: TestClient) -> 
 def test_the_sparkline_matches_the_counts() -> None:
     assert views.spark_points([0, 0]) == "0,31 190,31"
     assert views.spark_points([0, 10, 5]) == "0,31 95,1 190,16"
+
+
+def test_an_event_page_says_its_causes_in_one_sentence(
+    client: TestClient, runtime: Runtime
+) -> None:
+    from correlate.fixtures import T0, Rise, World
+
+    from rasd.correlate.hints import CauseHint
+
+    world = World([Rise(s, 5, 60, ratio=100) for s in ("facebook", "instagram")]).run(8)
+    hint = CauseHint(
+        "dns_owner", {"en": "Names fail.", "ar": "الأسماء تفشل."}, ["facebook", "instagram"],
+        {}, "meta", {"en": "Meta", "ar": "ميتا"},
+        {"en": "SERVFAIL from 5 of 5 vantage points", "ar": "SERVFAIL من 5 من أصل 5 نقاط رصد"},
+    )  # fmt: skip
+    for m in range(8, 11):
+        world.correlator.attach_hints(T0 + m, [hint])
+    event = world.correlator.events()[0]
+    data = event.to_dict()
+    runtime.store.upsert_events([{"id": event.id, "kind": "outage", "state": "active",
+                                  "start_ms": int(event.start.timestamp() * 1000), "end_ms": None,
+                                  "updated_ms": int(event.start.timestamp() * 1000),
+                                  "data": data}])  # fmt: skip
+    english = client.get(f"/events/{event.id}?lang=en").text
+    assert "DNS at Meta: SERVFAIL from 5 of 5 vantage points" in english
+    assert "Likely cause: Names fail." in english
+    assert "DNS لدى ميتا" in client.get(f"/events/{event.id}?lang=ar").text

@@ -186,6 +186,23 @@ def _origin(path: Sequence[int | list[int]]) -> int | None:
     return last
 
 
+class _LiveStatus(SourceStatus):
+    """A status that shows, when read, what the route state says of each owner now."""
+
+    routes: Any = None  # the RouteState counting feeds, when this process has one
+
+    def snapshot(self) -> dict[str, Any]:
+        state = self.routes
+        if state is not None and state.newest is not None:
+            owners = {}
+            for owner, ev in state.all_evidence(state.newest).items():
+                owners[owner] = {"share": ev.share, "usual_peers": ev.usual_peers,
+                                 "unseen_peers": ev.unseen_peers, "lost": ev.lost,
+                                 "withdrawals_per_minute": ev.withdrawals}  # fmt: skip
+            self.note(owners=owners)
+        return super().snapshot()
+
+
 class RisLiveSource:
     name = NAME
     kind = "routes"
@@ -213,7 +230,8 @@ class RisLiveSource:
         self.flush_seconds = flush_seconds
         self._backoff = backoff or Backoff(base=1.0, cap=120.0)
         self._reach = reach or runtime.reach
-        self._status = SourceStatus(self.name, self.kind, endpoint=url, clock=runtime.clock)
+        self._status = _LiveStatus(self.name, self.kind, endpoint=url, clock=runtime.clock)
+        self._status.routes = runtime.extras.get("route_state")
         self._cursors = Cursors(runtime.store)
         self._pending: list[RouteUpdate] = []
         self._connections = 0
