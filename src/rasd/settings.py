@@ -312,6 +312,12 @@ class Settings(BaseSettings):
     routes_hold_minutes: int = Field(
         2, ge=1, description="Minutes running the routes must stay gone before they are evidence of an outage."
     )
+    post_sample_hours: float = Field(
+        24.0, gt=0, le=24 * 30, description="How long the complaint posts a service page shows as \"what people are saying\" are kept."
+    )
+    post_sample_per_service: int = Field(
+        100, ge=1, le=10_000, description="Most complaint posts kept per service for \"what people are saying\" (the newest stay)."
+    )
     minute_marks: Literal["clock", "external"] = Field(
         "clock",
         description="Who says a minute is over in the cluster: `clock` (the detecting worker, "

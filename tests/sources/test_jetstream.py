@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -13,10 +14,11 @@ import zstandard
 from rasd.runtime import Runtime
 from rasd.series import POSTS, RECOVERY_POSTS, WORLD, SeriesKey
 from rasd.settings import Settings
+from rasd.signals.sample import runtime_sample
 from rasd.sources import Backoff
 from rasd.sources.jetstream import JetstreamSource, build
 from rasd.sources.post_feed import runtime_analyser
-from sources.jetstream_standin import T0_US, FakeJetstream, account, create, delete, identity
+from sources.jetstream_standin import DID, T0_US, FakeJetstream, account, create, delete, identity
 from sources.posts_support import Running, total, with_posts_counted
 from sources.standin import free_port, wait_for
 
@@ -58,7 +60,8 @@ def complaints(start_us: int, count: int, prefix: str = "p") -> list[bytes]:
 async def test_creates_count_once_deletes_take_back_the_rest_is_passed_over(
     counted: Runtime, jetstream: FakeJetstream
 ) -> None:
-    run = await started(counted, jetstream)
+    sample = runtime_sample(counted)
+    run = await started(counted, jetstream, sample=partial(sample.add, source="bluesky"))
     src = run.src
     t = T0_US
     await jetstream.add(
@@ -79,6 +82,7 @@ async def test_creates_count_once_deletes_take_back_the_rest_is_passed_over(
         create(t + 11, "a6", "lunch with friends on whatsapp"),
     )
     await wait_for(lambda: src.status().totals["counted"] == 3)
+    await wait_for(lambda: src.feed.stream_cursor == t + 11)  # every message handled
     await run.stop()
     assert total(counted, "whatsapp") == 1
     assert total(counted, "whatsapp", RECOVERY_POSTS) == 1
@@ -91,6 +95,14 @@ async def test_creates_count_once_deletes_take_back_the_rest_is_passed_over(
     assert detail["ignored"] == 3 and detail["duplicates"] == 1
     assert "malformed message skipped" in snap["last_error"]
     assert snap["state"] == "connected" and snap["cursor"] == str(t + 11)
+    # the complaints are in the sample, with their links; the recovery is not
+    said = {p["text"]: p for p in sample.newest("whatsapp") + sample.newest("instagram")}
+    assert set(said) == {
+        "WhatsApp is down again, cannot send messages",
+        "Instagram not loading at all #instagramdown",
+    }
+    link = said["WhatsApp is down again, cannot send messages"]["link"]
+    assert link == f"https://bsky.app/profile/{DID}/post/a1"
 
 
 async def test_posts_are_placed_by_time_us_not_by_created_at(

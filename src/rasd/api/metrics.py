@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -183,6 +184,19 @@ def _source_metrics(rt: Runtime) -> Iterator[Metric]:
         "Items a live source has seen, matched to a service and counted",
         labels=["source", "stage"],
     )
+    rates = GaugeMetricFamily(
+        "rasd_source_items_per_minute",
+        "Items a live source saw, matched and counted over the last minute",
+        labels=["source", "stage"],
+    )
+    reconnects = CounterMetricFamily(
+        "rasd_source_reconnects", "Times a live source connected again", labels=["source"]
+    )
+    errors = GaugeMetricFamily(
+        "rasd_source_last_error_timestamp_seconds",
+        "When a live source last met an error (its text is on /api/v1/sources)",
+        labels=["source"],
+    )
     for status in statuses:
         name = status["name"]
         connected.add_metric([name], 1.0 if status["state"] == "connected" else 0.0)
@@ -190,9 +204,18 @@ def _source_metrics(rt: Runtime) -> Iterator[Metric]:
             lag.add_metric([name], status["lag_seconds"])
         for stage, n in status["totals"].items():
             items.add_metric([name, stage], n)
+        for stage, n in status["per_minute"].items():
+            rates.add_metric([name, stage], n)
+        reconnects.add_metric([name], status["reconnects"])
+        if status["last_error_at"] is not None:
+            when = datetime.fromisoformat(status["last_error_at"].replace("Z", "+00:00"))
+            errors.add_metric([name], when.timestamp())
     yield connected
     yield lag
     yield items
+    yield rates
+    yield reconnects
+    yield errors
 
 
 class _IngestCounting:

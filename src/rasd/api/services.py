@@ -13,6 +13,7 @@ from rasd.clock import counted_until, minute_of, minute_start
 from rasd.errors import InvalidInput
 from rasd.runtime import Runtime
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
+from rasd.signals.sample import saying
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 
@@ -111,6 +112,8 @@ async def get_service(request: Request, service_id: str, lang: str | None = None
             "domains": list(service.domains),
             "status_url": service.status_url,
             "open_incident": incident,
+            # newest complaint posts of the live streams (text, lang, at, link, label, source)
+            "saying": saying(rt, service.id),
         }
     )
     return JSON(body)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -358,6 +359,9 @@ def build(runtime: Runtime) -> list[Any]:
     if settings.jetstream_zstd_dictionary:
         with open(settings.jetstream_zstd_dictionary, "rb") as handle:
             dictionary = handle.read()
+    from rasd.signals.sample import runtime_sample
+
+    sample = runtime_sample(runtime)
     return [
         JetstreamSource(
             runtime,
@@ -365,5 +369,6 @@ def build(runtime: Runtime) -> list[Any]:
             rewind_seconds=settings.jetstream_rewind_seconds,
             queue_max=settings.jetstream_queue_max,
             zstd_dictionary=dictionary,
+            sample=partial(sample.add, source=NAME),
         )
     ]

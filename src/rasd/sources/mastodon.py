@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime
+from functools import partial
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -164,8 +165,7 @@ class MastodonSource:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base = instance.url.rstrip("/")
-        host = urlsplit(self.base).netloc or self.base
-        self.name = f"mastodon:{host}"
+        self.name = source_name(self.base)
         self._runtime = runtime
         self._token = instance.token
         self.streams = [Stream(spec) for spec in instance.streams]
@@ -430,6 +430,11 @@ class MastodonSource:
         self._status.noted(f"malformed: {why[:200]}")
 
 
+def source_name(url: str) -> str:
+    base = url.rstrip("/")
+    return f"mastodon:{urlsplit(base).netloc or base}"
+
+
 def _id_number(value: str) -> int:
     # ids are numbers in strings (snowflakes): compared as numbers, "9" < "10"
     return int(value) if value.isdigit() else -1
@@ -458,8 +463,19 @@ async def _sleep_until(reset: str | None, longest: float = 300.0) -> None:
 
 
 def build(runtime: Runtime) -> list[Any]:
+    from rasd.signals.sample import runtime_sample
+
     settings = runtime.settings
-    return [
-        MastodonSource(runtime, instance, backfill_pages=settings.mastodon_backfill_pages)
-        for instance in settings.mastodon_instances
-    ]
+    sample = runtime_sample(runtime)
+    sources: list[Any] = []
+    for instance in settings.mastodon_instances:
+        name = source_name(instance.url)
+        sources.append(
+            MastodonSource(
+                runtime,
+                instance,
+                backfill_pages=settings.mastodon_backfill_pages,
+                sample=partial(sample.add, source=name),
+            )
+        )
+    return sources

@@ -15,6 +15,7 @@ when the store says the batch was applied.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections import OrderedDict
@@ -64,7 +65,7 @@ class Heard:
 
 
 # Where complaint posts go to be shown as "what people are saying" (see rasd.signals.sample).
-SampleSink = Callable[[list[Heard]], None]
+SampleSink = Callable[[list[Heard]], object]
 
 
 class _Held:
@@ -160,6 +161,7 @@ class PostFeed:
         self._monotonic = monotonic
         self.recent = RecentKeys()
         self._held: OrderedDict[str, _Held] = OrderedDict()
+        self._inflight: list[_Held] | None = None
         self.stream_cursor: Any = None  # the stream's own place, as it last was made durable
         self._saved_at = 0.0
         self._dirty = False
@@ -192,7 +194,8 @@ class PostFeed:
         state = {"cursor": cursor, "keys": keys, "inflight": inflight}
         self._cursors.put(self._cursor_name, msgspec.json.encode(state))
         self._status.cursor(cursor)
-        self._saved_at, self._dirty = self._monotonic(), False
+        if inflight is None:
+            self._saved_at, self._dirty = self._monotonic(), False
 
     # -- posts in --------------------------------------------------------------------------
     def offer(
@@ -262,6 +265,8 @@ class PostFeed:
         """Publish the held posts that waited their moment (all of them with `everything`),
         then make the cursor durable now and then; False when the log refused (they stay
         held and the cursor stays before them)."""
+        if self._inflight is not None and not await self._publish(self._inflight):
+            return False
         now = self._monotonic()
         ready = [h for h in self._held.values() if everything or now - h.since >= self.hold_seconds]
         for start in range(0, len(ready), self.batch_max):
@@ -272,6 +277,9 @@ class PostFeed:
         return True
 
     async def _publish(self, chunk: list[_Held]) -> bool:
+        """One batch under a message id made from its keys. A batch whose fate is unknown (the
+        log refused, or the wait was cancelled: it may have been applied all the same) is
+        sent again as it was, under the same id, before anything else, so it counts once."""
         keys = [(h.post.id, h.position) for h in chunk]
         digest = hashlib.blake2b(digest_size=16)
         for key, _ in keys:
@@ -280,18 +288,23 @@ class PostFeed:
         msg_id = f"{self._cursor_name}:{digest.hexdigest()}"
         # written ahead: after a crash the store tells whether this batch was applied
         self._save({"id": msg_id, "keys": keys})
+        self._inflight = chunk
         try:
             await self._runtime.log.publish("posts", [h.post for h in chunk], msg_id)
         except RasdError as exc:
             self.stats["publish_failures"] += 1
             self._status.noted(f"publish: {exc.message}")
             return False
+        self._inflight = None
         for key, position in keys:
             self.recent.add(key, position)
             self._held.pop(key, None)
+        self._save()
         self.stats["published"] += len(chunk)
         self._status.counted(len(chunk))
         if self._sample is not None:
-            self._sample([h.heard for h in chunk])
-        self._save()
+            try:
+                await asyncio.to_thread(self._sample, [h.heard for h in chunk])
+            except Exception as exc:  # the sample is for show: counting goes on without it
+                self._status.noted(f"sample: {type(exc).__name__}: {exc}")
         return True

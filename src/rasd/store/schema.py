@@ -221,3 +221,21 @@ official_updates = _Table(
     Column("approximate", Boolean, nullable=False),
 )
 Index("ix_official_updates_service", official_updates.c.service, official_updates.c.at_ms)
+
+# "What people are saying": a sample of complaint posts from the live streams, per service,
+# kept for `post_sample_hours` and at most `post_sample_per_service` a service. Only what a
+# page shows: text, language, when, and the link to the original post.
+post_samples = _Table(
+    "post_samples",
+    metadata,
+    Column("service", String(64), primary_key=True),
+    Column("post_key", String(200), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("lang", String(35), nullable=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("link", String(500), nullable=True),
+    Column("label", String(16), nullable=False),
+    Column("source", String(100), nullable=False),
+)
+Index("ix_post_samples_service", post_samples.c.service, post_samples.c.at_ms)
+Index("ix_post_samples_at", post_samples.c.at_ms)

@@ -197,6 +197,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "role_spillover": {"en": "reports rose too", "ar": "ارتفعت بلاغاتها أيضًا"},
     "see_event": {"en": "The whole outage", "ar": "العطل كاملًا"},
     "see_history": {"en": "Past incidents", "ar": "الأعطال السابقة"},
+    "saying": {"en": "What people are saying", "ar": "ماذا يقول الناس"},
+    "saying_empty": {
+        "en": "No public post has complained about this service lately.",
+        "ar": "لم يشتكِ أي منشور عام من هذه الخدمة مؤخرًا.",
+    },
+    "saying_original": {"en": "original post", "ar": "المنشور الأصلي"},
+    "saying_note": {
+        "en": "Public posts from Bluesky and Mastodon that complain about this service, "
+        "newest first; shown as their authors wrote them.",
+        "ar": "منشورات عامة من Bluesky وMastodon تشتكي من هذه الخدمة، الأحدث أولًا؛ "
+        "تُعرض كما كتبها أصحابها.",
+    },
     "official_status": {"en": "Official status page", "ar": "صفحة الحالة الرسمية"},
     # what the provider's own status page says (rasd.signals.official)
     "official_heading": {"en": "What the provider says", "ar": "ما يقوله المزوّد"},

@@ -17,6 +17,7 @@ from rasd.errors import NotFound
 from rasd.impact import ImpactReader
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
+from rasd.signals.sample import saying
 from rasd.web import official, queries
 from rasd.web.i18n import number, strings
 
@@ -397,6 +398,7 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
         "problems": problems,
         "regions": regions(rt, svc.id, lang, since, until),
         "timeline": _sorted_timeline(timeline),
+        "saying": saying(rt, svc.id),
         "event": _event_brief(event, lang) if event is not None else None,
         "related": related,
         "official": official.panel(rt, svc.id, lang, level, event),
