@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from rasd.catalog import Catalog, default_catalog
-from rasd.clock import VirtualClock
+from rasd.clock import VirtualClock, minute_of
+from rasd.commands import _settings, embedded
 from rasd.signals.official import OfficialBoard
 from rasd.sources.cursors import Cursors
 from rasd.sources.status.fetch import PageFetcher
 from rasd.sources.status.poller import Page, StatusPageSource, pages_of
 from rasd.store import Store
+from rasd.web import views
 from sources.standin import wait_for
 from sources.status.http_standin import HttpStandIn, Reply, page
 
@@ -193,3 +196,55 @@ async def test_offline_pages_elsewhere_are_quietly_offline(
     snap = source.status().snapshot()
     assert snap["last_error"] is None and "loopback" in snap["detail"]["offline_reason"]
     assert board.services() == []
+
+
+async def test_in_rasd_serve_a_local_page_admitting_an_outage_opens_an_incident(
+    server: HttpStandIn, tmp_path: Path
+) -> None:
+    """The whole path as `rasd serve` wires it: a catalog file names a page on 127.0.0.1, the
+    registry builds the source, its word reaches detection and its update the timeline."""
+    server.routes["/api/v2/summary.json"] = Reply(page("incidentio-summary.json"))
+    server.routes["/api/v2/incidents.json"] = Reply(b'{"incidents": null}')
+    catalog = tmp_path / "local.toml"
+    catalog.write_text(
+        "\n".join([
+            "[[service]]", 'id = "local-app"', 'name = { en = "Local App", ar = "تطبيق محلي" }',
+            'owner = "example-inc"', 'category = "social"', 'dns_provider = "example-inc"',
+            'problems = ["app"]', "popularity = 0.1", "endpoints = []",
+            f'status_url = "{server.url("/")}"', 'status_kind = "incidentio"',
+            'status_components = ["ChatGPT"]', "",
+            "[[owner]]", 'id = "example-inc"', 'name = { en = "Example Inc", ar = "مثال" }', "",
+        ])
+    )  # fmt: skip
+    settings = _settings(
+        store_url=f"sqlite:///{tmp_path / 'r.db'}", catalog_files=[catalog], offline=True,
+        prober_enabled=False, jetstream_enabled=False, ris_live_enabled=False,
+    )  # fmt: skip
+    clock = VirtualClock(NOW)
+    runtime = embedded(settings, clock=clock)
+    try:
+        source = runtime.sources.get("status-pages")
+        assert isinstance(source, StatusPageSource)
+        source._spread = 0.1
+        # the catalog's other pages are not on loopback: offline, only this one is read
+        stop = asyncio.Event()
+        task = asyncio.create_task(runtime.sources.run(stop))
+        board = runtime.extras["official"]
+        try:
+            await wait_for(lambda: board.word("local-app") is not None, timeout=30)
+        finally:
+            stop.set()
+            await task
+        engine = runtime.extras["engine"]
+        minute = minute_of(NOW)
+        kinds = [str(c.kind) for m in range(minute, minute + 10) for c in engine.tick(m)]
+        assert "opened" in kinds
+        (incident,) = runtime.store.list_incidents(service="local-app")
+        assert any(r["code"] == "official" for r in incident["evidence"]["reasons"])
+        entries = views.service(runtime, "local-app", "en")["timeline"]
+        official = [e for e in entries if e["source"] == "official"]
+        assert official[0]["text"].startswith("Cause identified: Elevated errors in ChatGPT")
+        snap = source.status().snapshot()
+        assert snap["detail"]["pages_read"] == 1 and snap["detail"]["pages_offline"] >= 5
+    finally:
+        runtime.store.close()

@@ -175,6 +175,7 @@ class StatusPageSource:
             heapq.heappush(queue, (start + self._random.uniform(0, spread), n, page))
         slots = asyncio.Semaphore(self._concurrency)
         running: set[asyncio.Task[None]] = set()
+        shown = -1e9
         try:
             while not stop.is_set():
                 now = loop.time()
@@ -188,7 +189,10 @@ class StatusPageSource:
                     running.add(task)
                     task.add_done_callback(running.discard)
                     now = loop.time()
-                self._show()
+                if loop.time() - shown >= 1.0:
+                    # a pass over every page: once a second, not once a read
+                    self._show()
+                    shown = loop.time()
                 wait = max(0.0, min(1.0, (queue[0][0] - loop.time()) if queue else 1.0))
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=wait)
