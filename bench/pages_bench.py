@@ -44,6 +44,22 @@ async def _bare(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _bare_sized(size: int) -> Any:
+    body = b"x" * size
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html; charset=utf-8")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
 def _fill(runtime: Any) -> None:
     rng = np.random.default_rng(1)
     end = minute_of(NOW)
@@ -148,9 +164,15 @@ async def main(seconds: float) -> None:
             ("GET /api/v1/services/facebook/series", "/api/v1/services/facebook/series", en),
             ("GET /static/vendor/site.css", "/static/vendor/site.css", en),
         ]
+        print(f"{'':44} {'':>9} {'':>8} {'':>7} {'':>8} {'bare, same size':>16} {'ratio':>6}")
         for name, path, headers in cases:
             rate, size = await _rate(app, path, seconds, headers)
-            print(f"{name:44} {rate:9.0f} {1000 / rate:8.2f} {size / 1024:7.1f} {rate / base:8.3f}")
+            # the fair baseline: a bare app answering with a body of the same size
+            same, _ = await _rate(_bare_sized(size), "/", seconds, {})
+            print(
+                f"{name:44} {rate:9.0f} {1000 / rate:8.2f} {size / 1024:7.1f} {rate / base:8.3f}"
+                f" {same:16.0f} {rate / same:6.2f}"
+            )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory (max RSS): {peak:.0f} MiB")
         runtime.store.close()

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from rasd.clock import VirtualClock, minute_of, minute_start
 from rasd.runtime import Runtime
 from rasd.web import views
+from rasd.web.page_cache import touch
 
 REPORT = {"service": "whatsapp", "problem": "messages", "reporter": "r1", "country": "EG"}
 
@@ -157,3 +158,28 @@ def test_an_event_page_says_its_causes_in_one_sentence(
     assert "DNS at Meta: SERVFAIL from 5 of 5 vantage points" in english
     assert "Likely cause: Names fail." in english
     assert "DNS لدى ميتا" in client.get(f"/events/{event.id}?lang=ar").text
+
+
+def test_a_page_is_drawn_once_per_change_and_a_known_tag_costs_no_drawing(
+    client: TestClient, runtime: Runtime, clock: VirtualClock
+) -> None:
+    first = client.get("/services/whatsapp")
+    cache = client.app.state.page_cache  # type: ignore[attr-defined]
+    drawn = cache.drawn
+    again = client.get("/services/whatsapp")
+    assert again.text == first.text and cache.drawn == drawn
+    assert again.headers["etag"] == first.headers["etag"] and again.headers["last-modified"]
+    unchanged = client.get("/services/whatsapp", headers={"If-None-Match": first.headers["etag"]})
+    assert unchanged.status_code == 304 and not unchanged.content and cache.drawn == drawn
+    # each language, each page and each query is its own drawing
+    client.get("/services/whatsapp", params={"lang": "ar"})
+    client.get("/services/telegram")
+    assert cache.drawn == drawn + 2
+    # something the page shows written elsewhere: drawn again
+    touch(runtime)
+    client.get("/services/whatsapp")
+    assert cache.drawn == drawn + 3
+    # a new minute (without detection in this process, every minute is a tick): drawn again
+    clock.advance(timedelta(minutes=1))
+    client.get("/services/whatsapp")
+    assert cache.drawn == drawn + 4

@@ -21,6 +21,7 @@ from rasd.errors import NotFound, field_error
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.runtime import Runtime
 from rasd.tokens import TokenStore
+from rasd.web.page_cache import touch
 
 router = APIRouter(prefix="/api/v1")
 
@@ -262,6 +263,7 @@ async def post_statement(request: Request, service_id: str, body: StatementIn) -
         incident_id=None if incident is None else str(incident["id"]),
     )
     queued = notifier.statement(statement, incident)
+    touch(rt)  # the service's page shows the statement from now on
     return JSON({"statement": statement, "queued": queued}, status_code=201)
 
 

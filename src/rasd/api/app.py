@@ -31,6 +31,7 @@ from rasd.api import (
 )
 from rasd.api.report_lane import ReportLane
 from rasd.runtime import Runtime
+from rasd.web.page_cache import PageLane
 from rasd.web.site import install_site
 
 
@@ -38,8 +39,12 @@ class _Application(FastAPI):
     """The framework's application, with the lane for single reports in front of it."""
 
     lane: ReportLane | None = None
+    pages: PageLane | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.pages is not None and scope["type"] == "http" and scope["method"] == "GET":
+            await self.pages(scope, receive, send)  # pages read again go no further
+            return
         lane = self.lane
         if (
             lane is not None
@@ -87,4 +92,5 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     install_site(app)
     app.lane = ReportLane(runtime, partial(FastAPI.__call__, app), counters.requests)
+    app.pages = PageLane(runtime, partial(FastAPI.__call__, app))
     return app

@@ -13,10 +13,12 @@ import jinja2
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from rasd.api.caching import matches
 from rasd.api.responses import JSON
 from rasd.errors import NotFound
 from rasd.runtime import Runtime
 from rasd.web import alerts, confirm, i18n, unsubscribe, views
+from rasd.web.page_cache import PageCache, page_version
 
 router = APIRouter(include_in_schema=True)
 
@@ -98,6 +100,11 @@ def _render(
     }
     html = _env.get_template(template).render(context)
     response = HTMLResponse(html, status_code=status)
+    _headers(request, response)
+    return response
+
+
+def _headers(request: Request, response: Response) -> None:
     explicit = request.query_params.get("lang")
     if explicit in i18n.LANGS:
         # a switch of language is remembered, so this answer is the visitor's own
@@ -108,18 +115,49 @@ def _render(
     else:
         response.headers["cache-control"] = f"public, max-age={PAGE_MAX_AGE}"
     response.headers["vary"] = "Accept-Language, Cookie"
-    return response
 
 
 def _page(
     request: Request, template: str, build: Callable[[str], dict[str, Any]], lang: str | None
 ) -> Response:
     language = _lang(request, lang)
-    try:
-        view = build(language)
-    except NotFound:
-        return _render(request, "missing.html", {"page": "missing"}, language, status=404)
-    return _render(request, template, view, language)
+
+    def draw() -> Response:
+        try:
+            view = build(language)
+        except NotFound:
+            return _render(request, "missing.html", {"page": "missing"}, language, status=404)
+        return _render(request, template, view, language)
+
+    return drawn_once(request, language, draw)
+
+
+def drawn_once(request: Request, language: str, draw: Callable[[], Response]) -> Response:
+    """The page as drawn since what it shows last changed; a 304 for a tag still current.
+
+    A crowd reading one page during an outage costs one drawing per change, not one per
+    reader: between changes every reader gets the same bytes, and live updates carry the rest.
+    """
+    rt = _runtime(request)
+    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+    if cache is None:
+        cache = request.app.state.page_cache = PageCache()
+    key = (
+        request.url.path,
+        tuple(sorted(request.query_params.multi_items())),
+        language,
+        i18n.region_of(request.headers.get("accept-language")),
+    )
+    page = cache.get(key, page_version(rt), draw)
+    if_none_match = request.headers.get("if-none-match")
+    if page.status == 200 and if_none_match and matches(if_none_match, page.etag):
+        response: Response = Response(status_code=304)
+    else:
+        response = HTMLResponse(page.body, status_code=page.status)
+    response.headers["etag"] = page.etag
+    response.headers["last-modified"] = page.modified
+    _headers(request, response)
+    return response
 
 
 @router.get("/", response_class=HTMLResponse, summary="Home: services with problems now on top")
@@ -132,13 +170,18 @@ def home_page(
 ) -> Response:
     rt = _runtime(request)
     language = _lang(request, lang)
-    view = views.home(rt, language, category=category or None, country=_country(country))
-    found = None
-    if q:
-        found = [
-            {"id": s.id, "name": s.display_name(language)} for s in rt.catalog.find(q, limit=20)
-        ]
-    return _render(request, "home.html", view, language, extra={"query": q, "found": found})
+
+    def draw() -> Response:
+        view = views.home(rt, language, category=category or None, country=_country(country))
+        found = None
+        if q:
+            found = [
+                {"id": s.id, "name": s.display_name(language)}
+                for s in rt.catalog.find(q, limit=20)
+            ]
+        return _render(request, "home.html", view, language, extra={"query": q, "found": found})
+
+    return drawn_once(request, language, draw)
 
 
 def _country(value: str | None) -> str | None:
@@ -149,12 +192,17 @@ def _country(value: str | None) -> str | None:
 def service_page(request: Request, service_id: str, lang: str | None = None) -> Response:
     rt = _runtime(request)
     language = _lang(request, lang)
-    try:
-        view = views.service(rt, service_id, language)
-    except NotFound:
-        return _render(request, "missing.html", {"page": "missing"}, language, status=404)
-    countries = views.countries_named(rt, set(rt.places.countries), language)
-    return _render(request, "service.html", view, language, extra={"all_countries": countries})
+
+    def draw() -> Response:
+        try:
+            view = views.service(rt, service_id, language)
+        except NotFound:
+            return _render(request, "missing.html", {"page": "missing"}, language, status=404)
+        countries = views.countries_named(rt, set(rt.places.countries), language)
+        extra = {"all_countries": countries}
+        return _render(request, "service.html", view, language, extra=extra)
+
+    return drawn_once(request, language, draw)
 
 
 @router.post(

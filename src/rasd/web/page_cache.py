@@ -1,0 +1,208 @@
+"""Pages drawn once per change of what they show, and kept until the next change.
+
+What a page shows changes when detection ticks a minute (counts, charts), when an incident or
+event changes (the live stream's generation) or when something else a page shows is written
+(official word, comments: `touch`). That triple is the page's version; a page drawn at the
+current version is served as it is, byte for byte, with its ETag and Last-Modified.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Any
+
+from starlette.responses import Response
+
+from rasd.api.caching import etag_of, matches
+from rasd.clock import counted_until
+
+Version = tuple[int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnPage:
+    version: Version
+    body: bytes
+    status: int
+    etag: str
+    modified: str
+
+
+class PageCache:
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self.drawn = 0  # pages drawn, for the benchmark and the tests
+        self._pages: OrderedDict[Hashable, DrawnPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, version: Version, draw: Callable[[], Response]) -> DrawnPage:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None and page.version == version:
+                self._pages.move_to_end(key)
+                return page
+        response = draw()
+        body = bytes(response.body)
+        page = DrawnPage(
+            version, body, response.status_code, etag_of(body), formatdate(usegmt=True)
+        )
+        with self._lock:
+            self.drawn += 1
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        return page
+
+
+class _Epoch:
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def touch(runtime: Any) -> None:
+    """Something pages show was written outside counting and detection: draw them again."""
+    epoch = runtime.extras.setdefault("page_epoch", _Epoch())
+    epoch.value += 1
+
+
+def page_version(runtime: Any) -> Version:
+    engine = runtime.extras.get("engine")
+    hub = runtime.extras.get("live")
+    epoch = runtime.extras.get("page_epoch")
+    ticked = counted_until(getattr(engine, "last_minute", None), runtime.clock.now())
+    return (
+        ticked,
+        hub.generation if hub is not None else 0,
+        epoch.value if epoch is not None else 0,
+    )
+
+
+# -- in front of the framework -------------------------------------------------------------
+
+# what a crowd reads: the pages, their JSON twins the pages' scripts reload, the static assets
+_PAGE_PATHS = (
+    "/services/",
+    "/events/",
+    "/history",
+    "/api/v1/view/",
+    "/static/",
+)
+_MAX_KEY = 2048  # a request whose varying parts are longer than this is drawn as usual
+_MAX_BODY = 4 << 20  # larger answers are sent as usual each time
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    version: Version
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes
+
+
+def _is_page(scope: Any) -> bool:
+    if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        return False
+    path: str = scope["path"]
+    return path == "/" or path.startswith(_PAGE_PATHS)
+
+
+class PageLane:
+    """Answers a page read again, at the same version, with the bytes and headers the whole
+    stack sent the first time, before the framework and its middleware are even entered.
+
+    A request differs from another only by its path, query, language cookie and
+    Accept-Language (all that the pages vary on); what set a cookie or failed is never kept.
+    """
+
+    def __init__(self, runtime: Any, app: Callable[..., Any], size: int = 1024) -> None:
+        self.runtime = runtime
+        self.app = app
+        self.size = size
+        self.answered = 0  # straight from here, for the tests and the benchmark
+        self._answers: OrderedDict[Hashable, _Answer] = OrderedDict()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if not _is_page(scope):
+            await self.app(scope, receive, send)
+            return
+        key, if_none_match = _key_of(scope)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        version = page_version(self.runtime)
+        answer = self._answers.get(key)
+        if answer is not None and answer.version == version:
+            self._answers.move_to_end(key)
+            self.answered += 1
+            await _replay(answer, scope["method"] == "HEAD", if_none_match, send)
+            return
+        await self.app(scope, receive, self._recording(key, version, send))
+
+    def _recording(self, key: Hashable, version: Version, send: Any) -> Any:
+        head: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def record(message: Any) -> None:
+            await send(message)
+            if message["type"] == "http.response.start":
+                head["status"] = message["status"]
+                head["headers"] = list(message.get("headers", []))
+            elif message["type"] == "http.response.body" and head.get("status") == 200:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    self._keep(key, version, head["headers"], b"".join(chunks))
+
+        return record
+
+    def _keep(
+        self, key: Hashable, version: Version, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        names = {name.lower() for name, _ in headers}
+        if b"set-cookie" in names or b"etag" not in names or not 0 < len(body) <= _MAX_BODY:
+            return
+        etag = next(value for name, value in headers if name.lower() == b"etag")
+        self._answers[key] = _Answer(version, headers, body, etag)
+        self._answers.move_to_end(key)
+        while len(self._answers) > self.size:
+            self._answers.popitem(last=False)
+
+
+def _key_of(scope: Any) -> tuple[Hashable | None, bytes | None]:
+    cookie = language = b""
+    if_none_match: bytes | None = None
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            cookie += value
+        elif name == b"accept-language":
+            language = value
+        elif name == b"if-none-match":
+            if_none_match = value
+        elif name == b"range":
+            return None, None  # a part of a file is the file server's business
+    query: bytes = scope.get("query_string", b"")
+    if b"lang=" in query or len(cookie) + len(language) + len(query) > _MAX_KEY:
+        return None, None  # a language switch sets a cookie: drawn, never replayed
+    return (scope["path"], query, _lang_cookie(cookie), language), if_none_match
+
+
+def _lang_cookie(cookie: bytes) -> bytes:
+    for part in cookie.split(b";"):
+        name, _, value = part.strip().partition(b"=")
+        if name == b"lang":
+            return value
+    return b""
+
+
+async def _replay(answer: _Answer, head_only: bool, if_none_match: bytes | None, send: Any) -> None:
+    if if_none_match is not None and matches(if_none_match.decode("latin-1"), answer.etag.decode()):
+        headers = [(n, v) for n, v in answer.headers if n.lower() != b"content-length"]
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
+    await send({"type": "http.response.body", "body": b"" if head_only else answer.body})
