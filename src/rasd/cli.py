@@ -9,6 +9,7 @@ import typer
 
 from rasd import commands
 from rasd.catalog.command import services
+from rasd.comments.command import comments_app
 from rasd.eval.posts import eval_posts
 from rasd.eval.scenarios import eval_scenarios
 from rasd.eval.series_cli import detect_series, eval_nab
@@ -43,6 +44,7 @@ eval_app.command("posts")(eval_posts)
 eval_app.command("scenarios")(eval_scenarios)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(notify_app, name="notify")
+app.add_typer(comments_app, name="comments")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ import uvloop
 from fastapi import FastAPI
 
 from rasd.api.app import create_app
+from rasd.api.comments import book_of
 from rasd.clock import minute_of
 from rasd.detect.checkpoint import dump_engine, load_engine
 from rasd.detect.engine import DetectionEngine
@@ -98,6 +99,7 @@ async def retention_loop(runtime: Runtime, stop: asyncio.Event) -> None:
                 settings.raw_retention_hours * 60,
                 settings.minute_retention_days * 1440,
             )
+            await asyncio.to_thread(book_of(runtime).prune, settings.comment_retention_days)
         except Exception:
             _log.exception("retention failed")
         with contextlib.suppress(TimeoutError):

@@ -133,6 +133,21 @@ class Settings(BaseSettings):
         gt=0,
         description="People likely hit per report above the usual level, high end of the range.",
     )
+    comments_per_hour: int = Field(
+        6,
+        ge=1,
+        description="Most comments one /24 (IPv4) or /48 (IPv6) network may write an hour, "
+        "over all service pages.",
+    )
+    comment_repeat_hours: int = Field(
+        24,
+        ge=1,
+        description="A comment repeating a text its network sent within this many hours (or "
+        "a longer text three networks sent) waits for a moderator.",
+    )
+    comment_retention_days: int = Field(
+        90, ge=1, description="How long comments (shown, held or hidden) are kept."
+    )
     raw_retention_hours: int = Field(72, ge=1, description="How long raw reports are kept.")
     minute_retention_days: int = Field(
         35,

@@ -109,3 +109,19 @@ def test_counter_takes_an_analyser() -> None:
     analyser = Analyser(AliasMatcher.from_entries([AliasEntry("whatsapp", "WhatsApp")]))
     counts = PostCounter(analyser).count([Post("1", "WhatsApp werkt weer", T, "a")])
     assert counts == {(SeriesKey("whatsapp", RECOVERY_POSTS, "*"), minute_of(T)): 1}
+
+
+def test_a_comment_counts_for_the_service_it_was_written_on(counter: PostCounter) -> None:
+    minute = minute_of(T)
+    posts = [
+        Post("c1", "down since noon, messages do not go out", T, "n", service="whatsapp"),
+        Post("c2", "مش شغال خالص", T, "n", country="EG", service="whatsapp"),
+        Post("c3", "works fine for me", T, "n", service="whatsapp"),  # not a complaint
+        Post("c4", "Instagram is down", T, "n", service="whatsapp"),  # about Instagram
+    ]
+    counts = counter.count(posts)
+    assert counts == {
+        (SeriesKey("whatsapp", POSTS, "*"), minute): 2,
+        (SeriesKey("whatsapp", POSTS, "EG"), minute): 1,
+        (SeriesKey("instagram", POSTS, "*"), minute): 1,
+    }

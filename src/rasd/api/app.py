@@ -12,6 +12,7 @@ from rasd.api import (
     admin,
     badges,
     check,
+    comments,
     errors,
     export,
     feeds,
@@ -73,6 +74,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(posts.router)
     app.include_router(probes.router)
     app.include_router(check.router)
+    app.include_router(comments.router)
     app.include_router(sources.router)
     app.include_router(official.router)
     app.include_router(token.router)

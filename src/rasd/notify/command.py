@@ -20,7 +20,7 @@ StoreOption = Annotated[
 
 
 @contextmanager
-def _store(url: str | None) -> Iterator[Any]:
+def migrated_store(url: str | None) -> Iterator[Any]:
     from rasd.settings import Settings
     from rasd.store import open_store
 
@@ -32,7 +32,7 @@ def _store(url: str | None) -> Iterator[Any]:
         store.close()
 
 
-def _fail(exc: Exception) -> typer.Exit:
+def failed(exc: Exception) -> typer.Exit:
     console.print(f"[red]{getattr(exc, 'message', exc)}[/red]")
     return typer.Exit(2)
 
@@ -49,11 +49,11 @@ def tokens_create(
     from rasd.errors import RasdError
     from rasd.tokens import TokenStore
 
-    with _store(store) as s:
+    with migrated_store(store) as s:
         try:
             token, info = TokenStore(s, SystemClock()).create(scope, label)
         except RasdError as exc:
-            raise _fail(exc) from exc
+            raise failed(exc) from exc
     console.print(f"id {info.id}, scope {info.scope}. The token (shown only now):")
     print(token)
 
@@ -67,7 +67,7 @@ def tokens_list(
     from rasd.clock import SystemClock
     from rasd.tokens import TokenStore
 
-    with _store(store) as s:
+    with migrated_store(store) as s:
         infos = TokenStore(s, SystemClock()).listing(include_revoked=all_)
     table = Table("id", "scope", "label", "created", "revoked")
     for info in infos:
@@ -91,11 +91,11 @@ def tokens_revoke(
     from rasd.errors import RasdError
     from rasd.tokens import TokenStore
 
-    with _store(store) as s:
+    with migrated_store(store) as s:
         try:
             TokenStore(s, SystemClock()).revoke(token_id)
         except RasdError as exc:
-            raise _fail(exc) from exc
+            raise failed(exc) from exc
     console.print(f"revoked {token_id}")
 
 
@@ -136,7 +136,7 @@ def notify_subscribe(
     if min_level not in LEVELS:
         console.print(f"[red]--min-level is one of {', '.join(LEVELS)}[/red]")
         raise typer.Exit(2)
-    with _store(store) as s:
+    with migrated_store(store) as s:
         notifier = _notifier(s)
         try:
             kind, value = scope_from(service, owner, country)
@@ -150,7 +150,7 @@ def notify_subscribe(
                 label=label,
             )
         except RasdError as exc:
-            raise _fail(exc) from exc
+            raise failed(exc) from exc
     console.print(f"subscription {sub.id}")
     if sub.secret:
         console.print("webhook signing secret (shown only now):")
@@ -169,7 +169,7 @@ def notify_list(
     from rasd.notify.subscriptions import STATES
 
     states = ("pending",) if pending else None if all_ else ("active", "pending")
-    with _store(store) as s:
+    with migrated_store(store) as s:
         subscriptions = _notifier(s).subscriptions
         subs, total = subscriptions.page(states=states, limit=1000)
         counts = {state: subscriptions.page(states=[state], limit=1)[1] for state in STATES}
@@ -205,18 +205,18 @@ def notify_unsubscribe(
     """End a subscription."""
     from rasd.errors import RasdError
 
-    with _store(store) as s:
+    with migrated_store(store) as s:
         try:
             _notifier(s).subscriptions.deactivate(subscription_id)
         except RasdError as exc:
-            raise _fail(exc) from exc
+            raise failed(exc) from exc
     console.print(f"ended {subscription_id}")
 
 
 @notify_app.command("dead")
 def notify_dead(store: StoreOption = None) -> None:
     """The dead-letter list: messages given up after every retry."""
-    with _store(store) as s:
+    with migrated_store(store) as s:
         rows, total = _notifier(s).outbox.page(status="dead", limit=1000)
     table = Table("id", "subscription", "kind", "service", "attempts", "last error")
     for d in rows:
@@ -235,11 +235,11 @@ def notify_replay(
     """Queue a dead message again; a running server sends it."""
     from rasd.errors import RasdError
 
-    with _store(store) as s:
+    with migrated_store(store) as s:
         notifier = _notifier(s)
         try:
             now_ms = int(notifier.clock.now().timestamp() * 1000)
             notifier.outbox.replay(delivery_id, now_ms)
         except RasdError as exc:
-            raise _fail(exc) from exc
+            raise failed(exc) from exc
     console.print(f"queued {delivery_id} again")

@@ -34,6 +34,9 @@ class Post(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     lang: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] | None = None
     country: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2}$")] | None = None
     city: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_KEY)] | None = None
+    # the catalog service a comment was written on (its page): the post is about it even
+    # when its text does not name it ("down since noon here")
+    service: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
 class PostParseError(msgspec.Struct, frozen=True):
@@ -109,7 +112,8 @@ Counts = dict[tuple[SeriesKey, int], int]
 class PostCounter:
     """Counts per (series, epoch minute) of posts that complain about or see back a service.
 
-    A post counts once per service it names, in the world region, in its country if it has
+    A post counts once per service it names (a comment naming none, for the service it was
+    written on), in the world region, in its country if it has
     one, and in `country/city` if it has a city as well.
     """
 
@@ -119,8 +123,12 @@ class PostCounter:
     def count(self, posts: Iterable[Post]) -> Counts:
         counts: Counts = {}
         labels_of = self._analyser.service_labels
+        classify = self._analyser.classify
         for post in posts:
             services = labels_of(post.text)
+            if post.service is not None and not services:
+                # a text naming other services is about them ("Instagram is down")
+                services = {post.service: classify(post.text)}
             if not services:
                 continue
             minute = minute_of(post.created)

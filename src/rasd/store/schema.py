@@ -239,3 +239,27 @@ post_samples = _Table(
 )
 Index("ix_post_samples_service", post_samples.c.service, post_samples.c.at_ms)
 Index("ix_post_samples_at", post_samples.c.at_ms)
+
+# What people said on a service's page (rasd.comments). `state` is shown, held (waiting for a
+# moderator, `reason` says why) or hidden. `network` is a hash of the sender's /24 or /48,
+# never the address: it lets the queue be read by network and repeated text be caught.
+# `fingerprint` is a hash of the text folded (case, spacing, punctuation), for repeats.
+comments = _Table(
+    "comments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("service", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("problem", String(32), nullable=True),
+    Column("country", String(2), nullable=True),
+    Column("lang", String(16), nullable=True),
+    Column("state", String(8), nullable=False),
+    Column("reason", String(32), nullable=True),
+    Column("network", String(16), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("decided_ms", BigInteger, nullable=True),
+)
+Index("ix_comments_service", comments.c.service, comments.c.state, comments.c.created_ms)
+Index("ix_comments_state", comments.c.state, comments.c.created_ms)
+Index("ix_comments_fingerprint", comments.c.fingerprint, comments.c.created_ms)
