@@ -197,6 +197,31 @@ STRINGS: dict[str, dict[str, str]] = {
     "role_spillover": {"en": "reports rose too", "ar": "ارتفعت بلاغاتها أيضًا"},
     "see_event": {"en": "The whole outage", "ar": "العطل كاملًا"},
     "see_history": {"en": "Past incidents", "ar": "الأعطال السابقة"},
+    "comments_title": {"en": "Comments", "ar": "التعليقات"},
+    "comment_label": {"en": "What do you see?", "ar": "ماذا يحدث عندك؟"},
+    "comment_problem": {"en": "Problem (optional)", "ar": "المشكلة (اختياري)"},
+    "comment_send": {"en": "Post comment", "ar": "انشر التعليق"},
+    "comment_rules": {
+        "en": "Up to 500 characters. Comments with links, or repeated, wait for a moderator.",
+        "ar": "حتى ٥٠٠ حرف. التعليقات التي فيها روابط أو المكررة تنتظر مراجعة المشرف.",
+    },
+    "comment_shown": {"en": "Thank you: your comment is shown.", "ar": "شكرًا: نُشر تعليقك."},
+    "comment_held": {
+        "en": "Thank you: your comment waits for a moderator before it is shown.",
+        "ar": "شكرًا: سيظهر تعليقك بعد أن يراجعه المشرف.",
+    },
+    "comment_too_many": {
+        "en": "Too many comments from your network; try again later.",
+        "ar": "تعليقات كثيرة من شبكتك؛ حاول لاحقًا.",
+    },
+    "comment_failed": {
+        "en": "The comment could not be posted.",
+        "ar": "تعذّر نشر التعليق.",
+    },
+    "comments_none": {
+        "en": "No comments yet. Say what you see.",
+        "ar": "لا تعليقات بعد. قل ما يحدث عندك.",
+    },
     "saying": {"en": "What people are saying", "ar": "ماذا يقول الناس"},
     "saying_empty": {
         "en": "No public post has complained about this service lately.",
@@ -467,6 +492,11 @@ STRINGS: dict[str, dict[str, str]] = {
 # the strings the page's script needs, sent in its JSON block
 CLIENT_KEYS = (
     "level_0",
+    "comment_shown",
+    "comment_held",
+    "comment_too_many",
+    "comment_failed",
+    "comments_none",
     "level_1",
     "level_2",
     "search_none",

@@ -330,6 +330,29 @@ def _event_of(rt: Runtime, service_id: str, incident_ids: set[str]) -> dict[str,
     return None
 
 
+COMMENTS_SHOWN = 20
+
+
+def page_comments(rt: Runtime, service_id: str, lang: str) -> list[dict[str, Any]]:
+    """The newest shown comments, with their problem and country named in the page's language."""
+    from rasd.api.comments import book_of, described
+
+    rows, _ = book_of(rt).shown(service_id, limit=COMMENTS_SHOWN)
+    shown = []
+    for comment in rows:
+        full = described(rt, comment, comment.public())
+        shown.append(
+            {
+                "id": comment.id,
+                "text": comment.text,
+                "at": full["created_at"],
+                "problem": (full["problem_name"] or {}).get(lang),
+                "place": (full["country_name"] or {}).get(lang),
+            }
+        )
+    return shown
+
+
 def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
     svc = rt.catalog.get(service_id)
     now = rt.clock.now()
@@ -399,6 +422,7 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
         "regions": regions(rt, svc.id, lang, since, until),
         "timeline": _sorted_timeline(timeline),
         "saying": saying(rt, svc.id),
+        "comments": page_comments(rt, svc.id, lang),
         "event": _event_brief(event, lang) if event is not None else None,
         "related": related,
         "official": official.panel(rt, svc.id, lang, level, event),

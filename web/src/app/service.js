@@ -9,6 +9,7 @@ export async function start(ctx) {
   let view = ctx.data.view;
   const service = view.service.id;
   setUpReport(ctx, service);
+  setUpComments(ctx, service);
   setUpCheck(ctx);
   const chart = new DayChart(ctx, document.getElementById("chart"));
   const map = new WorldMap(ctx, document.getElementById("map"), document.getElementById("map-world"));
@@ -251,3 +252,90 @@ function setUpReport(ctx, service) {
   }
 }
 
+
+// Comments are drawn as text nodes only: whatever people type stays text.
+function setUpComments(ctx, service) {
+  const form = document.getElementById("comment-form");
+  if (!form) return;
+  const text = document.getElementById("comment-text");
+  const problem = document.getElementById("comment-problem");
+  const state = document.getElementById("comment-state");
+  form.hidden = false;
+  const say = (message) => {
+    state.textContent = message;
+    state.hidden = false;
+  };
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    state.hidden = true;
+    const country = document.getElementById("report-country");
+    const body = { text: text.value, lang: ctx.lang };
+    if (problem.value) body.problem = problem.value;
+    const where = (country && country.value) || browserRegion();
+    if (where) body.country = where;
+    let answer;
+    try {
+      const response = await fetch(`/api/v1/services/${encodeURIComponent(service)}/comments`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+      if (response.status === 429) return say(ctx.strings.comment_too_many);
+      if (response.status !== 201) return say(ctx.strings.comment_failed);
+      answer = await response.json();
+    } catch (err) {
+      return say(ctx.strings.comment_failed);
+    }
+    text.value = "";
+    say(answer.held ? ctx.strings.comment_held : ctx.strings.comment_shown);
+    await showComments(ctx, service);
+  });
+}
+
+async function showComments(ctx, service) {
+  const holder = document.getElementById("comment-list");
+  if (!holder) return;
+  const response = await fetch(`/api/v1/services/${encodeURIComponent(service)}/comments?limit=20`, { cache: "no-cache" });
+  if (!response.ok) return;
+  const { comments } = await response.json();
+  holder.replaceChildren();
+  if (!comments.length) {
+    const none = document.createElement("p");
+    none.className = "muted";
+    none.textContent = ctx.strings.comments_none;
+    holder.append(none);
+    return;
+  }
+  const list = document.createElement("ol");
+  list.className = "comment-list";
+  for (const c of comments) {
+    const item = document.createElement("li");
+    item.className = "comment";
+    item.dataset.comment = c.id;
+    const said = document.createElement("p");
+    said.className = "comment-text";
+    said.dir = "auto";
+    said.textContent = c.text;
+    const facts = document.createElement("p");
+    facts.className = "muted small";
+    const when = document.createElement("time");
+    when.setAttribute("datetime", c.created_at);
+    when.dataset.time = "datetime";
+    when.textContent = c.created_at;
+    facts.append(when);
+    const place = c.country_name && c.country_name[ctx.lang];
+    const kind = c.problem_name && c.problem_name[ctx.lang];
+    for (const [name, value] of [["comment-place", place], ["comment-problem", kind]]) {
+      if (!value) continue;
+      const span = document.createElement("span");
+      span.className = name;
+      span.textContent = value;
+      facts.append(" · ", span);
+    }
+    item.append(said, facts);
+    list.append(item);
+  }
+  holder.append(list);
+  localize(holder, ctx.fmt, ctx.now);
+}
