@@ -373,6 +373,8 @@ def test_the_reference_event_keeps_its_cause(tmp_path: Path) -> None:
     cause = event["cause"]["en"]
     assert cause.startswith("Routing and DNS at Meta: AS32934 withdrew the prefixes of its name")
     assert "SERVFAIL from 5 of 5 vantage points" in cause
+    # an ended cause is shown at its worst, not as it was while mending
+    assert all(p in routing["evidence"]["prefixes"] for p in ("129.134.30.0/23", "185.89.218.0/23"))
     # the routes are seen going before the reports rise: the event opens on them
     assert event["start"] <= "2021-10-04T15:40:00+00:00"
     entries = [e for e in event["log"] if e["kind"].startswith("cause")]

@@ -55,7 +55,8 @@ class Cause:
 
     def seen_again(self, hint: CauseHintLike, minute: int) -> Cause:
         best = self.strongest or self.hint
-        if confidence(hint) >= confidence(best):
+        # on a tie the earlier stays: the mending minutes of a cause can be as sure as its worst
+        if confidence(hint) > confidence(best):
             best = hint
         return Cause(hint, self.first_seen, minute, "holding", best)
 
