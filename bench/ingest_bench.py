@@ -61,16 +61,20 @@ def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
-def _rasd(tmp: Path, port: int) -> subprocess.Popen[bytes]:
+def _rasd(
+    tmp: Path, port: int, name: str = "bench", settings: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """A Rasd server with its own SQLite file `name`.db, and any further RASD_* settings."""
     env = {
         **os.environ,
-        "RASD_STORE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "RASD_STORE_URL": f"sqlite:///{tmp / f'{name}.db'}",
         "RASD_PORT": str(port),
         "RASD_IMPORT_TOKENS": f'["{TOKEN}"]',
         "RASD_REQUESTS_PER_SECOND": "1000000",
         "RASD_REQUEST_BURST": "1000000",
         # the load generator names a client address per request, as a proxy in front would
         "RASD_TRUSTED_PROXIES": '["127.0.0.1"]',
+        **(settings or {}),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "rasd.cli", "serve"],
@@ -108,7 +112,10 @@ def _bare(tmp: Path, port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-async def _singles(url: str, seconds: float, concurrency: int) -> tuple[int, list[float]]:
+async def _singles(
+    url: str, seconds: float, concurrency: int, spread: bool = False
+) -> tuple[int, list[float]]:
+    """`spread`: each request names its own client address, in 10.0.0.0/8."""
     latencies: list[float] = []
     done = 0
     deadline = time.perf_counter() + seconds
@@ -126,8 +133,11 @@ async def _singles(url: str, seconds: float, concurrency: int) -> tuple[int, lis
                     "country": COUNTRIES[i % 10],
                 }
             )
+            headers = {"Content-Type": "application/json"}
+            if spread:
+                headers["X-Forwarded-For"] = f"10.{i % 256}.{(i * 7 + w) % 256}.{1 + w % 254}"
             t = time.perf_counter()
-            r = await client.post(url, content=body, headers={"Content-Type": "application/json"})
+            r = await client.post(url, content=body, headers=headers)
             latencies.append(time.perf_counter() - t)
             if r.status_code == 202:
                 done += 1

@@ -14,3 +14,16 @@ def assert_error_shape(body: Any) -> dict[str, Any]:
     assert isinstance(error["message"], str) and error["message"]
     assert isinstance(error["details"], list | dict)
     return dict(error)
+
+
+def write_mmdb(path: Any, records: dict[str, dict[str, Any]], kind: str = "GeoLite2-ASN") -> Any:
+    """A MaxMind-format file mapping each network (CIDR) to its record, made as the
+    operator's files are (IPv6 tree, IPv4 inside it)."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, database_type=kind, ipv4_compatible=True)
+    for cidr, record in records.items():
+        writer.insert_network(IPSet([cidr]), record)
+    writer.to_db_file(str(path))
+    return path

@@ -12,6 +12,7 @@ from rasd.bus.memory import InlineLog
 from rasd.catalog import Catalog, load_catalog
 from rasd.clock import Clock, SystemClock
 from rasd.ingest.limits import RequestLimiter
+from rasd.ingest.networks import NetworkDirectory
 from rasd.ingest.places import Places
 from rasd.ingest.reports import ReportValidator
 from rasd.settings import Settings
@@ -77,6 +78,7 @@ class Runtime:
             clock,
             future_skew=timedelta(seconds=settings.future_skew_seconds),
             max_age=timedelta(days=settings.import_max_age_days),
+            networks=NetworkDirectory(settings.network_db),
         )
         limiter = RequestLimiter(
             clock, rate=settings.requests_per_second, burst=settings.request_burst

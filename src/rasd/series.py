@@ -21,6 +21,8 @@ OFFICIAL = "official"
 ROUTES_WITHDRAWALS = "routes_withdrawals"
 ROUTES_ANNOUNCEMENTS = "routes_announcements"
 ROUTES_UNSEEN = "routes_unseen"
+# per network, its region the network's label (`rasd.ingest.networks`): "AS24835|EG|Vodafone"
+NETWORK_REPORTS = "reports_network"
 PROBLEM_PREFIX = "problem:"  # per problem type, world region only: "problem:login"
 
 

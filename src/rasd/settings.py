@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     reporter_limit: int = Field(
         20, ge=1, description="Most reports one reporter counts per hour over all services."
     )
+    network_db: list[Path] = Field(
+        default_factory=list,
+        description="MaxMind-format (MMDB) files that map a client address to its network (AS number and name) and country, e.g. an ASN file and a country file; none: reports count by place only.",
+    )
     batch_max: int = Field(10_000, ge=1, description="Most reports in one batch request.")
     body_max_bytes: int = Field(
         16 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes."

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from conftest import IMPORT_TOKEN
 from fastapi.testclient import TestClient
-from tests_support import assert_error_shape
+from tests_support import assert_error_shape, write_mmdb
 
+from rasd.api.app import create_app
 from rasd.clock import VirtualClock
 from rasd.runtime import Runtime
+from rasd.settings import Settings
 
 REPORT = {"service": "whatsapp", "problem": "messages", "reporter": "r", "country": "EG"}
 
@@ -140,3 +144,69 @@ def test_series_marks_the_minutes_still_being_counted(
     points = body["points"]
     assert [p["complete"] for p in points] == [True] * (len(points) - 1) + [False]
     assert points[-1]["n"] == 1
+
+
+def test_networks_of_a_service(tmp_path: Path, clock: VirtualClock) -> None:
+    path = write_mmdb(
+        tmp_path / "asn.mmdb",
+        {
+            "197.192.0.0/13": {
+                "autonomous_system_number": 24835,
+                "autonomous_system_organization": "Vodafone Egypt",
+                "country": {"iso_code": "EG"},
+            },
+            "41.32.0.0/12": {
+                "autonomous_system_number": 8452,
+                "autonomous_system_organization": "TE Data",
+                "country": {"iso_code": "EG"},
+            },
+        },
+    )
+    settings = Settings(
+        store_url="sqlite:///:memory:",
+        import_tokens=[IMPORT_TOKEN],
+        requests_per_second=1000,
+        request_burst=10_000,
+        network_db=[path],
+    )
+    rt = Runtime.build(settings, clock=clock)
+    headers = {"Authorization": f"Bearer {IMPORT_TOKEN}"}
+    with TestClient(create_app(rt)) as client:
+        batch = [{**REPORT, "reporter": f"v{i}", "ip": f"197.199.{i}.9"} for i in range(3)]
+        batch += [{**REPORT, "reporter": "t", "ip": "41.33.1.1"}]
+        batch += [{**REPORT, "reporter": "g", "ip": "8.8.8.8"}]  # on no known network
+        assert client.post("/api/v1/reports/batch", json=batch, headers=headers).status_code == 202
+        one = {**REPORT, "service": "facebook", "problem": "app", "ip": "197.192.0.1"}
+        assert client.post("/api/v1/reports", json=one, headers=headers).status_code == 202
+        clock.advance(timedelta(minutes=1))
+        body = client.get("/api/v1/services/whatsapp/networks", params={"lang": "ar"}).json()
+        assert body["network_data"] is True
+        assert body["total"] == 4
+        top = body["networks"][0]
+        assert (top["asn"], top["name"], top["title"], top["reports"], top["share"]) == (
+            24835,
+            "Vodafone Egypt",
+            "Vodafone Egypt, AS24835",
+            3,
+            0.75,
+        )
+        assert top["country"] == "EG" and top["country_name"] == "مصر"
+        assert [n["asn"] for n in body["networks"]] == [24835, 8452]
+        facebook = client.get("/api/v1/services/facebook/networks").json()
+        assert [(n["asn"], n["reports"]) for n in facebook["networks"]] == [(24835, 1)]
+        page = client.get("/services/whatsapp").text
+        assert "Vodafone Egypt" in page and "AS24835" in page
+        # the addresses themselves are nowhere in what was stored
+        stored = b"".join(batch.data for batch in rt.store.recent_batches(0))
+        assert b"Vodafone Egypt" in stored
+        assert b"197.199" not in stored and b"41.33" not in stored and b"8.8.8.8" not in stored
+    rt.store.close()
+
+
+def test_no_network_data_is_said(client: TestClient, clock: VirtualClock) -> None:
+    client.post("/api/v1/reports", json=REPORT)
+    clock.advance(timedelta(minutes=1))
+    body = client.get("/api/v1/services/whatsapp/networks").json()
+    assert body == {**body, "network_data": False, "total": 0, "networks": []}
+    assert "No network data" in client.get("/services/whatsapp").text
+    assert client.get("/api/v1/services/nope/networks").status_code == 404

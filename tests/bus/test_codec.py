@@ -118,3 +118,31 @@ def test_marks_and_bad_bytes() -> None:
         codec.decode("nonsense", b"")
     with pytest.raises(codec.CodecError):
         codec.split("nonsense", [], 2, "m")
+
+
+
+def _rows_with_networks(cols: ReportColumns) -> list[tuple[object, ...]]:
+    assert cols.asn is not None
+    return sorted(
+        zip(
+            cols.ts_ms.tolist(),
+            [cols.services[i] for i in cols.service.tolist()],
+            cols.reporter.tolist(),
+            [cols.asns[i] for i in cols.asn.tolist()],
+            strict=True,
+        )
+    )
+
+
+def test_networks_travel_with_their_reports_to_each_shard() -> None:
+    from dataclasses import replace
+
+    labels = ("", "AS24835|EG|Vodafone Egypt", "AS8452|EG|TE Data")
+    asn = np.random.default_rng(3).integers(0, 3, 200).astype(np.int32)
+    cols = replace(_columns(200), asn=asn, asns=labels)
+    back = codec.decode(codec.REPORTS, codec.encode(codec.REPORTS, cols))
+    assert back.asns == labels and back.asn.tolist() == asn.tolist()
+    parts = codec.split_reports(cols, 4).values()
+    assert len(parts) > 1
+    got = sorted(row for part in parts for row in _rows_with_networks(part))
+    assert got == _rows_with_networks(cols)

@@ -4,8 +4,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from rasd.series import REPORTS, WORLD, SeriesKey
-from rasd.signals.reports import ReportColumns, ReportCounter, batch_rows, decode_batch
+from rasd.series import NETWORK_REPORTS, REPORTS, WORLD, SeriesKey
+from rasd.signals.reports import (
+    ReportColumns,
+    ReportCounter,
+    batch_rows,
+    concat_columns,
+    decode_batch,
+)
 
 T0_MS = 1_633_362_000_000  # 2021-10-04 15:40 UTC
 M0 = T0_MS // 60_000
@@ -171,6 +177,7 @@ def test_rows_counted_one_by_one_agree_with_their_columns() -> None:
 
     rng = np.random.default_rng(21)
     places = ("US", "US/Washington", "DE/Berlin", "EG/Cairo", "*")
+    labels = ("", "AS24835|EG|Vodafone Egypt", "AS8452|EG|TE Data")
     by_rows = ReportCounter(dedupe_minutes=5, network_limit=3, reporter_limit=4)
     by_columns = ReportCounter(dedupe_minutes=5, network_limit=3, reporter_limit=4)
     outcomes = set()
@@ -185,6 +192,7 @@ def test_rows_counted_one_by_one_agree_with_their_columns() -> None:
                 region=places[int(rng.integers(0, len(places)))],
                 reporter=f"r{int(rng.integers(0, 60))}",
                 network=int(rng.integers(0, 12)) * 0x9E3779B97F4A7C15 % 2**64,
+                asn=labels[int(rng.integers(0, len(labels)))] if group % 3 else "",
             )
             for _ in range(n)
         ]
@@ -195,3 +203,32 @@ def test_rows_counted_one_by_one_agree_with_their_columns() -> None:
         outcomes.update(decode_batch(one_by_one.batch)[1].tolist())
     assert outcomes == {0, 1, 2, 3}  # counted, repeats and both limits all came up
     assert by_rows.count_rows([]) == by_columns.count(columns_of([]))
+
+
+def test_counts_per_network_where_one_is_known() -> None:
+    cols = replace(
+        _cols([1, 2, 3, 4], services=[0, 0, 1, 0]),
+        asn=np.array([1, 1, 1, 0], np.int32),
+        asns=("", "AS24835|EG|Vodafone Egypt"),
+    )
+    result = ReportCounter().count(cols)
+    vodafone = "AS24835|EG|Vodafone Egypt"
+    inc = result.increments
+    assert inc[(SeriesKey("facebook", NETWORK_REPORTS, vodafone), M0)] == 2
+    assert inc[(SeriesKey("instagram", NETWORK_REPORTS, vodafone), M0)] == 1
+    assert [k for k in inc if k[0].signal == NETWORK_REPORTS and not k[0].region] == []
+    assert result.batch is not None
+    back, _ = decode_batch(result.batch)
+    assert back.asn is not None and back.asns == cols.asns
+    assert back.asn.tolist() == [1, 1, 1, 0]
+
+
+def test_batches_with_and_without_networks_join() -> None:
+    with_net = replace(
+        _cols([1, 2]), asn=np.array([0, 0], np.int32), asns=("AS8452|EG|TE Data",)
+    )
+    joined = concat_columns([_cols([3]), with_net])
+    assert joined.asn is not None
+    te_data = "AS8452|EG|TE Data"
+    assert [joined.asns[i] for i in joined.asn.tolist()] == ["", te_data, te_data]
+    assert concat_columns([_cols([3]), _cols([4])]).asn is None

@@ -1,4 +1,4 @@
-"""GET /api/v1/services, /services/{id} and /services/{id}/series: what people look at."""
+"""GET /api/v1/services, /services/{id}, its /series and /networks: what people look at."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rasd.errors import InvalidInput
 from rasd.runtime import Runtime
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
 from rasd.signals.sample import saying
+from rasd.web import views
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 
@@ -117,6 +118,35 @@ async def get_service(request: Request, service_id: str, lang: str | None = None
         }
     )
     return JSON(body)
+
+
+@router.get(
+    "/services/{service_id}/networks",
+    summary="The networks (AS number, name, country) people report a service from",
+)
+async def get_networks(
+    request: Request,
+    service_id: str,
+    since: str | None = None,
+    until: str | None = None,
+    lang: str | None = None,
+    top: int = Query(10, ge=1, le=100),
+) -> JSON:
+    rt = _runtime(request)
+    service = rt.catalog.get(service_id)
+    since_t, until_t, _ = parse_window(since, until, None, rt.clock.now())
+    start, end = minute_of(since_t), minute_of(until_t) + 1
+    found = views.networks(rt, service.id, parse_lang(lang), start, end, top)
+    return JSON(
+        {
+            "service": service.id,
+            "since": minute_start(start).isoformat(),
+            "until": minute_start(end).isoformat(),
+            "network_data": found["data"],
+            "total": found["total"],
+            "networks": found["networks"],
+        }
+    )
 
 
 @router.get("/services/{service_id}/series", summary="Counts per step of one series")

@@ -74,6 +74,12 @@ def _compact(cols: ReportColumns, rows: np.ndarray[Any, Any]) -> ReportColumns:
     service_codes, service = np.unique(cols.service[rows], return_inverse=True)
     problem_codes, problem = np.unique(cols.problem[rows], return_inverse=True)
     place_codes, place = np.unique(cols.place[rows], return_inverse=True)
+    asn = None
+    asns: tuple[str, ...] = ()
+    if cols.asn is not None:
+        asn_codes, asn_index = np.unique(cols.asn[rows], return_inverse=True)
+        asn = asn_index.astype(np.int32)
+        asns = tuple(cols.asns[i] for i in asn_codes.tolist())
     return ReportColumns(
         ts_ms=cols.ts_ms[rows],
         service=service.astype(np.int32),
@@ -84,6 +90,8 @@ def _compact(cols: ReportColumns, rows: np.ndarray[Any, Any]) -> ReportColumns:
         services=tuple(cols.services[i] for i in service_codes.tolist()),
         problems=tuple(cols.problems[i] for i in problem_codes.tolist()),
         places=tuple(cols.places[i] for i in place_codes.tolist()),
+        asn=asn,
+        asns=asns,
     )
 
 

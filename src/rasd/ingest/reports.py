@@ -21,6 +21,7 @@ import numpy.typing as npt
 from rasd.catalog import Catalog
 from rasd.clock import Clock
 from rasd.errors import InvalidInput, MalformedBody, field_error
+from rasd.ingest.networks import NetworkDirectory
 from rasd.ingest.places import Places
 from rasd.signals.reports import ReportColumns, ReportRow, concat_columns
 
@@ -50,9 +51,9 @@ Reports = ReportColumns | list[ReportRow]
 
 def columns_of(rows: Sequence[ReportRow]) -> ReportColumns:
     if not rows:
-        return _columns([], [], [], [], [], [])
-    ts, services, problems, regions, reporters, nets = zip(*rows, strict=True)
-    return _columns(ts, services, problems, regions, reporters, nets)
+        return _columns([], [], [], [], [], [], [])
+    ts, services, problems, regions, reporters, nets, labels = zip(*rows, strict=True)
+    return _columns(ts, services, problems, regions, reporters, nets, labels)
 
 
 def as_columns(reports: Reports) -> ReportColumns:
@@ -84,10 +85,13 @@ def _columns(
     regions: Sequence[str],
     reporters: Sequence[str],
     nets: Sequence[int],
+    labels: Sequence[str],
 ) -> ReportColumns:
     service, service_names = _indexed(services)
     problem, problem_names = _indexed(problems)
     place, place_names = _indexed(regions)
+    # no network data (or none known): no column, as the simulator's and older batches have
+    asn, asn_names = _indexed(labels) if any(labels) else ([], ())
     return ReportColumns(
         ts_ms=np.array(ts, np.int64),
         service=np.array(service, np.int32),
@@ -98,6 +102,8 @@ def _columns(
         services=service_names,
         problems=problem_names,
         places=place_names,
+        asn=np.array(asn, np.int32) if asn_names else None,
+        asns=asn_names,
     )
 
 
@@ -236,8 +242,10 @@ class ReportValidator:
         *,
         future_skew: timedelta = timedelta(minutes=5),
         max_age: timedelta = timedelta(days=400),
+        networks: NetworkDirectory | None = None,
     ) -> None:
         self.catalog = catalog
+        self.networks = networks or NetworkDirectory()
         self.places = places
         self.clock = clock
         self.future_skew = future_skew
@@ -264,18 +272,27 @@ class ReportValidator:
         if not network and client_ip:
             network = self._client_network(client_ip)
         seconds = item.ts.timestamp() if item.ts is not None else self.clock.seconds()
+        address = item.ip if item.ip is not None else client_ip
         return ReportRow(
-            int(seconds * 1000), item.service, item.problem, region, item.reporter, network
+            int(seconds * 1000),
+            item.service,
+            item.problem,
+            region,
+            item.reporter,
+            network,
+            self.networks.label(address) if address else "",
         )
 
     def _checked(
         self, items: list[ReportIn], client_ip: str, trusted: bool
-    ) -> tuple[list[int], list[str], list[str], list[str], list[str], list[int]]:
+    ) -> tuple[list[int], list[str], list[str], list[str], list[str], list[int], list[str]]:
         """The reports' fields as lists, or InvalidInput naming every bad field."""
         now = self.clock.now()
         now_ms = int(now.timestamp() * 1000)
         errors: list[dict[str, Any]] = []
         default_net = self._client_network(client_ip) if client_ip else 0
+        label = self.networks.label
+        default_label = label(client_ip) if client_ip else ""
         single = len(items) == 1
         # plain lists first, arrays once at the end: per-element numpy stores cost more
         ts: list[int] = []
@@ -284,6 +301,7 @@ class ReportValidator:
         regions: list[str] = []
         reporters: list[str] = []
         nets: list[int] = []
+        labels: list[str] = []
         for i, item in enumerate(items):
             bad, region, network = self._check(item, i, now, trusted, single)
             if bad:
@@ -299,9 +317,10 @@ class ReportValidator:
             regions.append(region)
             reporters.append(item.reporter)
             nets.append(network or default_net)
+            labels.append(label(item.ip) if item.ip is not None else default_label)
         if errors:
             raise _refused(errors, single)
-        return ts, services, problems, regions, reporters, nets
+        return ts, services, problems, regions, reporters, nets, labels
 
     def _check(
         self, item: ReportIn, i: int, now: datetime | None, trusted: bool, single: bool

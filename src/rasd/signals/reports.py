@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rasd.ingest.window import LastSeen, WindowCounter, occurrence_rank
-from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
+from rasd.series import NETWORK_REPORTS, PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
 from rasd.store.base import RawBatch, RawReport
 
 
@@ -28,6 +28,8 @@ class ReportColumns:
     `place` indexes `places`, whose entries are region strings: a country (`EG`) or a city
     (`EG/Cairo`, as `rasd.ingest.places` names it). `reporter` is the 64-bit hash of the
     reporter key; `network` the 64-bit hash of the reporter's /24 (IPv4) or /48 (IPv6) network.
+    `asn` indexes `asns`, the labels of the autonomous systems the reporters are on
+    (`rasd.ingest.networks`, "" where none is known); None when no network data was at hand.
     """
 
     ts_ms: npt.NDArray[np.int64]
@@ -39,6 +41,8 @@ class ReportColumns:
     services: tuple[str, ...]
     problems: tuple[str, ...]
     places: tuple[str, ...]
+    asn: npt.NDArray[np.int32] | None = None
+    asns: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.ts_ms.shape[0])
@@ -48,6 +52,8 @@ class ReportColumns:
         for name in ("service", "problem", "place", "reporter", "network"):
             if getattr(self, name).shape[0] != n:
                 raise ValueError(f"column {name} has another length than ts_ms")
+        if self.asn is not None and self.asn.shape[0] != n:
+            raise ValueError("column asn has another length than ts_ms")
 
 
 class ReportRow(NamedTuple):
@@ -61,6 +67,7 @@ class ReportRow(NamedTuple):
     region: str
     reporter: str  # the key itself, hashed when the rows become columns
     network: int
+    asn: str = ""  # the label of the reporter's autonomous system, "" when unknown
 
 
 _SERVICE_MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -200,19 +207,22 @@ class ReportCounter:
                 self._count_minute_rows(rows, reporters, order[start:end], minute, reason)
                 start = end
         # reports alike first, then their series: few rows name many series each
-        alike: dict[tuple[str, str, str, int], int] = {}
+        alike: dict[tuple[str, str, str, str, int], int] = {}
         for row, why, minute in zip(rows, reason, minutes, strict=True):
             if not why:
-                at = (row.service, row.problem, row.region, minute)
+                at = (row.service, row.problem, row.region, row.asn, minute)
                 alike[at] = alike.get(at, 0) + 1
         increments: dict[tuple[SeriesKey, int], int] = {}
         series = self._series
-        for (service, problem, place, minute), k in alike.items():
+        for (service, problem, place, asn, minute), k in alike.items():
             for region in _regions_of(place):
                 key = (series(service, REPORTS, region), minute)
                 increments[key] = increments.get(key, 0) + k
             key = (series(service, PROBLEM_PREFIX + problem, WORLD), minute)
             increments[key] = increments.get(key, 0) + k
+            if asn:
+                key = (series(service, NETWORK_REPORTS, asn), minute)
+                increments[key] = increments.get(key, 0) + k
         counted = reason.count(0)
         duplicates = reason.count(1)
         return CountedReports(
@@ -320,6 +330,16 @@ class ReportCounter:
         for c, k in zip(uniq.tolist(), n.tolist(), strict=True):
             signal = PROBLEM_PREFIX + cols.problems[(c >> 20) & 0xFFFFFF]
             out[(series(cols.services[c >> 44], signal, WORLD), base + (c & 0xFFFFF))] = k
+        if cols.asn is not None:
+            asn = cols.asn[counted].astype(np.int64)
+            known = np.array([bool(label) for label in cols.asns], bool)[asn]
+            code = (svc[known] << 44) | (asn[known] << 20) | offset[known]
+            uniq, n = np.unique(code, return_counts=True)
+            for c, k in zip(uniq.tolist(), n.tolist(), strict=True):
+                key = series(
+                    cols.services[c >> 44], NETWORK_REPORTS, cols.asns[(c >> 20) & 0xFFFFFF]
+                )
+                out[(key, base + (c & 0xFFFFF))] = k
         return out
 
 
@@ -388,7 +408,7 @@ _DECODER = msgspec.msgpack.Decoder()
 def columns_payload(cols: ReportColumns) -> dict[str, Any]:
     """Columns as msgpack takes them: each array's bytes, and the string tables. The raw
     batches in the store and the reports on the cluster's log are both made of it."""
-    return {
+    payload = {
         "ts_ms": cols.ts_ms.astype(np.int64).tobytes(),
         "service": cols.service.astype(np.int32).tobytes(),
         "problem": cols.problem.astype(np.int16).tobytes(),
@@ -399,10 +419,15 @@ def columns_payload(cols: ReportColumns) -> dict[str, Any]:
         "problems": list(cols.problems),
         "places": list(cols.places),
     }
+    if cols.asn is not None:
+        payload["asn"] = cols.asn.astype(np.int32).tobytes()
+        payload["asns"] = list(cols.asns)
+    return payload
 
 
 def columns_from(payload: dict[str, Any]) -> ReportColumns:
     """`columns_payload` read back; the arrays are views of its bytes."""
+    asn = payload.get("asn")
     return ReportColumns(
         ts_ms=np.frombuffer(payload["ts_ms"], np.int64),
         service=np.frombuffer(payload["service"], np.int32),
@@ -413,6 +438,8 @@ def columns_from(payload: dict[str, Any]) -> ReportColumns:
         services=tuple(payload["services"]),
         problems=tuple(payload["problems"]),
         places=tuple(payload["places"]),
+        asn=None if asn is None else np.frombuffer(asn, np.int32),
+        asns=tuple(payload.get("asns", ())),
     )
 
 
@@ -441,7 +468,7 @@ def _encode_rows(
     service = [services.setdefault(row.service, len(services)) for row in rows]
     problem = [problems.setdefault(row.problem, len(problems)) for row in rows]
     place = [places.setdefault(row.region, len(places)) for row in rows]
-    payload = {
+    payload: dict[str, Any] = {
         "ts_ms": array("q", ts).tobytes(),
         "service": array(_INT32, service).tobytes(),
         "problem": array("h", problem).tobytes(),
@@ -451,8 +478,13 @@ def _encode_rows(
         "services": list(services),
         "problems": list(problems),
         "places": list(places),
-        "reason": array("b", reason).tobytes(),
     }
+    if any(row.asn for row in rows):
+        asns: dict[str, int] = {}
+        asn = [asns.setdefault(row.asn, len(asns)) for row in rows]
+        payload["asn"] = array(_INT32, asn).tobytes()
+        payload["asns"] = list(asns)
+    payload["reason"] = array("b", reason).tobytes()
     return RawBatch(
         first_ms=min(ts),
         last_ms=max(ts),
@@ -510,6 +542,17 @@ def concat_columns(parts: list[ReportColumns]) -> ReportColumns:
                 [merged.setdefault(name, len(merged)) for name in getattr(part, table)], np.int64
             )
             columns[column].append(remap[getattr(part, column)])
+    asn: npt.NDArray[np.int32] | None = None
+    asns: dict[str, int] = {}
+    if any(p.asn is not None for p in parts):
+        pieces = []
+        for part in parts:
+            # a part without the column is on no known network: the empty label
+            labels = part.asns if part.asn is not None else ("",)
+            own = part.asn if part.asn is not None else np.zeros(len(part), np.int32)
+            remap = np.array([asns.setdefault(label, len(asns)) for label in labels], np.int64)
+            pieces.append(remap[own])
+        asn = np.concatenate(pieces).astype(np.int32)
     return ReportColumns(
         ts_ms=np.concatenate([p.ts_ms for p in parts]),
         service=np.concatenate(columns["service"]).astype(np.int32),
@@ -520,4 +563,6 @@ def concat_columns(parts: list[ReportColumns]) -> ReportColumns:
         services=tuple(tables["services"]),
         problems=tuple(tables["problems"]),
         places=tuple(tables["places"]),
+        asn=asn,
+        asns=tuple(asns),
     )

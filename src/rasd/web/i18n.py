@@ -155,6 +155,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "map_none": {"en": "No reports with a place yet.", "ar": "لا بلاغات بمكان معروف بعد."},
     "countries": {"en": "Countries", "ar": "الدول"},
     "cities": {"en": "Cities", "ar": "المدن"},
+    "networks": {"en": "Networks", "ar": "الشبكات"},
+    "networks_none": {
+        "en": "No network is known for these reports.",
+        "ar": "لا تُعرف شبكة لهذه البلاغات.",
+    },
+    "networks_no_data": {
+        "en": "No network data: this server has no file that maps addresses to networks.",
+        "ar": "لا بيانات عن الشبكات: ليس لدى هذا الخادم ملف يربط العناوين بشبكاتها.",
+    },
     "reports": {"en": "reports", "ar": "بلاغ"},
     "timeline": {"en": "Timeline", "ar": "التسلسل الزمني"},
     "timeline_empty": {

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from rasd.series import REPORTS, WORLD
+from rasd.series import NETWORK_REPORTS, REPORTS, WORLD
 from rasd.store import schema
 from rasd.store.base import Store
 
@@ -74,6 +74,18 @@ def region_reports(store: Store, service: str, since: int, until: int) -> dict[s
 
     def run(conn: Connection) -> dict[str, int]:
         series = _series_ids(conn, s.service == service, s.signal == REPORTS, s.region != WORLD)
+        sums = _sums(conn, series, since, until, None)
+        return {str(series[sid].region): int(n) for sid, n in sums if n}
+
+    return store.read(run)
+
+
+def network_reports(store: Store, service: str, since: int, until: int) -> dict[str, int]:
+    """Reports of one service per network (label of `rasd.ingest.networks`) in [since, until)."""
+    s = schema.series.c
+
+    def run(conn: Connection) -> dict[str, int]:
+        series = _series_ids(conn, s.service == service, s.signal == NETWORK_REPORTS)
         sums = _sums(conn, series, since, until, None)
         return {str(series[sid].region): int(n) for sid, n in sums if n}
 

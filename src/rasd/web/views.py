@@ -15,6 +15,7 @@ from rasd.catalog import Service
 from rasd.clock import counted_until, minute_of, minute_start
 from rasd.errors import NotFound
 from rasd.impact import ImpactReader
+from rasd.ingest.networks import network_of_label
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
 from rasd.signals.sample import saying
@@ -219,6 +220,40 @@ def regions(rt: Runtime, service_id: str, lang: str, since: int, until: int) -> 
     return {"countries": countries, "cities": cities[:300]}
 
 
+def networks(
+    rt: Runtime, service_id: str, lang: str, since: int, until: int, top: int = 10
+) -> dict[str, Any]:
+    """The networks people report from, most reports first, and whether any data says so:
+    without a network file (setting `network_db`) there is none to show."""
+    total = 0
+    found: list[dict[str, Any]] = []
+    for label, n in queries.network_reports(rt.store, service_id, since, until).items():
+        network = network_of_label(label)
+        if network is None:
+            continue
+        total += n
+        found.append(
+            {
+                "asn": network.asn,
+                "name": network.name,
+                "title": network.title,
+                "country": network.country,
+                "country_name": (
+                    rt.places.country_name(network.country, lang) if network.country else None
+                ),
+                "reports": n,
+            }
+        )
+    found.sort(key=lambda x: (-int(x["reports"]), int(x["asn"])))
+    for item in found:
+        item["share"] = round(int(item["reports"]) / total, 4) if total else 0.0
+    return {
+        "data": rt.validator.networks.available or bool(found),
+        "networks": found[:top],
+        "total": total,
+    }
+
+
 def _timeline_of_incident(incident: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     t = strings(lang)
     out: list[dict[str, Any]] = []
@@ -420,6 +455,7 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
         "total_24h": total,
         "problems": problems,
         "regions": regions(rt, svc.id, lang, since, until),
+        "networks": networks(rt, svc.id, lang, since, until),
         "timeline": _sorted_timeline(timeline),
         "saying": saying(rt, svc.id),
         "comments": page_comments(rt, svc.id, lang),
