@@ -22,6 +22,7 @@ from rasd.ingest.limits import RequestLimiter
 from rasd.ingest.reports import key_hash, network_of
 from rasd.runtime import Runtime
 from rasd.web.i18n import region_of
+from rasd.web.page_cache import touch
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 
@@ -169,6 +170,7 @@ async def post_comment(request: Request, service_id: str, body: CommentIn) -> JS
         lang=body.lang,
     )
     if comment.state == "shown":
+        touch(rt)  # the service's page shows it from now on
         await count_as_post(rt, comment)
     return JSON(
         {"comment": described(rt, comment, comment.public()), "held": comment.state == "held"},
@@ -224,6 +226,7 @@ async def _decide(request: Request, comment_id: str, state: Literal["shown", "hi
     rt = _runtime(request)
     rt.auth.require(request, "admin")
     comment, newly_shown = book_of(rt).decide(comment_id, state)
+    touch(rt)
     if newly_shown:
         await count_as_post(rt, comment)
     return JSON(described(rt, comment, comment.moderated()))
@@ -259,4 +262,5 @@ async def delete_comment(request: Request, comment_id: str) -> JSON:
     rt = _runtime(request)
     rt.auth.require(request, "admin")
     gone = book_of(rt).delete(comment_id)
+    touch(rt)
     return JSON(described(rt, gone, gone.moderated()))

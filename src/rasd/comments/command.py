@@ -1,7 +1,8 @@
 """`rasd comments ...`: the moderator's queue from a shell (list, approve, hide, delete).
 
 Approving here counts the comment's evidence straight into the store, under the same message
-id the server would use, so a comment is counted once whichever way it was shown.
+id the server would use, so a comment is counted once whichever way it was shown. A running
+server draws its pages again at its next detection tick, so the page shows it within a minute.
 """
 
 from __future__ import annotations
