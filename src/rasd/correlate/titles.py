@@ -12,6 +12,7 @@ from functools import cache
 import pycountry
 
 from rasd.correlate.affinity import CatalogInfo, lookup
+from rasd.ingest.places import ARABIC_COUNTRY_GAPS
 
 LANGS = ("en", "ar")
 _SEPARATOR = {"en": ", ", "ar": "، "}
@@ -45,7 +46,7 @@ def country_name(code: str, lang: str) -> str:
     if country is None:
         return code
     if lang == "ar":
-        return _arabic_countries().gettext(country.name)
+        return ARABIC_COUNTRY_GAPS.get(code) or _arabic_countries().gettext(country.name)
     return str(getattr(country, "common_name", country.name))
 
 

