@@ -18,7 +18,7 @@ Deterministic: driven by the minute passed in, never by a clock; ties broken by 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
@@ -40,6 +40,7 @@ from rasd.correlate.titles import (
     LANGS,
     country_name,
     join_names,
+    network_title,
     outage_title,
     owner_name,
     regional_title,
@@ -49,6 +50,7 @@ from rasd.correlate.titles import log_text as _log_text
 from rasd.detect.decision import Level
 from rasd.detect.fusion import FusedEvidence
 from rasd.detect.incidents import Incident, IncidentChange, IncidentState
+from rasd.ingest.networks import Network
 
 # When several things happen to an event in one minute, the change says the weightiest.
 _WEIGHT: dict[EventChangeKind, int] = {
@@ -106,6 +108,7 @@ class _Event:
     state: EventState = EventState.ACTIVE
     end: int | None = None
     merged_into: str | None = None
+    network: Network | None = None  # the one network its rise comes from (regional events)
     causes: dict[str, Cause] = field(default_factory=dict)  # by hint key, first given first
     log: list[LogEntry] = field(default_factory=list)
     updated: int = 0
@@ -116,7 +119,15 @@ class _Event:
 
 
 class EventCorrelator:
-    def __init__(self, catalog: CatalogInfo, **config: object) -> None:
+    def __init__(
+        self,
+        catalog: CatalogInfo,
+        networks: Callable[[Sequence[str], int, int], Network | None] | None = None,
+        **config: object,
+    ) -> None:
+        """`networks` tells which network the rise of some services since a minute comes
+        from (`rasd.correlate.networks.NetworkRise`); without it no event names a network."""
+        self.networks = networks
         known = {f.name for f in fields(CorrelationConfig)}
         unknown = sorted(set(config) - known)
         if unknown:
@@ -176,6 +187,7 @@ class EventCorrelator:
             self._place(incident, m, touched, allow_spill=True)
         self._review_spillover(m, touched)
         self._find_regional(m, current, touched)
+        self._find_networks(m, touched)
         out = self._refresh(m, touched)
         self._forget(m)
         return out
@@ -429,6 +441,20 @@ class EventCorrelator:
             self._note(regional.id, m, "regional", (), None, country=country)
             self._absorb(regional, members, m, touched)
 
+    def _find_networks(self, m: int, touched: dict[str, set[EventChangeKind]]) -> None:
+        """A regional event whose rise comes from one network is named after it, once."""
+        if self.networks is None:
+            return
+        for event in self._live(EventKind.REGIONAL):
+            if event.network is not None or event.state is not EventState.ACTIVE:
+                continue
+            services = [self._incidents[i].service for i in event.primary]
+            found = self.networks(services, event.start, m + 1)
+            if found is None:
+                continue
+            event.network = found
+            self._note(event.id, m, "network", (), touched, what=found.title)
+
     def _absorb(
         self,
         target: _Event,
@@ -542,7 +568,11 @@ class EventCorrelator:
         title: dict[str, str] = {}
         for lang in LANGS:
             names = [service_name(self.catalog, i.service, lang) for i in primaries]
-            if event.kind is EventKind.REGIONAL and event.country:
+            if event.kind is EventKind.REGIONAL and event.network is not None:
+                title[lang] = network_title(
+                    event.network.title, names, lang, self.config.max_title_names
+                )
+            elif event.kind is EventKind.REGIONAL and event.country:
                 place = country_name(event.country, lang)
                 title[lang] = regional_title(place, names, lang, self.config.max_title_names)
             else:
@@ -570,6 +600,7 @@ class EventCorrelator:
             log=tuple(event.log),
             merged_into=event.merged_into,
             updated_at=minute_start(event.updated),
+            network=_network_dict(event.network),
         )
 
     def _countries(self, event: _Event, primaries: list[Incident]) -> tuple[str, ...]:
@@ -627,6 +658,17 @@ class EventCorrelator:
                 self._event_of.pop(incident_id, None)
                 self._incidents.pop(incident_id, None)
                 self._failing.discard(incident_id)
+
+
+def _network_dict(network: Network | None) -> dict[str, object] | None:
+    if network is None:
+        return None
+    return {
+        "asn": network.asn,
+        "name": network.name,
+        "country": network.country,
+        "title": network.title,
+    }
 
 
 def _summary(hint: CauseHintLike) -> object:

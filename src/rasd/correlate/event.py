@@ -74,6 +74,8 @@ class Event:
     log: tuple[LogEntry, ...]
     merged_into: str | None
     updated_at: datetime
+    # the network a regional event's rise comes from: {"asn", "name", "country", "title"}
+    network: Mapping[str, object] | None = None
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -106,6 +108,7 @@ class Event:
             "log": [entry.to_dict() for entry in self.log],
             "merged_into": self.merged_into,
             "updated_at": self.updated_at.isoformat(),
+            "network": dict(self.network) if self.network is not None else None,
         }
 
 

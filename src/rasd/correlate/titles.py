@@ -72,7 +72,18 @@ def regional_title(country: str, names: Sequence[str], lang: str, limit: int) ->
     return f"Network outage in {country}: {listed}"
 
 
+def network_title(network: str, names: Sequence[str], lang: str, limit: int) -> str:
+    listed = join_names(names, lang, limit)
+    if lang == "ar":
+        return f"انقطاع شبكة {network}: {listed}"
+    return f"Network outage at {network}: {listed}"
+
+
 _LOG = {
+    "network": {
+        "en": "The rise comes from one network: {what}",
+        "ar": "الارتفاع من شبكة واحدة: {what}",
+    },
     "opened": {
         "en": "Outage seen: {names}",
         "ar": "رُصد انقطاع: {names}",

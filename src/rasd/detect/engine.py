@@ -77,8 +77,9 @@ class DetectionEngine:
         self.tracker = tracker or IncidentTracker()
         if correlator is None:
             from rasd.correlate.correlator import EventCorrelator
+            from rasd.correlate.networks import NetworkRise
 
-            correlator = EventCorrelator(catalog)
+            correlator = EventCorrelator(catalog, networks=NetworkRise.of_store(store))
         self.correlator = correlator
         self.probe_state = probe_state
         # the providers' own word (rasd.signals.official.OfficialBoard), when it is read
