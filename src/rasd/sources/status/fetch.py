@@ -51,16 +51,29 @@ class PageFetcher:
         self._reach = reach
         self._timeout = timeout
         self._max_bytes = max_bytes
-        self._client = client or httpx.AsyncClient(
-            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            trust_env=False,
-        )
+        self._user_agent = user_agent
+        self._connections = connections
+        self._client = client
+
+    def _open(self) -> httpx.AsyncClient:
+        # made on first use and again after `close`: a source that is started again after
+        # it stopped reads with a fresh client
+        if self._client is None or self._client.is_closed:
+            self._client = httpx.AsyncClient(
+                headers={"User-Agent": self._user_agent, "Accept-Encoding": "gzip, deflate"},
+                timeout=httpx.Timeout(self._timeout),
+                follow_redirects=False,
+                limits=httpx.Limits(
+                    max_connections=self._connections,
+                    max_keepalive_connections=self._connections,
+                ),
+                trust_env=False,
+            )
+        return self._client
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -81,7 +94,7 @@ class PageFetcher:
         for _ in range(_MAX_REDIRECTS + 1):
             if not self._reach.allows(url):
                 raise NotAllowed("offline: not a loopback address")
-            async with self._client.stream("GET", url, headers=headers) as response:
+            async with self._open().stream("GET", url, headers=headers) as response:
                 if response.status_code in _REDIRECTS:
                     target = urljoin(url, response.headers.get("location", ""))
                     if urlsplit(target).hostname != host:

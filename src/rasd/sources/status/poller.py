@@ -202,6 +202,7 @@ class StatusPageSource:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
+            await self._fetcher.close()  # its connections belong to this loop
             self._show()
 
     async def _read(
