@@ -27,8 +27,17 @@ import dns.rrset
 import httpx
 import msgspec
 
+from rasd.catalog import load_catalog
 from rasd.probe.agent import AgentConfig, ProbeAgent
-from rasd.signals.probes import ProbeBatch, ProbeCheck, ProbeCheckList, encode
+from rasd.settings import Settings
+from rasd.signals.probes import (
+    ProbeBatch,
+    ProbeCheck,
+    ProbeCheckList,
+    checks_for_catalog,
+    encode,
+)
+from rasd.sources.prober import rate_scale
 
 TOKEN = "bench"
 PAGE = b"<html><body>Welcome to the bench</body></html>"
@@ -98,7 +107,7 @@ def _rss_mib() -> float:
 
 async def _agent_rate(
     server: str, resolver: str, seconds: float, concurrency: int
-) -> tuple[float, float, float, int]:
+) -> tuple[float, float, float, int, float]:
     config = AgentConfig(
         region="bench",
         server=server,
@@ -115,16 +124,20 @@ async def _agent_rate(
     task = asyncio.create_task(agent.run(stop))
     await asyncio.sleep(0.5)  # warm up: connections, first check list
     start_checks, start = agent.stats.checks_run, time.perf_counter()
+    cpu_start = time.process_time()
     rss_first = _rss_mib()
     rss_peak, held_peak = rss_first, 0
     while time.perf_counter() - start < seconds:
         await asyncio.sleep(0.1)
         rss_peak = max(rss_peak, _rss_mib())
         held_peak = max(held_peak, len(agent.buffer))
-    rate = (agent.stats.checks_run - start_checks) / (time.perf_counter() - start)
+    done = agent.stats.checks_run - start_checks
+    rate = done / (time.perf_counter() - start)
+    # the agent's own process: the local servers run in a child and are not counted
+    cpu_ms = (time.process_time() - cpu_start) * 1000.0 / max(done, 1)
     stop.set()
     await task
-    return rate, rss_first, rss_peak, held_peak
+    return rate, rss_first, rss_peak, held_peak, cpu_ms
 
 
 async def _bare_rate(kind: str, target: str, seconds: float, concurrency: int) -> float:
@@ -195,7 +208,9 @@ def main() -> None:
     print(
         f"{'kind':<6}{'agent checks/s':>16}{'bare ops/s':>12}{'agent/bare':>12}"
         f"{'RSS MiB start':>15}{'RSS MiB peak':>14}{'held peak':>11}{'delivered':>11}"
+        f"{'CPU ms/check':>14}"
     )
+    cpu_per_check: dict[str, float] = {}
     for kind in ("dns", "http", "tcp", "mixed"):
         dns_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         dns_sock.bind(("127.0.0.1", 0))
@@ -220,7 +235,7 @@ def main() -> None:
         child.start()
         try:
             server = f"http://127.0.0.1:{http_port}"
-            rate, rss_first, rss_peak, held_peak = asyncio.run(
+            rate, rss_first, rss_peak, held_peak, cpu_ms = asyncio.run(
                 _agent_rate(server, dns_addr, args.seconds, args.concurrency)
             )
             if kind == "mixed":
@@ -231,13 +246,37 @@ def main() -> None:
                 )  # fmt: skip
                 bare = asyncio.run(_bare_rate(kind, target, args.seconds, args.concurrency))
                 bare_text, ratio = f"{bare:,.0f}", f"{rate / bare:.2f}"
+            cpu_per_check[kind] = cpu_ms
             print(f"{kind:<6}{rate:>16,.0f}{bare_text:>12}{ratio:>12}{rss_first:>15.1f}"
-                  f"{rss_peak:>14.1f}{held_peak:>11,}{counter.value:>11,}")  # fmt: skip
+                  f"{rss_peak:>14.1f}{held_peak:>11,}{counter.value:>11,}"
+                  f"{cpu_ms:>14.2f}")  # fmt: skip
         finally:
             child.terminate()
             child.join()
             dns_sock.close()
             http_sock.close()
+    _default_prober_load(cpu_per_check)
+
+
+def _default_prober_load(cpu_per_check: dict[str, float]) -> None:
+    """What the built-in prober of a default `rasd serve` asks of its machine: its checks a
+    minute by kind (the catalog's, stretched to the default bound), times the CPU a check of
+    that kind took the saturated agent above."""
+    settings = Settings(store_url="sqlite://")
+    checks = checks_for_catalog(load_catalog())
+    scale = rate_scale(
+        checks, settings.prober_max_checks_per_minute, settings.prober_interval_scale
+    )
+    per_kind: dict[str, float] = {}
+    for check in checks:
+        per_kind[check.kind] = per_kind.get(check.kind, 0.0) + 60.0 / (check.interval_s * scale)
+    total = sum(per_kind.values())
+    cpu = sum(n * cpu_per_check.get(kind, 0.0) for kind, n in per_kind.items()) / 60_000.0
+    by_kind = ", ".join(f"{kind} {n:,.0f}" for kind, n in sorted(per_kind.items()))
+    print(
+        f"default rasd serve prober: {len(checks)} checks, {total:,.0f} checks/minute"
+        f" ({by_kind}; interval scale {scale:.2f}), about {cpu * 100:.1f}% of one core"
+    )
 
 
 if __name__ == "__main__":
