@@ -65,3 +65,36 @@ def test_grades_and_an_unknown_event(client: TestClient, runtime: Runtime) -> No
     assert runtime.catalog.get("github").owner in owners
     missing = client.get("/api/v1/events/nope/acknowledgement")
     assert missing.status_code == 404 and missing.json()["error"]["code"]
+
+
+def test_the_service_page_gives_the_providers_record(
+    client: TestClient, runtime: Runtime, clock: VirtualClock
+) -> None:
+    start = clock.now() - timedelta(days=3)
+    ms = int(start.timestamp() * 1000)
+    data = {
+        "id": "event-gh",
+        "state": "resolved",
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(),
+        "primary": ["github"],
+        "spillover": [],
+    }
+    runtime.store.upsert_events(
+        [
+            {
+                "id": "event-gh",
+                "kind": "outage",
+                "state": "resolved",
+                "start_ms": ms,
+                "end_ms": ms + 3_600_000,
+                "updated_ms": ms,
+                "data": data,
+            }
+        ]
+    )
+    page = client.get("/services/github?lang=en").text
+    owner = runtime.catalog.owner_name(runtime.catalog.get("github").owner, "en")
+    assert f"Over 90 days, {owner} acknowledged none of the outages Rasd saw (1)." in page
+    arabic = client.get("/services/github?lang=ar").text
+    assert "خلال ٩٠ يومًا لم تعترف" in arabic

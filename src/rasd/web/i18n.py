@@ -280,6 +280,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The provider acknowledged it {lag} before Rasd detected it.",
         "ar": "أقرّ المزوّد بالمشكلة قبل {lag} من رصدها.",
     },
+    "official_record": {
+        "en": "Over 90 days, {owner} first spoke a median {lag} after Rasd saw a problem; "
+        "{never}% of the outages Rasd saw ({events}) were never acknowledged.",
+        "ar": "خلال ٩٠ يومًا تكلّمت {owner} لأول مرة بعد {lag} في الوسيط من رصد «رصد» للمشكلة، "
+        "ولم يُعترف قط بـ{never}٪ من أعطالها التي رصدها «رصد» وعددها {events}.",
+    },
+    "official_record_silent": {
+        "en": "Over 90 days, {owner} acknowledged none of the outages Rasd saw ({events}).",
+        "ar": "خلال ٩٠ يومًا لم تعترف {owner} بأيٍّ من الأعطال التي رصدها «رصد» وعددها {events}.",
+    },
     "official_ack_none": {
         "en": "No word from the provider yet, {lag} after Rasd detected it.",
         "ar": "لا كلمة من المزوّد بعد، مرّ {lag} على رصد المشكلة.",

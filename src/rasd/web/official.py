@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rasd.correlate.admission import acknowledgement
+from rasd.correlate.admission import acknowledgement, grade
 from rasd.runtime import Runtime
 from rasd.signals.official import board_of
 from rasd.web.i18n import number, strings
@@ -92,6 +92,27 @@ def panel(
             lines.append(line)
         elif ack["waiting_seconds"] is not None and event.get("state") != "resolved":
             lines.append(t["official_ack_none"].format(lag=duration(ack["waiting_seconds"], lang)))
+    record = _record(rt, service_id, lang)
+    if record is not None:
+        lines.append(record)
     if not lines:
         return None
     return {"lines": lines, "disagrees": disagrees, "state": word.view.state if word else None}
+
+
+def _record(rt: Runtime, service_id: str, lang: str) -> str | None:
+    """The provider's record over 90 days, in one line: how late it speaks, how often never."""
+    if service_id not in rt.catalog:
+        return None
+    owner = rt.catalog.get(service_id).owner
+    graded = grade(board_of(rt), rt.catalog, owner, rt.clock.now())
+    if not graded["events"]:
+        return None
+    t = strings(lang)
+    name = rt.catalog.owner_name(owner, lang)
+    never = number(round(100 * (graded["never_acknowledged_share"] or 0.0)), lang)
+    events = number(graded["events"], lang)
+    if graded["median_lag_seconds"] is None:
+        return t["official_record_silent"].format(owner=name, events=events)
+    lag = duration(graded["median_lag_seconds"], lang)
+    return t["official_record"].format(owner=name, events=events, lag=lag, never=never)
