@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rasd.catalog import load_catalog
 from rasd.correlate import EventKind
 from rasd.correlate.networks import Counts, NetworkRise
+from rasd.detect.checkpoint import dump_engine, load_engine
+from rasd.detect.engine import DetectionEngine
 from rasd.ingest.networks import Network
 from rasd.series import NETWORK_REPORTS, SeriesKey
-from rasd.store import Store
+from rasd.store import Store, open_store
 
 from .fixtures import EGYPT, T0, Rise, World
 
@@ -102,3 +105,20 @@ def test_a_regional_event_on_every_network_keeps_the_country_title() -> None:
     assert event.network is None
     assert event.title["en"].startswith("Network outage in Egypt: ")
     assert event.to_dict()["network"] is None
+
+
+def test_an_engine_with_a_network_reader_is_saved_and_restored() -> None:
+    """The reader reads the store; what is saved is what the correlator knows, and the
+    restoring engine puts its own reader back."""
+    store = open_store("sqlite:///:memory:")
+    store.migrate()
+    try:
+        saved = DetectionEngine(store, load_catalog())
+        saved.last_minute = 1
+        restored = DetectionEngine(store, load_catalog())
+        reader = restored.correlator.networks
+        load_engine(restored, dump_engine(saved))
+        assert restored.correlator.networks is reader and reader is not None
+        assert restored.last_minute == 1
+    finally:
+        store.close()

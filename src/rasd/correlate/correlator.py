@@ -145,6 +145,12 @@ class EventCorrelator:
         self._minute: int | None = None
         self._hints = HintBook(self.config.hint_hold, self.config.hint_release)
 
+    def __getstate__(self) -> dict[str, object]:
+        # what it keeps, not how it reads the store: a loading engine gives its own reader
+        state = dict(self.__dict__)
+        state["networks"] = None
+        return state
+
     # -- the minute's work -------------------------------------------------------------------
 
     def update(

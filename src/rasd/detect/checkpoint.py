@@ -44,6 +44,8 @@ def load_engine(engine: DetectionEngine, blob: bytes) -> None:
     with np.load(io.BytesIO(arrays)) as state:
         engine.bank = SeriesBank.from_state(dict(state))
     engine.tracker = tracker
+    if getattr(correlator, "networks", None) is None:
+        correlator.networks = getattr(engine.correlator, "networks", None)
     engine.correlator = correlator
     engine.last_minute = last_minute
 
