@@ -22,7 +22,7 @@ def _update(minute: int, peer: str, prefix: str, announced: bool, covers: str = 
     at = T0 + timedelta(minutes=minute, seconds=5)
     origin = 32934 if announced else None
     covering = covers or prefix
-    return RouteUpdate(at, "rrc21.ripe.net", peer, prefix, covering, "meta", announced, origin)
+    return RouteUpdate(at, "rrc21", peer, prefix, covering, "meta", announced, origin)
 
 
 def _seeded(peers: int = 10) -> RouteState:

@@ -16,7 +16,7 @@ def _heard(key: str, at_minutes: float, clock: VirtualClock, **options: object) 
     values: dict[str, object] = {
         "text": f"WhatsApp is down again {key}",
         "lang": "en",
-        "link": f"https://bsky.app/profile/did:plc:x/post/{key}",
+        "link": f"https://social.example/profile/did:plc:x/post/{key}",
         "services": {"whatsapp": "complaint"},
     }
     values.update(options)
@@ -42,7 +42,7 @@ def test_only_complaints_are_kept_newest_first_within_bounds(
     newest = sample.newest("whatsapp")
     assert [p["text"][-1] for p in newest] == ["f", "e", "c"]  # three a service, newest first
     assert newest[1]["link"] is None and newest[1]["lang"] is None
-    assert newest[0]["link"] == "https://bsky.app/profile/did:plc:x/post/f"
+    assert newest[0]["link"] == "https://social.example/profile/did:plc:x/post/f"
     assert newest[2]["label"] == "question" and sample.newest("facebook") == []
     assert sample.add([_heard("f", -1, clock)], "bluesky") == 1  # taken twice, kept once
     assert len(sample.newest("whatsapp")) == 3

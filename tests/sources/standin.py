@@ -195,7 +195,7 @@ class HttpStandIn:
 
 
 class RisLiveStandIn(WebSocketStandIn):
-    """RIS Live on 127.0.0.1, in its own message format (ris-live.ripe.net/manual): it takes
+    """RIS Live on 127.0.0.1, in its own message format (its public manual): it takes
     `ris_subscribe` messages (answering `ris_subscribe_ok` when asked to acknowledge), answers
     `ping` with `pong`, and sends what the test puts in `frames` to every open connection.
     A frame is a message (a dict, sent as JSON), raw text (sent as it is, malformed or cut
@@ -249,7 +249,7 @@ def ris_update(
     *,
     announce: list[str] = (),  # type: ignore[assignment]
     withdraw: list[str] = (),  # type: ignore[assignment]
-    host: str = "rrc21.ripe.net",
+    host: str = "rrc21",
     origin: int = 32934,
 ) -> dict[str, Any]:
     """A `ris_message` UPDATE as RIS Live sends it: a withdrawal carries no path."""

@@ -16,7 +16,7 @@ from rasd.series import POSTS, RECOVERY_POSTS, WORLD, SeriesKey
 from rasd.settings import Settings
 from rasd.signals.sample import runtime_sample
 from rasd.sources import Backoff
-from rasd.sources.jetstream import JetstreamSource, build
+from rasd.sources.jetstream import JetstreamSource, build, post_link
 from rasd.sources.post_feed import runtime_analyser
 from sources.jetstream_standin import DID, T0_US, FakeJetstream, account, create, delete, identity
 from sources.posts_support import Running, total, with_posts_counted
@@ -102,7 +102,7 @@ async def test_creates_count_once_deletes_take_back_the_rest_is_passed_over(
         "Instagram not loading at all #instagramdown",
     }
     link = said["WhatsApp is down again, cannot send messages"]["link"]
-    assert link == f"https://bsky.app/profile/{DID}/post/a1"
+    assert link == post_link(DID, "a1")
 
 
 async def test_posts_are_placed_by_time_us_not_by_created_at(
@@ -234,7 +234,7 @@ async def test_zstd_messages_are_read_and_a_bomb_is_refused(
 
 
 async def test_offline_it_contacts_nothing_and_says_so(counted: Runtime) -> None:
-    src = source(counted, ["wss://jetstream1.us-east.bsky.network/subscribe"])
+    src = source(counted, ["wss://jetstream.example/subscribe"])
     run = Running(src)
     await wait_for(lambda: src.status().state == "offline")
     await run.stop()

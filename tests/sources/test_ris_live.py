@@ -89,7 +89,7 @@ def test_updates_are_tied_to_the_catalog_prefix_they_fall_under() -> None:
     ]
     gone = decoder.decode(json.dumps(ris_update(_at(1), "192.0.2.1", withdraw=["129.134.30.0/24"])))
     assert [(u.covers, u.announced, u.origin, u.collector) for u in gone] == [
-        ("129.134.30.0/24", False, None, "rrc21.ripe.net")
+        ("129.134.30.0/24", False, None, "rrc21")
     ]
     for bad in ("not json", '{"type":"ris_message","data":{"timest', '{"data":{}}',
                 '{"type":"ris_message","data":{"timestamp":"x","peer":1,"host":"h"}}'):  # fmt: skip
@@ -145,7 +145,7 @@ async def test_it_reads_through_bad_frames_a_cut_line_and_a_restart(rt: Any) -> 
 
 
 async def test_offline_it_never_leaves_the_machine(rt: Any) -> None:
-    source = RisLiveSource(rt, "wss://ris-live.ripe.net/v1/ws/", {"meta": NS}, reach=Reach(True))
+    source = RisLiveSource(rt, "wss://ris.example/v1/ws/", {"meta": NS}, reach=Reach(True))
     stop = asyncio.Event()
     task = asyncio.create_task(source.run(stop))
     await wait_for(lambda: source.status().state == "offline")

@@ -41,7 +41,7 @@ def test_instatus_page_status_incidents_and_maintenance() -> None:
 
 def test_google_open_incidents_by_product() -> None:
     fmt = FORMATS["google"]
-    link = "https://www.google.com/appsstatus/dashboard/"
+    link = "https://status.example/appsstatus/dashboard/"
     reading = fmt.parse(page("google-incidents.json"), link)
     assert reading.view(("Gmail",), NOW).severity == PARTIAL
     # Drive's incident has ended: all well for it
@@ -55,17 +55,18 @@ def test_google_open_incidents_by_product() -> None:
 
 def test_slack_active_incident_notes_and_local_offsets() -> None:
     fmt = FORMATS["slack"]
-    reading = fmt.parse(page("slack-current.json"), "https://status.slack.com/")
+    reading = fmt.parse(page("slack-current.json"), "https://status.example/")
     assert reading.view(("Messaging",), NOW).severity == PARTIAL
     assert reading.view(("Calls",), NOW).severity is None
     notes = sorted(reading.updates, key=lambda u: u.at)
     assert notes[0].at == datetime(2026, 11, 30, 8, 5, 12, tzinfo=UTC)
     assert notes[0].body == "Some users can't send messages. We\u2019re on it."
     assert len({u.key for u in notes}) == 2
-    ok = fmt.parse(page("slack-current-ok.json"), "https://status.slack.com/")
+    ok = fmt.parse(page("slack-current-ok.json"), "https://status.example/")
     assert ok.view((), NOW).severity == OPERATIONAL
-    assert fmt.history(fmt.main("https://status.slack.com/", None)) == (
-        "https://slack-status.com/api/v2.0.0/history"
+    feed = "https://status.example/api/v2.0.0/current"
+    assert fmt.history(fmt.main("https://status.example/", feed)) == (
+        "https://status.example/api/v2.0.0/history"
     )
 
 
@@ -85,6 +86,6 @@ def test_a_feed_with_entities_and_scripts_gives_clean_words() -> None:
 
 
 def test_plain_page_says_nothing_about_the_service() -> None:
-    reading = FORMATS["http"].parse(b"<html>Status</html>", "https://metastatus.com/")
+    reading = FORMATS["http"].parse(b"<html>Status</html>", "https://status.example/")
     assert reading.view((), NOW).severity is None and reading.answered
     assert DEGRADED < PARTIAL < MAJOR
