@@ -13,7 +13,7 @@ from rasd.signals.official import board_of
 from rasd.sources.status.model import Reading, Update
 from rasd.web.i18n import number
 
-LINK = "https://www.githubstatus.com/"
+LINK = "https://status.devhub.example/"
 
 
 def _quiet_page(rt: Runtime, clock: VirtualClock) -> None:
@@ -48,13 +48,13 @@ def test_updates_are_on_the_timeline_with_their_link(
     board = board_of(runtime)
     at = clock.now() - timedelta(minutes=5)
     said = Update("i1", "u1", "identified", "Actions delayed", "We found <it>", at,
-                  url="https://stspg.io/x")  # fmt: skip
+                  url="https://stspg.example/x")  # fmt: skip
     board.record("github", LINK, [said])
     body = client.get("/api/v1/services/github/official").json()
     assert body["updates"][0]["text"] == "We found <it>"
     page = client.get("/services/github?lang=en").text
     assert "Cause identified: Actions delayed — We found &lt;it&gt;" in page
-    assert 'href="https://stspg.io/x"' in page
+    assert 'href="https://stspg.example/x"' in page
     assert "تم تحديد السبب: Actions delayed" in client.get("/services/github?lang=ar").text
 
 

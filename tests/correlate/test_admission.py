@@ -45,7 +45,7 @@ def _event(
 
 def _said(board: OfficialBoard, service: str, ref: str, at: datetime, **kw: Any) -> None:
     update = Update(ref, f"{ref}-1", "investigating", "Trouble", "We are looking", at, **kw)
-    board.record(service, "https://www.githubstatus.com/", [update])
+    board.record(service, "https://status.devhub.example/", [update])
 
 
 def test_the_lag_runs_from_detection_to_the_first_word(store: Store) -> None:

@@ -19,7 +19,7 @@ from rasd.sources.status.statuspage import STATUSPAGE
 from rasd.store import Store
 
 NOW = datetime(2026, 11, 30, 10, 30, tzinfo=UTC)
-LINK = "https://www.githubstatus.com/"
+LINK = "https://status.devhub.example/"
 
 
 def _update(n: int, **kw: object) -> Update:

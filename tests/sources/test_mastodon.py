@@ -189,12 +189,12 @@ async def test_off_until_configured_and_offline_for_far_servers(
     counted: Runtime, clock: Any
 ) -> None:
     assert build(counted) == []
-    far = MastodonInstance(url="https://mastodon.social", token="t")
+    far = MastodonInstance(url="https://mastodon.example", token="t")
     settings = Settings(store_url="sqlite:///:memory:", mastodon_instances=[far])
     rt = Runtime.build(settings, clock=clock)
     try:
         (src,) = build(rt)
-        assert src.name == "mastodon:mastodon.social"
+        assert src.name == "mastodon:mastodon.example"
         run = Running(src)
         await wait_for(lambda: src.status().state == "offline")
         await run.stop()

@@ -66,4 +66,4 @@ async def test_redirects_stay_on_the_same_host(server: HttpStandIn, fetcher: Pag
 
 async def test_offline_only_loopback_is_tried(fetcher: PageFetcher) -> None:
     with pytest.raises(NotAllowed):
-        await fetcher.get("https://www.githubstatus.com/api/v2/summary.json")
+        await fetcher.get("https://status.devhub.example/api/v2/summary.json")

@@ -10,7 +10,7 @@ from rasd.sources.status.model import DEGRADED, MAINTENANCE, OPERATIONAL, PARTIA
 from rasd.sources.status.statuspage import INCIDENT_IO, STATUSPAGE
 from sources.status.http_standin import page
 
-LINK = "https://www.githubstatus.com/"
+LINK = "https://status.devhub.example/"
 NOW = datetime(2026, 11, 30, 10, 30, tzinfo=UTC)
 
 
@@ -51,7 +51,7 @@ def test_updates_keep_the_providers_words_without_markup() -> None:
         first.body
         == "We are investigating reports of degraded performance for Actions\nMore soon & thanks"
     )
-    assert first.url == "https://stspg.io/mc6sr407p78b"
+    assert first.url == "https://stspg.example/mc6sr407p78b"
     assert first.components == ("Actions",)
     assert first.at == datetime(2026, 11, 30, 10, 2, 2, 798000, tzinfo=UTC)
     # an update with no affected components takes the incident's
@@ -67,7 +67,7 @@ def test_the_history_holds_the_update_that_closed_it() -> None:
 
 
 def test_incident_io_nulls_and_missing_shortlinks() -> None:
-    link = "https://status.openai.com/"
+    link = "https://status.chatbot.example/"
     reading = INCIDENT_IO.parse(page("incidentio-summary.json"), link)
     assert reading.view(("ChatGPT",), NOW).severity == PARTIAL
     assert reading.view(("API",), NOW).severity == PARTIAL  # the incident names no components
