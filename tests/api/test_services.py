@@ -98,6 +98,26 @@ def test_unknown_route_and_method(client: TestClient) -> None:
     response = client.delete("/api/v1/services")
     assert response.status_code == 405
     assert assert_error_shape(response.json())["code"] == "method_not_allowed"
+    assert response.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        # each path has its methods declared as separate routes: Allow names them all
+        ("/api/v1/subscriptions/abc", "DELETE, GET"),
+        ("/api/v1/subscriptions", "GET, POST"),
+        ("/api/v1/services/whatsapp/comments", "GET, POST"),
+        ("/api/v1/unsubscribe", "GET, POST"),
+    ],
+)
+def test_a_method_not_allowed_names_every_method_of_the_path(
+    client: TestClient, path: str, allow: str
+) -> None:
+    response = client.options(path)
+    assert response.status_code == 405
+    assert assert_error_shape(response.json())["code"] == "method_not_allowed"
+    assert response.headers["allow"] == allow
 
 
 def test_incidents_are_listed_and_filtered(client: TestClient, runtime: Runtime) -> None:
