@@ -73,3 +73,21 @@ def test_a_state_that_cannot_be_read_starts_detection_afresh(runtime: Runtime) -
     assert not restore_engine(runtime, engine)
     assert engine.last_minute is None
     assert not restore_engine(runtime, _engine(Runtime.build(Settings(store_url="sqlite://"))))
+
+
+def test_what_start_up_made_is_kept_out_of_the_collectors_passes() -> None:
+    import gc
+
+    from rasd.server import settle_heap
+
+    made_at_start = [[i] for i in range(1000)]
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() >= len(made_at_start)
+        # the collector's generations no longer hold them: its passes do not walk them
+        walked = {id(x) for x in gc.get_objects()}
+        assert not any(id(x) in walked for x in made_at_start)
+        made_later = [0]
+        assert id(made_later) in {id(x) for x in gc.get_objects()}
+    finally:
+        gc.unfreeze()

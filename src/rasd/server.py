@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 import threading
@@ -106,6 +107,14 @@ async def retention_loop(runtime: Runtime, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=600.0)
 
 
+def settle_heap() -> None:
+    """Keep what start-up made (the catalog, places, matchers: hundreds of thousands of
+    objects that live as long as the process) out of the collector's full passes, which
+    otherwise stop the event loop for tens or hundreds of milliseconds now and then."""
+    gc.collect()
+    gc.freeze()
+
+
 class _Server(uvicorn.Server):
     """uvicorn raises the stop signal again once it has stopped, which ends the process
     before a caller's own clean-up after `serve()`: ours runs as part of the shutdown."""
@@ -187,6 +196,7 @@ def run(
         finally:
             await close()
 
+    settle_heap()
     # uvicorn only installs uvloop itself when it owns the loop; here the server shares it
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(main())
