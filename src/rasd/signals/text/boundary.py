@@ -52,32 +52,34 @@ def left_ok(text: str, start: int) -> bool:
         return True
     if not _is_arabic(prev):
         return False
-    for size in range(1, _LONGEST_PREFIX + 1):
-        begin = start - size
-        if begin < 0:
-            return False
-        if text[begin:start] in ARABIC_PREFIXES and (begin == 0 or not text[begin - 1].isalnum()):
-            return True
-    return False
+    # What precedes the match back to the start of its word must be one chain of clitics:
+    # find where the word starts (no further back than the longest chain) and look it up.
+    begin = start - 1
+    stop = max(start - _LONGEST_PREFIX, 0)
+    while begin > stop and text[begin - 1].isalnum():
+        begin -= 1
+    if begin and text[begin - 1].isalnum():
+        return False
+    return text[begin:start] in ARABIC_PREFIXES
 
 
 def right_ok(text: str, end: int) -> bool:
     """True when a match ending at `end` (exclusive) ends a word, before any Arabic suffix."""
-    if end >= len(text):
+    limit = len(text)
+    if end >= limit:
         return True
     nxt = text[end]
     if not nxt.isalnum():
         return True
     if not _is_arabic(nxt):
         return False
-    limit = len(text)
-    for size in range(1, _LONGEST_SUFFIX + 1):
-        stop = end + size
-        if stop > limit:
-            return False
-        if text[end:stop] in ARABIC_SUFFIXES and (stop == limit or not text[stop].isalnum()):
-            return True
-    return False
+    stop = end + 1
+    last = min(end + _LONGEST_SUFFIX, limit)
+    while stop < last and text[stop].isalnum():
+        stop += 1
+    if stop < limit and text[stop].isalnum():
+        return False
+    return text[end:stop] in ARABIC_SUFFIXES
 
 
 def tag_spans(text: str) -> list[tuple[int, int]]:

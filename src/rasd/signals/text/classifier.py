@@ -94,9 +94,13 @@ def label_post(
     for cue in cues:
         clauses.setdefault(bisect_right(cuts, cue.start), []).append(cue)
     per_mention: list[Label] = []
+    decided: dict[int, Label] = {}  # mentions in one clause share its label
     for mention in mentions:
-        clause = clauses.get(bisect_right(cuts, mention.start), [])
-        per_mention.append(_decide(clause, first, mask) or label)
+        at = bisect_right(cuts, mention.start)
+        own = decided.get(at)
+        if own is None:
+            own = decided[at] = _decide(clauses.get(at, []), first, mask) or label
+        per_mention.append(own)
     return label, per_mention
 
 

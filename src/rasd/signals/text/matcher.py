@@ -171,19 +171,36 @@ class AliasMatcher:
                         # "#xdown", "#عطل_فودافون" yes, "#xbox" no: the context decides
                         pending.append((start, end, target))
                 continue
-            # The common cases inline: most hits sit inside a longer word.
-            if start and text[start - 1].isalnum() and not left_ok(text, start):
-                continue
-            if end < length and text[end].isalnum() and not right_ok(text, end):
-                continue
+            # The common cases inline: most hits sit inside a longer word, and a letter of
+            # another script there rules the match out without looking for clitics.
+            if start:
+                prev = text[start - 1]
+                if prev.isalnum() and (
+                    prev < "\u0600" or prev > "\u06ff" or not left_ok(text, start)
+                ):
+                    continue
+            if end < length:
+                nxt = text[end]
+                if nxt.isalnum() and (nxt < "\u0600" or nxt > "\u06ff" or not right_ok(text, end)):
+                    continue
             for target in targets:
                 (pending if target.ambiguous else found).append((start, end, target))
         if self._skeletons is not None and not plain and has_arabic(search):
             self._find_skeletal(text, search, spans, found, pending, breaks)
         if pending:
             sure = {t.service for _, _, t in found}
+            strong: dict[tuple[int, int], bool] = {}  # one alias often stands for many services
             for start, end, target in pending:
-                if target.service in sure or (context is not None and context(start, end)):
+                if target.service in sure:
+                    found.append((start, end, target))
+                    continue
+                if context is None:
+                    continue
+                where = (start, end)
+                ok = strong.get(where)
+                if ok is None:
+                    ok = strong[where] = context(start, end)
+                if ok:
                     found.append((start, end, target))
         return _longest_first(found)
 
@@ -202,19 +219,34 @@ class AliasMatcher:
         "أمازون ويب سيرفسيز" is AWS, not Amazon); where one skeleton stands for several
         names, the ones spelt nearest to what is written win.
         """
-        read = [(s, e) for s, e, _ in found] + [(s, e) for s, e, _ in pending]
+        read: list[tuple[int, int]] | None = None
         dropped: list[int] | None = None
+        seen: set[str] | None = None
         length = len(text)
-        seen = {t.service for _, _, t in found}
-        for last, (size, targets, leads, tails) in self._skeletons.iter(skeleton(search)):
+        bones = search.replace("ا", "").replace("و", "").replace("ي", "")  # already folded
+        for last, (size, targets, leads, tails, services) in self._skeletons.iter(bones):
             # Most skeleton matches are names the folded text showed already: a service named
             # twice counts once, so only a service not yet found is worth placing.
-            if all(t.service in seen for t in targets):
+            if seen is None:
+                seen = {t.service for _, _, t in found}
+            if services <= seen:
+                continue
+            # Nor is a match inside words a listed alias read (compared in the skeleton's own
+            # positions, which costs less than placing the match in the text first).
+            if read is None:
+                read = _skeleton_spans(search, found, pending)
+            first = last + 1 - size
+            covered = False
+            for s, e in read:
+                if s <= first and last < e:
+                    covered = True
+                    break
+            if covered:
                 continue
             if dropped is None:
                 dropped = dropped_vowels(search)
             # The common case inline: inside a longer word, with no vowel or clitic to explain it.
-            start = _unskeleton(dropped, last + 1 - size)
+            start = _unskeleton(dropped, first)
             before = text[start - 1] if start else " "
             if (
                 before.isalnum()
@@ -225,8 +257,6 @@ class AliasMatcher:
             end = _unskeleton(dropped, last) + 1
             after = text[end] if end < length else " "
             if after.isalnum() and not (tails and after in LONG_VOWELS) and not right_ok(text, end):
-                continue
-            if any(s <= start and end <= e for s, e in read):
                 continue
             near: list[tuple[int, tuple[int, int], _Skeletal]] = []
             for target in targets:
@@ -240,6 +270,24 @@ class AliasMatcher:
                     if edits == best and target.service not in seen:
                         seen.add(target.service)
                         found.append((*where, _Target(target.service, target.alias, False)))
+
+
+def _skeleton_spans(
+    search: str,
+    found: list[tuple[int, int, _Target]],
+    pending: list[tuple[int, int, _Target]],
+) -> list[tuple[int, int]]:
+    """The spans read so far in positions of the skeleton of `search`: [first, stop)."""
+    spans = {(s, e) for s, e, _ in found}
+    spans.update((s, e) for s, e, _ in pending)
+    return [(_consonants(search, s), _consonants(search, e)) for s, e in spans]
+
+
+def _consonants(search: str, stop: int) -> int:
+    """How many characters of `search[:stop]` the skeleton keeps."""
+    return (
+        stop - search.count("ا", 0, stop) - search.count("و", 0, stop) - search.count("ي", 0, stop)
+    )
 
 
 def _unskeleton(dropped: list[int], index: int) -> int:
@@ -305,7 +353,8 @@ def _skeleton_automaton(by_key: dict[str, dict[str, _Target]]) -> Any:
         )
         leads = any(t.lead for t in placed)
         tails = any(t.tail for t in placed)
-        automaton.add_word(key, (len(key), placed, leads, tails))
+        services = frozenset(t.service for t in placed)
+        automaton.add_word(key, (len(key), placed, leads, tails, services))
     automaton.make_automaton()
     return automaton
 
