@@ -10,6 +10,7 @@ from rasd.signals.text.spelling import (
     folded,
     forms,
     skeleton,
+    spelt_out,
     vowel_edits,
     vowel_slots,
     words,
@@ -25,6 +26,14 @@ def test_the_g_letters_fold_into_one_and_keep_positions() -> None:
     assert len({folded(s) for s in spellings}) == 1
     assert folded("#فيس_بوك") == "#فيس بوج"
     assert len(folded("انستغرام واقف")) == len("انستغرام واقف")
+
+
+def test_a_dot_or_hyphen_between_arabic_letters_parts_words() -> None:
+    assert folded(normalise("إس.إف.آر")) == "اس اف ار"
+    assert folded("جوجل-بلاي") == "جوجل بلاي"
+    # Elsewhere they stay: a Latin name, a number, the end of a sentence.
+    assert folded("t-mobile xfinity.com 3.5") == "t-mobile xfinity.com 3.5"
+    assert folded("شغال. تاني") == "شجال. تاني"
 
 
 @pytest.mark.parametrize(
@@ -80,3 +89,23 @@ def test_forms_join_words_and_mix_scripts() -> None:
     assert "فيسبوك" not in set(forms("فيس بوك", joins=False))
     assert list(forms("واتساب")) == []
     assert list(forms("whats app")) == []
+
+
+def test_forms_write_letter_names_and_numbers_both_ways() -> None:
+    # K and J end in a vowel written with ه or without; A's ه may go.
+    assert set(forms("كي بي ان", joins=False)) == {"كيه بي ان"}
+    assert "اي تي اند تي" in set(forms("ايه تي اند تي", joins=False))
+    # Only in an acronym: "كي" in a longer name is a word of its own.
+    assert not any("كيه" in f for f in forms("كي موبايل الكويت", joins=False))
+    # English numbers in Arabic letters are also written as digits: "أو 2" is O2.
+    assert "او 2" in set(forms("او تو", joins=False))
+
+
+def test_acronyms_in_latin_letters_are_spelt_out() -> None:
+    assert set(spelt_out("du")) == {"دي يو"}
+    assert set(spelt_out("KPN")) == {"كي بي ان", "كيه بي ان"}
+    assert "ايه تي تي" in set(spelt_out("ATT"))
+    # A word in small letters is read as a word; one letter is no acronym.
+    assert list(spelt_out("tim")) == []
+    assert list(spelt_out("Zain")) == []
+    assert list(spelt_out("x")) == []

@@ -24,6 +24,7 @@ from rasd.signals.text.spelling import (
     runs_apart,
     skeleton,
     skeleton_letters,
+    spelt_out,
     vowel_runs,
     vowel_slots,
     words,
@@ -116,6 +117,9 @@ class AliasMatcher:
                     latin.setdefault(entry.service_id, []).append(parts)
                 if " " not in norm:
                     one_word.add(entry.service_id)
+                target = _Target(entry.service_id, entry.alias, entry.ambiguous)
+                for form in spelt_out(entry.alias.strip()):
+                    _add(by_key, folded(form), target, generated=True)
         for norm, entry in arabic:
             target = _Target(entry.service_id, entry.alias, entry.ambiguous)
             joins = entry.service_id in one_word
