@@ -9,6 +9,7 @@ from rasd.clock import minute_of
 from rasd.series import POSTS, RECOVERY_POSTS, SeriesKey
 from rasd.signals.posts import Post, PostCounter, PostParseError, parse_posts_jsonl
 from rasd.signals.text import AliasEntry, AliasMatcher, Analyser
+from rasd.signals.text.classifier import Label
 
 T = datetime(2021, 10, 4, 15, 45, 30, tzinfo=UTC)
 
@@ -125,3 +126,37 @@ def test_a_comment_counts_for_the_service_it_was_written_on(counter: PostCounter
         (SeriesKey("whatsapp", POSTS, "EG"), minute): 1,
         (SeriesKey("instagram", POSTS, "*"), minute): 1,
     }
+
+
+class _CountingAnalyser(Analyser):
+    """The real analyser, counting how often it reads a text."""
+
+    def __init__(self, matcher: AliasMatcher) -> None:
+        super().__init__(matcher)
+        self.reads = 0
+
+    def service_labels(self, text: str) -> dict[str, Label]:
+        self.reads += 1
+        return super().service_labels(text)
+
+
+def test_a_text_seen_again_is_read_once_and_counts_the_same() -> None:
+    analyser = _CountingAnalyser(AliasMatcher.from_entries([AliasEntry("whatsapp", "WhatsApp")]))
+    counter = PostCounter(analyser)
+    posts = [
+        Post(str(i), "WhatsApp is down" if i % 2 else "WhatsApp is back", T, "a", country="EG")
+        for i in range(10)
+    ]
+    first = counter.count(posts)
+    again = counter.count(posts)
+    assert first == again == {
+        (SeriesKey("whatsapp", POSTS, "*"), minute_of(T)): 5,
+        (SeriesKey("whatsapp", POSTS, "EG"), minute_of(T)): 5,
+        (SeriesKey("whatsapp", RECOVERY_POSTS, "*"), minute_of(T)): 5,
+        (SeriesKey("whatsapp", RECOVERY_POSTS, "EG"), minute_of(T)): 5,
+    }
+    assert analyser.reads == 2  # two texts, each read once over twenty posts
+    # a long text is read every time rather than kept
+    long = "WhatsApp is down " + "x" * 2_000
+    counter.count([Post("l1", long, T, "a"), Post("l2", long, T, "b")])
+    assert analyser.reads == 4

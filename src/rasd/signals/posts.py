@@ -7,18 +7,20 @@ post's country and, when given, in its city.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 
 from rasd.clock import minute_of
 from rasd.series import POSTS, RECOVERY_POSTS, WORLD, SeriesKey
 from rasd.signals.text.analysis import Analyser
-from rasd.signals.text.classifier import COMPLAINING
+from rasd.signals.text.classifier import COMPLAINING, Label
 from rasd.signals.text.matcher import AliasMatcher
+
+T = TypeVar("T")
 
 MAX_TEXT = 10_000
 MAX_KEY = 200
@@ -109,6 +111,13 @@ def _settled(post: Post) -> Post | str:
 Counts = dict[tuple[SeriesKey, int], int]
 
 
+# Texts read lately, and what they say: the same words come again and again (reposts, "is it
+# down?", bots), and reading one costs a few hundred microseconds. Short texts only, so the
+# memory stays small: at most _READ_KEPT of _READ_LONGEST characters.
+_READ_KEPT = 16_384
+_READ_LONGEST = 1_000
+
+
 class PostCounter:
     """Counts per (series, epoch minute) of posts that complain about or see back a service.
 
@@ -119,11 +128,21 @@ class PostCounter:
 
     def __init__(self, reader: Analyser | AliasMatcher) -> None:
         self._analyser = reader if isinstance(reader, Analyser) else Analyser(reader)
+        self._read: dict[str, dict[str, Label]] = {}
+        self._classified: dict[str, Label] = {}
+
+    def service_labels(self, text: str) -> dict[str, Label]:
+        """The analyser's `service_labels`, remembered for a text seen lately (the same
+        answer: it depends on the text alone). Callers do not change what it returns."""
+        return _remembered(self._read, text, self._analyser.service_labels)
+
+    def _classify(self, text: str) -> Label:
+        return _remembered(self._classified, text, self._analyser.classify)
 
     def count(self, posts: Iterable[Post]) -> Counts:
         counts: Counts = {}
-        labels_of = self._analyser.service_labels
-        classify = self._analyser.classify
+        labels_of = self.service_labels
+        classify = self._classify
         for post in posts:
             services = labels_of(post.text)
             if post.service is not None and not services:
@@ -144,6 +163,17 @@ class PostCounter:
                     key = (SeriesKey(service, signal, region), minute)
                     counts[key] = counts.get(key, 0) + 1
         return counts
+
+
+def _remembered(kept: dict[str, T], text: str, read: Callable[[str], T]) -> T:
+    found = kept.get(text)
+    if found is None:
+        found = read(text)
+        if len(text) <= _READ_LONGEST:
+            if len(kept) >= _READ_KEPT:
+                kept.clear()  # a new generation: what is still said comes back soon
+            kept[text] = found
+    return found
 
 
 def _regions(post: Post) -> tuple[str, ...]:
