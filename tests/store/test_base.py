@@ -105,6 +105,24 @@ def test_prune_rolls_whole_hours_up_and_keeps_totals(store: Store) -> None:
     assert store.total(FB, M0, M0 + 150) == 150
 
 
+def test_prune_takes_a_backlog_of_hours_and_a_stray_old_time(store: Store) -> None:
+    store.add_counts({(FB, M0 + m): 2 for m in range(0, 6 * 60, 7)})  # six hours, every 7 min
+    store.add_counts({(FB_EG, 60): 1})  # a minute of 1970
+    store.write_reports(_batch([0]), {}, msg_id="stray")
+    store.write_reports(_batch([M0 * 60_000]), {}, msg_id="old")
+    store.write_reports(_batch([(M0 + 300) * 60_000]), {}, msg_id="kept")
+    store.prune(M0 + 6 * 60, raw_keep_minutes=120, minute_keep_minutes=60)
+    assert store.count_reports() == 1  # only the batch of the last two hours
+    assert store.read_minutes(0, M0 + 5 * 60) == {}
+    kept = store.read_minutes(M0 + 5 * 60, M0 + 6 * 60)[FB]
+    assert kept == {M0 + m: 2 for m in range(0, 6 * 60, 7) if m >= 5 * 60}
+    assert store.total(FB, M0, M0 + 6 * 60) == 2 * len(range(0, 6 * 60, 7))
+    assert store.read_counts(FB, M0, M0 + 5 * 60, step=60).values == [
+        2 * sum(1 for m in range(h * 60, h * 60 + 60) if m % 7 == 0) for h in range(5)
+    ]
+    assert store.total(FB_EG, 0, 120) == 1
+
+
 def test_read_minutes_returns_every_series_in_range(store: Store) -> None:
     store.add_counts({(FB, M0): 5, (FB_EG, M0): 2, (IG, M0 + 1): 1, (IG, M0 + 5): 9})
     assert store.read_minutes(M0, M0 + 2) == {

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, func, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -173,6 +173,26 @@ class Store(Protocol):
     def read(self, fn: Callable[[Connection], T]) -> T: ...
 
 
+# Past this many quarter hours a range is read as one run of every series' rows instead of
+# a run per quarter hour (only ranges well beyond the minute retention come near it).
+_SLOTS_LISTED = 4_000
+
+
+def minutes_within(since_minute: int, until_minute: int) -> list[ColumnElement[bool]]:
+    """Conditions on `counts` for minutes in [since, until), the quarter hours named, so that
+    rows of given series are found by their key (quarter hour, series, minute), one short run
+    of rows per quarter hour, rather than by reading every series' rows in the range."""
+    c = schema.counts.c
+    size = schema.SLOT_MINUTES
+    first, last = since_minute // size, (max(until_minute, since_minute + 1) - 1) // size
+    where = [c.minute >= since_minute, c.minute < until_minute]
+    if last - first < _SLOTS_LISTED:
+        where.append(c.slot.in_(list(range(first, last + 1))))
+    else:
+        where.append(c.slot.between(first, last))
+    return where
+
+
 def _to_signed(value: int) -> int:
     return value - (1 << 64) if value >= (1 << 63) else value
 
@@ -271,12 +291,15 @@ class SqlStore:
             return
         ids = self._ids_for(conn, {key for key, _ in increments})
         p = self._param
+        slot = schema.SLOT_MINUTES
         self._driver_sql(
             conn,
-            f"INSERT INTO counts (series_id, minute, n) VALUES ({p}, {p}, {p}) "
-            "ON CONFLICT (series_id, minute) DO UPDATE SET n = counts.n + excluded.n",
+            f"INSERT INTO counts (slot, series_id, minute, n) VALUES ({p}, {p}, {p}, {p}) "
+            "ON CONFLICT (slot, series_id, minute) DO UPDATE SET n = counts.n + excluded.n",
             # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
-            sorted((ids[key], minute, n) for (key, minute), n in increments.items()),
+            sorted(
+                (minute // slot, ids[key], minute, n) for (key, minute), n in increments.items()
+            ),
         )
 
     def _driver_sql(
@@ -386,7 +409,7 @@ class SqlStore:
             c = schema.counts.c
             rows = conn.execute(
                 select(c.minute, c.n).where(
-                    c.series_id == series_id, c.minute >= start, c.minute < until_minute
+                    c.series_id == series_id, *minutes_within(start, until_minute)
                 )
             ).all()
             for minute, n in rows:
@@ -446,32 +469,57 @@ class SqlStore:
 
     # -- retention -----------------------------------------------------------------------
     def prune(self, now_minute: int, raw_keep_minutes: int, minute_keep_minutes: int) -> None:
+        """Forgets raw reports older than `raw_keep_minutes` and rolls minute counts older than
+        `minute_keep_minutes` into hourly ones, whole hours only (an hour is either all
+        minutes or all roll-up). An hour at a time, each in its own transaction: a backlog of
+        days never makes one write the size of all of it (SQLite's log would grow by as much)."""
         raw_cutoff_ms = (now_minute - raw_keep_minutes) * 60_000
-        # only whole hours are rolled up, so an hour is either all minutes or all roll-up
         cutoff = now_minute - minute_keep_minutes
         cutoff -= cutoff % 60
+        b = schema.report_batches.c
+        c = schema.counts.c
 
-        def run(conn: Connection) -> None:
-            conn.execute(
-                delete(schema.report_batches).where(schema.report_batches.c.last_ms < raw_cutoff_ms)
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO counts_hourly (series_id, hour, n) "
-                    "SELECT series_id, minute / 60, SUM(n) FROM counts WHERE minute < :cutoff "
-                    "GROUP BY series_id, minute / 60 "
-                    "ON CONFLICT (series_id, hour) DO UPDATE SET n = counts_hourly.n + excluded.n"
-                ),
-                {"cutoff": cutoff},
-            )
-            conn.execute(delete(schema.counts).where(schema.counts.c.minute < cutoff))
-            conn.execute(
+        def forget_raw(before: int) -> Callable[[Connection], None]:
+            return lambda conn: conn.execute(
+                delete(schema.report_batches).where(b.last_ms < before)
+            ).close()
+
+        def roll_up(hour: int) -> Callable[[Connection], None]:
+            return lambda conn: self._roll_up(conn, hour)
+
+        while True:  # the oldest hour present each time: a stray old time costs one round
+            oldest_ms = self.read(lambda conn: conn.execute(select(func.min(b.last_ms))).scalar())
+            if oldest_ms is None or oldest_ms >= raw_cutoff_ms:
+                break
+            hour_ms = int(oldest_ms) - int(oldest_ms) % 3_600_000
+            self.write(forget_raw(min(hour_ms + 3_600_000, raw_cutoff_ms)))
+        while True:
+            oldest = self.read(lambda conn: conn.execute(select(func.min(c.slot))).scalar())
+            if oldest is None or int(oldest) * schema.SLOT_MINUTES >= cutoff:
+                break
+            self.write(roll_up(int(oldest) * schema.SLOT_MINUTES // 60))
+        self.write(
+            lambda conn: conn.execute(
                 delete(schema.applied).where(
                     schema.applied.c.applied_ms < int(time.time() * 1000) - 86_400_000
                 )
             )
+        )
 
-        self.write(run)
+    def _roll_up(self, conn: Connection, hour: int) -> None:
+        """One hour of minute counts into hourly counts."""
+        per_hour = 60 // schema.SLOT_MINUTES
+        slots = {"first": hour * per_hour, "end": (hour + 1) * per_hour}
+        conn.execute(
+            text(
+                "INSERT INTO counts_hourly (series_id, hour, n) "
+                "SELECT series_id, minute / 60, SUM(n) FROM counts "
+                "WHERE slot >= :first AND slot < :end GROUP BY series_id, minute / 60 "
+                "ON CONFLICT (series_id, hour) DO UPDATE SET n = counts_hourly.n + excluded.n"
+            ),
+            slots,
+        )
+        conn.execute(text("DELETE FROM counts WHERE slot >= :first AND slot < :end"), slots)
 
     # -- state ---------------------------------------------------------------------------
     def put_state(self, key: str, value: bytes) -> None:

@@ -29,10 +29,18 @@ series = _Table(
 )
 Index("ix_series_service", series.c.service)
 
+# Minutes of counts kept together on disk: a slot is `minute // SLOT_MINUTES`.
+SLOT_MINUTES = 15
+
 # One row per series per minute with reports; `minute` is whole minutes since the epoch.
+# Rows are kept in order of quarter hour first, then series, then minute: a minute's rows
+# land in the last quarter hour's pages, so a commit of a busy minute (thousands of series)
+# writes a few hundred pages rather than one per series (the log of the reference day at
+# 80 MB a commit), while one series over a day is still 96 short runs of rows.
 counts = _Table(
     "counts",
     metadata,
+    Column("slot", BigInteger, primary_key=True, autoincrement=False),
     Column("series_id", Integer, primary_key=True, autoincrement=False),
     Column("minute", BigInteger, primary_key=True, autoincrement=False),
     Column("n", BigInteger, nullable=False),

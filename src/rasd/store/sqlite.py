@@ -19,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 
 from rasd.store.base import Increments, RawBatch, SqlStore
 from rasd.store.checkpointer import Checkpointer
+from rasd.store.migrations import rekey_counts
 
 T = TypeVar("T")
 
@@ -91,6 +92,18 @@ class SQLiteStore(SqlStore):
                 self.path, interval=checkpoint_seconds, log_max_bytes=log_max_bytes
             )
             self.checkpointer.start()
+
+    def migrate(self) -> None:
+        """The declared schema; a file made before minute counts were kept by quarter hour
+        has them rebuilt in that order first (what revision 0007 does elsewhere)."""
+
+        def rekey(conn: Connection) -> None:
+            columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(counts)")]
+            if columns and "slot" not in columns:
+                rekey_counts(conn, by_slot=True)
+
+        self.write(rekey)
+        super().migrate()
 
     def write(self, fn: Callable[[Connection], T]) -> T:
         if threading.current_thread() is self._writer:

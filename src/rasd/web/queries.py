@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, select
 
 from rasd.series import NETWORK_REPORTS, REPORTS, WORLD
 from rasd.store import schema
-from rasd.store.base import Store
+from rasd.store.base import Store, minutes_within
 
 
 def _series_ids(conn: Connection, *conditions: Any) -> dict[int, Any]:
@@ -27,8 +27,9 @@ def _sums(
 ) -> list[Any]:
     """Counts summed per series (and per bucket of `step` minutes when given).
 
-    Asking by series id walks the (series, minute) primary key, series by series: much less
-    than every series' minutes in the range, which is what a join on the minute index reads.
+    Asking by series id walks the (quarter hour, series, minute) primary key, a short run per
+    quarter hour and series: much less than every series' minutes in the range, which is what a
+    join on the minute index reads.
     """
     c = schema.counts.c
     wanted = list(ids)
@@ -39,7 +40,7 @@ def _sums(
     else:
         bucket = ((c.minute - since) // step).label("bucket")
         query = select(c.series_id, bucket, func.sum(c.n)).group_by(c.series_id, bucket)
-    query = query.where(c.series_id.in_(wanted), c.minute >= since, c.minute < until)
+    query = query.where(c.series_id.in_(wanted), *minutes_within(since, until))
     return list(conn.execute(query).all())
 
 

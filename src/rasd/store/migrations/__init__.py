@@ -43,3 +43,28 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
 
 def downgrade(connection: Connection, revision: str) -> None:
     command.downgrade(config(connection), revision)
+
+
+def rekey_counts(connection: Connection, *, by_slot: bool = True) -> None:
+    """Rebuilds `counts` with its rows in the order of the primary key asked for: quarter hour,
+    series, minute (`by_slot`, revision 0007) or series, minute (before it). Used by the
+    migration, and by SQLite, whose files are made from the declared schema, for a file made
+    before it."""
+    sql = connection.exec_driver_sql
+    postgres = connection.dialect.name == "postgresql"
+    sql("DROP INDEX ix_counts_minute")
+    sql("ALTER TABLE counts RENAME TO counts_before")
+    if postgres:  # a table's primary key index keeps its name when the table is renamed
+        sql("ALTER INDEX counts_pkey RENAME TO counts_before_pkey")
+    columns = "series_id INTEGER NOT NULL, minute BIGINT NOT NULL, n BIGINT NOT NULL"
+    if by_slot:
+        columns = f"slot BIGINT NOT NULL, {columns}, PRIMARY KEY (slot, series_id, minute)"
+        copied = "slot, series_id, minute, n"
+        taken = "minute / 15, series_id, minute, n"  # SLOT_MINUTES of revision 0007
+    else:
+        columns = f"{columns}, PRIMARY KEY (series_id, minute)"
+        copied = taken = "series_id, minute, n"
+    sql(f"CREATE TABLE counts ({columns})" + ("" if postgres else " WITHOUT ROWID"))
+    sql(f"INSERT INTO counts ({copied}) SELECT {taken} FROM counts_before")
+    sql("DROP TABLE counts_before")
+    sql("CREATE INDEX ix_counts_minute ON counts (minute)")
