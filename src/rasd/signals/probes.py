@@ -258,26 +258,56 @@ class ProbeCounter:
     (which detection watches) never see it.
     """
 
+    def __init__(self) -> None:
+        # the series a kind of result counts in, made once: a day of results names the same
+        # few thousand series millions of times
+        self._keys: dict[tuple[str, str, str, bool, bool], tuple[SeriesKey, ...]] = {}
+
     def count(self, results: Iterable[ProbeResult]) -> dict[tuple[SeriesKey, int], int]:
         # tally plain tuples first: thousands of results a minute share a few hundred keys
+        minutes = _Minutes()
         tally = Counter(
-            (r.service, r.kind, r.vantage, r.failed, r.vantage_offline, minute_of(r.ts))
+            (r.service, r.kind, r.vantage, r.outcome != OK, r.vantage_offline, minutes.of(r.ts))
             for r in results
         )
         counts: dict[tuple[SeriesKey, int], int] = defaultdict(int)
+        known = self._keys
         for (service, kind, vantage, failed, offline, minute), n in tally.items():
-            own = VANTAGE_PREFIX + vantage
-            signals = [PROBES_TOTAL, f"probe_{kind}_total"]
-            if offline:
-                for signal in [*signals, PROBES_VANTAGE_OFFLINE]:
-                    counts[(SeriesKey(service, signal, own), minute)] += n
-                continue
-            if failed:
-                signals += [PROBES_FAILED, f"probe_{kind}_failed"]
-            for region in (WORLD, own):
-                for signal in signals:
-                    counts[(SeriesKey(service, signal, region), minute)] += n
+            kind_of = (service, kind, vantage, failed, offline)
+            keys = known.get(kind_of)
+            if keys is None:
+                keys = known[kind_of] = _series_of(*kind_of)
+            for key in keys:
+                counts[(key, minute)] += n
         return dict(counts)
+
+
+def _series_of(
+    service: str, kind: str, vantage: str, failed: bool, offline: bool
+) -> tuple[SeriesKey, ...]:
+    own = VANTAGE_PREFIX + vantage
+    signals = [PROBES_TOTAL, f"probe_{kind}_total"]
+    if offline:
+        signals.append(PROBES_VANTAGE_OFFLINE)
+        return tuple(SeriesKey(service, signal, own) for signal in signals)
+    if failed:
+        signals += [PROBES_FAILED, f"probe_{kind}_failed"]
+    return tuple(SeriesKey(service, signal, where) for where in (WORLD, own) for signal in signals)
+
+
+class _Minutes:
+    """`minute_of` for times that come again and again (a round's results share theirs)."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[datetime, int] = {}
+
+    def of(self, when: datetime) -> int:
+        minute = self._seen.get(when)
+        if minute is None:
+            minute = self._seen[when] = minute_of(when)
+        return minute
 
 
 # --- recent state and evidence ---
@@ -391,17 +421,22 @@ class ProbeState:
             raise ValueError("window_minutes and per_key must be at least 1")
         self.window_minutes = window_minutes
         self._per_key = per_key
-        self._recent: dict[str, dict[tuple[str, str], deque[ProbeResult]]] = defaultdict(dict)
+        # each result with its minute, worked out once: evidence is asked for every service
+        # every minute, over every result kept
+        self._recent: dict[str, dict[tuple[str, str], deque[tuple[int, ProbeResult]]]] = (
+            defaultdict(dict)
+        )
         self._vantages: dict[str, VantageSeen] = {}
 
     def feed(self, results: Iterable[ProbeResult]) -> None:
+        minutes = _Minutes()
         for result in results:
             by_key = self._recent[result.service]
             key = (result.check, result.vantage)
             kept = by_key.get(key)
             if kept is None:
                 kept = by_key[key] = deque(maxlen=self._per_key)
-            kept.append(result)
+            kept.append((minutes.of(result.ts), result))
             seen = self._vantages.get(result.vantage)
             if seen is None:
                 seen = self._vantages[result.vantage] = VantageSeen(result.vantage)
@@ -420,7 +455,7 @@ class ProbeState:
             by_key = self._recent[service]
             for key in list(by_key):
                 kept = by_key[key]
-                while kept and minute_of(kept[0].ts) < minute:
+                while kept and kept[0][0] < minute:
                     kept.popleft()
                 if not kept:
                     del by_key[key]
@@ -431,10 +466,12 @@ class ProbeState:
         first = minute - self.window_minutes + 1
         latest: dict[tuple[str, str], ProbeResult] = {}
         for key, kept in self._recent.get(service, {}).items():
-            for result in kept:
-                m = minute_of(result.ts)
-                if first <= m <= minute and (key not in latest or result.ts >= latest[key].ts):
-                    latest[key] = result
+            best: ProbeResult | None = None
+            for m, result in kept:
+                if first <= m <= minute and (best is None or result.ts >= best.ts):
+                    best = result
+            if best is not None:
+                latest[key] = best
         outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         per_vantage: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
         failing_targets: dict[str, set[str]] = defaultdict(set)
