@@ -24,6 +24,7 @@ from rasd.detect.checkpoint import dump_engine, load_engine
 from rasd.detect.engine import DetectionEngine
 from rasd.notify.notifier import notifier_of
 from rasd.runtime import Runtime
+from rasd.signals.sample import runtime_sample
 
 _log = logging.getLogger("rasd.server")
 ENGINE_STATE_KEY = "engine:embedded"
@@ -89,22 +90,33 @@ async def detection_loop(
             await asyncio.wait_for(stop.wait(), timeout=1.0)
 
 
-async def retention_loop(runtime: Runtime, stop: asyncio.Event) -> None:
+def prune(runtime: Runtime) -> dict[str, int]:
+    """One round of retention, on the runtime's clock: raw reports and minute counts (rolled
+    into hourly ones) in the store, the sample of posts, comments. How many posts and comments
+    went."""
     settings = runtime.settings
+    runtime.store.prune(
+        minute_of(runtime.clock.now()),
+        settings.raw_retention_hours * 60,
+        settings.minute_retention_days * 1440,
+    )
+    return {
+        "posts": runtime_sample(runtime).prune(),
+        "comments": book_of(runtime).prune(settings.comment_retention_days),
+    }
+
+
+async def retention_loop(runtime: Runtime, stop: asyncio.Event) -> None:
+    """`prune` in a thread every `retention_interval_seconds`, from the start."""
     while not stop.is_set():
         try:
-            now = minute_of(runtime.clock.now())
-            await asyncio.to_thread(
-                runtime.store.prune,
-                now,
-                settings.raw_retention_hours * 60,
-                settings.minute_retention_days * 1440,
-            )
-            await asyncio.to_thread(book_of(runtime).prune, settings.comment_retention_days)
+            await asyncio.to_thread(prune, runtime)
         except Exception:
             _log.exception("retention failed")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=600.0)
+            await asyncio.wait_for(
+                stop.wait(), timeout=runtime.settings.retention_interval_seconds
+            )
 
 
 def settle_heap() -> None:

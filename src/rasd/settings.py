@@ -158,6 +158,12 @@ class Settings(BaseSettings):
         ge=1,
         description="How long per-minute counts are kept before being rolled into hourly counts (kept for ever).",
     )
+    retention_interval_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="How often `rasd serve` prunes what is past its retention (raw reports, "
+        "minute counts, the posts sample, comments), in the background.",
+    )
     detect_lag_seconds: int = Field(
         5, ge=0, description="How long after a minute ends detection waits for its last reports."
     )

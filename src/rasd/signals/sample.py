@@ -92,6 +92,15 @@ class PostSample:
             if floor is not None:
                 conn.execute(delete(table).where(c.service == service, c.at_ms < floor))
 
+    def prune(self) -> int:
+        """Forgets posts older than the retention, whether or not new ones came; how many."""
+        cutoff = int((self.clock.now() - timedelta(hours=self.hours)).timestamp() * 1000)
+        table = schema.post_samples
+        result = self.store.write(
+            lambda conn: conn.execute(delete(table).where(table.c.at_ms < cutoff))
+        )
+        return int(result.rowcount or 0)
+
     def newest(self, service: str, limit: int = 10) -> list[dict[str, Any]]:
         """The newest complaints about `service` within the retention, newest first."""
         c = schema.post_samples.c
