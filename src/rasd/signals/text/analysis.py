@@ -75,7 +75,9 @@ class Analyser:
         spans = tag_spans(norm)
         cues = self.lexicon.scan(norm, spans)
         breaks = _breaks(text, norm, spans)
-        mentions = self.matcher.find(norm, lambda start, end: near_cue(cues, start, end), breaks)
+        mentions = self.matcher.find(
+            norm, lambda start, end: near_cue(cues, start, end), breaks, spans
+        )
         label, labels = label_post(norm, cues, mentions)
         services: dict[str, Label] = {}
         for mention, own in zip(mentions, labels, strict=True):
@@ -103,7 +105,7 @@ class Analyser:
                 scanned.append(self.lexicon.scan(norm, spans))
             return near_cue(scanned[0], start, end)
 
-        mentions = self.matcher.find(norm, context, _breaks(text, norm, spans))
+        mentions = self.matcher.find(norm, context, _breaks(text, norm, spans), spans)
         if not mentions:
             return {}
         cues = scanned[0] if scanned else self.lexicon.scan(norm, spans)

@@ -146,17 +146,19 @@ class AliasMatcher:
         text: str,
         context: ContextTest | None = None,
         breaks: frozenset[int] = frozenset(),
+        spans: list[tuple[int, int]] | None = None,
     ) -> list[Mention]:
         """Mentions in `text`, which must already be in normal form (see `normalise`).
 
         `breaks`: where words begin inside tags, which only the original text shows
-        (see `boundary.word_breaks`).
+        (see `boundary.word_breaks`); `spans`: the tags of `text` if the caller has them.
         """
         if not self.aliases:
             return []
         plain = text.isascii()
         search = text if plain and "_" not in text else folded(text)
-        spans = tag_spans(text)
+        if spans is None:
+            spans = tag_spans(text)
         found: list[tuple[int, int, _Target]] = []
         pending: list[tuple[int, int, _Target]] = []
         length = len(text)
@@ -227,7 +229,10 @@ class AliasMatcher:
         dropped: list[int] | None = None
         seen: set[str] | None = None
         length = len(text)
-        bones = search.replace("ا", "").replace("و", "").replace("ي", "")  # already folded
+        # One letter for the three long vowels: the skeleton drops it, and its positions are
+        # the ones the skeleton drops (`search` is folded already).
+        vowels = search.replace("و", "ا").replace("ي", "ا")
+        bones = vowels.replace("ا", "")
         for last, (size, targets, leads, tails, services) in self._skeletons.iter(bones):
             # Most skeleton matches are names the folded text showed already: a service named
             # twice counts once, so only a service not yet found is worth placing.
@@ -238,7 +243,7 @@ class AliasMatcher:
             # Nor is a match inside words a listed alias read (compared in the skeleton's own
             # positions, which costs less than placing the match in the text first).
             if read is None:
-                read = _skeleton_spans(search, found, pending)
+                read = _skeleton_spans(vowels, found, pending)
             first = last + 1 - size
             covered = False
             for s, e in read:
@@ -248,7 +253,7 @@ class AliasMatcher:
             if covered:
                 continue
             if dropped is None:
-                dropped = dropped_vowels(search)
+                dropped = dropped_vowels(vowels)
             # The common case inline: inside a longer word, with no vowel or clitic to explain it.
             start = _unskeleton(dropped, first)
             before = text[start - 1] if start else " "
@@ -277,21 +282,15 @@ class AliasMatcher:
 
 
 def _skeleton_spans(
-    search: str,
+    vowels: str,
     found: list[tuple[int, int, _Target]],
     pending: list[tuple[int, int, _Target]],
 ) -> list[tuple[int, int]]:
-    """The spans read so far in positions of the skeleton of `search`: [first, stop)."""
+    """The spans read so far in positions of the skeleton: [first, stop). `vowels` is the
+    folded text with "ا" for every long vowel."""
     spans = {(s, e) for s, e, _ in found}
     spans.update((s, e) for s, e, _ in pending)
-    return [(_consonants(search, s), _consonants(search, e)) for s, e in spans]
-
-
-def _consonants(search: str, stop: int) -> int:
-    """How many characters of `search[:stop]` the skeleton keeps."""
-    return (
-        stop - search.count("ا", 0, stop) - search.count("و", 0, stop) - search.count("ي", 0, stop)
-    )
+    return [(s - vowels.count("ا", 0, s), e - vowels.count("ا", 0, e)) for s, e in spans]
 
 
 def _unskeleton(dropped: list[int], index: int) -> int:
