@@ -144,17 +144,17 @@ def traffic(
     )
     catalog = load_catalog()
     sim = Simulation(scenario, catalog, Places.default())
-    minutes = []
+    batches: list[tuple[int, list[dict[str, Any]]]] = []
     refused = 0
     for m in sim.minutes():
         items = report_items(m.reports)
         # the API refuses a whole batch for one problem type its service does not have
         kept = [i for i in items if i["problem"] in catalog.services[i["service"]].problems]
         refused += len(items) - len(kept)
-        minutes.append((m.minute, kept))
+        batches.append((m.minute, kept))
     if refused:
         print(f"  ({refused:,} simulated reports name a problem type the catalog lacks: left out)")
-    return sim, minutes
+    return sim, batches
 
 
 def _history(store_url: str, sim: Simulation, days: int) -> None:
@@ -171,7 +171,7 @@ def _history(store_url: str, sim: Simulation, days: int) -> None:
     store.close()
 
 
-def run_embedded(minutes: list[tuple[int, list[dict[str, Any]]]]) -> dict[str, float]:
+def run_embedded(minutes: list[tuple[int, list[dict[str, Any]]]]) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="rasd-bench-db-"))
     procs = Procs(
         {

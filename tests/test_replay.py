@@ -140,11 +140,11 @@ def test_replay_over_http_counts_what_in_process_counts(
     in_process, _, _ = _in_process(tmp_path / "local")
     assert over_http == in_process
     # and a second replay of the same scenario is recognised: nothing counts twice
-    sink = HttpSink(url, TOKEN, batch=2_000)
+    again = HttpSink(url, TOKEN, batch=2_000)
     try:
-        Replay(sim, sink, progress=False).run()
+        Replay(sim, again, progress=False).run()
     finally:
-        sink.close()
+        again.close()
     assert _totals(runtime, sim) == in_process
     with httpx.Client(base_url=url) as client:
         body = client.get("/api/v1/services/youtube").json()
@@ -344,7 +344,7 @@ def _reference_events(tmp: Path) -> list[dict[str, Any]]:
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
     Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick), progress=False).run()
-    events = runtime.store.list_events()
+    events: list[dict[str, Any]] = runtime.store.list_events()
     runtime.store.close()
     return events
 

@@ -23,7 +23,8 @@ def test_a_token_is_kept_only_as_a_hash_and_holds_exactly_its_scope(runtime: Run
     assert tokens.check(token, "ingest")
     assert not tokens.check(token, "admin") and not tokens.check(token, "import")
     assert not tokens.check(token[:-1] + ("A" if token[-1] != "A" else "B"), "ingest")
-    assert tokens.describe(token) is not None and tokens.describe(token).label == "probe in Cairo"
+    described = tokens.describe(token)
+    assert described is not None and described.label == "probe in Cairo"
 
 
 def test_revoked_tokens_stop_working_and_leave_the_list(runtime: Runtime) -> None:

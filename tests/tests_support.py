@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -16,7 +17,7 @@ def assert_error_shape(body: Any) -> dict[str, Any]:
     return dict(error)
 
 
-def write_mmdb(path: Any, records: dict[str, dict[str, Any]], kind: str = "GeoLite2-ASN") -> Any:
+def write_mmdb(path: Path, records: dict[str, dict[str, Any]], kind: str = "GeoLite2-ASN") -> Path:
     """A MaxMind-format file mapping each network (CIDR) to its record, made as the
     operator's files are (IPv6 tree, IPv4 inside it)."""
     from mmdb_writer import MMDBWriter

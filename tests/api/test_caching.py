@@ -1,3 +1,5 @@
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.responses import PlainTextResponse, StreamingResponse
@@ -20,7 +22,7 @@ def _app() -> FastAPI:
 
     @app.get("/stream")
     async def stream() -> StreamingResponse:
-        async def gen():  # type: ignore[no-untyped-def]
+        async def gen() -> AsyncIterator[bytes]:
             yield b"data: 1\n\n"
 
         return StreamingResponse(gen(), media_type="text/event-stream")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +21,7 @@ def host() -> str:
     return free_loopback_address()
 
 
-def _client(clock: VirtualClock, **settings: object) -> Iterator[TestClient]:
+def _client(clock: VirtualClock, **settings: Any) -> Iterator[TestClient]:
     runtime = Runtime.build(Settings(store_url="sqlite:///:memory:", **settings), clock=clock)
     with TestClient(create_app(runtime)) as client:
         yield client

@@ -1,5 +1,6 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 import pytest
@@ -15,7 +16,7 @@ T0 = datetime(2021, 10, 4, 15, 40, tzinfo=UTC)
 M0 = minute_of(T0)
 
 
-def _frames(queue: "asyncio.Queue[bytes | None]") -> list[tuple[str, dict[str, object]]]:
+def _frames(queue: "asyncio.Queue[bytes | None]") -> list[tuple[str, dict[str, Any]]]:
     out = []
     while not queue.empty():
         frame = queue.get_nowait()
@@ -47,7 +48,7 @@ async def test_counts_are_coalesced_into_one_message_per_flush() -> None:
     [(kind, update)] = _frames(everyone.queue)
     assert kind == "update"
     assert update["counts"] == {"facebook": {str(M0): 100}, "instagram": {str(M0): 50}}
-    assert [i["change"] for i in update["incidents"]] == ["escalated"]  # type: ignore[index]
+    assert [i["change"] for i in update["incidents"]] == ["escalated"]
     frames = _frames(watcher.queue)
     assert [k for k, _ in frames] == ["update", "detail"]
     assert frames[1][1] == {"service": "facebook", "problems": {"login": 50}, "regions": {"US": 50}}

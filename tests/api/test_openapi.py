@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import schemathesis
 from conftest import T0
@@ -42,5 +44,5 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_runtime))
 @pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_api_keeps_its_documented_promises(case: schemathesis.Case) -> None:
+def test_the_api_keeps_its_documented_promises(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate(checks=_CHECKS)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from rasd.bus import codec
-from rasd.ingest.reports import ReportRow, columns_of, key_hash
+from rasd.ingest.reports import columns_of, key_hash
 from rasd.signals.probes import ProbeResult
-from rasd.signals.reports import ReportColumns
+from rasd.signals.reports import ReportColumns, ReportRow
 
 SERVICES = ("facebook", "instagram", "whatsapp", "github", "x")
 

@@ -140,6 +140,7 @@ def _cluster_client(nats_url: str, stream: str, **extra: object) -> Iterator[Tes
             yield client
         finally:
             # the log connected inside the client's event loop, so it closes there
+            assert client.portal is not None
             client.portal.call(runtime.log.close)
             runtime.store.close()
 
@@ -174,6 +175,7 @@ def test_a_cluster_api_publishes_instead_of_counting(stream_name: str) -> None:
         runtime = client.app.state.runtime  # type: ignore[attr-defined]
         assert runtime.aggregator is None
         assert runtime.store.count_reports() == 0  # counting is the workers' job
+        assert client.portal is not None
         assert client.portal.call(runtime.log.pending) == 1  # the resend was dropped
 
 

@@ -114,7 +114,7 @@ def test_nats_server_restarted(world: World) -> None:
         if i == 12:
             nats.stop()
             # the feed keeps sending meanwhile: 503s and retries until the log is back
-            thread = threading.Thread(target=lambda: (time.sleep(2), nats.start()))
+            thread = threading.Timer(2, nats.start)
             thread.start()
             threads.append(thread)
 
@@ -140,7 +140,7 @@ def test_postgres_restarted(world: World, private_postgres: PrivatePostgres) -> 
     def restart(i: int, procs: Processes) -> None:
         if i == 12:
             private_postgres.stop()
-            thread = threading.Thread(target=lambda: (time.sleep(3), private_postgres.start()))
+            thread = threading.Timer(3, private_postgres.start)
             thread.start()
             threads.append(thread)
 

@@ -295,7 +295,9 @@ def test_cause_hints_go_to_the_events_they_name_once_they_hold() -> None:
     meta = changes[0].event
     assert meta.owner == "meta"
     assert [h.code for h in meta.cause_hints] == ["dns_owner"]
-    data = meta.to_dict()["cause_hints"][0]
+    hints_out = meta.to_dict()["cause_hints"]
+    assert isinstance(hints_out, list)
+    data = hints_out[0]
     assert data["first_seen"] == minute_start(T0 + 10).isoformat()
     assert data["state"] == "holding" and data["text"] == hints[0].text
     assert meta.log[-1].kind == "cause" and "DNS fails" in meta.log[-1].text["en"]

@@ -93,7 +93,7 @@ def test_state_survives_npz_and_continues_identically(
     warmed: tuple[SeriesBank, np.random.Generator], tmp_path: Path
 ) -> None:
     bank = _clone(warmed[0])
-    np.savez(tmp_path / "bank.npz", **bank.state())
+    np.savez(tmp_path / "bank.npz", **bank.state())  # type: ignore[arg-type]  # numpy's stub
     with np.load(tmp_path / "bank.npz") as data:
         again = SeriesBank.from_state(dict(data))
     assert again.keys == bank.keys and again.config() == bank.config()
@@ -107,7 +107,7 @@ def test_a_restored_bank_alarms_exactly_as_one_that_never_stopped(
     warmed: tuple[SeriesBank, np.random.Generator], tmp_path: Path
 ) -> None:
     going_on = _clone(warmed[0])
-    np.savez(tmp_path / "bank.npz", **_clone(warmed[0]).state())
+    np.savez(tmp_path / "bank.npz", **_clone(warmed[0]).state())  # type: ignore[arg-type]
     with np.load(tmp_path / "bank.npz") as data:
         restarted = SeriesBank.from_state(dict(data))
     rng = np.random.default_rng(5)

@@ -21,7 +21,10 @@ def test_learns_a_daily_rhythm() -> None:
     b = SeasonalBaseline()
     b.resize(1)
     start = minute_of(datetime(2021, 9, 1, tzinfo=UTC))
-    rhythm = lambda m: 100.0 * (1.5 + np.sin(2 * np.pi * (m % 1440) / 1440))  # noqa: E731
+
+    def rhythm(m: int) -> float:
+        return float(100.0 * (1.5 + np.sin(2 * np.pi * (m % 1440) / 1440)))
+
     for m in range(start, start + 4 * 1440):
         b.learn(m, np.array([rhythm(m)]), np.ones(1))
     for hour in range(0, 24, 4):

@@ -2,6 +2,7 @@ import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -27,10 +28,10 @@ SETTINGS = {
 }
 
 
-def fused(level: Level, score: float | None = None, **kw: object) -> FusedEvidence:
+def fused(level: Level, score: float | None = None, **kw: Any) -> FusedEvidence:
     if score is None:
         score = {OK: 0.05, POSSIBLE: 0.6, DETECTED: 0.9}[level]
-    return FusedEvidence(score=score, level=level, **kw)  # type: ignore[arg-type]
+    return FusedEvidence(score=score, level=level, **kw)
 
 
 class Feed:
@@ -49,7 +50,7 @@ class Feed:
         expected: float = 5.0,
         regions: Mapping[str, tuple[float, float]] | None = None,
         score: float | None = None,
-        **kw: object,
+        **kw: Any,
     ) -> list[IncidentChange]:
         self.minute += 1
         changes = self.tracker.update(
@@ -59,7 +60,7 @@ class Feed:
         return changes
 
     def run(
-        self, n: int, level: Level, observed: float = 5.0, expected: float = 5.0, **kw: object
+        self, n: int, level: Level, observed: float = 5.0, expected: float = 5.0, **kw: Any
     ) -> None:
         for _ in range(n):
             self.step(level, observed, expected, **kw)

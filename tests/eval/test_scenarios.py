@@ -158,7 +158,9 @@ class Snap:
     is_open: bool
 
 
-def _event(eid: str, state: str, primary: dict[str, str], spill: dict[str, str], **kw: object):
+def _event(
+    eid: str, state: str, primary: dict[str, str], spill: dict[str, str], **kw: object
+) -> dict[str, object]:
     return {
         "id": eid,
         "kind": kw.get("kind", "outage"),

@@ -11,7 +11,6 @@ from rasd.errors import InvalidInput
 from rasd.ingest.places import Places
 from rasd.ingest.reports import (
     ReportIn,
-    ReportRow,
     Reports,
     ReportValidator,
     as_columns,
@@ -21,7 +20,7 @@ from rasd.ingest.reports import (
     key_hashes,
     network_of,
 )
-from rasd.signals.reports import ReportColumns
+from rasd.signals.reports import ReportColumns, ReportRow
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +62,8 @@ def test_a_network_seen_before_does_not_make_a_bad_address_good(
     for bad in ("10.9.8", "10.9.8.0/24", "10.9.8.256"):
         with pytest.raises(InvalidInput) as refused:
             validator.to_columns([_report(ip=bad)], client_ip="", trusted=True)
-        assert refused.value.details[0]["field"] == "ip"
+        details = refused.value.details
+        assert isinstance(details, list) and details[0]["field"] == "ip"
 
 
 def test_a_remembered_place_or_service_answers_as_the_first_time(
@@ -74,6 +74,7 @@ def test_a_remembered_place_or_service_answers_as_the_first_time(
         with pytest.raises(InvalidInput) as refused:
             validator.to_columns(batch, client_ip="", trusted=False)
         details = refused.value.details
+        assert isinstance(details, list)
         assert [(d["field"], d["index"]) for d in details] == [("service", 1), ("country", 2)]
     cols = validator.to_columns(
         [_report(city="Cairo"), _report(reporter="q", city="Cairo")], client_ip="", trusted=False

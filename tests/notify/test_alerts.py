@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from notify.samples import incident
 from rasd.notify.alerts import AlertPolicy
@@ -9,7 +10,7 @@ from rasd.store import open_store
 T = datetime(2021, 10, 4, 15, 40, tzinfo=UTC)
 
 
-def _tell(policy: AlertPolicy, change: str, **kw: object) -> list[str]:
+def _tell(policy: AlertPolicy, change: str, **kw: Any) -> list[str]:
     return [a.kind for a in policy.on_change(change, incident("facebook", T, **kw))]
 
 

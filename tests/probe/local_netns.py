@@ -83,7 +83,7 @@ def _free_subnet() -> ipaddress.IPv4Network:
             taken.append(ipaddress.ip_network(f"{info['local']}/{info['prefixlen']}", False))
     rng = random.Random()
     for _ in range(200):
-        subnet = ipaddress.ip_network(f"10.{rng.randrange(64, 250)}.{rng.randrange(1, 255)}.0/24")
+        subnet = ipaddress.IPv4Network(f"10.{rng.randrange(64, 250)}.{rng.randrange(1, 255)}.0/24")
         if not any(subnet.overlaps(other) for other in taken):
             return subnet
     raise RuntimeError("no free private /24 for the test's namespaces")

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ class _Service:
 
 
 def _checks(web: LocalWeb) -> list[ProbeCheck]:
-    common = {"service": "example", "interval_s": 5.0}
+    common: dict[str, Any] = {"service": "example", "interval_s": 5.0}
     return [
         ProbeCheck(id="dns-own", kind="dns", target="www.example.test", timeout_s=0.5, **common),
         ProbeCheck(
@@ -74,7 +75,7 @@ def _start_agent(
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _finish(agent: subprocess.Popen[str], *, stop: bool = True) -> dict[str, int]:
+def _finish(agent: subprocess.Popen[str], *, stop: bool = True) -> dict[str, Any]:
     if stop and agent.poll() is None:
         agent.send_signal(signal.SIGTERM)
     out, err = agent.communicate(timeout=20)

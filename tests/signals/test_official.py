@@ -88,7 +88,7 @@ def _engine(store: Store, board: OfficialBoard | None) -> tuple[DetectionEngine,
 
 
 def _outage(engine: DetectionEngine, first: int, minutes: int = 20) -> list[str]:
-    kinds = []
+    kinds: list[str] = []
     for m in range(first, first + minutes):
         engine.observe({(SeriesKey("github", REPORTS, WORLD), m): 400})
         kinds.extend(str(c.kind) for c in engine.tick(m))
@@ -113,7 +113,7 @@ def test_a_provider_admitting_an_outage_opens_an_incident_alone(store: Store) ->
     reading = Reading(indicator=MAJOR)
     board.heard("github", LINK, "statuspage", reading.view((), NOW), NOW)
     engine, first = _engine(store, board)
-    kinds = []
+    kinds: list[str] = []
     for m in range(first, first + 10):
         engine.observe({(SeriesKey("github", REPORTS, WORLD), m): 20})
         kinds.extend(str(c.kind) for c in engine.tick(m))

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import httpx
 import orjson
 import pytest
 from conftest import T0
@@ -122,6 +123,11 @@ def test_import_options_are_checked(tmp_path: Path) -> None:
     assert missing.exit_code != 0
 
 
+def _as_httpx(client: TestClient) -> httpx.Client:
+    # the app's test client is an httpx2 client: the same interface under another package
+    return cast(httpx.Client, client)
+
+
 @pytest.fixture
 def served(clock: VirtualClock) -> Iterator[tuple[Runtime, TestClient]]:
     settings = Settings(store_url="sqlite:///:memory:", ingest_tokens=[INGEST])
@@ -150,14 +156,14 @@ def test_import_over_http_skips_what_the_server_refuses(
             *[_line(i) for i in range(3, 10)],
         ],
     )
-    sink = HttpPostSink("", INGEST, client=client)
+    sink = HttpPostSink("", INGEST, client=_as_httpx(client))
     stats = PostImport(sink, chunk_size=5).run(source)
     assert [e.line for e in stats.skipped] == [2, 3]
     assert "future" in stats.skipped[0].reason
     assert (stats.posts, stats.accepted, stats.duplicates) == (9, 8, 0)
     assert _served_total(rt) == 8
     # a second import: the server has seen every post
-    again = PostImport(HttpPostSink("", INGEST, client=client), chunk_size=5).run(source)
+    again = PostImport(HttpPostSink("", INGEST, client=_as_httpx(client)), chunk_size=5).run(source)
     assert (again.accepted, again.duplicates) == (0, 8)
     assert _served_total(rt) == 8
 
@@ -168,7 +174,7 @@ def test_import_over_http_stops_on_a_refused_token(
     rt, client = served
     source = _write(tmp_path / "p.jsonl", [_line(1)])
     with pytest.raises(RasdError, match="HTTP 403"):
-        PostImport(HttpPostSink("", "wrong", client=client)).run(source)
+        PostImport(HttpPostSink("", "wrong", client=_as_httpx(client))).run(source)
     assert _served_total(rt) == 0
 
 
@@ -191,7 +197,8 @@ def test_import_over_http_waits_for_a_busy_server(
 
     rt.log.publish = publish  # type: ignore[method-assign]
     source = _write(tmp_path / "p.jsonl", [_line(i) for i in range(3)])
-    stats = PostImport(HttpPostSink("", INGEST, client=client, sleep=waits.append)).run(source)
+    sink = HttpPostSink("", INGEST, client=_as_httpx(client), sleep=waits.append)
+    stats = PostImport(sink).run(source)
     assert waits == [3.0, 3.0]
     assert stats.accepted == 3 and _served_total(rt) == 3
 
@@ -202,7 +209,7 @@ def test_import_over_http_skips_more_refusals_than_one_answer_names(
     rt, client = served
     old = "1999-01-01T00:00:00Z"  # the server names at most 50 bad posts an answer
     lines = [_line(i, created=old) for i in range(120)] + [_line(500)]
-    stats = PostImport(HttpPostSink("", INGEST, client=client), chunk_size=200).run(
+    stats = PostImport(HttpPostSink("", INGEST, client=_as_httpx(client)), chunk_size=200).run(
         _write(tmp_path / "p.jsonl", lines)
     )
     assert [e.line for e in stats.skipped] == list(range(1, 121))

@@ -8,8 +8,8 @@ from rasd.clock import minute_of
 from rasd.sim.rhythm import local_minutes, rhythm
 
 
-def _at(*args: int) -> int:
-    return minute_of(datetime(*args, tzinfo=UTC))
+def _at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> int:
+    return minute_of(datetime(year, month, day, hour, minute, tzinfo=UTC))
 
 
 def test_night_is_lower_than_evening_in_local_time() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,6 +70,9 @@ class FakeMastodon:
     def url(self) -> str:
         return self.standin.url
 
+    def _past(self, index: int) -> bool:
+        return index < len(self.events)
+
     def timeline_requests(self) -> list[HttpRequest]:
         return [r for r in self.standin.requests if r.path.startswith("/api/v1/timelines/")]
 
@@ -115,7 +119,7 @@ class FakeMastodon:
             async with self._more:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._more.wait_for(lambda at=index: at < len(self.events)),
+                        self._more.wait_for(functools.partial(self._past, index)),
                         self.heartbeat_seconds,
                     )
                 batch = self.events[index:]

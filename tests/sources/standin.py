@@ -10,7 +10,7 @@ import asyncio
 import json
 import socket
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Self
 
 import websockets
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -48,7 +48,7 @@ class WebSocketStandIn:
         except websockets.ConnectionClosed:
             pass
 
-    async def start(self) -> WebSocketStandIn:
+    async def start(self) -> Self:
         self._server = await serve(self._handle, "127.0.0.1", self.port, max_size=None)
         return self
 
@@ -167,7 +167,7 @@ class HttpStandIn:
                 self._tasks.discard(task)
             writer.close()
 
-    async def start(self) -> HttpStandIn:
+    async def start(self) -> Self:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
         return self
 

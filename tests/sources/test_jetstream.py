@@ -218,7 +218,7 @@ async def test_zstd_messages_are_read_and_a_bomb_is_refused(
     counted: Runtime, jetstream: FakeJetstream
 ) -> None:
     samples = [create(T0_US + i, f"s{i}", f"sample text number {i} of many") for i in range(400)]
-    dictionary = zstandard.train_dictionary(4096, samples)
+    dictionary = zstandard.train_dictionary(4096, list[bytes | bytearray | memoryview](samples))
     jetstream.compress = zstandard.ZstdCompressor(dict_data=dictionary)
     src = source(
         counted, [jetstream.url], zstd_dictionary=dictionary.as_bytes(), max_message_bytes=4096

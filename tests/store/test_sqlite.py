@@ -72,7 +72,7 @@ def _in_writer_thread(store: SQLiteStore) -> list[str]:
         threads.append(threading.current_thread().name)
         return write(*args)
 
-    store._write_reports = recorded  # type: ignore[method-assign]
+    store._write_reports = recorded  # type: ignore[method-assign,assignment]
     return threads
 
 

@@ -301,10 +301,11 @@ class PostFeed:
             self._held.pop(key, None)
         self._save()
         self.stats["published"] += len(chunk)
-        self._status.counted(len(chunk))
         if self._sample is not None:
             try:
                 await asyncio.to_thread(self._sample, [h.heard for h in chunk])
             except Exception as exc:  # the sample is for show: counting goes on without it
                 self._status.noted(f"sample: {type(exc).__name__}: {exc}")
+        # told last, so that whoever sees a post counted also finds it in the sample
+        self._status.counted(len(chunk))
         return True

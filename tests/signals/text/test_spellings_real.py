@@ -68,7 +68,7 @@ def test_the_spellings_people_write_are_found() -> None:
 
 def test_the_spellings_found_are_not_a_listed_alias_each() -> None:
     """The rules do the work: most spellings read in pages are in no alias list."""
-    listed = set()
+    listed: set[str] = set()
     for service in default_catalog():
         for forms in service.aliases.values():
             listed.update(folded(normalise(f)) for f in forms)
@@ -84,7 +84,7 @@ _NAME_LOOKALIKES = {"كيزي", "زيكو"}
 def test_no_frequent_arabic_word_is_taken_for_a_service() -> None:
     wordfreq = pytest.importorskip("wordfreq")
     matcher = default_analyser().matcher
-    listed = {}
+    listed: dict[str, set[str]] = {}
     for service in default_catalog():
         forms = [f for fs in service.aliases.values() for f in fs] + list(service.name.values())
         for form in forms:
