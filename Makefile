@@ -5,20 +5,35 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WEB_STAMP := src/rasd/web/static/vendor/.built-stamp
 
-.PHONY: demo test install web browser lint typecheck pytest bench clean
+LOCALES := src/rasd/locale
+CATALOGS := $(wildcard $(LOCALES)/*/LC_MESSAGES/rasd.po)
+
+.PHONY: demo test install web browser lint typecheck pytest bench clean messages
 
 demo: install web
 	RASD_OFFLINE=true $(BIN)/rasd demo
 
 test: install web browser lint typecheck pytest
 
-install: $(STAMP)
+install: $(STAMP) $(CATALOGS:.po=.mo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+# Each language's catalog (.po) is compiled into the .mo the server reads.
+$(LOCALES)/%.mo: $(LOCALES)/%.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After adding or changing a message in the code or a template: gather every message into
+# rasd.pot and bring each language's catalog up to date with it (docs/translating.md).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k plural:1,2 --add-location=file --sort-by-file \
+		--project=Rasd --copyright-holder="Rasd contributors" -o $(LOCALES)/rasd.pot src
+	$(BIN)/pybabel update -i $(LOCALES)/rasd.pot -d $(LOCALES) -D rasd --ignore-obsolete
+	$(MAKE) install
 
 # The front-end is built from npm packages at set-up; nothing is fetched at run time.
 web: $(WEB_STAMP)

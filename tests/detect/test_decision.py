@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rasd.detect import LEVEL_LABELS, Level, LevelFilter
+from rasd.detect import LevelFilter
 
 
 def _run(f: LevelFilter, scores: list[float]) -> list[int]:
@@ -45,8 +45,3 @@ def test_state_round_trip_continues_identically() -> None:
 def test_bad_config_is_refused() -> None:
     with pytest.raises(ValueError):
         LevelFilter(possible=0.8, detected=0.5)
-
-
-def test_every_level_has_english_and_arabic() -> None:
-    for level in Level:
-        assert LEVEL_LABELS[level]["en"] and LEVEL_LABELS[level]["ar"]

@@ -7,13 +7,14 @@ import json
 from fastapi.testclient import TestClient
 from notify.receiver import receiver
 
+from rasd.locale import languages
 from rasd.notify.notifier import notifier_of
 from rasd.runtime import Runtime
 from rasd.web import i18n
 
 
 def test_the_service_page_offers_the_form_in_both_languages(client: TestClient) -> None:
-    for lang in i18n.LANGS:
+    for lang in languages():
         t = i18n.strings(lang)
         page = client.get(f"/services/facebook?lang={lang}").text
         assert f'action="/services/facebook/alerts?lang={lang}"' in page

@@ -10,16 +10,14 @@ from fastapi.responses import Response
 
 from rasd.api.params import parse_lang
 from rasd.api.shapes import errors
+from rasd.locale import direction, words
+from rasd.locale.terms import level_phrase
 from rasd.runtime import Runtime
 
 router = APIRouter(tags=["badges"])
 
 SVG = "image/svg+xml"
-_STATUS = {
-    0: ({"en": "no problems", "ar": "لا مشكلات"}, "#2e7d32"),
-    1: ({"en": "possible problems", "ar": "مشكلات محتملة"}, "#ef6c00"),
-    2: ({"en": "problems detected", "ar": "تم رصد مشكلات"}, "#c62828"),
-}
+_COLORS = {0: "#2e7d32", 1: "#ef6c00", 2: "#c62828"}
 _HEIGHT = 20
 _PAD = 6
 # badges are short: a fresh status matters more than saving requests
@@ -86,6 +84,8 @@ async def service_badge(request: Request, service_id: str, lang: str | None = No
     for incident in rt.store.list_incidents(service=service.id, limit=5):
         if incident.get("state") != "resolved":
             level = max(level, min(int(incident.get("level", 1)), 2))
-    words, color = _STATUS[level]
-    svg = badge(service.display_name(language), words[language], color, rtl=language == "ar")
+    status = level_phrase(words(language), level)
+    svg = badge(
+        service.display_name(language), status, _COLORS[level], rtl=direction(language) == "rtl"
+    )
     return Response(svg, media_type=SVG, headers={"Cache-Control": f"public, max-age={_MAX_AGE}"})

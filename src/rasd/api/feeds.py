@@ -12,7 +12,9 @@ from feedgen.feed import FeedGenerator
 from rasd.api.params import parse_lang
 from rasd.api.shapes import errors
 from rasd.impact import ImpactReader
-from rasd.notify.messages import LEVEL_WORDS, STATEMENT_WORDS
+from rasd.locale import words
+from rasd.locale.terms import level_phrase
+from rasd.notify.messages import STATEMENT_WORDS
 from rasd.notify.statements import StatementStore
 from rasd.runtime import Runtime
 
@@ -73,7 +75,7 @@ def _feed(
     for row in incidents:
         service = rt.catalog.services.get(str(row["service"]))
         name = service.display_name(lang) if service else str(row["service"])
-        level = LEVEL_WORDS[max(1, min(int(row.get("max_level", row.get("level", 1))), 2))][lang]
+        level = level_phrase(words(lang), max(int(row.get("max_level", row.get("level", 1))), 1))
         text = _INCIDENT_TEXT[lang].format(
             name=name,
             level=level,

@@ -18,7 +18,8 @@ from rasd.api.params import parse_lang
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.catalog import Service
-from rasd.notify.messages import LEVEL_WORDS
+from rasd.locale import words
+from rasd.locale.terms import level_phrase
 from rasd.notify.statements import StatementStore
 from rasd.runtime import Runtime
 
@@ -228,7 +229,7 @@ class _Page:
                 f"{row['id']}-detected",
                 "investigating",
                 _DETECTED[self.lang].format(
-                    name=name, level=LEVEL_WORDS[max(1, min(level, 2))][self.lang]
+                    name=name, level=level_phrase(words(self.lang), max(level, 1))
                 ),
                 str(row["detected_at"]),
                 affected,
@@ -252,7 +253,7 @@ class _Page:
         updated_at = max([str(row["updated_at"])] + [s["created_at"] for s in statements])
         return {
             "id": str(row["id"]),
-            "name": f"{name}: {LEVEL_WORDS[max(1, min(level, 2))][self.lang]}",
+            "name": f"{name}: {level_phrase(words(self.lang), max(level, 1))}",
             "status": status,
             "created_at": str(row["detected_at"]),
             "updated_at": updated_at,

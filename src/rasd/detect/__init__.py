@@ -7,10 +7,9 @@ in `rasd.detect.registry`.
 
 from rasd.detect.bank import SeriesBank, TickResult
 from rasd.detect.base import Detector, Point
-from rasd.detect.decision import LEVEL_LABELS, Level, LevelFilter
+from rasd.detect.decision import Level, LevelFilter
 
 __all__ = [
-    "LEVEL_LABELS",
     "Detector",
     "Level",
     "LevelFilter",

@@ -24,13 +24,6 @@ class Level(IntEnum):
     DETECTED = 2
 
 
-LEVEL_LABELS: dict[Level, dict[str, str]] = {
-    Level.OK: {"en": "No problems", "ar": "لا مشاكل"},
-    Level.POSSIBLE: {"en": "Possible problems", "ar": "مشاكل محتملة"},
-    Level.DETECTED: {"en": "Problems detected", "ar": "تم رصد مشاكل"},
-}
-
-
 class LevelFilter:
     """Turns scores of many series into levels, one step (minute) at a time.
 

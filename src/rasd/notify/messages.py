@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-LEVEL_WORDS = {
-    1: {"en": "possible problems", "ar": "مشكلات محتملة"},
-    2: {"en": "problems detected", "ar": "تم رصد مشكلات"},
-}
+from rasd.locale import words as words_of
+from rasd.locale.terms import level_phrase
+
 STATEMENT_WORDS = {
     "investigating": {"en": "investigating", "ar": "قيد التحقيق"},
     "identified": {"en": "cause identified", "ar": "تم تحديد السبب"},
@@ -68,7 +67,7 @@ def words(
     for lang in ("en", "ar"):
         fields = {
             "name": names.get(lang) or names["en"],
-            "level": LEVEL_WORDS.get(level, LEVEL_WORDS[1])[lang],
+            "level": level_phrase(words_of(lang), max(level, 1)),
             "start": _time((incident or {}).get("start")),
             "end": _time((incident or {}).get("end")),
             "status": "",
@@ -126,7 +125,7 @@ def confirmation_words(
         titles[lang] = _CONFIRM_TITLE[lang].format(scope=scope)
         bodies[lang] = _CONFIRM_BODY[lang].format(
             scope=scope,
-            level=LEVEL_WORDS[level][lang],
+            level=level_phrase(words_of(lang), level),
             until=until.strftime("%Y-%m-%d %H:%M"),
             url=url,
         )

@@ -1,15 +1,18 @@
 """Every string the site shows, in English and Arabic, and how a visitor's language is chosen.
 
 The language comes from `?lang=`, then the `lang` cookie the switch sets, then the browser's
-Accept-Language; English when none of them names Arabic or English.
+Accept-Language; English when none of them names a language Rasd has a catalog for
+(`rasd.locale`: Arabic and English, and any a translator adds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-LANGS = ("en", "ar")
-DEFAULT = "en"
+from rasd.locale import SOURCE, languages, words
+from rasd.locale.terms import LEVEL_NAMES, level_name
+
+DEFAULT = SOURCE
 COOKIE = "lang"
 
 # key -> {"en": ..., "ar": ...}; `{name}`-style fields are filled by the template or the script
@@ -39,9 +42,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "any_country": {"en": "All countries", "ar": "كل الدول"},
     "filter": {"en": "Show", "ar": "اعرض"},
     "browse": {"en": "Browse services", "ar": "تصفح الخدمات"},
-    "level_2": {"en": "Problems detected", "ar": "رُصدت مشكلات"},
-    "level_1": {"en": "Possible problems", "ar": "مشكلات محتملة"},
-    "level_0": {"en": "No problems", "ar": "لا مشكلات"},
     "section_2": {"en": "Problems detected", "ar": "رُصدت مشكلات"},
     "section_1": {"en": "Possible problems", "ar": "مشكلات محتملة"},
     "section_0": {"en": "Working normally", "ar": "تعمل بشكل طبيعي"},
@@ -572,7 +572,10 @@ CLIENT_KEYS = (
 
 
 def strings(lang: str) -> dict[str, str]:
-    return {key: value.get(lang) or value[DEFAULT] for key, value in STRINGS.items()}
+    table = {key: value.get(lang) or value[DEFAULT] for key, value in STRINGS.items()}
+    said = words(lang)
+    table.update({f"level_{level}": level_name(said, level) for level in LEVEL_NAMES})
+    return table
 
 
 def client_strings(lang: str) -> dict[str, str]:
@@ -583,17 +586,18 @@ def client_strings(lang: str) -> dict[str, str]:
 def choose(query: str | None, cookies: Mapping[str, str], accept_language: str | None) -> str:
     """The visitor's language: an explicit choice first, then the browser's preference."""
     for explicit in (query, cookies.get(COOKIE)):
-        if explicit in LANGS:
+        if explicit in languages():
             return str(explicit)
     return _from_accept(accept_language or "")
 
 
 def _from_accept(header: str) -> str:
     best, best_q = DEFAULT, -1.0
+    known = languages()
     for order, part in enumerate(header.split(",")):
         tag, _, params = part.strip().partition(";")
         primary = tag.strip().lower().split("-")[0]
-        if primary not in LANGS:
+        if primary not in known:
             continue
         q = 1.0
         for param in params.split(";"):

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from rasd.api.caching import matches
 from rasd.api.responses import JSON
 from rasd.errors import NotFound
+from rasd.locale import direction, languages
 from rasd.runtime import Runtime
 from rasd.web import alerts, confirm, i18n, unsubscribe, views
 from rasd.web.page_cache import PageCache, page_version
@@ -83,7 +84,7 @@ def _render(
     context = {
         "t": t,
         "lang": lang,
-        "dir": "rtl" if lang == "ar" else "ltr",
+        "dir": direction(lang),
         "other_lang": other,
         "path": request.url.path,
         "view": view,
@@ -106,7 +107,7 @@ def _render(
 
 def _headers(request: Request, response: Response) -> None:
     explicit = request.query_params.get("lang")
-    if explicit in i18n.LANGS:
+    if explicit in languages():
         # a switch of language is remembered, so this answer is the visitor's own
         response.set_cookie(
             i18n.COOKIE, explicit, max_age=_COOKIE_AGE, samesite="lax", httponly=True
@@ -331,7 +332,7 @@ def history_page(request: Request, lang: str | None = None) -> Response:
 async def switch_language(code: str, next: str = "/") -> Response:
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
-    if code in i18n.LANGS:
+    if code in languages():
         response.set_cookie(i18n.COOKIE, code, max_age=_COOKIE_AGE, samesite="lax", httponly=True)
     response.headers["cache-control"] = "no-store"
     return response
