@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
 
 from rasd import locale
 from rasd.locale import terms
@@ -21,6 +22,8 @@ from rasd.web import i18n
 ROOT = Path(__file__).resolve().parents[2]
 POT = locale.LOCALE_DIR / "rasd.pot"
 COMPLETE = ("ar",)  # languages every message must be translated into (docs/translating.md)
+# as `make messages` runs it
+EXTRACT = ("extract", "-F", "babel.cfg", "-k", "plural:1,2", "-c", "TRANSLATORS:")
 _FIELD = re.compile(r"\{(\w*)")
 
 
@@ -48,7 +51,7 @@ def _fields(text: str) -> set[str]:
 
 def test_rasd_pot_holds_every_message_the_code_and_templates_mark(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.pot"
-    _pybabel("extract", "-F", "babel.cfg", "-k", "plural:1,2", "-o", str(fresh), "src")
+    _pybabel(*EXTRACT, "-o", str(fresh), "src")
     assert _ids(_read(fresh)) == _ids(_read(POT)), "run `make messages`"
 
 
@@ -99,7 +102,7 @@ def test_the_level_words_are_one_set_everywhere() -> None:
 
 
 def test_a_language_a_translator_adds_is_picked_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: TestClient
 ) -> None:
     # what docs/translating.md tells a translator to do, on a copy of the catalogs
     folder = tmp_path / "locale"
@@ -110,6 +113,7 @@ def test_a_language_a_translator_adds_is_picked_up(
     for english, french in [
         ("Problems detected", "Problèmes détectés"),
         ("problems detected", "problèmes détectés"),
+        ("Status now", "État actuel"),
     ]:
         entry = f'msgid "{english}"\nmsgstr ""\n'
         assert entry in text
@@ -129,6 +133,9 @@ def test_a_language_a_translator_adds_is_picked_up(
     assert i18n.choose("fr", {}, None) == "fr"
     assert i18n.strings("fr")["level_2"] == "Problèmes détectés"
     assert locale.direction("fr") == "ltr" and locale.direction("ar") == "rtl"
+    page = client.get("/", headers={"accept-language": "fr-FR,fr;q=0.9"})
+    assert '<html lang="fr" dir="ltr">' in page.text
+    assert "État actuel" in page.text and "Skip to content" in page.text  # the rest in English
 
 
 def test_a_catalog_edited_after_it_was_compiled_is_read_from_the_po(tmp_path: Path) -> None:

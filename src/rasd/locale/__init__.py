@@ -52,10 +52,6 @@ class Words:
         fields.setdefault("n", count)
         return text.format(**fields)
 
-    def has(self, message: str) -> bool:
-        """Whether this language's catalog translates `message` (the source language always)."""
-        return self.lang == SOURCE or self._t.gettext(message) != message
-
 
 def _catalog_files(localedir: Path, lang: str) -> tuple[Path, Path]:
     folder = localedir / lang / "LC_MESSAGES"

@@ -79,7 +79,7 @@ def _render(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     t = i18n.strings(lang)
-    other = "en" if lang == "ar" else "ar"
+    other = i18n.other_language(lang)
     hub = request.app.state.runtime.extras.get("live")
     context = {
         "t": t,
