@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 POT = locale.LOCALE_DIR / "rasd.pot"
 COMPLETE = ("ar",)  # languages every message must be translated into (docs/translating.md)
 # as `make messages` runs it
-EXTRACT = ("extract", "-F", "babel.cfg", "-k", "plural:1,2", "-c", "TRANSLATORS:")
+EXTRACT = ("extract", "-F", "babel.cfg", "-k", "plural:1,2", "-k", "NC_:1c,2")
 _FIELD = re.compile(r"\{(\w*)")
 
 
@@ -42,7 +42,7 @@ def _read(path: Path, lang: str | None = None) -> Catalog:
 
 
 def _ids(catalog: Catalog) -> set[object]:
-    return {m.id for m in catalog if m.id}
+    return {(m.context, m.id) for m in catalog if m.id}
 
 
 def _fields(text: str) -> set[str]:

@@ -12,8 +12,8 @@ from feedgen.feed import FeedGenerator
 from rasd.api.params import parse_lang
 from rasd.api.shapes import errors
 from rasd.impact import ImpactReader
-from rasd.locale import words
-from rasd.locale.terms import level_phrase
+from rasd.locale import N_, words
+from rasd.locale.terms import incident_state, level_phrase
 from rasd.notify.messages import STATEMENT_WORDS
 from rasd.notify.statements import StatementStore
 from rasd.runtime import Runtime
@@ -21,20 +21,12 @@ from rasd.runtime import Runtime
 router = APIRouter(tags=["feeds"])
 
 ATOM = "application/atom+xml"
-_FEED_TITLE = {"en": "Rasd: outages as they happen", "ar": "رصد: الأعطال لحظة وقوعها"}
-_SERVICE_TITLE = {"en": "Rasd: {name}", "ar": "رصد: {name}"}
-_STATES = {
-    "opened": {"en": "ongoing", "ar": "مستمر"},
-    "ongoing": {"en": "ongoing", "ar": "مستمر"},
-    "recovering": {"en": "recovering", "ar": "في طور التعافي"},
-    "resolved": {"en": "resolved", "ar": "انتهى"},
-}
-_INCIDENT_TEXT = {
-    "en": "{name}: {level} since {start} UTC ({state}).",
-    "ar": "{name}: {level} منذ {start} بتوقيت UTC ({state}).",
-}
-_ENDED = {"en": " Back to normal at {end} UTC.", "ar": " عادت إلى طبيعتها في {end} بتوقيت UTC."}
-_STATEMENT_TITLE = {"en": "{name}, official update: {status}", "ar": "{name}، بيان رسمي: {status}"}
+_FEED_TITLE = N_("Rasd: outages as they happen")
+_RASD = N_("Rasd")
+_SERVICE_TITLE = N_("Rasd: {name}")
+_INCIDENT_TEXT = N_("{name}: {level} since {start} UTC ({state}).")
+_ENDED = N_(" Back to normal at {end} UTC.")
+_STATEMENT_TITLE = N_("{name}, official update: {status}")
 _ATOM_DOC: dict[int | str, dict[str, Any]] = {
     200: {"content": {ATOM: {}}, "description": "An Atom 1.0 feed"}
 }
@@ -62,28 +54,30 @@ def _feed(
     statements: list[dict[str, Any]],
 ) -> Response:
     base = str(request.base_url).rstrip("/")
+    _ = words(lang)
     feed = FeedGenerator()
     feed.id(str(request.url.replace(query="")))
     feed.title(title)
     feed.language(lang)
     feed.link(href=str(request.url), rel="self", type=ATOM)
     feed.link(href=base + "/", rel="alternate", type="text/html")
-    feed.author({"name": "Rasd" if lang == "en" else "رصد"})
+    feed.author({"name": _(_RASD)})
     stamps = [rt.clock.now()]
     entries: list[tuple[datetime, dict[str, Any]]] = []
     impacts = ImpactReader.of(rt)
     for row in incidents:
         service = rt.catalog.services.get(str(row["service"]))
         name = service.display_name(lang) if service else str(row["service"])
-        level = level_phrase(words(lang), max(int(row.get("max_level", row.get("level", 1))), 1))
-        text = _INCIDENT_TEXT[lang].format(
+        level = level_phrase(_, max(int(row.get("max_level", row.get("level", 1))), 1))
+        text = _(
+            _INCIDENT_TEXT,
             name=name,
             level=level,
             start=_short(row["start"]),
-            state=_STATES.get(str(row["state"]), _STATES["ongoing"])[lang],
+            state=incident_state(_, str(row["state"])),
         )
         if row.get("state") == "resolved" and row.get("end"):
-            text += _ENDED[lang].format(end=_short(row["end"]))
+            text += _(_ENDED, end=_short(row["end"]))
         impact = impacts.of_incident(row)
         if impact is not None:
             text += " " + impact["sentence"][lang]
@@ -108,9 +102,7 @@ def _feed(
                 _when(s["created_at"]),
                 {
                     "id": f"{base}/api/v1/services/{s['service']}/statements#{s['id']}",
-                    "title": _STATEMENT_TITLE[lang].format(
-                        name=name, status=STATEMENT_WORDS[s["status"]][lang]
-                    ),
+                    "title": _(_STATEMENT_TITLE, name=name, status=_(STATEMENT_WORDS[s["status"]])),
                     "published": _when(s["created_at"]),
                     "link": f"{base}/services/{s['service']}",
                     "text": s["message"].get(lang) or next(iter(s["message"].values()), ""),
@@ -147,7 +139,7 @@ async def all_incidents(
     language = parse_lang(lang)
     incidents = rt.store.list_incidents(limit=limit)
     statements, _ = StatementStore(rt.store, rt.clock).page(limit=limit)
-    return _feed(request, rt, language, _FEED_TITLE[language], incidents, statements)
+    return _feed(request, rt, language, words(language)(_FEED_TITLE), incidents, statements)
 
 
 @router.get(
@@ -167,5 +159,5 @@ async def service_incidents(
     service = rt.catalog.get(service_id)
     incidents = rt.store.list_incidents(service=service.id, limit=limit)
     statements, _ = StatementStore(rt.store, rt.clock).page(service=service.id, limit=limit)
-    title = _SERVICE_TITLE[language].format(name=service.display_name(language))
+    title = words(language)(_SERVICE_TITLE, name=service.display_name(language))
     return _feed(request, rt, language, title, incidents, statements)

@@ -18,7 +18,7 @@ from rasd.api.params import parse_lang
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.catalog import Service
-from rasd.locale import words
+from rasd.locale import N_, words
 from rasd.locale.terms import level_phrase
 from rasd.notify.statements import StatementStore
 from rasd.runtime import Runtime
@@ -36,11 +36,9 @@ _DESCRIPTIONS = {
     "major": "Partial System Outage",
     "critical": "Major Service Outage",
 }
-_DETECTED = {
-    "en": "{name}: {level}, as seen by Rasd in reports, posts and probes.",
-    "ar": "{name}: {level}، كما يرصدها «رصد» في البلاغات والمنشورات والفحوص.",
-}
-_BACK = {"en": "{name} is back to normal.", "ar": "عادت {name} إلى طبيعتها."}
+_DETECTED = N_("{name}: {level}, as seen by Rasd in reports, posts and probes.")
+_RASD = N_("Rasd")
+_BACK = N_("{name} is back to normal.")
 
 
 def _runtime(request: Request) -> Runtime:
@@ -178,7 +176,7 @@ class _Page:
         self.position = {s.id: n + 1 for n, s in enumerate(self.rt.catalog)}
 
     def info(self, updated_at: str | None = None) -> dict[str, Any]:
-        name = "Rasd" if self.lang == "en" else "رصد"
+        name = words(self.lang)(_RASD)
         return {
             "id": PAGE_ID,
             "name": name,
@@ -228,8 +226,8 @@ class _Page:
                 row,
                 f"{row['id']}-detected",
                 "investigating",
-                _DETECTED[self.lang].format(
-                    name=name, level=level_phrase(words(self.lang), max(level, 1))
+                words(self.lang)(
+                    _DETECTED, name=name, level=level_phrase(words(self.lang), max(level, 1))
                 ),
                 str(row["detected_at"]),
                 affected,
@@ -244,7 +242,7 @@ class _Page:
                     row,
                     f"{row['id']}-resolved",
                     "resolved",
-                    _BACK[self.lang].format(name=name),
+                    words(self.lang)(_BACK, name=name),
                     str(row["updated_at"]),
                     affected,
                 )

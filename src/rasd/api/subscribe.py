@@ -19,6 +19,7 @@ from rasd.api.shapes import errors
 from rasd.errors import NotFound, field_error
 from rasd.ingest.limits import RequestLimiter
 from rasd.ingest.reports import network_of
+from rasd.locale import N_, each
 from rasd.notify.confirmations import Asked
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.notify.subscriptions import LEVELS, Subscription, scope_from
@@ -27,34 +28,20 @@ from rasd.runtime import Runtime
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
 _LIMITER = "subscribe_limiter"
-_SENT = {
-    "en": "One message went to this address. Follow the link in it before {until} UTC to start "
-    "the alerts; until then nothing else is sent.",
-    "ar": "أُرسلت رسالة واحدة إلى هذا العنوان. افتح الرابط الذي فيها قبل {until} بتوقيت UTC لتبدأ "
-    "التنبيهات؛ لن يُرسل شيء آخر قبل ذلك.",
-}
-_WAITING = {
-    "en": "A message asking for confirmation went to this address already. Follow its link "
-    "before {until} UTC; nothing new was sent.",
-    "ar": "أُرسلت إلى هذا العنوان رسالة تطلب التأكيد من قبل. افتح رابطها قبل {until} بتوقيت UTC؛ "
-    "لم يُرسل شيء جديد.",
-}
-_ALREADY = {
-    "en": "This address gets these alerts already; nothing was sent.",
-    "ar": "هذا العنوان يتلقى هذه التنبيهات من قبل؛ لم يُرسل شيء.",
-}
-_CONFIRMED = {
-    "en": "Confirmed: alerts will come to this address. Every message has a link to stop them.",
-    "ar": "تم التأكيد: ستصل التنبيهات إلى هذا العنوان. في كل رسالة رابط لإيقافها.",
-}
-_CONFIRMED_BEFORE = {
-    "en": "This link was followed before; nothing changed.",
-    "ar": "فُتح هذا الرابط من قبل؛ لم يتغير شيء.",
-}
-_UNSUBSCRIBED = {
-    "en": "You will not get these messages any more.",
-    "ar": "لن تصلك هذه الرسائل بعد الآن.",
-}
+_SENT = N_(
+    "One message went to this address. Follow the link in it before {until} UTC to start "
+    "the alerts; until then nothing else is sent."
+)
+_WAITING = N_(
+    "A message asking for confirmation went to this address already. Follow its link "
+    "before {until} UTC; nothing new was sent."
+)
+_ALREADY = N_("This address gets these alerts already; nothing was sent.")
+_CONFIRMED = N_(
+    "Confirmed: alerts will come to this address. Every message has a link to stop them."
+)
+_CONFIRMED_BEFORE = N_("This link was followed before; nothing changed.")
+_UNSUBSCRIBED = N_("You will not get these messages any more.")
 
 
 # -- shapes ------------------------------------------------------------------------------
@@ -132,10 +119,6 @@ def _limiter(rt: Runtime) -> RequestLimiter:
     return limiter
 
 
-def _said(words: dict[str, str], **fields: str) -> dict[str, str]:
-    return {lang: text.format(**fields) for lang, text in words.items()}
-
-
 def answer(asked: Asked) -> dict[str, Any]:
     """What is said back to whoever asked: the subscription as it is, and what happened."""
     sub = asked.subscription
@@ -144,7 +127,7 @@ def answer(asked: Asked) -> dict[str, Any]:
         words = _SENT
     else:
         words = _WAITING if sub.state == "pending" else _ALREADY
-    said = _said(words, until=until)
+    said = each(words, until=until)
     return {"subscription": sub.public(), "created": asked.created, "message": said}
 
 
@@ -203,7 +186,7 @@ def _notifier(request: Request) -> Notifier:
 def confirm(request: Request, token: str = Query(min_length=1, max_length=200)) -> JSON:
     sub, fresh = _notifier(request).confirmations.confirm(token)
     words = _CONFIRMED if fresh else _CONFIRMED_BEFORE
-    return JSON({"subscription": sub.public(), "confirmed": fresh, "message": words})
+    return JSON({"subscription": sub.public(), "confirmed": fresh, "message": each(words)})
 
 
 # -- leaving -----------------------------------------------------------------------------
@@ -225,5 +208,5 @@ def unsubscribe(request: Request, token: str = Query(max_length=200)) -> JSON:
         )
     changed = notifier.subscriptions.deactivate(subscription_id)
     return JSON(
-        {"subscription": subscription_id, "unsubscribed": changed, "message": _UNSUBSCRIBED}
+        {"subscription": subscription_id, "unsubscribed": changed, "message": each(_UNSUBSCRIBED)}
     )

@@ -17,9 +17,13 @@ import gettext
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 DOMAIN = "rasd"
 SOURCE = "en"  # the language the messages are written in
+# the languages every text the API and the stored events carry is given in (their shapes
+# name them); pages and alerts take any language with a catalog
+PUBLISHED = ("en", "ar")
 LOCALE_DIR = Path(__file__).resolve().parent
 RTL = frozenset({"ar", "fa", "he", "ur"})
 
@@ -27,6 +31,21 @@ RTL = frozenset({"ar", "fa", "he", "ur"})
 def N_(message: str) -> str:
     """Marks `message` for extraction where it is defined; it is translated where it is shown."""
     return message
+
+
+class Contextual(NamedTuple):
+    """A message whose English says more than one thing: the context tells them apart."""
+
+    context: str
+    message: str
+
+
+def NC_(context: str, message: str) -> Contextual:
+    """`N_` for a message with a context (`-k NC_:1c,2` to `pybabel extract`)."""
+    return Contextual(context, message)
+
+
+Message = str | Contextual
 
 
 class Words:
@@ -42,8 +61,11 @@ class Words:
         self.lang = lang
         self._t = translations
 
-    def __call__(self, message: str, /, **fields: object) -> str:
-        text = self._t.gettext(message)
+    def __call__(self, message: Message, /, **fields: object) -> str:
+        if isinstance(message, Contextual):
+            text = self._t.pgettext(message.context, message.message)
+        else:
+            text = self._t.gettext(message)
         return text.format(**fields) if fields else text
 
     def plural(self, singular: str, plural: str, count: int, /, **fields: object) -> str:
@@ -108,6 +130,13 @@ def words(lang: str, localedir: Path | None = None) -> Words:
 @lru_cache(maxsize=32)
 def _words(localedir: Path, lang: str) -> Words:
     return Words(lang, _translations(localedir, lang))
+
+
+def each(
+    message: Message, /, langs: tuple[str, ...] = PUBLISHED, **fields: object
+) -> dict[str, str]:
+    """`message` in each of `langs`, as the API's `{"en": ..., "ar": ...}` shapes carry it."""
+    return {lang: words(lang)(message, **fields) for lang in langs}
 
 
 def direction(lang: str) -> str:

@@ -1,8 +1,8 @@
 """Words for the codes the domain hands out, kept in one place for every page, feed and alert.
 
-The domain says `level = 2`; this says what 2 is called. A heading or a label takes
-`level_name`, a sentence that puts the level inside it `level_phrase` (lower case in English;
-a translator usually writes the same words for both).
+The domain says `level = 2` or `state = "recovering"`; this says what they are called. A
+heading or a label takes `level_name`, a sentence that puts the level inside it
+`level_phrase` (lower case in English; a translator usually writes the same words for both).
 """
 
 from __future__ import annotations
@@ -21,6 +21,15 @@ LEVEL_PHRASES = {
 }
 
 
+# an incident's state, as a feed entry puts it in brackets
+INCIDENT_STATES = {
+    "opened": N_("ongoing"),
+    "ongoing": N_("ongoing"),
+    "recovering": N_("recovering"),
+    "resolved": N_("resolved"),
+}
+
+
 def _clamp(level: int) -> int:
     return max(0, min(int(level), 2))
 
@@ -31,3 +40,7 @@ def level_name(words: Words, level: int) -> str:
 
 def level_phrase(words: Words, level: int) -> str:
     return words(LEVEL_PHRASES[_clamp(level)])
+
+
+def incident_state(words: Words, state: str) -> str:
+    return words(INCIDENT_STATES.get(state, INCIDENT_STATES["ongoing"]))

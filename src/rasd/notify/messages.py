@@ -1,51 +1,38 @@
-"""The words of an alert, in English and Arabic: a title and a few plain sentences."""
+"""The words of an alert, in each language: a title and a few plain sentences."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from rasd.locale import N_, NC_, Contextual, languages
 from rasd.locale import words as words_of
 from rasd.locale.terms import level_phrase
 
-STATEMENT_WORDS = {
-    "investigating": {"en": "investigating", "ar": "قيد التحقيق"},
-    "identified": {"en": "cause identified", "ar": "تم تحديد السبب"},
-    "monitoring": {"en": "monitoring a fix", "ar": "مراقبة الإصلاح"},
-    "resolved": {"en": "resolved", "ar": "تم الحل"},
+# what the provider's statement says it is at
+STATEMENT_WORDS: dict[str, Contextual] = {
+    "investigating": NC_("official status", "investigating"),
+    "identified": NC_("official status", "cause identified"),
+    "monitoring": NC_("official status", "monitoring a fix"),
+    "resolved": NC_("official status", "resolved"),
 }
 _TITLES = {
-    "opened": {"en": "{name}: {level}", "ar": "{name}: {level}"},
-    "escalated": {"en": "{name}: now {level}", "ar": "{name}: تفاقمت المشكلة، {level}"},
-    "reopened": {"en": "{name}: problems again", "ar": "{name}: عادت المشكلات"},
-    "resolved": {"en": "{name}: back to normal", "ar": "{name}: عادت الخدمة إلى طبيعتها"},
-    "statement": {"en": "{name}: official update, {status}", "ar": "{name}: بيان رسمي، {status}"},
+    "opened": N_("{name}: {level}"),
+    "escalated": N_("{name}: now {level}"),
+    "reopened": N_("{name}: problems again"),
+    "resolved": N_("{name}: back to normal"),
+    "statement": N_("{name}: official update, {status}"),
 }
 _BODIES = {
-    "opened": {
-        "en": "Rasd sees {level} with {name} since {start} UTC.",
-        "ar": "يرصد «رصد» {level} في {name} منذ {start} بتوقيت UTC.",
-    },
-    "escalated": {
-        "en": "The problems with {name} have grown since {start} UTC: {level}.",
-        "ar": "ازدادت المشكلات في {name} منذ {start} بتوقيت UTC: {level}.",
-    },
-    "reopened": {
-        "en": "{name} was recovering, but is failing again (since {start} UTC).",
-        "ar": "كانت {name} تتعافى لكنها تتعطل من جديد (منذ {start} بتوقيت UTC).",
-    },
-    "resolved": {
-        "en": "{name} is back to normal. The problems lasted from {start} to {end} UTC.",
-        "ar": "عادت {name} إلى طبيعتها. استمرت المشكلات من {start} إلى {end} بتوقيت UTC.",
-    },
-    "statement": {"en": "{message}", "ar": "{message}"},
+    "opened": N_("Rasd sees {level} with {name} since {start} UTC."),
+    "escalated": N_("The problems with {name} have grown since {start} UTC: {level}."),
+    "reopened": N_("{name} was recovering, but is failing again (since {start} UTC)."),
+    "resolved": N_("{name} is back to normal. The problems lasted from {start} to {end} UTC."),
+    "statement": N_("{message}"),
 }
-_WHERE = {"en": " Most reports come from: {places}.", "ar": " معظم البلاغات من: {places}."}
-_UNSUBSCRIBE = {
-    "en": "To stop these alerts, open this link and press its button: {url}",
-    "ar": "لإيقاف هذه التنبيهات افتح هذا الرابط واضغط الزر فيه: {url}",
-}
-_DETAILS = {"en": "Details: {url}", "ar": "التفاصيل: {url}"}
+_WHERE = N_(" Most reports come from: {places}.")
+_UNSUBSCRIBE = N_("To stop these alerts, open this link and press its button: {url}")
+_DETAILS = N_("Details: {url}")
 
 
 def _time(value: Any) -> str:
@@ -64,54 +51,52 @@ def words(
     """(title, body), each by language."""
     titles: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for lang in ("en", "ar"):
+    for lang in languages():
+        _ = words_of(lang)
         fields = {
             "name": names.get(lang) or names["en"],
-            "level": level_phrase(words_of(lang), max(level, 1)),
+            "level": level_phrase(_, max(level, 1)),
             "start": _time((incident or {}).get("start")),
             "end": _time((incident or {}).get("end")),
             "status": "",
             "message": "",
         }
         if statement is not None:
-            fields["status"] = STATEMENT_WORDS[statement["status"]][lang]
+            fields["status"] = _(STATEMENT_WORDS[statement["status"]])
             message = statement["message"]
             fields["message"] = message.get(lang) or message.get("en") or ""
-        titles[lang] = _TITLES[kind][lang].format(**fields)
-        body = _BODIES[kind][lang].format(**fields)
+        titles[lang] = _(_TITLES[kind], **fields)
+        body = _(_BODIES[kind], **fields)
         places = [
             r["region"] for r in (incident or {}).get("regions", []) if "/" not in r["region"]
         ]
         if places and kind in ("opened", "escalated", "reopened"):
-            body += _WHERE[lang].format(places=", ".join(places[:5]))
+            body += _(_WHERE, places=", ".join(places[:5]))
         bodies[lang] = body
     return titles, bodies
 
 
 def footer(lang: str, details_url: str, unsubscribe_url: str) -> str:
     return "\n\n" + "\n".join(
-        [_DETAILS[lang].format(url=details_url), _UNSUBSCRIBE[lang].format(url=unsubscribe_url)]
+        [
+            words_of(lang)(_DETAILS, url=details_url),
+            words_of(lang)(_UNSUBSCRIBE, url=unsubscribe_url),
+        ]
     )
 
 
 _SCOPES = {
-    "service": {"en": "{name}", "ar": "{name}"},
-    "owner": {"en": "the services of {name}", "ar": "خدمات {name}"},
-    "country": {"en": "the services used in {name}", "ar": "الخدمات المستخدمة في {name}"},
-    "all": {"en": "every service Rasd watches", "ar": "كل الخدمات التي يرصدها «رصد»"},
+    "service": N_("{name}"),
+    "owner": N_("the services of {name}"),
+    "country": N_("the services used in {name}"),
+    "all": N_("every service Rasd watches"),
 }
-_CONFIRM_TITLE = {
-    "en": "Rasd: confirm alerts about {scope}",
-    "ar": "«رصد»: أكّد الاشتراك في تنبيهات {scope}",
-}
-_CONFIRM_BODY = {
-    "en": "Someone asked Rasd to send alerts about {scope} here, from {level} up. Nothing "
+_CONFIRM_TITLE = N_("Rasd: confirm alerts about {scope}")
+_CONFIRM_BODY = N_(
+    "Someone asked Rasd to send alerts about {scope} here, from {level} up. Nothing "
     "will be sent until you open this link before {until} UTC and confirm there:\n{url}\n"
-    "If it was not you, ignore this message: it is the only one.",
-    "ar": "طلب أحدهم أن يرسل «رصد» إلى هنا تنبيهات عن {scope}، ابتداءً من مستوى {level}. لن "
-    "يُرسل شيء حتى تفتح هذا الرابط قبل {until} بتوقيت UTC وتؤكد فيه:\n{url}\n"
-    "إن لم تكن أنت صاحب الطلب فتجاهل هذه الرسالة: لن تصلك غيرها.",
-}
+    "If it was not you, ignore this message: it is the only one."
+)
 
 
 def confirmation_words(
@@ -120,12 +105,14 @@ def confirmation_words(
     """(title, body) of the one message that asks the owner of a channel to confirm it."""
     titles: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for lang in ("en", "ar"):
-        scope = _SCOPES[scope_kind][lang].format(name=names.get(lang) or names.get("en", ""))
-        titles[lang] = _CONFIRM_TITLE[lang].format(scope=scope)
-        bodies[lang] = _CONFIRM_BODY[lang].format(
+    for lang in languages():
+        _ = words_of(lang)
+        scope = _(_SCOPES[scope_kind], name=names.get(lang) or names.get("en", ""))
+        titles[lang] = _(_CONFIRM_TITLE, scope=scope)
+        bodies[lang] = _(
+            _CONFIRM_BODY,
             scope=scope,
-            level=level_phrase(words_of(lang), level),
+            level=level_phrase(_, level),
             until=until.strftime("%Y-%m-%d %H:%M"),
             url=url,
         )

@@ -16,6 +16,7 @@ from rasd.clock import counted_until, minute_of, minute_start
 from rasd.errors import NotFound
 from rasd.impact import ImpactReader
 from rasd.ingest.networks import network_of_label
+from rasd.locale import words as locale_words
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
 from rasd.signals.sample import saying
@@ -322,12 +323,13 @@ def _official(rt: Runtime, service: str, lang: str) -> list[dict[str, Any]]:
     from rasd.notify.statements import StatementStore
 
     statements, _ = StatementStore(rt.store, rt.clock).page(service=service, limit=20)
+    said = locale_words(lang)
     out = []
     for entry in statements:
         text = entry.get("message") or {}
         status = str(entry.get("status") or "")
         words = text.get(lang) or text.get("en") or ""
-        label = STATEMENT_WORDS.get(status, {}).get(lang, status)
+        label = said(STATEMENT_WORDS[status]) if status in STATEMENT_WORDS else status
         out.append(
             {
                 "at": entry.get("created_at"),
