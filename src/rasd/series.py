@@ -12,6 +12,7 @@ POSTS = "posts"
 RECOVERY_POSTS = "posts_recovery"
 PROBES_FAILED = "probes_failed"
 PROBES_TOTAL = "probes_total"
+PROBE_PREFIX = "probe"  # every probe signal's name begins so: probes_failed, probe_dns_failed
 # results a vantage point made while its own uplink was down: counted only under its `@name`
 PROBES_VANTAGE_OFFLINE = "probes_vantage_offline"
 # what the provider's own status page says: 0 operational .. 3 major outage (rasd.signals.official)

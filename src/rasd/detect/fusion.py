@@ -33,7 +33,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rasd.detect.decision import Level
-from rasd.series import OFFICIAL, POSTS, PROBES_TOTAL, RECOVERY_POSTS, REPORTS, ROUTES_UNSEEN
+from rasd.locale import PUBLISHED, words
+from rasd.locale.evidence import reason_text
+from rasd.series import (
+    OFFICIAL,
+    POSTS,
+    PROBE_PREFIX,
+    PROBES_TOTAL,
+    RECOVERY_POSTS,
+    REPORTS,
+    ROUTES_UNSEEN,
+)
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -47,11 +57,8 @@ __all__ = [
     "planned",
     "score_of",
     "signal_group",
-    "signal_name",
     "z_of",
 ]
-
-PROBE_PREFIX = "probe"
 
 # A score of exactly 1 is not infinite proof: it is read as this close to 1.
 _SCORE_CEILING = 1.0 - 1e-12
@@ -87,7 +94,8 @@ class Reason:
     score: float
 
     def text(self, lang: str = "en") -> str:
-        return _reason_text(self, lang)
+        """This reason in words (rasd.locale.evidence); the code and numbers are what it is."""
+        return reason_text(words(lang), self.code, self.signal, self.observed, self.expected)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -96,7 +104,7 @@ class Reason:
             "observed": self.observed,
             "expected": self.expected,
             "score": self.score,
-            "text": {"en": self.text("en"), "ar": self.text("ar")},
+            "text": {lang: self.text(lang) for lang in PUBLISHED},
         }
 
 
@@ -351,63 +359,3 @@ def _dedupe(reasons: list[Reason]) -> tuple[Reason, ...]:
             seen.add((reason.code, reason.signal))
             kept.append(reason)
     return tuple(kept)
-
-
-_SIGNAL_NAMES = {
-    REPORTS: {"en": "reports", "ar": "البلاغات"},
-    POSTS: {"en": "posts", "ar": "المنشورات"},
-    RECOVERY_POSTS: {"en": "posts saying it is back", "ar": "منشورات تقول إنها عادت"},
-    PROBES_TOTAL: {"en": "probes", "ar": "الفحوص"},
-    OFFICIAL: {"en": "official status page", "ar": "صفحة الحالة الرسمية"},
-    ROUTES_UNSEEN: {"en": "peers without its routes", "ar": "نظراء فقدوا مساراته"},
-}
-# what a page says, by the `official` signal's value
-_OFFICIAL_WORDS = (
-    {"en": "operational", "ar": "تعمل"},
-    {"en": "degraded performance", "ar": "أداء متراجع"},
-    {"en": "partial outage", "ar": "انقطاع جزئي"},
-    {"en": "major outage", "ar": "انقطاع كبير"},
-)
-
-
-def signal_name(signal: str, lang: str) -> str:
-    names = _SIGNAL_NAMES.get(signal)
-    if names is not None:
-        return names.get(lang, names["en"])
-    if signal.startswith(PROBE_PREFIX):
-        kind = signal.removeprefix("probes_").removeprefix("probe_").removesuffix("_failed")
-        if lang == "ar":
-            return "فحوص فاشلة" if kind == "failed" else f"فحوص {kind} فاشلة"
-        return "failed probes" if kind == "failed" else f"failed {kind} probes"
-    return signal
-
-
-def _number(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
-
-
-def _reason_text(reason: Reason, lang: str) -> str:
-    name = signal_name(reason.signal, lang)
-    seen, usual = _number(reason.observed), _number(reason.expected)
-    ar = lang == "ar"
-    if reason.code == "probe_quorum":
-        return f"{name}: {seen}" + (
-            " (نصاب من الفحوص يفشل)" if ar else " (a quorum of probes failing)"
-        )
-    if reason.code == "maintenance":
-        return "صيانة مجدولة أعلنها المزوّد" if ar else "planned maintenance, announced"
-    if reason.code == "official":
-        said = _OFFICIAL_WORDS[min(max(int(reason.observed), 0), 3)]
-        return f"{name}: {said['ar']}" if ar else f"{name}: {said['en']}"
-    if reason.code == "route_loss":
-        if ar:
-            return f"{name}: {seen} (اختفت مسارات خوادم الأسماء)"
-        return f"{name}: {seen} (the name servers' routes are gone)"
-    if reason.code == "probes_healthy":
-        return f"{name}: {seen}، كلها سليمة" if ar else f"{name}: {seen}, all healthy"
-    text = (
-        f"{name}: {seen} مقابل {usual} في العادة" if ar else f"{name}: {seen} against {usual} usual"
-    )
-    if reason.code == "agreement":
-        text += " (تتفق مع غيرها)" if ar else " (agrees with the others)"
-    return text
