@@ -7,24 +7,16 @@ numbers, what was seen and what is usual; this says it in a language.
 
 from __future__ import annotations
 
+from rasd import series
 from rasd.locale import N_, NC_, Words
-from rasd.series import (
-    OFFICIAL,
-    POSTS,
-    PROBE_PREFIX,
-    PROBES_TOTAL,
-    RECOVERY_POSTS,
-    REPORTS,
-    ROUTES_UNSEEN,
-)
 
 SIGNAL_NAMES = {
-    REPORTS: NC_("signal", "reports"),
-    POSTS: NC_("signal", "posts"),
-    RECOVERY_POSTS: NC_("signal", "posts saying it is back"),
-    PROBES_TOTAL: NC_("signal", "probes"),
-    OFFICIAL: NC_("signal", "official status page"),
-    ROUTES_UNSEEN: NC_("signal", "peers without its routes"),
+    series.REPORTS: NC_("signal", "reports"),
+    series.POSTS: NC_("signal", "posts"),
+    series.RECOVERY_POSTS: NC_("signal", "posts saying it is back"),
+    series.PROBES_TOTAL: NC_("signal", "probes"),
+    series.OFFICIAL: NC_("signal", "official status page"),
+    series.ROUTES_UNSEEN: NC_("signal", "peers without its routes"),
 }
 # what a status page says, by the `official` signal's value
 OFFICIAL_WORDS = (
@@ -48,7 +40,7 @@ def signal_name(words: Words, signal: str) -> str:
     name = SIGNAL_NAMES.get(signal)
     if name is not None:
         return words(name)
-    if signal.startswith(PROBE_PREFIX):
+    if signal.startswith(series.PROBE_PREFIX):
         kind = signal.removeprefix("probes_").removeprefix("probe_").removesuffix("_failed")
         if kind == "failed":
             return words(N_("failed probes"))
