@@ -30,7 +30,7 @@ $(LOCALES)/%.mo: $(LOCALES)/%.po | $(STAMP)
 # After adding or changing a message in the code or a template: gather every message into
 # rasd.pot and bring each language's catalog up to date with it (docs/translating.md).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k plural:1,2 -k NC_:1c,2 -c TRANSLATORS: --add-location=file --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k plural:1,2 -k plural_in:1c,2,3 -k NC_:1c,2 -c TRANSLATORS: --add-location=file --sort-by-file \
 		--project=Rasd --copyright-holder="Rasd contributors" -o $(LOCALES)/rasd.pot src
 	$(BIN)/pybabel update -i $(LOCALES)/rasd.pot -d $(LOCALES) -D rasd --ignore-obsolete
 	$(MAKE) install

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rasd.clock import minute_of, minute_start
+from rasd.locale import N_, PUBLISHED, Words, listing, words
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.store.base import Store
 
@@ -96,92 +97,81 @@ def estimate(
 
 _ARABIC_DIGITS = str.maketrans("0123456789.", "٠١٢٣٤٥٦٧٨٩٫")
 _SCALES = (
-    (1_000_000_000, "billion", "مليار"),
-    (1_000_000, "million", "مليون"),
-    (1_000, "thousand", "ألف"),
+    (1_000_000_000, N_("billion")),
+    (1_000_000, N_("million")),
+    (1_000, N_("thousand")),
 )
+# TRANSLATORS: a range of people of one scale: "690–800 million"
+_RANGE_ONE_SCALE = N_("{low}–{high} {scale}")
+# TRANSLATORS: a range of people across scales: "690 million to 2.8 billion"
+_RANGE = N_("{low} {low_scale} to {high} {high_scale}")
+# TRANSLATORS: how long, when it is hours and minutes: "2 h 5 min"
+_HOURS_AND_MINUTES = N_("{hours} {minutes}")
+_SENTENCES = {
+    # (ongoing, in how many countries is known)
+    (True, True): N_(
+        "About {people} people {where} have not been able to use {what} for {how_long} so far."
+    ),
+    (True, False): N_(
+        "About {people} people have not been able to use {what} for {how_long} so far."
+    ),
+    (False, True): N_("About {people} people {where} could not use {what} for {how_long}."),
+    (False, False): N_("About {people} people could not use {what} for {how_long}."),
+}
 
 
-def _amount(n: int, lang: str) -> tuple[str, str]:
+def _digits(text: str, lang: str) -> str:
+    return text.translate(_ARABIC_DIGITS) if lang == "ar" else text
+
+
+def _amount(n: int, _: Words) -> tuple[str, str]:
     """(figure, scale word): two significant figures are all an estimate deserves."""
-    for size, en, ar in _SCALES:
+    for size, scale in _SCALES:
         if n >= size:
             value = n / size
             figure = f"{value:.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
-            return figure, en if lang == "en" else ar
+            return figure, _(scale)
     return str(max(n, 0)), ""
 
 
-def _range(low: int, high: int, lang: str) -> str:
-    (a, scale_a), (b, scale_b) = _amount(low, lang), _amount(high, lang)
-    if lang == "en":
-        if scale_a == scale_b:
-            return f"{a}–{b} {scale_a}".strip()
-        return f"{a} {scale_a} to {b} {scale_b}".replace("  ", " ").strip()
-    left = f"{a} {scale_a}".strip() if scale_a != scale_b else a
-    text = f"{left} إلى {b} {scale_b}".strip()
-    return text.translate(_ARABIC_DIGITS)
+def _range(low: int, high: int, _: Words) -> str:
+    (a, scale_a), (b, scale_b) = _amount(low, _), _amount(high, _)
+    if scale_a == scale_b:
+        text = _(_RANGE_ONE_SCALE, low=a, high=b, scale=scale_b)
+    else:
+        text = _(_RANGE, low=a, low_scale=scale_a, high=b, high_scale=scale_b)
+    return _digits(" ".join(text.split()), _.lang)
 
 
-def _arabic_count(n: int, one: str, two: str, few: str, many: str) -> str:
-    """Arabic number agreement: one, two, three to ten, eleven and more."""
-    if n == 1:
-        return one
-    if n == 2:
-        return two
-    digits = str(n).translate(_ARABIC_DIGITS)
-    return f"{digits} {few}" if 3 <= n % 100 <= 10 else f"{digits} {many}"
-
-
-def _duration(minutes: int, lang: str) -> str:
+def _duration(minutes: int, _: Words) -> str:
     h, m = divmod(max(minutes, 0), 60)
-    if lang == "en":
-        if not h:
-            return f"{m} min"
-        return f"{h} h {m} min" if m else f"{h} h"
-    hours = _arabic_count(h, "ساعة", "ساعتين", "ساعات", "ساعة")
-    mins = _arabic_count(m, "دقيقة", "دقيقتين", "دقائق", "دقيقة")
+    # (the digits are worked out before: pybabel reads no further than a `_` inside the call)
+    h_digits, m_digits = _digits(str(h), _.lang), _digits(str(m), _.lang)
+    mins = _.plural_in("how long", "{n} min", "{n} min", m, n=m_digits)
     if not h:
         return mins
-    return hours if not m else f"{hours} و{mins}"
+    hours = _.plural_in("how long", "{n} h", "{n} h", h, n=h_digits)
+    return hours if not m else _(_HOURS_AND_MINUTES, hours=hours, minutes=mins)
 
 
-def _names(names: Sequence[str], lang: str) -> str:
-    if lang == "ar":
-        return " و".join(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _where(countries: int, lang: str) -> str:
-    if countries <= 0:
-        return ""
-    if lang == "en":
-        return f" in {countries} {'country' if countries == 1 else 'countries'}"
-    return " في " + _arabic_count(countries, "دولة واحدة", "دولتين", "دول", "دولة")
+def _where(countries: int, _: Words) -> str:
+    figure = _digits(str(countries), _.lang)
+    return _.plural("in {n} country", "in {n} countries", countries, n=figure)
 
 
 def sentence(impact: Impact, names: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """The one line, by language: `names` are the services' names in each language."""
     out: dict[str, str] = {}
-    for lang in ("en", "ar"):
-        people = _range(impact.people_low, impact.people_high, lang)
-        where = _where(impact.countries, lang)
-        what = _names(list(names.get(lang) or names["en"]), lang)
-        how_long = _duration(impact.minutes, lang)
-        if lang == "en":
-            if impact.ongoing:
-                out[lang] = (
-                    f"About {people} people{where} have not been able to use {what} "
-                    f"for {how_long} so far."
-                )
-            else:
-                out[lang] = f"About {people} people{where} could not use {what} for {how_long}."
-        elif impact.ongoing:
-            out[lang] = f"نحو {people} شخص{where} لا يستطيعون استخدام {what} منذ {how_long}."
-        else:
-            out[lang] = f"نحو {people} شخص{where} لم يتمكنوا من استخدام {what} مدة {how_long}."
+    for lang in PUBLISHED:
+        _ = words(lang)
+        where = _where(impact.countries, _) if impact.countries > 0 else ""
+        out[lang] = _(
+            _SENTENCES[impact.ongoing, bool(where)],
+            people=_range(impact.people_low, impact.people_high, _),
+            where=where,
+            what=listing(_, list(names.get(lang) or names["en"])),
+            how_long=_duration(impact.minutes, _),
+        )
     return out
 
 

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 POT = locale.LOCALE_DIR / "rasd.pot"
 COMPLETE = ("ar",)  # languages every message must be translated into (docs/translating.md)
 # as `make messages` runs it
-EXTRACT = ("extract", "-F", "babel.cfg", "-k", "plural:1,2", "-k", "NC_:1c,2")
+KEYWORDS = ("plural:1,2", "plural_in:1c,2,3", "NC_:1c,2")
+EXTRACT = ("extract", "-F", "babel.cfg", *(arg for k in KEYWORDS for arg in ("-k", k)))
 _FIELD = re.compile(r"\{(\w*)")
 
 

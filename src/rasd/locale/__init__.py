@@ -52,7 +52,7 @@ class Words:
     """One language's messages: `_("...", name=...)`, `_.plural(singular, plural, count, ...)`.
 
     Bound to `_` where it is used, as gettext's tools expect: `pybabel extract` finds the
-    messages written in the call (with `-k plural:1,2` for the plural ones).
+    messages written in the call (with `-k plural:1,2 -k plural_in:1c,2,3` for the plural ones).
     """
 
     __slots__ = ("lang", "_t")
@@ -71,6 +71,14 @@ class Words:
     def plural(self, singular: str, plural: str, count: int, /, **fields: object) -> str:
         """The form for `count`; `{n}` in the message is the count unless given."""
         text = self._t.ngettext(singular, plural, count)
+        fields.setdefault("n", count)
+        return text.format(**fields)
+
+    def plural_in(
+        self, context: str, singular: str, plural: str, count: int, /, **fields: object
+    ) -> str:
+        """`plural` for a message whose English says more than one thing."""
+        text = self._t.npgettext(context, singular, plural, count)
         fields.setdefault("n", count)
         return text.format(**fields)
 
@@ -137,6 +145,22 @@ def each(
 ) -> dict[str, str]:
     """`message` in each of `langs`, as the API's `{"en": ..., "ar": ...}` shapes carry it."""
     return {lang: words(lang)(message, **fields) for lang in langs}
+
+
+# TRANSLATORS: joins the items of a list but the last: "Facebook, Instagram"
+_LIST_NEXT = N_("{items}, {item}")
+# TRANSLATORS: joins the last item of a list: "Facebook, Instagram and WhatsApp"
+_LIST_LAST = N_("{items} and {item}")
+
+
+def listing(words: Words, items: list[str]) -> str:
+    """Items as a sentence lists them: "A, B and C"."""
+    if not items:
+        return ""
+    text = items[0]
+    for at, item in enumerate(items[1:], start=1):
+        text = words(_LIST_LAST if at == len(items) - 1 else _LIST_NEXT, items=text, item=item)
+    return text
 
 
 def direction(lang: str) -> str:
