@@ -16,17 +16,24 @@ from typing import Any, Literal
 
 from rasd.clock import minute_start
 from rasd.correlate.event import CauseHintLike
+from rasd.locale import N_, NC_, PUBLISHED, Words, listing, words
 
 CauseState = Literal["holding", "ended"]
 
 # what each kind of hint is about, in the sentence that sums an event's causes up
-_TOPIC: dict[str, dict[str, str]] = {
-    "routing": {"en": "routing", "ar": "التوجيه"},
-    "dns_owner": {"en": "DNS", "ar": "DNS"},
-    "application": {"en": "the application", "ar": "التطبيق"},
-    "regional_network": {"en": "the network", "ar": "الشبكة"},
-    "shared_provider": {"en": "a shared provider", "ar": "مزوّد مشترك"},
+_TOPIC = {
+    "routing": NC_("cause", "routing"),
+    "dns_owner": NC_("cause", "DNS"),
+    "application": NC_("cause", "the application"),
+    "regional_network": NC_("cause", "the network"),
+    "shared_provider": NC_("cause", "a shared provider"),
 }
+# TRANSLATORS: what failed, and whose: "routing and DNS at Meta"
+_AT = N_("{topics} at {at}")
+# TRANSLATORS: the causes at one place, and what each one is: "DNS at Meta: SERVFAIL from ..."
+_SUMMED = N_("{head}: {summaries}")
+# TRANSLATORS: joins what each cause is: "AS32934 withdrew ...; SERVFAIL from 5 of 5 ..."
+_NEXT_SUMMARY = NC_("causes", "{items}; {item}")
 # in that sentence, routing comes before DNS: a name server that cannot be reached cannot answer
 _ORDER = ("routing", "dns_owner", "shared_provider", "application", "regional_network")
 
@@ -152,21 +159,23 @@ def cause_text(causes: Sequence[Cause]) -> dict[str, str] | None:
     rank = {code: n for n, code in enumerate(_ORDER)}
     chosen.sort(key=lambda c: (rank.get(c.code, len(rank)), c.first_seen, c.key))
     out: dict[str, str] = {}
-    for lang in ("en", "ar"):
+    for lang in PUBLISHED:
+        _ = words(lang)
         groups: dict[str, list[Cause]] = {}
         for cause in chosen:
             groups.setdefault(_named(cause, "at", lang), []).append(cause)
         parts = []
         for at, members in groups.items():
-            topics = list(dict.fromkeys(_topic(c.code, lang) for c in members))
-            joined = _and(topics, lang)
-            head = f"{joined} لدى {at}" if lang == "ar" else f"{joined} at {at}"
-            if lang == "en":
-                head = head[:1].upper() + head[1:]
-            summaries = [_named(c, "summary", lang) for c in members]
-            summaries = [s for s in summaries if s]
-            parts.append(f"{head}: {'؛ '.join(summaries) if lang == 'ar' else '; '.join(summaries)}"
-                         if summaries else head)  # fmt: skip
+            topics = list(dict.fromkeys(_topic(c.code, _) for c in members))
+            head = _(_AT, topics=listing(_, topics), at=at)
+            head = head[:1].upper() + head[1:]
+            summaries = [s for s in (_named(c, "summary", lang) for c in members) if s]
+            if summaries:
+                joined = summaries[0]
+                for summary in summaries[1:]:
+                    joined = _(_NEXT_SUMMARY, items=joined, item=summary)
+                head = _(_SUMMED, head=head, summaries=joined)
+            parts.append(head)
         out[lang] = " — ".join(parts)
     return out
 
@@ -175,22 +184,16 @@ def cause_label(hint: CauseHintLike, lang: str) -> str:
     """A few words for a hint: "DNS at Meta"."""
     cause = Cause(hint, 0, 0, "holding")
     at = _named(cause, "at", lang)
-    topic = _topic(hint.code, lang)
+    _ = words(lang)
+    topic = _topic(hint.code, _)
     if not at:
         return topic
-    return f"{topic} لدى {at}" if lang == "ar" else f"{topic} at {at}"
+    return _(_AT, topics=topic, at=at)
 
 
-def _topic(code: str, lang: str) -> str:
-    return _TOPIC.get(code, {}).get(lang, code)
-
-
-def _and(items: list[str], lang: str) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    if lang == "ar":
-        return "، ".join(items[:-1]) + " و" + items[-1]
-    return ", ".join(items[:-1]) + " and " + items[-1]
+def _topic(code: str, _: Words) -> str:
+    topic = _TOPIC.get(code)
+    return _(topic) if topic is not None else code
 
 
 def _named(cause: Cause, field: str, lang: str) -> str:

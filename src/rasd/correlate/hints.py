@@ -17,10 +17,11 @@ A hint is a suggestion with its evidence, never a verdict.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from rasd.locale import N_, NC_, PUBLISHED, Contextual, Words, commas, each, words
 from rasd.signals.probes import ProbeEvidence, catalog_services, quorum_size
 from rasd.signals.routes import RouteEvidence
 
@@ -35,23 +36,24 @@ _UNKNOWN = "unknown"
 # a service whose owner answers for its names itself
 _SELF = "self"
 
-_OUTCOME_NAMES: dict[str, dict[str, str]] = {
-    "ok": {"en": "success", "ar": "نجاح"},
-    "nxdomain": {"en": "NXDOMAIN (no such name)", "ar": "NXDOMAIN (الاسم غير موجود)"},
-    "servfail": {"en": "SERVFAIL", "ar": "SERVFAIL"},
-    "refused": {"en": "REFUSED", "ar": "REFUSED (رفض)"},
-    "timeout": {"en": "timeouts", "ar": "انتهاء المهلة"},
-    "http_5xx": {"en": "HTTP 5xx errors", "ar": "أخطاء HTTP 5xx"},
-    "http_4xx": {"en": "HTTP 4xx errors", "ar": "أخطاء HTTP 4xx"},
-    "tls_error": {"en": "TLS errors", "ar": "أخطاء TLS"},
-    "cert_expired": {"en": "an expired certificate", "ar": "شهادة منتهية الصلاحية"},
-    "connect_error": {"en": "refused connections", "ar": "رفض الاتصال"},
-    "unexpected_content": {"en": "unexpected content", "ar": "محتوى غير متوقع"},
+# what the probes got, as a hint names it
+_OUTCOME_NAMES = {
+    "ok": NC_("probe outcome", "success"),
+    "nxdomain": NC_("probe outcome", "NXDOMAIN (no such name)"),
+    "servfail": NC_("probe outcome", "SERVFAIL"),
+    "refused": NC_("probe outcome", "REFUSED"),
+    "timeout": NC_("probe outcome", "timeouts"),
+    "http_5xx": NC_("probe outcome", "HTTP 5xx errors"),
+    "http_4xx": NC_("probe outcome", "HTTP 4xx errors"),
+    "tls_error": NC_("probe outcome", "TLS errors"),
+    "cert_expired": NC_("probe outcome", "an expired certificate"),
+    "connect_error": NC_("probe outcome", "refused connections"),
+    "unexpected_content": NC_("probe outcome", "unexpected content"),
 }
 
 _PROVIDER_KIND = {
-    "cdn": {"en": "CDN", "ar": "شبكة توزيع المحتوى"},
-    "cloud": {"en": "cloud", "ar": "السحابة"},
+    "cdn": NC_("provider", "CDN"),
+    "cloud": NC_("provider", "cloud"),
 }
 
 
@@ -158,7 +160,7 @@ class _Names:
 
 # --- evidence helpers ---
 
-_LANGS = ("en", "ar")
+_LANGS = PUBLISHED
 # a hint is a suggestion: even unanimous evidence leaves room for another explanation
 _MOST_CONFIDENT = 0.95
 
@@ -176,12 +178,23 @@ def _common(vantages: list[str], checks: list[str], answers: Mapping[str, int]) 
     return {"vantages": vantages, "checks": checks, "answers": dict(answers)}
 
 
-def _from_vantages(outcome: str, failing: int, seen: int) -> dict[str, str]:
-    return {
-        "en": f"{_outcome_name(outcome, 'en')} from {failing} of {seen} vantage points",
-        "ar": f"{_outcome_name(outcome, 'ar')} من {failing} من أصل {seen} نقاط رصد",
-    }
+def _said(say: Callable[[Words], str]) -> dict[str, str]:
+    """A hint's words in each published language."""
+    return {lang: say(words(lang)) for lang in _LANGS}
 
+
+def _from_vantages(outcome: str, failing: int, seen: int) -> dict[str, str]:
+    def say(_: Words) -> str:
+        name = _outcome_name(outcome, _)
+        return _.plural(
+            "{outcome} from {failing} of {n} vantage point",
+            "{outcome} from {failing} of {n} vantage points",
+            seen,
+            outcome=name,
+            failing=failing,
+        )
+
+    return _said(say)
 
 
 def _failing_with(ev: ProbeEvidence, kind: str) -> list[str]:
@@ -205,14 +218,13 @@ def _main_outcome(outcomes: Mapping[str, int]) -> str:
     return max(sorted(outcomes), key=lambda o: outcomes[o]) if outcomes else "timeout"
 
 
-def _outcome_name(outcome: str, lang: str) -> str:
-    return _OUTCOME_NAMES.get(outcome, {}).get(lang, outcome)
+def _outcome_name(outcome: str, _: Words) -> str:
+    name = _OUTCOME_NAMES.get(outcome)
+    return _(name) if name is not None else outcome
 
 
 def _listing(items: Iterable[str], lang: str) -> str:
-    items = list(items)
-    joiner = "، " if lang == "ar" else ", "
-    return joiner.join(items)
+    return commas(words(lang), list(items))
 
 
 def _provider_of(service: Any, attribute: str) -> str | None:
@@ -238,28 +250,50 @@ def _routing(routes: Mapping[str, RouteEvidence], names: _Names) -> list[CauseHi
         seen = sum(min(p.seen, p.usual) for p in watched if p.usual)
         usual = sum(p.usual for p in watched if p.usual)
         asns = names.asns(owner) or ev.origins
-        who_en = "/".join(f"AS{a}" for a in asns) or names.owner(owner, "en")
-        who_ar = "/".join(f"AS{a}" for a in asns) or names.owner(owner, "ar")
-        what_en = "the prefixes of its name servers" if nameservers else "its prefixes"
-        what_ar = "بادئات خوادم أسمائه" if nameservers else "بادئاته"
         pct = round(100 * (ev.share or 0.0))
-        listed = _listing(shown, "en")
-        summary = {
-            "en": f"{who_en} withdrew {what_en} ({listed}); {pct}% of the usual peers see them",
-            "ar": f"سحب {who_ar} {what_ar} ({listed})؛ يراها {pct}% من النظراء المعتادين",
-        }
-        text = {
-            "en": (
-                f"Routes to {names.owner(owner, 'en')} are gone: {summary['en']} "
-                f"({seen} of {usual} peer routes; {ev.withdrawals} withdrawals this minute): "
-                f"{names.owner(owner, 'en')} cannot be reached on the internet."
-            ),
-            "ar": (
-                f"اختفت المسارات إلى {names.owner(owner, 'ar')}: {summary['ar']} "
-                f"({seen} من أصل {usual} مسارًا لدى النظراء؛ {ev.withdrawals} سحبًا في هذه الدقيقة): "
-                f"لا يمكن الوصول إلى {names.owner(owner, 'ar')} عبر الإنترنت."
-            ),
-        }
+        listed = ", ".join(shown)  # prefixes read the same in every language
+        withdrawals = ev.withdrawals
+        who = "/".join(f"AS{a}" for a in asns)
+
+        def summary_of(
+            _: Words, owner: str = owner, who: str = who, listed: str = listed, pct: int = pct,
+            nameservers: bool = nameservers,
+        ) -> str:  # fmt: skip
+            fields = {"who": who or names.owner(owner, _.lang), "prefixes": listed, "pct": pct}
+            if nameservers:
+                message = N_(
+                    "{who} withdrew the prefixes of its name servers ({prefixes}); "
+                    "{pct}% of the usual peers see them"
+                )
+            else:
+                message = N_(
+                    "{who} withdrew its prefixes ({prefixes}); {pct}% of the usual peers see them"
+                )
+            return _(message, **fields)
+
+        def text_of(
+            _: Words, owner: str = owner, seen: int = seen, usual: int = usual,
+            withdrawals: int = withdrawals, summary_of: Callable[[Words], str] = summary_of,
+        ) -> str:  # fmt: skip
+            routes = _.plural(
+                "{seen} of {n} peer route", "{seen} of {n} peer routes", usual, seen=seen
+            )
+            gone = _.plural(
+                "{n} withdrawal this minute", "{n} withdrawals this minute", withdrawals
+            )
+            fields = {"owner": names.owner(owner, _.lang), "summary": summary_of(_)}
+            return _(
+                N_(
+                    "Routes to {owner} are gone: {summary} ({routes}; {withdrawals}): "
+                    "{owner} cannot be reached on the internet."
+                ),
+                routes=routes,
+                withdrawals=gone,
+                **fields,
+            )
+
+        summary = _said(summary_of)
+        text = _said(text_of)
         hints.append(
             CauseHint(
                 code=ROUTING,
@@ -311,20 +345,33 @@ def _dns_owner(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[Cau
         dns_names = sorted({name for ev in evs for name in ev.failing_targets.get("dns", [])})
         # several owners under one DNS provider: the trouble is the provider's
         at = authority if len(owners) > 1 else owners[0]
-        text = {
-            "en": (
-                f"Names under the same authoritative DNS ({names.owner(authority, 'en')}) fail "
-                f"with {_outcome_name(main, 'en')} from {len(failing)} of {len(seen)} vantage "
-                f"points ({_listing(dns_names, 'en')}; {names.services_list(sids, 'en')}): "
-                f"DNS or routing trouble at {names.owner(at, 'en')}."
-            ),
-            "ar": (
-                f"الأسماء التابعة لخوادم DNS الموثوقة نفسها ({names.owner(authority, 'ar')}) "
-                f"تفشل بـ{_outcome_name(main, 'ar')} من {len(failing)} من أصل {len(seen)} "
-                f"نقاط رصد ({_listing(dns_names, 'ar')}؛ {names.services_list(sids, 'ar')}): "
-                f"عطل في DNS أو في التوجيه لدى {names.owner(at, 'ar')}."
-            ),
-        }
+
+        def text_of(
+            _: Words, authority: str = authority, at: str = at, sids: list[str] = sids,
+            failing: list[str] = failing, seen: list[str] = seen, main: str = main,
+            dns_names: list[str] = dns_names,
+        ) -> str:  # fmt: skip
+            lang = _.lang
+            fields = {
+                "authority": names.owner(authority, lang),
+                "outcome": _outcome_name(main, _),
+                "failing": len(failing),
+                "names": _listing(dns_names, lang),
+                "services": names.services_list(sids, lang),
+                "at": names.owner(at, lang),
+            }
+            return _.plural(
+                "Names under the same authoritative DNS ({authority}) fail with {outcome} from "
+                "{failing} of {n} vantage point ({names}; {services}): DNS or routing trouble "
+                "at {at}.",
+                "Names under the same authoritative DNS ({authority}) fail with {outcome} from "
+                "{failing} of {n} vantage points ({names}; {services}): DNS or routing trouble "
+                "at {at}.",
+                len(seen),
+                **fields,
+            )
+
+        text = _said(text_of)
         hints.append(
             CauseHint(
                 code=DNS_OWNER,
@@ -361,18 +408,35 @@ def _application(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[C
         outcomes = _outcomes([ev], "http", failures_only=True)
         main = _main_outcome(outcomes)
         seen = ev.vantages
-        dns_en = "DNS answers" if dns_results else "no DNS trouble is seen"
-        dns_ar = "بينما يجيب DNS" if dns_results else "ولا مشكلة ظاهرة في DNS"
-        text = {
-            "en": (
-                f"{names.service(sid, 'en')}: {_outcome_name(main, 'en')} from {len(failing)} "
-                f"of {len(seen)} vantage points while {dns_en}: the application itself is failing."
-            ),
-            "ar": (
-                f"{names.service(sid, 'ar')}: {_outcome_name(main, 'ar')} من {len(failing)} "
-                f"من أصل {len(seen)} نقاط رصد {dns_ar}: الخلل في التطبيق نفسه."
-            ),
-        }
+
+        def text_of(
+            _: Words, sid: str = sid, main: str = main, failing: list[str] = failing,
+            seen: list[str] = seen, answered: bool = bool(dns_results),
+        ) -> str:  # fmt: skip
+            fields = {
+                "service": names.service(sid, _.lang),
+                "outcome": _outcome_name(main, _),
+                "failing": len(failing),
+            }
+            if answered:
+                return _.plural(
+                    "{service}: {outcome} from {failing} of {n} vantage point while DNS "
+                    "answers: the application itself is failing.",
+                    "{service}: {outcome} from {failing} of {n} vantage points while DNS "
+                    "answers: the application itself is failing.",
+                    len(seen),
+                    **fields,
+                )
+            return _.plural(
+                "{service}: {outcome} from {failing} of {n} vantage point while no DNS "
+                "trouble is seen: the application itself is failing.",
+                "{service}: {outcome} from {failing} of {n} vantage points while no DNS "
+                "trouble is seen: the application itself is failing.",
+                len(seen),
+                **fields,
+            )
+
+        text = _said(text_of)
         hints.append(
             CauseHint(
                 code=APPLICATION,
@@ -408,18 +472,34 @@ def _regional_network(evidence: Mapping[str, ProbeEvidence], names: _Names) -> l
         healthy_there = sorted(sid for sid, ev in evidence.items() if region in ev.healthy_vantages)
         kinds = sorted({k for ev in evs for k in ev.failing_kinds.get(region, [])})
         outcomes = {kind: _outcomes(evs, kind, failures_only=True) for kind in kinds}
-        en_list, ar_list = names.services_list(sids, "en"), names.services_list(sids, "ar")
-        text = {
-            "en": (
-                f"Only vantage point {region} fails: {len(sids)} service(s) ({en_list}) fail "
-                f"from there and answer from {_listing(elsewhere, 'en')}: "
-                f"a network problem around {region}."
-            ),
-            "ar": (
-                f"نقطة الرصد {region} وحدها تفشل: {len(sids)} خدمة ({ar_list}) تفشل من هناك "
-                f"وتستجيب من {_listing(elsewhere, 'ar')}: مشكلة في الشبكة عند {region}."
-            ),
-        }
+
+        def text_of(
+            _: Words, region: str = region, sids: list[str] = sids, elsewhere: list[str] = elsewhere
+        ) -> str:
+            lang = _.lang
+            fields = {
+                "region": region,
+                "services": names.services_list(sids, lang),
+                "elsewhere": _listing(elsewhere, lang),
+            }
+            return _.plural(
+                "Only vantage point {region} fails: {n} service ({services}) fails from there "
+                "and answers from {elsewhere}: a network problem around {region}.",
+                "Only vantage point {region} fails: {n} services ({services}) fail from there "
+                "and answer from {elsewhere}: a network problem around {region}.",
+                len(sids),
+                **fields,
+            )
+
+        def summary_of(_: Words, region: str = region, others: int = len(elsewhere)) -> str:
+            return _.plural(
+                "only {region} fails, {n} other vantage point answers",
+                "only {region} fails, {n} other vantage points answer",
+                others,
+                region=region,
+            )
+
+        text = _said(text_of)
         hints.append(
             CauseHint(
                 code=REGIONAL_NETWORK,
@@ -437,11 +517,8 @@ def _regional_network(evidence: Mapping[str, ProbeEvidence], names: _Names) -> l
                     "answers": outcomes,
                 },
                 subject=region,
-                at={"en": f"around {region}", "ar": f"عند {region}"},
-                summary={
-                    "en": f"only {region} fails, {len(elsewhere)} other vantage points answer",
-                    "ar": f"{region} وحدها تفشل، وتجيب {len(elsewhere)} نقاط رصد أخرى",
-                },
+                at=each(N_("around {region}"), region=region),
+                summary=_said(summary_of),
                 # one vantage against the rest: the more that answer, the surer it is local
                 confidence=_confidence(len(elsewhere), len(elsewhere) + 1),
             )
@@ -467,19 +544,40 @@ def _shared_provider(evidence: Mapping[str, ProbeEvidence], names: _Names) -> li
             kinds = sorted({k for ev in evs for ks in ev.failing_kinds.values() for k in ks})
             outcomes = {kind: _outcomes(evs, kind, failures_only=True) for kind in kinds}
             label = _PROVIDER_KIND[attribute]
-            en_provider, ar_provider = names.owner(provider, "en"), names.owner(provider, "ar")
-            text = {
-                "en": (
-                    f"{len(sids)} services of {len(owners)} owners on the same {label['en']} "
-                    f"({en_provider}) fail together ({names.services_list(sids, 'en')}): "
-                    f"a problem at {en_provider}."
-                ),
-                "ar": (
-                    f"{len(sids)} خدمات لـ{len(owners)} مالكين على {label['ar']} نفسها "
-                    f"({ar_provider}) تفشل معًا ({names.services_list(sids, 'ar')}): "
-                    f"مشكلة لدى {ar_provider}."
-                ),
-            }
+
+            def summary_of(_: Words, services: int = len(sids), owners_: int = len(owners)) -> str:
+                count = _.plural("{n} service", "{n} services", services)
+                of_owners = _.plural("of {n} owner", "of {n} owners", owners_)
+                return _(
+                    N_("{services} {of_owners} fail together"), services=count, of_owners=of_owners
+                )
+
+            def text_of(
+                _: Words,
+                provider: str = provider,
+                sids: list[str] = sids,
+                owners_: int = len(owners),
+                label: Contextual = label,
+            ) -> str:
+                lang = _.lang
+                count = _.plural("{n} service", "{n} services", len(sids))
+                of_owners = _.plural("of {n} owner", "of {n} owners", owners_)
+                fields = {
+                    "kind": _(label),
+                    "provider": names.owner(provider, lang),
+                    "names": names.services_list(sids, lang),
+                }
+                return _(
+                    N_(
+                        "{services} {of_owners} on the same {kind} ({provider}) fail together "
+                        "({names}): a problem at {provider}."
+                    ),
+                    services=count,
+                    of_owners=of_owners,
+                    **fields,
+                )
+
+            text = _said(text_of)
             hints.append(
                 CauseHint(
                     code=SHARED_PROVIDER,
@@ -498,10 +596,7 @@ def _shared_provider(evidence: Mapping[str, ProbeEvidence], names: _Names) -> li
                     },
                     subject=f"{attribute}:{provider}",
                     at={lang: names.owner(provider, lang) for lang in _LANGS},
-                    summary={
-                        "en": f"{len(sids)} services of {len(owners)} owners fail together",
-                        "ar": f"{len(sids)} خدمات لـ{len(owners)} مالكين تفشل معًا",
-                    },
+                    summary=_said(summary_of),
                     confidence=_confidence(len(owners), len(owners) + 1),
                 )
             )

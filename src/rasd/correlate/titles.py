@@ -1,4 +1,4 @@
-"""Titles and change-log lines of events, in English and Arabic.
+"""Titles and change-log lines of events, in each published language (rasd.locale).
 
 "Meta: Facebook, Instagram, WhatsApp, Messenger" / "ميتا: فيسبوك، إنستغرام، واتساب، ماسنجر".
 """
@@ -13,9 +13,9 @@ import pycountry
 
 from rasd.correlate.affinity import CatalogInfo, lookup
 from rasd.ingest.places import ARABIC_COUNTRY_GAPS
+from rasd.locale import N_, PUBLISHED, commas, words
 
-LANGS = ("en", "ar")
-_SEPARATOR = {"en": ", ", "ar": "، "}
+LANGS = PUBLISHED
 
 
 def service_name(catalog: CatalogInfo, service_id: str, lang: str) -> str:
@@ -52,100 +52,51 @@ def country_name(code: str, lang: str) -> str:
 
 def join_names(names: Sequence[str], lang: str, limit: int) -> str:
     """Names joined as a list; beyond `limit`, "and N more"."""
+    _ = words(lang)
     shown = list(names[:limit]) if limit > 0 else list(names)
-    text = _SEPARATOR[lang].join(shown)
+    text = commas(_, shown)
     rest = len(names) - len(shown)
     if rest > 0:
-        text += f" و{rest} غيرها" if lang == "ar" else f" and {rest} more"
+        text = _.plural("{names} and {n} more", "{names} and {n} more", rest, names=text)
     return text
 
 
 def outage_title(owner: str | None, names: Sequence[str], lang: str, limit: int) -> str:
     listed = join_names(names, lang, limit)
-    return f"{owner}: {listed}" if owner else listed
+    return words(lang)(N_("{owner}: {names}"), owner=owner, names=listed) if owner else listed
 
 
 def regional_title(country: str, names: Sequence[str], lang: str, limit: int) -> str:
     listed = join_names(names, lang, limit)
-    if lang == "ar":
-        return f"انقطاع الشبكة في {country}: {listed}"
-    return f"Network outage in {country}: {listed}"
+    return words(lang)(N_("Network outage in {country}: {names}"), country=country, names=listed)
 
 
 def network_title(network: str, names: Sequence[str], lang: str, limit: int) -> str:
     listed = join_names(names, lang, limit)
-    if lang == "ar":
-        return f"انقطاع شبكة {network}: {listed}"
-    return f"Network outage at {network}: {listed}"
+    return words(lang)(N_("Network outage at {network}: {names}"), network=network, names=listed)
 
 
 _LOG = {
-    "network": {
-        "en": "The rise comes from one network: {what}",
-        "ar": "الارتفاع من شبكة واحدة: {what}",
-    },
-    "opened": {
-        "en": "Outage seen: {names}",
-        "ar": "رُصد انقطاع: {names}",
-    },
-    "regional": {
-        "en": "Many unrelated services fail in {country} at once: a regional network outage",
-        "ar": "خدمات كثيرة غير مترابطة تتعطل في {country} معًا: انقطاع في شبكة المنطقة",
-    },
-    "joined_owner": {
-        "en": "{names} joined: same owner",
-        "ar": "انضمت {names}: المالك نفسه",
-    },
-    "joined_infrastructure": {
-        "en": "{names} joined: shared infrastructure ({what})",
-        "ar": "انضمت {names}: بنية تحتية مشتركة ({what})",
-    },
-    "joined_region": {
-        "en": "{names} joined: failing in {country} too",
-        "ar": "انضمت {names}: تتعطل في {country} أيضًا",
-    },
-    "spillover": {
-        "en": "{names}: reports rose later and less, with no failures of its own: spill-over",
-        "ar": "{names}: ارتفعت البلاغات لاحقًا وبقدر أقل دون أعطال خاصة بها: أثر جانبي",
-    },
-    "promoted": {
-        "en": "{names}: failing on its own, no longer counted as spill-over",
-        "ar": "{names}: تتعطل بذاتها، لم تعد تُعد أثرًا جانبيًا",
-    },
-    "absorbed": {
-        "en": "{names}: part of the regional outage in {country}",
-        "ar": "{names}: جزء من انقطاع الشبكة في {country}",
-    },
-    "merged": {
-        "en": "Merged into the regional outage in {country}",
-        "ar": "دُمج في انقطاع الشبكة في {country}",
-    },
-    "recovering": {
-        "en": "Services are coming back",
-        "ar": "الخدمات تعود تدريجيًا",
-    },
-    "resolved": {
-        "en": "Resolved",
-        "ar": "انتهى الانقطاع",
-    },
-    "reopened": {
-        "en": "{names} failing again",
-        "ar": "{names} تتعطل من جديد",
-    },
-    "cause": {
-        "en": "Likely cause: {what}",
-        "ar": "السبب المرجّح: {what}",
-    },
-    "cause_again": {
-        "en": "Seen again: {what}",
-        "ar": "ظهر من جديد: {what}",
-    },
-    "cause_ended": {
-        "en": "No longer seen: {what}",
-        "ar": "لم يعد ظاهرًا: {what}",
-    },
+    "network": N_("The rise comes from one network: {what}"),
+    "opened": N_("Outage seen: {names}"),
+    "regional": N_("Many unrelated services fail in {country} at once: a regional network outage"),
+    "joined_owner": N_("{names} joined: same owner"),
+    "joined_infrastructure": N_("{names} joined: shared infrastructure ({what})"),
+    "joined_region": N_("{names} joined: failing in {country} too"),
+    "spillover": N_(
+        "{names}: reports rose later and less, with no failures of its own: spill-over"
+    ),
+    "promoted": N_("{names}: failing on its own, no longer counted as spill-over"),
+    "absorbed": N_("{names}: part of the regional outage in {country}"),
+    "merged": N_("Merged into the regional outage in {country}"),
+    "recovering": N_("Services are coming back"),
+    "resolved": N_("Resolved"),
+    "reopened": N_("{names} failing again"),
+    "cause": N_("Likely cause: {what}"),
+    "cause_again": N_("Seen again: {what}"),
+    "cause_ended": N_("No longer seen: {what}"),
 }
 
 
 def log_text(kind: str, lang: str, **values: str) -> str:
-    return _LOG[kind][lang].format(**values)
+    return words(lang)(_LOG[kind], **values)

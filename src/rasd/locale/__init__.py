@@ -153,6 +153,18 @@ _LIST_NEXT = N_("{items}, {item}")
 _LIST_LAST = N_("{items} and {item}")
 
 
+# TRANSLATORS: joins the items of a list with commas only: "Facebook, Instagram, WhatsApp"
+_COMMA = NC_("list", "{items}, {item}")
+
+
+def commas(words: Words, items: list[str]) -> str:
+    """Items one after another, as a title or a parenthesis lists them: "A, B, C"."""
+    text = items[0] if items else ""
+    for item in items[1:]:
+        text = words(_COMMA, items=text, item=item)
+    return text
+
+
 def listing(words: Words, items: list[str]) -> str:
     """Items as a sentence lists them: "A, B and C"."""
     if not items:

@@ -47,7 +47,8 @@ async def ask(request: Request, service: Service, lang: str) -> tuple[int, dict[
     except RasdError as exc:
         return exc.status, {**view, "error": _why(_fields_of(exc), lang, exc)}
     answer = subscribe.answer(asked)
-    return 200, {**view, "message": answer["message"][lang], "created": asked.created}
+    message = answer["message"].get(lang) or answer["message"]["en"]
+    return 200, {**view, "message": message, "created": asked.created}
 
 
 def _fields(body: bytes) -> dict[str, str]:
