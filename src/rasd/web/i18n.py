@@ -27,10 +27,7 @@ STRINGS: dict[str, str] = {
     **{f"level_{level}": message for level, message in LEVEL_NAMES.items()},
     "site_name": N_("Rasd"),
     "tagline": N_("Is it down, or is it me? Outages of online services, as they happen."),
-    "skip": N_("Skip to content"),
     "nav_home": N_("Status now"),
-    "nav_history": N_("History"),
-    "nav_main": N_("Main"),
     "search_label": N_("Find a service"),
     "search_placeholder": N_("Name, in any language: WhatsApp, واتس…"),
     "search_button": N_("Search"),
@@ -55,7 +52,6 @@ STRINGS: dict[str, str] = {
     "live_on": N_("Live"),
     "live_off": N_("Reconnecting…"),
     "updated": N_("Updated"),
-    "now_is": N_("Time on this server"),
     # service page
     "status_2": N_("Users report problems with {name} since {time}."),
     "status_1": N_(
@@ -298,11 +294,6 @@ STRINGS: dict[str, str] = {
     "hours_short": N_("{h} h {m} min"),
     "not_found_title": N_("Not found"),
     "not_found_text": N_("There is no such page. Try the search on the home page."),
-    "footer": N_(
-        "Rasd counts one report per person, compares it with the usual level for the "
-        "time of day, and checks the services itself."
-    ),
-    "utc_note": N_("Times in your time zone; hover for UTC."),
 }
 
 # the strings the page's script needs, sent in its JSON block

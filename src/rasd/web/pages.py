@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from rasd.api.caching import matches
 from rasd.api.responses import JSON
 from rasd.errors import NotFound
-from rasd.locale import direction, languages
+from rasd.locale import direction, languages, words
 from rasd.runtime import Runtime
 from rasd.web import alerts, confirm, i18n, unsubscribe, views
 from rasd.web.page_cache import PageCache, page_version
@@ -83,6 +83,7 @@ def _render(
     hub = request.app.state.runtime.extras.get("live")
     context = {
         "t": t,
+        "_": words(lang),  # a template's own messages: {{ _("...") }}
         "lang": lang,
         "dir": direction(lang),
         "other_lang": other,
