@@ -46,6 +46,13 @@ def _ids(catalog: Catalog) -> set[object]:
     return {(m.context, m.id) for m in catalog if m.id}
 
 
+def _texts(value: object) -> tuple[str, ...]:
+    """A message's id or translation, as its forms (one, or one per plural)."""
+    if isinstance(value, tuple | list):
+        return tuple(str(v or "") for v in value)
+    return (str(value or ""),)
+
+
 def _fields(text: str) -> set[str]:
     return set(_FIELD.findall(text))
 
@@ -69,8 +76,8 @@ def test_every_message_is_translated_with_the_same_fields(lang: str) -> None:
         if not message.id:
             continue
         assert not message.fuzzy, message.id
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = _texts(message.id)
+        forms = _texts(message.string)
         assert all(form.strip() for form in forms), message.id
         if len(ids) > 1:
             assert len(forms) == catalog.num_plurals, message.id
@@ -125,9 +132,9 @@ def test_a_language_a_translator_adds_is_picked_up(
     po.unlink()  # what is read is the compiled catalog
 
     assert locale.languages(folder) == ("en", "ar", "fr")
-    french = locale.words("fr", folder)
-    assert terms.level_name(french, 2) == "Problèmes détectés"
-    assert french("Possible problems") == "Possible problems"  # not translated yet: English
+    in_french = locale.words("fr", folder)
+    assert terms.level_name(in_french, 2) == "Problèmes détectés"
+    assert in_french("Possible problems") == "Possible problems"  # not translated yet: English
     assert locale.words("de", folder).lang == "en"
 
     monkeypatch.setattr(locale, "LOCALE_DIR", folder)
