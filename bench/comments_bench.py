@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 
 from rasd.api.app import create_app
+from rasd.assembly import embedded
 from rasd.clock import VirtualClock
-from rasd.commands import embedded
 from rasd.settings import Settings
 
 NOW = datetime(2021, 10, 4, 16, 0, tzinfo=UTC)

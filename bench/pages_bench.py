@@ -23,8 +23,8 @@ import httpx
 import numpy as np
 
 from rasd.api.app import create_app
+from rasd.assembly import embedded
 from rasd.clock import VirtualClock, minute_of
-from rasd.commands import embedded
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.settings import Settings
 

@@ -22,9 +22,10 @@ from pathlib import Path
 
 from rich.progress import Progress
 
+from rasd.assembly import embedded
 from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock, minute_start
-from rasd.commands import _settings, embedded
+from rasd.commands import _settings
 from rasd.ingest.places import Places
 from rasd.replay import InProcessSink, Replay
 from rasd.sim import Simulation, load_scenario

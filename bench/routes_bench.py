@@ -37,9 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from sources.standin import RisLiveStandIn, ris_update  # noqa: E402
 
+from rasd.assembly import embedded  # noqa: E402
 from rasd.catalog import load_catalog  # noqa: E402
 from rasd.clock import VirtualClock, minute_of  # noqa: E402
-from rasd.commands import _settings, embedded  # noqa: E402
+from rasd.commands import _settings  # noqa: E402
 from rasd.sources.backoff import Backoff  # noqa: E402
 from rasd.sources.ris_live import Decoder, PrefixMatcher, RisLiveSource  # noqa: E402
 

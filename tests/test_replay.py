@@ -17,10 +17,11 @@ import uvicorn
 from typer.testing import CliRunner
 
 from rasd.api.app import create_app
+from rasd.assembly import embedded
 from rasd.catalog import load_catalog
 from rasd.cli import app as cli_app
 from rasd.clock import VirtualClock, minute_of, minute_start
-from rasd.commands import _settings, embedded
+from rasd.commands import _settings
 from rasd.ingest.places import Places
 from rasd.replay import HttpSink, InProcessSink, Replay, ReplayStats, placement
 from rasd.series import POSTS, PROBES_TOTAL, REPORTS, WORLD, SeriesKey

@@ -24,99 +24,6 @@ def _settings(**overrides: Any) -> Any:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def _wire_signals(runtime: Any) -> None:
-    """Posts and probes are counted by their own signals' modules."""
-    aggregator = runtime.aggregator
-    if aggregator is None:
-        return
-    from rasd.clock import minute_of
-    from rasd.signals.probes import ProbeCounter, ProbeState
-
-    class _SharedProbeState(ProbeState):
-        """Fed by counting, read by detection: two threads, so one lock. Results older than
-        the window (minutes before the newest result) are forgotten as the newest moves on."""
-
-        def __init__(self) -> None:
-            # an in-process replay feeds up to four minutes ahead of the tick: each key keeps
-            # enough results that the tick's own minute is still among them
-            super().__init__(per_key=10)
-            self._lock = threading.RLock()
-            self._newest: int | None = None
-
-        def feed(self, results: Any) -> None:
-            results = list(results)
-            with self._lock:
-                super().feed(results)
-                newest = max((minute_of(r.ts) for r in results), default=None)
-                if newest is not None and (self._newest is None or newest > self._newest):
-                    self._newest = newest
-                    self.forget_before(newest - 2 * self.window_minutes)
-
-        def services(self) -> list[str]:
-            with self._lock:
-                return super().services()
-
-        def forget_before(self, minute: int) -> None:
-            with self._lock:
-                super().forget_before(minute)
-
-        def evidence(self, service: str, minute: int) -> Any:
-            with self._lock:
-                return super().evidence(service, minute)
-
-        def vantages(self) -> Any:
-            with self._lock:
-                return super().vantages()
-
-    probe_state = _SharedProbeState()
-    probe_counter = ProbeCounter()
-
-    class _Probes:
-        def count(self, results: Any) -> Any:
-            probe_state.feed(results)
-            return probe_counter.count(results)
-
-    aggregator.counters["probes"] = _Probes()
-    runtime.extras["probe_state"] = probe_state
-    from rasd.signals.routes import RouteCounter, RouteState, services_of_owners, watched_prefixes
-
-    route_state = RouteState(
-        watched_prefixes(runtime.catalog),
-        lost_share=runtime.settings.routes_lost_share,
-        hold_minutes=runtime.settings.routes_hold_minutes,
-    )
-    aggregator.counters["routes"] = RouteCounter(services_of_owners(runtime.catalog), route_state)
-    runtime.extras["route_state"] = route_state
-    from rasd.signals.posts import PostCounter
-    from rasd.signals.text import AliasMatcher
-
-    aggregator.counters["posts"] = PostCounter(AliasMatcher.from_catalog(runtime.catalog))
-
-
-def embedded(settings: Any, clock: Any = None) -> Any:
-    from rasd.runtime import Runtime
-    from rasd.server import attach_engine
-
-    runtime = Runtime.build(settings, clock=clock)
-    _wire_signals(runtime)
-    engine = attach_engine(runtime)
-    if runtime.aggregator is not None:
-        runtime.aggregator.listen(engine.observe)
-    probe_state = runtime.extras.get("probe_state")
-    if probe_state is not None:
-        engine.probe_state = probe_state
-    from rasd.signals.official import board_of
-
-    engine.official = board_of(runtime)
-    engine.route_state = runtime.extras.get("route_state")
-    if settings.sources_enabled:
-        from rasd.sources.registry import build_sources
-
-        for source in build_sources(runtime):
-            runtime.sources.add(source)
-    return runtime
-
-
 def serve(
     store: Annotated[str | None, typer.Option(help="sqlite:///FILE or postgresql://...")] = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -138,6 +45,7 @@ def serve(
     ] = None,
 ) -> None:
     """Run the server: API, pages, detection and the live sources, on the system clock."""
+    from rasd.assembly import embedded
     from rasd.server import run
 
     settings = _settings(
@@ -214,6 +122,7 @@ def replay(
     future), unless --keep-time. A server on the system clock detects each minute as it
     closes, so only --speed 1 is watched live there; faster replays fill its history.
     """
+    from rasd.assembly import embedded
     from rasd.catalog import load_catalog
     from rasd.clock import VirtualClock
     from rasd.replay import HttpSink, InProcessSink, Replay, placement
@@ -248,6 +157,7 @@ def replay(
         runtime = embedded(_settings(store_url=store), clock=clock)
         _warm(runtime, sim, history_days)
         engine = runtime.extras["engine"]
+        assert runtime.aggregator is not None  # an embedded process counts
         sink_in = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
         stats = Replay(sim, sink_in, speed=pace, official=_statements(runtime)).run()
         runtime.store.close()
@@ -315,6 +225,7 @@ def demo(
     history_days: Annotated[int, typer.Option(help="Days of usual traffic learnt first.")] = 7,
 ) -> None:
     """Start the server and replay the reference event, so you can watch it unfold."""
+    from rasd.assembly import embedded
     from rasd.catalog import load_catalog
     from rasd.clock import VirtualClock
     from rasd.replay import InProcessSink, Replay
@@ -330,6 +241,7 @@ def demo(
     runtime = embedded(settings, clock=clock)
     _warm(runtime, sim, history_days)
     engine = runtime.extras["engine"]
+    assert runtime.aggregator is not None  # an embedded process counts
     replayer = Replay(
         sim,
         InProcessSink(runtime.aggregator.feed, clock, engine.tick),
@@ -369,6 +281,7 @@ def posts_follow(
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between looks.")] = 1.0,
 ) -> None:
     """Follow a growing JSON lines file of posts (a live feed), until Ctrl-C."""
+    from rasd.assembly import embedded
     from rasd.signals.post_stream import FollowedFile, StreamStats, stream_posts
     from rasd.signals.posts_import import HttpPostSink, LogSink
 

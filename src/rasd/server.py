@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from rasd.api.app import create_app
 from rasd.api.comments import book_of
+from rasd.assembly import attach_engine
 from rasd.clock import minute_of
 from rasd.detect.checkpoint import dump_engine, load_engine
 from rasd.detect.engine import DetectionEngine
@@ -30,13 +31,6 @@ _log = logging.getLogger("rasd.server")
 ENGINE_STATE_KEY = "engine:embedded"
 # the bank of a large catalog is tens of MB; minutes missed since are caught up from the store
 _CHECKPOINT_SECONDS = 300.0
-
-
-def attach_engine(runtime: Runtime) -> DetectionEngine:
-    """The detection engine of this process, reachable from the API for baselines."""
-    engine = DetectionEngine(runtime.store, runtime.catalog)
-    runtime.extras["engine"] = engine
-    return engine
 
 
 def restore_engine(runtime: Runtime, engine: DetectionEngine) -> bool:

@@ -6,10 +6,10 @@ from notify.samples import incident, store_incident
 from prometheus_client.parser import text_string_to_metric_families
 
 from rasd.api.app import create_app
+from rasd.assembly import attach_engine
 from rasd.clock import minute_of
 from rasd.notify.notifier import notifier_of
 from rasd.runtime import Runtime
-from rasd.server import attach_engine
 
 
 def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from tests_support import assert_error_shape
 
 from rasd.api.app import create_app
+from rasd.assembly import wire_signals
 from rasd.clock import VirtualClock, minute_of
-from rasd.commands import _wire_signals
 from rasd.errors import Unavailable
 from rasd.runtime import Runtime
 from rasd.series import POSTS, WORLD, SeriesKey
@@ -36,7 +36,7 @@ def _post(i: int, **fields: Any) -> dict[str, Any]:
 
 def _build(settings: Settings, clock: VirtualClock) -> Runtime:
     rt = Runtime.build(settings, clock=clock)
-    _wire_signals(rt)
+    wire_signals(rt)
     return rt
 
 

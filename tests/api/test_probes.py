@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from tests_support import assert_error_shape
 
 from rasd.api.app import create_app
+from rasd.assembly import embedded
 from rasd.clock import VirtualClock, minute_of
-from rasd.commands import embedded
 from rasd.correlate.hints import DNS_OWNER
 from rasd.runtime import Runtime
 from rasd.series import PROBES_FAILED, PROBES_TOTAL, WORLD, SeriesKey

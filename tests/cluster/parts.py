@@ -96,9 +96,9 @@ def _embedded_reference(world: World) -> None:
     from fastapi.testclient import TestClient
 
     from rasd.api.app import create_app
+    from rasd.assembly import attach_engine
     from rasd.clock import minute_start
     from rasd.runtime import Runtime
-    from rasd.server import attach_engine
     from rasd.settings import Settings
 
     clock = VirtualClock(minute_start(world.first))

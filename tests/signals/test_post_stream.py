@@ -29,9 +29,9 @@ def _until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
 
 
 def test_a_followed_file_feeds_the_posts_signal(tmp_path: Path, runtime: Runtime) -> None:
-    from rasd.commands import _wire_signals
+    from rasd.assembly import wire_signals
 
-    _wire_signals(runtime)
+    wire_signals(runtime)
     feed = tmp_path / "posts.jsonl"
     feed.write_bytes(_line(0, "old post: WhatsApp is down"))  # before following: not read
     errors: list[PostParseError] = []

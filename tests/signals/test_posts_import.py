@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from rasd.api.app import create_app
+from rasd.assembly import wire_signals
 from rasd.cli import app as rasd_app
 from rasd.clock import VirtualClock, minute_of
-from rasd.commands import _wire_signals
 from rasd.errors import RasdError
 from rasd.runtime import Runtime
 from rasd.series import POSTS, WORLD, SeriesKey
@@ -132,7 +132,7 @@ def _as_httpx(client: TestClient) -> httpx.Client:
 def served(clock: VirtualClock) -> Iterator[tuple[Runtime, TestClient]]:
     settings = Settings(store_url="sqlite:///:memory:", ingest_tokens=[INGEST])
     rt = Runtime.build(settings, clock=clock)
-    _wire_signals(rt)
+    wire_signals(rt)
     with TestClient(create_app(rt)) as client:
         yield rt, client
     rt.store.close()

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from rasd.assembly import embedded
 from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock
-from rasd.commands import _settings, _statements, embedded
+from rasd.commands import _settings, _statements
 from rasd.correlate.admission import acknowledgement
 from rasd.ingest.places import Places
 from rasd.replay import InProcessSink, Replay

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from rasd.assembly import embedded
 from rasd.clock import VirtualClock, minute_of
-from rasd.commands import _settings, embedded
+from rasd.commands import _settings
 from rasd.correlate.hints import ROUTING
 from rasd.series import ROUTES_WITHDRAWALS, SeriesKey
 from rasd.sources.backoff import Backoff

@@ -17,8 +17,8 @@ import numpy as np
 import uvicorn
 
 from rasd.api.app import create_app
+from rasd.assembly import embedded
 from rasd.clock import VirtualClock, minute_of
-from rasd.commands import embedded
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, SeriesKey
 from rasd.settings import Settings

@@ -176,7 +176,7 @@ class Worker:
             return leases.held(name)
 
         if name == DETECTOR:
-            from rasd.server import attach_engine
+            from rasd.assembly import attach_engine
 
             return DetectorRunner(
                 attach_engine(self.runtime),

@@ -76,8 +76,8 @@ def run_scenario(
     on_minute: Callable[[int], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
 ) -> ScenarioRun:
+    from rasd.assembly import embedded
     from rasd.clock import VirtualClock
-    from rasd.commands import embedded
     from rasd.settings import Settings
 
     def phase(name: str) -> None:
@@ -104,6 +104,7 @@ def run_scenario(
             t2 = time.perf_counter()
             seconds["history"] = t2 - t1
             phase("replaying")
+            assert runtime.aggregator is not None  # an embedded process counts
             sink = InProcessSink(runtime.aggregator.feed, clock, recorder.tick)
             cpu = time.process_time()
             stats = Replay(sim, _Watched(sink, on_minute), progress=False).run()

@@ -56,7 +56,7 @@ def posts_import(
 def _in_process(file: Path, store: str | None, batch_size: int) -> Any:
     from datetime import timedelta
 
-    from rasd.commands import embedded
+    from rasd.assembly import embedded
     from rasd.settings import Settings
     from rasd.signals.posts_import import LogSink, PostImport, TimeWindow
 

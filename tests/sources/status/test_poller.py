@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from rasd.assembly import embedded
 from rasd.catalog import Catalog, default_catalog
 from rasd.clock import VirtualClock, minute_of
-from rasd.commands import _settings, embedded
+from rasd.commands import _settings
 from rasd.signals.official import OfficialBoard
 from rasd.sources.cursors import Cursors
 from rasd.sources.status.fetch import PageFetcher
