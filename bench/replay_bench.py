@@ -24,8 +24,8 @@ from rich.progress import Progress
 
 from rasd.assembly import embedded
 from rasd.catalog import load_catalog
+from rasd.cli.options import settings_from
 from rasd.clock import VirtualClock, minute_start
-from rasd.commands import _settings
 from rasd.ingest.places import Places
 from rasd.replay import InProcessSink, Replay
 from rasd.sim import Simulation, load_scenario
@@ -79,7 +79,7 @@ def _reports_pass(sim: Simulation, last: datetime, path: Path) -> tuple[int, flo
     stops when the last batch is stored.
     """
     clock = VirtualClock(sim.start)
-    runtime = embedded(_settings(store_url=f"sqlite:///{path}"), clock=clock)
+    runtime = embedded(settings_from(store_url=f"sqlite:///{path}"), clock=clock)
     aggregator = runtime.aggregator
     gc.freeze()
     pending: deque[Future[None]] = deque()
@@ -112,7 +112,7 @@ def _replay_pass(sim: Simulation, path: Path, *, detect: bool) -> None:
     """The whole day again with posts and probe results, through `rasd replay`'s own sink:
     every minute fed, and (with --detect) ticked once it is stored."""
     clock = VirtualClock(sim.start)
-    runtime = embedded(_settings(store_url=f"sqlite:///{path}"), clock=clock)
+    runtime = embedded(settings_from(store_url=f"sqlite:///{path}"), clock=clock)
     engine = runtime.extras["engine"]
     if detect:
         history = sim.history(7)

@@ -39,8 +39,8 @@ from sources.standin import RisLiveStandIn, ris_update  # noqa: E402
 
 from rasd.assembly import embedded  # noqa: E402
 from rasd.catalog import load_catalog  # noqa: E402
+from rasd.cli.options import settings_from  # noqa: E402
 from rasd.clock import VirtualClock, minute_of  # noqa: E402
-from rasd.commands import _settings  # noqa: E402
 from rasd.sources.backoff import Backoff  # noqa: E402
 from rasd.sources.ris_live import Decoder, PrefixMatcher, RisLiveSource  # noqa: E402
 
@@ -93,7 +93,9 @@ def decoding(n: int, runs: int) -> None:
 
 async def _to_incident(tmp: Path) -> tuple[float, float]:
     clock = VirtualClock(T0)
-    settings = _settings(store_url=f"sqlite:///{tmp / 'b.db'}", offline=True, sources_enabled=False)
+    settings = settings_from(
+        store_url=f"sqlite:///{tmp / 'b.db'}", offline=True, sources_enabled=False
+    )
     runtime = embedded(settings, clock=clock)
     engine, state = runtime.extras["engine"], runtime.extras["route_state"]
     meta = runtime.catalog.owners["meta"]

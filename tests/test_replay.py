@@ -20,8 +20,8 @@ from rasd.api.app import create_app
 from rasd.assembly import embedded
 from rasd.catalog import load_catalog
 from rasd.cli import app as cli_app
+from rasd.cli.options import settings_from
 from rasd.clock import VirtualClock, minute_of, minute_start
-from rasd.commands import _settings
 from rasd.ingest.places import Places
 from rasd.replay import HttpSink, InProcessSink, Replay, ReplayStats, placement
 from rasd.series import POSTS, PROBES_TOTAL, REPORTS, WORLD, SeriesKey
@@ -41,7 +41,7 @@ def _simulation() -> Simulation:
 def _in_process(tmp: Path) -> tuple[dict[SeriesKey, int], list[str], Any]:
     sim = _simulation()
     clock = VirtualClock(sim.start)
-    runtime = embedded(_settings(store_url=f"sqlite:///{tmp / 'r.db'}"), clock=clock)
+    runtime = embedded(settings_from(store_url=f"sqlite:///{tmp / 'r.db'}"), clock=clock)
     engine = runtime.extras["engine"]
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
@@ -114,7 +114,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     # the server's clock follows the replay: it is set before each minute is sent
     clock = VirtualClock(sim.start)
     runtime = embedded(
-        _settings(
+        settings_from(
             store_url=f"sqlite:///{tmp_path / 'server.db'}",
             import_tokens=[TOKEN],
             requests_per_second=10_000,
@@ -237,7 +237,7 @@ def _short_scenario(tmp: Path) -> Path:
 def live_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     """A server on the system clock, as `rasd serve` runs."""
     runtime = embedded(
-        _settings(
+        settings_from(
             store_url=f"sqlite:///{tmp_path / 'live.db'}",
             import_tokens=[TOKEN],
             ingest_tokens=["ingest-only"],
@@ -270,7 +270,7 @@ def test_the_documented_replay_over_http_is_taken_whole_by_a_server_on_the_syste
     # what the same scenario counts in process (a person counts once per service per window)
     sim = Simulation(load_scenario(str(scenario)), load_catalog(), Places.default())
     clock = VirtualClock(sim.start)
-    local = embedded(_settings(store_url=f"sqlite:///{tmp_path / 'local.db'}"), clock=clock)
+    local = embedded(settings_from(store_url=f"sqlite:///{tmp_path / 'local.db'}"), clock=clock)
     sink = InProcessSink(local.aggregator.feed, clock, local.extras["engine"].tick)
     Replay(sim, sink, progress=False).run()
     expected = sum(n for key, n in _totals(local, sim).items() if key.region == WORLD)
@@ -340,7 +340,7 @@ def _reference_events(tmp: Path) -> list[dict[str, Any]]:
     start = scenario.start + timedelta(hours=14, minutes=30)
     sim = Simulation(scenario.model_copy(update={"start": start}), load_catalog(), Places.default())
     clock = VirtualClock(sim.start)
-    runtime = embedded(_settings(store_url=f"sqlite:///{tmp / 'ref.db'}"), clock=clock)
+    runtime = embedded(settings_from(store_url=f"sqlite:///{tmp / 'ref.db'}"), clock=clock)
     engine = runtime.extras["engine"]
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)

@@ -10,8 +10,9 @@ import pytest
 
 from rasd.assembly import embedded
 from rasd.catalog import load_catalog
+from rasd.cli.options import settings_from
+from rasd.cli.replay import statements
 from rasd.clock import VirtualClock
-from rasd.commands import _settings, _statements
 from rasd.correlate.admission import acknowledgement
 from rasd.ingest.places import Places
 from rasd.replay import InProcessSink, Replay
@@ -34,13 +35,13 @@ def test_meta_acknowledges_the_outage_after_rasd_sees_it(tmp_path: Path) -> None
     window = scenario.model_copy(update={"start": start, "end": start + timedelta(minutes=50)})
     sim = Simulation(window, load_catalog(), Places.default())
     clock = VirtualClock(sim.start)
-    runtime = embedded(_settings(store_url=f"sqlite:///{tmp_path / 'm.db'}"), clock=clock)
+    runtime = embedded(settings_from(store_url=f"sqlite:///{tmp_path / 'm.db'}"), clock=clock)
     try:
         engine = runtime.extras["engine"]
         history = sim.history(2)
         engine.warm(history.start_minute, history.series, history.counts)
         sink = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
-        Replay(sim, sink, progress=False, official=_statements(runtime)).run()
+        Replay(sim, sink, progress=False, official=statements(runtime)).run()
 
         board = board_of(runtime)
         (said,) = board.updates("facebook")  # 16:05 only: the others come after the window

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from rasd.assembly import embedded
+from rasd.cli.options import settings_from
 from rasd.clock import VirtualClock, minute_of
-from rasd.commands import _settings
 from rasd.correlate.hints import ROUTING
 from rasd.series import ROUTES_WITHDRAWALS, SeriesKey
 from rasd.sources.backoff import Backoff
@@ -34,7 +34,9 @@ PEERS = [f"192.0.2.{i}" for i in range(1, 11)]
 def rt(tmp_path: Path) -> Iterator[Any]:
     clock = VirtualClock(T0)
     runtime = embedded(
-        _settings(store_url=f"sqlite:///{tmp_path / 'r.db'}", offline=True, sources_enabled=False),
+        settings_from(
+            store_url=f"sqlite:///{tmp_path / 'r.db'}", offline=True, sources_enabled=False
+        ),
         clock=clock,
     )
     yield runtime

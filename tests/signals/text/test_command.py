@@ -4,8 +4,8 @@ import orjson
 from typer.testing import CliRunner
 
 from rasd.cli import app
+from rasd.cli.mentions import mention_lines
 from rasd.signals.text import Analyser
-from rasd.signals.text.command import mention_lines
 
 
 def test_one_document_per_line(analyser: Analyser) -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from rasd.assembly import embedded
 from rasd.catalog import Catalog, default_catalog
+from rasd.cli.options import settings_from
 from rasd.clock import VirtualClock, minute_of
-from rasd.commands import _settings
 from rasd.signals.official import OfficialBoard
 from rasd.sources.cursors import Cursors
 from rasd.sources.status.fetch import PageFetcher
@@ -217,7 +217,7 @@ async def test_in_rasd_serve_a_local_page_admitting_an_outage_opens_an_incident(
             "[[owner]]", 'id = "example-inc"', 'name = { en = "Example Inc", ar = "مثال" }', "",
         ])
     )  # fmt: skip
-    settings = _settings(
+    settings = settings_from(
         store_url=f"sqlite:///{tmp_path / 'r.db'}", catalog_files=[catalog], offline=True,
         prober_enabled=False, jetstream_enabled=False, ris_live_enabled=False,
     )  # fmt: skip

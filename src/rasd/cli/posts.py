@@ -1,4 +1,5 @@
-"""`rasd posts import FILE`: public posts from a JSON lines file, into the store or a server."""
+"""`rasd posts import FILE` and `rasd posts follow FILE`: public posts from a JSON lines file,
+into the store or a server."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
+from rasd.cli.common import console
+from rasd.cli.options import StoreUrl, settings_from
+
 _SHOWN_ERRORS = 20
 
+posts_app = typer.Typer(help="Public posts: import and inspect.")
 
+
+@posts_app.command("import")
 def posts_import(
     file: Annotated[
         Path,
@@ -24,19 +31,14 @@ def posts_import(
         str | None,
         typer.Option(envvar="RASD_POSTS_TOKEN", help="Ingest (or import) token for --server."),
     ] = None,
-    store: Annotated[
-        str | None, typer.Option(help="Store to import into: sqlite:///FILE or postgresql://...")
-    ] = None,
+    store: StoreUrl = None,
     batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Posts per batch.")] = 5_000,
 ) -> None:
     """Import public posts; malformed lines are reported by number and skipped."""
     import time
 
-    from rich.console import Console
-
     from rasd.errors import RasdError
 
-    console = Console()
     if server is not None and store is not None:
         raise typer.BadParameter("give either --server or --store, not both")
     if server is not None and not token:
@@ -57,10 +59,9 @@ def _in_process(file: Path, store: str | None, batch_size: int) -> Any:
     from datetime import timedelta
 
     from rasd.assembly import embedded
-    from rasd.settings import Settings
     from rasd.signals.posts_import import LogSink, PostImport, TimeWindow
 
-    settings = Settings() if store is None else Settings(store_url=store)
+    settings = settings_from(store_url=store)
     runtime = embedded(settings)
     sink = LogSink(runtime.log)
     try:
@@ -117,3 +118,52 @@ def _summary(console: Any, file: Path, stats: Any, seconds: float, where: str) -
         console.print(f"line {error.line}: {error.reason}", markup=False, highlight=False)
     if len(stats.skipped) > _SHOWN_ERRORS:
         console.print(f"... and {len(stats.skipped) - _SHOWN_ERRORS} more bad lines")
+
+
+@posts_app.command("follow")
+def posts_follow(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="A JSON lines file being written.")],
+    server: Annotated[str | None, typer.Option(help="Send to this Rasd server.")] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="RASD_POSTS_TOKEN", help="Ingest token for --server.")
+    ] = None,
+    store: StoreUrl = None,
+    from_start: Annotated[bool, typer.Option(help="Read what the file holds already.")] = False,
+    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between looks.")] = 1.0,
+) -> None:
+    """Follow a growing JSON lines file of posts (a live feed), until Ctrl-C."""
+    import threading
+
+    from rasd.assembly import embedded
+    from rasd.signals.post_stream import FollowedFile, StreamStats, stream_posts
+    from rasd.signals.posts_import import HttpPostSink, LogSink
+
+    if server is not None and not token:
+        raise typer.BadParameter("--server needs --token (or RASD_POSTS_TOKEN)")
+
+    def report(error: Any) -> None:
+        console.print(f"[yellow]line {error.line} skipped:[/yellow] {error.reason}")
+
+    source = FollowedFile(file, poll_seconds=poll, from_start=from_start, on_error=report)
+    stop = threading.Event()
+    stats = StreamStats()
+    runtime = None
+    sink: Any
+    if server is not None:
+        sink = HttpPostSink(server, token)
+    else:
+        runtime = embedded(settings_from(store_url=store))
+        sink = LogSink(runtime.log)
+    console.print(f"following {file} (Ctrl-C stops)")
+    try:
+        stream_posts(source, sink, stop, stats)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        sink.close()
+        if runtime is not None:
+            runtime.store.close()
+    console.print(
+        f"{stats.posts:,} posts in {stats.batches:,} batches; {stats.accepted:,} taken, "
+        f"{stats.duplicates:,} seen before"
+    )

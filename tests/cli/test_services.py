@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from rasd.catalog.command import services
+from rasd.cli.services import services
 
 _app = typer.Typer()
 _app.command()(services)

@@ -1,105 +1,18 @@
-"""`rasd tokens ...` and `rasd notify ...`: tokens, subscriptions and dead letters from a shell."""
+"""`rasd notify ...`: subscriptions and dead letters from a shell."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
-tokens_app = typer.Typer(help="Bearer tokens for imports, ingest and admin: create, list, revoke.")
+from rasd.cli.common import console, failed, migrated_store
+from rasd.cli.options import StoreUrl
+
 notify_app = typer.Typer(help="Alerts: subscriptions and the dead-letter list.")
 
-StoreOption = Annotated[
-    str | None, typer.Option(help="sqlite:///FILE or postgresql://...; default: the setting.")
-]
 
-
-@contextmanager
-def migrated_store(url: str | None) -> Iterator[Any]:
-    from rasd.settings import Settings
-    from rasd.store import open_store
-
-    store = open_store(url or Settings().store_url)
-    try:
-        store.migrate()
-        yield store
-    finally:
-        store.close()
-
-
-def failed(exc: Exception) -> typer.Exit:
-    console.print(f"[red]{getattr(exc, 'message', exc)}[/red]")
-    return typer.Exit(2)
-
-
-# -- tokens ------------------------------------------------------------------------------
-@tokens_app.command("create")
-def tokens_create(
-    scope: Annotated[str, typer.Option(help="import, ingest, admin, or statements:<service>.")],
-    label: Annotated[str, typer.Option(help="Who or what it is for.")] = "",
-    store: StoreOption = None,
-) -> None:
-    """Make a token; it is shown once, only its hash is kept."""
-    from rasd.clock import SystemClock
-    from rasd.errors import RasdError
-    from rasd.tokens import TokenStore
-
-    with migrated_store(store) as s:
-        try:
-            token, info = TokenStore(s, SystemClock()).create(scope, label)
-        except RasdError as exc:
-            raise failed(exc) from exc
-    console.print(f"id {info.id}, scope {info.scope}. The token (shown only now):")
-    print(token)
-
-
-@tokens_app.command("list")
-def tokens_list(
-    all_: Annotated[bool, typer.Option("--all", help="Show revoked tokens too.")] = False,
-    store: StoreOption = None,
-) -> None:
-    """Tokens by id, scope and label (never the tokens themselves)."""
-    from rasd.clock import SystemClock
-    from rasd.tokens import TokenStore
-
-    with migrated_store(store) as s:
-        infos = TokenStore(s, SystemClock()).listing(include_revoked=all_)
-    table = Table("id", "scope", "label", "created", "revoked")
-    for info in infos:
-        table.add_row(
-            info.id,
-            info.scope,
-            info.label,
-            info.created.isoformat(timespec="seconds"),
-            "yes" if info.revoked else "",
-        )
-    console.print(table)
-
-
-@tokens_app.command("revoke")
-def tokens_revoke(
-    token_id: Annotated[str, typer.Argument(help="The id shown by `rasd tokens list`.")],
-    store: StoreOption = None,
-) -> None:
-    """Stop a token from working (within seconds in running servers)."""
-    from rasd.clock import SystemClock
-    from rasd.errors import RasdError
-    from rasd.tokens import TokenStore
-
-    with migrated_store(store) as s:
-        try:
-            TokenStore(s, SystemClock()).revoke(token_id)
-        except RasdError as exc:
-            raise failed(exc) from exc
-    console.print(f"revoked {token_id}")
-
-
-# -- subscriptions and dead letters -------------------------------------------------------
 def _notifier(store: Any) -> Any:
     from rasd.catalog import load_catalog
     from rasd.clock import SystemClock
@@ -127,7 +40,7 @@ def notify_subscribe(
     ] = "possible_problems",
     lang: Annotated[str, typer.Option(help="en or ar.")] = "en",
     label: Annotated[str, typer.Option(help="A note for admins.")] = "",
-    store: StoreOption = None,
+    store: StoreUrl = None,
 ) -> None:
     """Subscribe a webhook or an apprise URL to one service, owner, country, or everything."""
     from rasd.errors import RasdError
@@ -163,7 +76,7 @@ def notify_list(
     pending: Annotated[
         bool, typer.Option("--pending", help="Only those waiting for confirmation.")
     ] = False,
-    store: StoreOption = None,
+    store: StoreUrl = None,
 ) -> None:
     """Subscriptions, active and waiting for confirmation, with their targets masked."""
     from rasd.notify.subscriptions import STATES
@@ -200,7 +113,7 @@ def notify_list(
 @notify_app.command("unsubscribe")
 def notify_unsubscribe(
     subscription_id: Annotated[str, typer.Argument(help="The subscription's id.")],
-    store: StoreOption = None,
+    store: StoreUrl = None,
 ) -> None:
     """End a subscription."""
     from rasd.errors import RasdError
@@ -214,7 +127,7 @@ def notify_unsubscribe(
 
 
 @notify_app.command("dead")
-def notify_dead(store: StoreOption = None) -> None:
+def notify_dead(store: StoreUrl = None) -> None:
     """The dead-letter list: messages given up after every retry."""
     with migrated_store(store) as s:
         rows, total = _notifier(s).outbox.page(status="dead", limit=1000)
@@ -230,7 +143,7 @@ def notify_dead(store: StoreOption = None) -> None:
 @notify_app.command("replay")
 def notify_replay(
     delivery_id: Annotated[int, typer.Argument(help="The id from `rasd notify dead`.")],
-    store: StoreOption = None,
+    store: StoreUrl = None,
 ) -> None:
     """Queue a dead message again; a running server sends it."""
     from rasd.errors import RasdError

@@ -1,22 +1,26 @@
-"""The `rasd` command: serve, demo, replay, worker, probe-agent, eval and the rest.
+"""The `rasd` command: one module per command (or group of commands) in this package.
 
-Each command imports its machinery lazily so `rasd --help` stays instant.
+Each command imports its machinery lazily so `rasd --help` stays instant. Settings given as
+options are made one way (`rasd.cli.options`), with the settings' own help.
 """
 
 from __future__ import annotations
 
 import typer
 
-from rasd import commands
-from rasd.catalog.command import services
-from rasd.comments.command import comments_app
+from rasd.cli.comments import comments_app
+from rasd.cli.demo import demo
+from rasd.cli.mentions import mentions
+from rasd.cli.notify import notify_app
+from rasd.cli.posts import posts_app
+from rasd.cli.probe_agent import probe_agent
+from rasd.cli.replay import replay, scenarios
+from rasd.cli.serve import serve, worker
+from rasd.cli.services import services
+from rasd.cli.tokens import tokens_app
 from rasd.eval.posts import eval_posts
 from rasd.eval.scenarios import eval_scenarios
 from rasd.eval.series_cli import detect_series, eval_nab
-from rasd.notify.command import notify_app, tokens_app
-from rasd.probe.command import probe_agent
-from rasd.signals.posts_command import posts_import
-from rasd.signals.text.command import mentions
 
 app = typer.Typer(
     name="rasd",
@@ -26,18 +30,15 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Score detection and classification against labelled data.")
 app.add_typer(eval_app, name="eval")
-posts_app = typer.Typer(help="Public posts: import and inspect.")
 app.add_typer(posts_app, name="posts")
-posts_app.command("import")(posts_import)
 app.command("probe-agent")(probe_agent)
 app.command("detect-series")(detect_series)
 eval_app.command("nab")(eval_nab)
-app.command("serve")(commands.serve)
-app.command("worker")(commands.worker)
-app.command("demo")(commands.demo)
-app.command("replay")(commands.replay)
-app.command("scenarios")(commands.scenarios)
-posts_app.command("follow")(commands.posts_follow)
+app.command("serve")(serve)
+app.command("worker")(worker)
+app.command("demo")(demo)
+app.command("replay")(replay)
+app.command("scenarios")(scenarios)
 app.command("services")(services)
 app.command("mentions")(mentions)
 eval_app.command("posts")(eval_posts)
@@ -49,7 +50,3 @@ app.add_typer(comments_app, name="comments")
 
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":
-    main()

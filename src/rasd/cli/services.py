@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,6 +10,7 @@ import typer
 from rasd.catalog.catalog import Catalog
 from rasd.catalog.errors import CatalogError
 from rasd.catalog.loader import load_catalog
+from rasd.cli.options import CatalogFiles, settings_from
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -63,19 +63,13 @@ def services_table(catalog: Catalog, lang: str) -> Table:
 
 def services(
     lang: Annotated[Language, typer.Option("--lang", help="Language of names.")] = Language.en,
-    catalog: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--catalog",
-            help="A TOML file that adds, overrides or disables services; repeatable, in order.",
-        ),
-    ] = None,
+    catalog: CatalogFiles = None,
 ) -> None:
     """List the services Rasd watches."""
     from rich.console import Console
 
     try:
-        loaded = load_catalog(catalog or ())
+        loaded = load_catalog(settings_from(catalog_files=catalog).catalog_files)
     except CatalogError as exc:
         Console(stderr=True).print(str(exc), markup=False, highlight=False)
         raise typer.Exit(code=2) from exc

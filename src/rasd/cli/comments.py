@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from rasd.notify.command import StoreOption, failed, migrated_store
+from rasd.cli.common import failed, migrated_store
+from rasd.cli.options import StoreUrl
 
 console = Console()
 comments_app = typer.Typer(help="Comments on service pages: the moderator's queue.")
@@ -37,7 +38,7 @@ def comments_list(
     state: Annotated[str, typer.Option(help="held, shown or hidden.")] = "held",
     service: Annotated[str | None, typer.Option(help="Only this service's.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
-    store: StoreOption = None,
+    store: StoreUrl = None,
 ) -> None:
     """Comments in one state, newest first: the held ones wait for a decision."""
     from rasd.comments.book import STATES
@@ -64,7 +65,7 @@ def comments_list(
 
 
 @comments_app.command("approve")
-def comments_approve(comment_id: str, store: StoreOption = None) -> None:
+def comments_approve(comment_id: str, store: StoreUrl = None) -> None:
     """Show a held comment, and count it as a post about its service."""
     from rasd.catalog import load_catalog
     from rasd.errors import RasdError
@@ -88,7 +89,7 @@ def comments_approve(comment_id: str, store: StoreOption = None) -> None:
 
 
 @comments_app.command("hide")
-def comments_hide(comment_id: str, store: StoreOption = None) -> None:
+def comments_hide(comment_id: str, store: StoreUrl = None) -> None:
     """Hide a comment; it stays, hidden, until deleted or too old."""
     from rasd.errors import RasdError
 
@@ -101,7 +102,7 @@ def comments_hide(comment_id: str, store: StoreOption = None) -> None:
 
 
 @comments_app.command("delete")
-def comments_delete(comment_id: str, store: StoreOption = None) -> None:
+def comments_delete(comment_id: str, store: StoreUrl = None) -> None:
     """Delete a comment for good."""
     from rasd.errors import RasdError
 
