@@ -15,8 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rasd.ingest.reports import key_hash
-from rasd.signals.reports import decode_batch
+from rasd.signals.reports import decode_batch, key_hash
 from rasd.store.base import RawBatch
 
 _BATCHES = "SELECT first_ms, last_ms, n, counted, data FROM report_batches"

@@ -11,12 +11,12 @@ from rasd.bus.base import Log
 from rasd.bus.memory import InlineLog
 from rasd.catalog import Catalog, load_catalog
 from rasd.clock import Clock, SystemClock
+from rasd.counting.aggregator import Aggregator
 from rasd.ingest.limits import RequestLimiter
 from rasd.ingest.networks import NetworkDirectory
 from rasd.ingest.places import Places
 from rasd.ingest.reports import ReportValidator
 from rasd.settings import Settings
-from rasd.signals.aggregator import Aggregator
 from rasd.signals.reports import ReportCounter
 from rasd.sources import Reach, SourceSet
 from rasd.store import Store, open_store

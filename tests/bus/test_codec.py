@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from rasd.bus import codec
-from rasd.ingest.reports import columns_of, key_hash
 from rasd.signals.probes import ProbeResult
-from rasd.signals.reports import ReportColumns, ReportRow
+from rasd.signals.reports import ReportColumns, ReportRow, columns_of, key_hash
 
 SERVICES = ("facebook", "instagram", "whatsapp", "github", "x")
 

@@ -9,18 +9,17 @@ from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock
 from rasd.errors import InvalidInput
 from rasd.ingest.places import Places
-from rasd.ingest.reports import (
-    ReportIn,
+from rasd.ingest.reports import ReportIn, ReportValidator, network_of
+from rasd.signals.reports import (
+    ReportColumns,
+    ReportRow,
     Reports,
-    ReportValidator,
     as_columns,
     columns_of,
     columns_together,
     key_hash,
     key_hashes,
-    network_of,
 )
-from rasd.signals.reports import ReportColumns, ReportRow
 
 
 @pytest.fixture(scope="module")

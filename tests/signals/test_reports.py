@@ -172,8 +172,7 @@ def test_the_earliest_report_of_a_person_counts_whatever_the_order_of_the_batch(
 def test_rows_counted_one_by_one_agree_with_their_columns() -> None:
     """The few-rows path gives the same stored batch, counts and windows as the columns the
     rows make: repeats, both limits, minutes out of order and windows turning over."""
-    from rasd.ingest.reports import columns_of
-    from rasd.signals.reports import ReportRow
+    from rasd.signals.reports import ReportRow, columns_of
 
     rng = np.random.default_rng(21)
     places = ("US", "US/Washington", "DE/Berlin", "EG/Cairo", "*")

@@ -19,8 +19,9 @@ from rasd.api.shapes import errors
 from rasd.comments import MAX_TEXT, Comment, CommentBook, clean
 from rasd.errors import InvalidInput, field_error
 from rasd.ingest.limits import RequestLimiter
-from rasd.ingest.reports import key_hash, network_of
+from rasd.ingest.reports import network_of
 from rasd.runtime import Runtime
+from rasd.signals.reports import key_hash
 from rasd.web.i18n import region_of
 from rasd.web.page_cache import touch
 

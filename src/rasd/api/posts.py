@@ -18,9 +18,9 @@ from rasd.api.idempotency import message_id
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.errors import InvalidInput
+from rasd.ingest.posts_import import RecentIds, TimeWindow, check_times, decode_post_batch
 from rasd.runtime import Runtime
 from rasd.signals.posts import MAX_KEY, MAX_TEXT
-from rasd.signals.posts_import import RecentIds, TimeWindow, check_times, decode_post_batch
 
 router = APIRouter(prefix="/api/v1", tags=["posts"])
 

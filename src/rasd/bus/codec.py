@@ -14,9 +14,8 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from rasd.ingest.reports import as_columns
 from rasd.signals.probes import ProbeResult
-from rasd.signals.reports import ReportColumns, columns_from, columns_payload
+from rasd.signals.reports import ReportColumns, as_columns, columns_from, columns_payload
 
 REPORTS = "reports"
 POSTS = "posts"

@@ -59,7 +59,7 @@ def _in_process(file: Path, store: str | None, batch_size: int) -> Any:
     from datetime import timedelta
 
     from rasd.assembly import embedded
-    from rasd.signals.posts_import import LogSink, PostImport, TimeWindow
+    from rasd.ingest.posts_import import LogSink, PostImport, TimeWindow
 
     settings = settings_from(store_url=store)
     runtime = embedded(settings)
@@ -75,7 +75,7 @@ def _in_process(file: Path, store: str | None, batch_size: int) -> Any:
 
 
 def _over_http(file: Path, server: str, token: str, batch_size: int) -> Any:
-    from rasd.signals.posts_import import HttpPostSink, PostImport
+    from rasd.ingest.posts_import import HttpPostSink, PostImport
 
     sink = HttpPostSink(server, token)
     try:
@@ -135,8 +135,8 @@ def posts_follow(
     import threading
 
     from rasd.assembly import embedded
-    from rasd.signals.post_stream import FollowedFile, StreamStats, stream_posts
-    from rasd.signals.posts_import import HttpPostSink, LogSink
+    from rasd.ingest.post_stream import FollowedFile, StreamStats, stream_posts
+    from rasd.ingest.posts_import import HttpPostSink, LogSink
 
     if server is not None and not token:
         raise typer.BadParameter("--server needs --token (or RASD_POSTS_TOKEN)")

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from rasd.bus import codec
 from rasd.bus.nats import MSG_ID, JetStreamLog, kind_of
 from rasd.clock import Clock, SystemClock, VirtualClock, minute_start
-from rasd.signals.aggregator import Aggregator
+from rasd.counting.aggregator import Aggregator
 from rasd.store.base import Store
 
 _log = logging.getLogger("rasd.cluster.shard")

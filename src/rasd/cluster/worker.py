@@ -25,10 +25,10 @@ from rasd.clock import Clock, SystemClock
 from rasd.cluster.detector import DetectorRunner
 from rasd.cluster.lease import UNSURE, Leases
 from rasd.cluster.shard import ShardRunner
+from rasd.counting.aggregator import Aggregator
 from rasd.errors import RasdError
 from rasd.runtime import Runtime
 from rasd.settings import Settings
-from rasd.signals.aggregator import Aggregator
 from rasd.signals.reports import ReportCounter
 
 _log = logging.getLogger("rasd.cluster.worker")

@@ -6,24 +6,20 @@ its index, and nothing is stored.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import math
 import re
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import msgspec
-import numpy as np
-import numpy.typing as npt
 
 from rasd.catalog import Catalog
 from rasd.clock import Clock
 from rasd.errors import InvalidInput, MalformedBody, field_error
 from rasd.ingest.networks import NetworkDirectory
 from rasd.ingest.places import Places
-from rasd.signals.reports import ReportColumns, ReportRow, concat_columns
+from rasd.signals.reports import ReportColumns, ReportRow, key_hash, make_columns
 
 _MAX_DETAILS = 50
 _MEMO_SIZE = 100_000
@@ -45,82 +41,8 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     ip: str | None = None
 
 
-# what is published as "reports": columns, or the rows of one request
-Reports = ReportColumns | list[ReportRow]
-
-
-def columns_of(rows: Sequence[ReportRow]) -> ReportColumns:
-    if not rows:
-        return _columns([], [], [], [], [], [], [])
-    ts, services, problems, regions, reporters, nets, labels = zip(*rows, strict=True)
-    return _columns(ts, services, problems, regions, reporters, nets, labels)
-
-
-def as_columns(reports: Reports) -> ReportColumns:
-    return reports if isinstance(reports, ReportColumns) else columns_of(reports)
-
-
-def columns_together(parts: Sequence[Reports]) -> ReportColumns:
-    """One batch of many requests' reports, in their order; rows side by side become columns
-    in one go."""
-    batches: list[ReportColumns] = []
-    rows: list[ReportRow] = []
-    for part in parts:
-        if isinstance(part, ReportColumns):
-            if rows:
-                batches.append(columns_of(rows))
-                rows = []
-            batches.append(part)
-        else:
-            rows.extend(part)
-    if rows:
-        batches.append(columns_of(rows))
-    return concat_columns(batches)
-
-
-def _columns(
-    ts: Sequence[int],
-    services: Sequence[str],
-    problems: Sequence[str],
-    regions: Sequence[str],
-    reporters: Sequence[str],
-    nets: Sequence[int],
-    labels: Sequence[str],
-) -> ReportColumns:
-    service, service_names = _indexed(services)
-    problem, problem_names = _indexed(problems)
-    place, place_names = _indexed(regions)
-    # no network data (or none known): no column, as the simulator's and older batches have
-    asn, asn_names = _indexed(labels) if any(labels) else ([], ())
-    return ReportColumns(
-        ts_ms=np.array(ts, np.int64),
-        service=np.array(service, np.int32),
-        problem=np.array(problem, np.int16),
-        place=np.array(place, np.int32),
-        reporter=key_hashes(reporters),
-        network=np.array(nets, np.uint64),
-        services=service_names,
-        problems=problem_names,
-        places=place_names,
-        asn=np.array(asn, np.int32) if asn_names else None,
-        asns=asn_names,
-    )
-
-
 _one = msgspec.json.Decoder(ReportIn)
 _many = msgspec.json.Decoder(list[ReportIn])
-
-
-def key_hash(text: str) -> int:
-    """64-bit hash of a reporter key or network; raw keys are never stored."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-
-
-def key_hashes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
-    """`key_hash` of many keys at once, straight into an array."""
-    blake2b = hashlib.blake2b
-    digests = b"".join([blake2b(text.encode(), digest_size=8).digest() for text in texts])
-    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -258,7 +180,7 @@ class ReportValidator:
 
     def to_columns(self, items: list[ReportIn], *, client_ip: str, trusted: bool) -> ReportColumns:
         """`trusted` (an import token) allows own timestamps and own client addresses."""
-        return _columns(*self._checked(items, client_ip, trusted))
+        return make_columns(*self._checked(items, client_ip, trusted))
 
     def to_row(self, item: ReportIn, *, client_ip: str, trusted: bool) -> ReportRow:
         """One report checked as `to_columns` checks it, the columns left to the step that
@@ -469,12 +391,6 @@ def _refused(errors: list[dict[str, Any]], single: bool) -> InvalidInput:
         f"{what} {errors[0]['reason']}" if single else f"{what} nothing was stored",
         details=errors[:_MAX_DETAILS],
     )
-
-
-def _indexed(values: Sequence[str]) -> tuple[list[int], tuple[str, ...]]:
-    """Each value as an index into the table of distinct values, in order of appearance."""
-    table: dict[str, int] = {}
-    return [table.setdefault(v, len(table)) for v in values], tuple(table)
 
 
 def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:

@@ -16,8 +16,8 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from rasd.ingest.window import LastSeen, WindowCounter, occurrence_rank
 from rasd.series import NETWORK_REPORTS, PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
+from rasd.signals.window import LastSeen, WindowCounter, occurrence_rank
 from rasd.store.base import RawBatch, RawReport
 
 
@@ -566,3 +566,91 @@ def concat_columns(parts: list[ReportColumns]) -> ReportColumns:
         asn=asn,
         asns=tuple(asns),
     )
+
+
+# -- reports in columns, as the API and a replay publish them ------------------------------
+# what is published as "reports": columns, or the rows of one request
+Reports = ReportColumns | list[ReportRow]
+
+
+
+def columns_of(rows: Sequence[ReportRow]) -> ReportColumns:
+    if not rows:
+        return make_columns([], [], [], [], [], [], [])
+    ts, services, problems, regions, reporters, nets, labels = zip(*rows, strict=True)
+    return make_columns(ts, services, problems, regions, reporters, nets, labels)
+
+
+
+def as_columns(reports: Reports) -> ReportColumns:
+    return reports if isinstance(reports, ReportColumns) else columns_of(reports)
+
+
+
+def columns_together(parts: Sequence[Reports]) -> ReportColumns:
+    """One batch of many requests' reports, in their order; rows side by side become columns
+    in one go."""
+    batches: list[ReportColumns] = []
+    rows: list[ReportRow] = []
+    for part in parts:
+        if isinstance(part, ReportColumns):
+            if rows:
+                batches.append(columns_of(rows))
+                rows = []
+            batches.append(part)
+        else:
+            rows.extend(part)
+    if rows:
+        batches.append(columns_of(rows))
+    return concat_columns(batches)
+
+
+
+def make_columns(
+    ts: Sequence[int],
+    services: Sequence[str],
+    problems: Sequence[str],
+    regions: Sequence[str],
+    reporters: Sequence[str],
+    nets: Sequence[int],
+    labels: Sequence[str],
+) -> ReportColumns:
+    service, service_names = _indexed(services)
+    problem, problem_names = _indexed(problems)
+    place, place_names = _indexed(regions)
+    # no network data (or none known): no column, as the simulator's and older batches have
+    asn, asn_names = _indexed(labels) if any(labels) else ([], ())
+    return ReportColumns(
+        ts_ms=np.array(ts, np.int64),
+        service=np.array(service, np.int32),
+        problem=np.array(problem, np.int16),
+        place=np.array(place, np.int32),
+        reporter=key_hashes(reporters),
+        network=np.array(nets, np.uint64),
+        services=service_names,
+        problems=problem_names,
+        places=place_names,
+        asn=np.array(asn, np.int32) if asn_names else None,
+        asns=asn_names,
+    )
+
+
+
+def key_hash(text: str) -> int:
+    """64-bit hash of a reporter key or network; raw keys are never stored."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+
+def key_hashes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """`key_hash` of many keys at once, straight into an array."""
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(text.encode(), digest_size=8).digest() for text in texts])
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+
+
+
+def _indexed(values: Sequence[str]) -> tuple[list[int], tuple[str, ...]]:
+    """Each value as an index into the table of distinct values, in order of appearance."""
+    table: dict[str, int] = {}
+    return [table.setdefault(v, len(table)) for v in values], tuple(table)

@@ -12,9 +12,15 @@ from typing import Any, Protocol, runtime_checkable
 from rasd.bus.base import is_new_message_id
 from rasd.clock import Clock
 from rasd.errors import Unavailable
-from rasd.ingest.reports import Reports, columns_together
 from rasd.series import SeriesKey
-from rasd.signals.reports import CountedReports, ReportCounter, ReportRow, batch_rows
+from rasd.signals.reports import (
+    CountedReports,
+    ReportCounter,
+    ReportRow,
+    Reports,
+    batch_rows,
+    columns_together,
+)
 from rasd.store.base import AlreadyApplied, Increments, RawBatch, Store
 
 Listener = Callable[[Increments], None]

@@ -13,12 +13,12 @@ from conftest import T0
 from rasd.bus.base import new_message_id
 from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock, minute_of
+from rasd.counting.aggregator import Aggregator
 from rasd.errors import Unavailable
 from rasd.ingest.places import Places
-from rasd.ingest.reports import ReportIn, Reports, ReportValidator
+from rasd.ingest.reports import ReportIn, ReportValidator
 from rasd.series import SeriesKey
-from rasd.signals.aggregator import Aggregator
-from rasd.signals.reports import CountedReports, ReportRow
+from rasd.signals.reports import CountedReports, ReportRow, Reports
 from rasd.store import Store
 from rasd.store.base import Increments
 from rasd.store.sqlite import SQLiteStore

@@ -9,11 +9,11 @@ import orjson
 from conftest import T0
 
 from rasd.clock import minute_of
+from rasd.ingest.post_stream import FollowedFile, StreamStats, stream_posts
+from rasd.ingest.posts_import import LogSink
 from rasd.runtime import Runtime
 from rasd.series import POSTS, WORLD, SeriesKey
-from rasd.signals.post_stream import FollowedFile, StreamStats, stream_posts
 from rasd.signals.posts import PostParseError
-from rasd.signals.posts_import import LogSink
 
 
 def _line(i: int, text: str) -> bytes:

@@ -17,11 +17,11 @@ from rasd.assembly import wire_signals
 from rasd.cli import app as rasd_app
 from rasd.clock import VirtualClock, minute_of
 from rasd.errors import RasdError
+from rasd.ingest.posts_import import HttpPostSink, PostImport, RecentIds, chunk_key
 from rasd.runtime import Runtime
 from rasd.series import POSTS, WORLD, SeriesKey
 from rasd.settings import Settings
 from rasd.signals.posts import Post
-from rasd.signals.posts_import import HttpPostSink, PostImport, RecentIds, chunk_key
 from rasd.store import open_store
 
 INGEST = "ingest-token-for-import-tests"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rasd.ingest.window import HashTable, LastSeen, WindowCounter, occurrence_rank
+from rasd.signals.window import HashTable, LastSeen, WindowCounter, occurrence_rank
 
 
 def test_last_seen_remembers_for_at_least_the_window() -> None:

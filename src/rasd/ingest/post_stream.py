@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from rasd.ingest.posts_import import PostSink, chunk_key
 from rasd.signals.posts import Post, PostParseError, parse_posts_jsonl
-from rasd.signals.posts_import import PostSink, chunk_key
 
 
 class PostSource(Protocol):
