@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import orjson
 
+from rasd.assembly import build_runtime
 from rasd.signals.posts import Post, PostCounter, parse_posts_jsonl
 from rasd.signals.text import AliasEntry, AliasMatcher, Analyser, default_lexicon, normalise
 from rasd.sim.post_text import LANGS, compose_post
@@ -185,14 +186,13 @@ def jetstream_case(count: int, rng: np.random.Generator) -> None:
     """The Jetstream source's whole path on one core: decode, match (the filter), classify,
     count; beside a bare JSON decode of the same messages."""
     from rasd.clock import VirtualClock
-    from rasd.runtime import Runtime
     from rasd.settings import Settings
     from rasd.sources.jetstream import JetstreamSource
 
     frames, named = jetstream_frames(count, rng)
     size = sum(len(f) for f in frames) / len(frames)
     settings = Settings(store_url="sqlite:///:memory:", offline=True)
-    runtime = Runtime.build(settings, clock=VirtualClock(datetime(2021, 10, 4, 16, tzinfo=UTC)))
+    runtime = build_runtime(settings, clock=VirtualClock(datetime(2021, 10, 4, 16, tzinfo=UTC)))
     counter = PostCounter(AliasMatcher.from_catalog(runtime.catalog))
 
     def whole() -> int:

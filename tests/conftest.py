@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rasd.api.app import create_app
+from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
 from rasd.runtime import Runtime
 from rasd.settings import Settings
@@ -44,7 +45,7 @@ def runtime(clock: VirtualClock) -> Iterator[Runtime]:
         requests_per_second=1000,
         request_burst=10_000,
     )
-    rt = Runtime.build(settings, clock=clock)
+    rt = build_runtime(settings, clock=clock)
     yield rt
     rt.store.close()
 

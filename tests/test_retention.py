@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from rasd.api.comments import book_of
+from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock, minute_of
-from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.server import retention_loop
 from rasd.settings import Settings
@@ -63,7 +63,7 @@ def test_serve_prunes_in_the_background_as_its_clock_moves(tmp_path: Path) -> No
         comment_retention_days=3,
         retention_interval_seconds=0.05,
     )
-    runtime = Runtime.build(settings, clock=clock)
+    runtime = build_runtime(settings, clock=clock)
     book = book_of(runtime)
     book.add(service="whatsapp", text="an old comment", network="n1")
     clock.set(T0)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from rasd.assembly import build_runtime
 from rasd.catalog import load_catalog
 from rasd.detect.checkpoint import warm_from_store
 from rasd.detect.engine import DetectionEngine
@@ -26,7 +27,7 @@ def _count(minute: int) -> int:
 
 @pytest.fixture
 def runtime() -> Iterator[Runtime]:
-    rt = Runtime.build(Settings(store_url="sqlite:///:memory:"))
+    rt = build_runtime(Settings(store_url="sqlite:///:memory:"))
     rt.store.add_counts({(GH, m): _count(m) for m in range(M0 - 2 * 1440, M0 + 120)})
     yield rt
     rt.store.close()
@@ -72,7 +73,7 @@ def test_a_state_that_cannot_be_read_starts_detection_afresh(runtime: Runtime) -
     engine = _engine(runtime)
     assert not restore_engine(runtime, engine)
     assert engine.last_minute is None
-    assert not restore_engine(runtime, _engine(Runtime.build(Settings(store_url="sqlite://"))))
+    assert not restore_engine(runtime, _engine(build_runtime(Settings(store_url="sqlite://"))))
 
 
 def test_what_start_up_made_is_kept_out_of_the_collectors_passes() -> None:

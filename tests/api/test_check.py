@@ -11,8 +11,8 @@ from probe.local_http import free_loopback_address, serving_in_a_thread
 from tests_support import assert_error_shape
 
 from rasd.api.app import create_app
+from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
-from rasd.runtime import Runtime
 from rasd.settings import Settings
 
 
@@ -22,7 +22,7 @@ def host() -> str:
 
 
 def _client(clock: VirtualClock, **settings: Any) -> Iterator[TestClient]:
-    runtime = Runtime.build(Settings(store_url="sqlite:///:memory:", **settings), clock=clock)
+    runtime = build_runtime(Settings(store_url="sqlite:///:memory:", **settings), clock=clock)
     with TestClient(create_app(runtime)) as client:
         yield client
     runtime.store.close()

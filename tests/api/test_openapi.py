@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from rasd.api.app import create_app
+from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
-from rasd.runtime import Runtime
 from rasd.settings import Settings
 
 # what the API promises: no server error, and every answer's status, type, headers and body
@@ -34,7 +34,7 @@ def _ndjson(_ctx: object, value: object) -> bytes:
 
 
 # built once at collection: schemathesis reads the document to make one test per operation
-_runtime = Runtime.build(
+_runtime = build_runtime(
     Settings(store_url="sqlite:///:memory:", requests_per_second=1e6, request_burst=10**9),
     clock=VirtualClock(T0),
 )

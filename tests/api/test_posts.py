@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests_support import assert_error_shape
 
 from rasd.api.app import create_app
-from rasd.assembly import wire_signals
+from rasd.assembly import build_runtime, wire_signals
 from rasd.clock import VirtualClock, minute_of
 from rasd.errors import Unavailable
 from rasd.runtime import Runtime
@@ -35,7 +35,7 @@ def _post(i: int, **fields: Any) -> dict[str, Any]:
 
 
 def _build(settings: Settings, clock: VirtualClock) -> Runtime:
-    rt = Runtime.build(settings, clock=clock)
+    rt = build_runtime(settings, clock=clock)
     wire_signals(rt)
     return rt
 

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from tests_support import assert_error_shape, write_mmdb
 
 from rasd.api.app import create_app
+from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
 from rasd.runtime import Runtime
 from rasd.settings import Settings
@@ -189,7 +190,7 @@ def test_networks_of_a_service(tmp_path: Path, clock: VirtualClock) -> None:
         request_burst=10_000,
         network_db=[path],
     )
-    rt = Runtime.build(settings, clock=clock)
+    rt = build_runtime(settings, clock=clock)
     headers = {"Authorization": f"Bearer {IMPORT_TOKEN}"}
     with TestClient(create_app(rt)) as client:
         batch = [{**REPORT, "reporter": f"v{i}", "ip": f"197.199.{i}.9"} for i in range(3)]

@@ -17,6 +17,7 @@ from notify.samples import incident
 from tests_support import assert_error_shape
 
 from rasd.api.app import create_app
+from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.runtime import Runtime
@@ -295,7 +296,7 @@ def proxied(clock: VirtualClock) -> Iterator[TestClient]:
     settings = Settings(
         store_url="sqlite:///:memory:", subscribe_per_hour=3, trusted_proxies=["testclient"]
     )
-    runtime = Runtime.build(settings, clock=clock)
+    runtime = build_runtime(settings, clock=clock)
     with TestClient(create_app(runtime)) as c:
         yield c
     runtime.store.close()

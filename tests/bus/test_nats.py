@@ -12,10 +12,10 @@ from tests_support import assert_error_shape
 
 from bus.natsd import NATS_URL, free_port
 from rasd.api.app import create_app
+from rasd.assembly import build_runtime
 from rasd.bus import codec
 from rasd.bus.nats import MSG_ID, JetStreamLog, StreamLimits, kind_of
 from rasd.errors import RasdError, Unavailable
-from rasd.runtime import Runtime
 from rasd.settings import Settings
 from rasd.signals.reports import ReportColumns
 
@@ -134,7 +134,7 @@ def _cluster_client(nats_url: str, stream: str, **extra: object) -> Iterator[Tes
         publish_timeout_seconds=1.0,
         **extra,  # type: ignore[arg-type]
     )
-    runtime = Runtime.build(settings)
+    runtime = build_runtime(settings)
     with TestClient(create_app(runtime)) as client:
         try:
             yield client

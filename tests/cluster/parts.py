@@ -20,6 +20,7 @@ import orjson
 import psycopg
 from bus.natsd import free_port
 
+from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock, minute_of
 from rasd.cluster.feed import chunks, report_items
 from rasd.detect.checkpoint import warm_from_store
@@ -98,7 +99,6 @@ def _embedded_reference(world: World) -> None:
     from rasd.api.app import create_app
     from rasd.assembly import attach_engine
     from rasd.clock import minute_start
-    from rasd.runtime import Runtime
     from rasd.settings import Settings
 
     clock = VirtualClock(minute_start(world.first))
@@ -109,7 +109,7 @@ def _embedded_reference(world: World) -> None:
         request_burst=1_000_000,
         import_max_age_days=100_000,
     )
-    runtime = Runtime.build(settings, clock=clock)
+    runtime = build_runtime(settings, clock=clock)
     load_history(runtime.store, world)
     engine = attach_engine(runtime)
     warm_from_store(engine, runtime.store, world.first, world.history_days)

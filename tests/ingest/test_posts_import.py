@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from rasd.api.app import create_app
-from rasd.assembly import wire_signals
+from rasd.assembly import build_runtime, wire_signals
 from rasd.cli import app as rasd_app
 from rasd.clock import VirtualClock, minute_of
 from rasd.errors import RasdError
@@ -131,7 +131,7 @@ def _as_httpx(client: TestClient) -> httpx.Client:
 @pytest.fixture
 def served(clock: VirtualClock) -> Iterator[tuple[Runtime, TestClient]]:
     settings = Settings(store_url="sqlite:///:memory:", ingest_tokens=[INGEST])
-    rt = Runtime.build(settings, clock=clock)
+    rt = build_runtime(settings, clock=clock)
     wire_signals(rt)
     with TestClient(create_app(rt)) as client:
         yield rt, client

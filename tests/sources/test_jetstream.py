@@ -11,6 +11,7 @@ import msgspec
 import pytest
 import zstandard
 
+from rasd.assembly import build_runtime
 from rasd.runtime import Runtime
 from rasd.series import POSTS, RECOVERY_POSTS, WORLD, SeriesKey
 from rasd.settings import Settings
@@ -243,7 +244,7 @@ async def test_offline_it_contacts_nothing_and_says_so(counted: Runtime) -> None
 
 def test_built_from_the_settings(clock: Any) -> None:
     settings = Settings(store_url="sqlite:///:memory:", jetstream_urls=["ws://127.0.0.1:1/s"])
-    rt = Runtime.build(settings, clock=clock)
+    rt = build_runtime(settings, clock=clock)
     try:
         (one,) = build(rt)
         assert isinstance(one, JetstreamSource) and one.urls == ["ws://127.0.0.1:1/s"]
@@ -253,7 +254,7 @@ def test_built_from_the_settings(clock: Any) -> None:
         assert runtime_analyser(rt) is runtime_analyser(rt)
     finally:
         rt.store.close()
-    off = Runtime.build(
+    off = build_runtime(
         Settings(store_url="sqlite:///:memory:", jetstream_enabled=False), clock=clock
     )
     try:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from rasd.assembly import build_runtime
 from rasd.runtime import Runtime
 from rasd.series import RECOVERY_POSTS
 from rasd.settings import MastodonInstance, Settings
@@ -191,7 +192,7 @@ async def test_off_until_configured_and_offline_for_far_servers(
     assert build(counted) == []
     far = MastodonInstance(url="https://mastodon.example", token="t")
     settings = Settings(store_url="sqlite:///:memory:", mastodon_instances=[far])
-    rt = Runtime.build(settings, clock=clock)
+    rt = build_runtime(settings, clock=clock)
     try:
         (src,) = build(rt)
         assert src.name == "mastodon:mastodon.example"

@@ -20,6 +20,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasd.assembly import build_runtime
 from rasd.bus.nats import JetStreamLog
 from rasd.clock import Clock, SystemClock
 from rasd.cluster.detector import DetectorRunner
@@ -64,7 +65,7 @@ class Worker:
         base = settings.worker_name or f"{socket.gethostname()}-{os.getpid()}"
         self.name = re.sub(r"[^-_A-Za-z0-9]", "-", base)
         self.log = JetStreamLog.from_settings(settings, name=f"rasd-worker-{self.name}")
-        self.runtime = runtime or Runtime.build(settings, log=self.log)
+        self.runtime = runtime or build_runtime(settings, log=self.log)
         self.clock: Clock = self.runtime.clock if runtime is not None else SystemClock()
         self.status = WorkerStatus(self.name)
         self._running: dict[str, _Running] = {}
