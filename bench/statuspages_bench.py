@@ -30,8 +30,8 @@ from typing import Any
 import httpx
 
 from rasd.clock import SystemClock
+from rasd.probe.reach import Reach
 from rasd.signals.official import OfficialBoard
-from rasd.sources.reach import Reach
 from rasd.sources.status.fetch import PageFetcher
 from rasd.sources.status.poller import Page, StatusPageSource
 from rasd.store import open_store

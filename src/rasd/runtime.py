@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from rasd.ingest.limits import RequestLimiter
     from rasd.ingest.places import Places
     from rasd.ingest.reports import ReportValidator
+    from rasd.probe.reach import Reach
     from rasd.settings import Settings
-    from rasd.sources import Reach, SourceSet
+    from rasd.sources import SourceSet
     from rasd.store import Store
 
 

@@ -10,7 +10,7 @@ from web.test_pages import _incident
 from rasd.clock import VirtualClock, minute_of
 from rasd.runtime import Runtime
 from rasd.signals.official import board_of
-from rasd.sources.status.model import Reading, Update
+from rasd.signals.status import Reading, Update
 from rasd.web.i18n import number
 
 LINK = "https://status.devhub.example/"

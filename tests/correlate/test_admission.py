@@ -12,7 +12,7 @@ from rasd.clock import VirtualClock
 from rasd.correlate.admission import acknowledgement, grade, graded_owners
 from rasd.notify.statements import StatementStore
 from rasd.signals.official import OfficialBoard
-from rasd.sources.status.model import Update
+from rasd.signals.status import Update
 from rasd.store import Store
 
 T = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

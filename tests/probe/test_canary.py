@@ -16,8 +16,8 @@ from rasd.probe.canary import CANARY_SERVICE, DEFAULT_CANARIES, VantageWatch, pa
 from rasd.probe.checks import ProbeContext, may_run, run_check
 from rasd.probe.checks.authority import AuthorityFinder
 from rasd.probe.checks.nameserver import Nameserver
+from rasd.probe.reach import Reach
 from rasd.signals.probes import ProbeCheck
-from rasd.sources.reach import Reach
 
 
 def test_canaries_are_written_as_urls_ports_and_names() -> None:

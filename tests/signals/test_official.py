@@ -13,8 +13,8 @@ from rasd.clock import VirtualClock, minute_of
 from rasd.detect.engine import DetectionEngine
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.signals.official import OfficialBoard, hear_statements
+from rasd.signals.status import MAJOR, Maintenance, Reading, Update
 from rasd.sim import load_scenario
-from rasd.sources.status.model import MAJOR, Maintenance, Reading, Update
 from rasd.sources.status.statuspage import STATUSPAGE
 from rasd.store import Store
 

@@ -8,8 +8,7 @@ from fastapi.testclient import TestClient
 
 from rasd.clock import VirtualClock
 from rasd.runtime import Runtime
-from rasd.signals.sample import PostSample, runtime_sample
-from rasd.sources.post_feed import Heard
+from rasd.signals.sample import Heard, PostSample, runtime_sample
 
 
 def _heard(key: str, at_minutes: float, clock: VirtualClock, **options: object) -> Heard:

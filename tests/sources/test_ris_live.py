@@ -18,9 +18,9 @@ from rasd.assembly import embedded
 from rasd.cli.options import settings_from
 from rasd.clock import VirtualClock, minute_of
 from rasd.correlate.hints import ROUTING
+from rasd.probe.reach import Reach
 from rasd.series import ROUTES_WITHDRAWALS, SeriesKey
 from rasd.sources.backoff import Backoff
-from rasd.sources.reach import Reach
 from rasd.sources.ris_live import Decoder, PrefixMatcher, RisLiveSource, subscribe_message
 
 from .standin import RisLiveStandIn, ris_update, wait_for

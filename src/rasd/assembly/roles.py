@@ -16,11 +16,12 @@ from rasd.ingest.limits import RequestLimiter
 from rasd.ingest.networks import NetworkDirectory
 from rasd.ingest.places import Places
 from rasd.ingest.reports import ReportValidator
+from rasd.probe.reach import Reach
 from rasd.runtime import Runtime
 from rasd.settings import Settings
 from rasd.signals.official import board_of
 from rasd.signals.reports import ReportCounter
-from rasd.sources import Reach, SourceSet
+from rasd.sources import SourceSet
 from rasd.store import Store, open_store
 from rasd.tokens import TokenStore
 

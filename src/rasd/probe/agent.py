@@ -28,10 +28,10 @@ from rasd.probe.canary import DEFAULT_CANARIES, VantageWatch, parse_canaries
 from rasd.probe.checks import ProbeContext, Unreachable, may_run, run_check
 from rasd.probe.checks.authority import AuthorityFinder
 from rasd.probe.checks.nameserver import parse_nameserver, system_nameservers
+from rasd.probe.reach import Reach
 from rasd.probe.schedule import Schedule
 from rasd.probe.uplink import Backoff, BatchRefused, Link, NotAllowed, ServerAway, Uplink
 from rasd.signals.probes import ProbeBatch, ProbeCheck, ProbeResult
-from rasd.sources.reach import Reach
 
 log = logging.getLogger("rasd.probe")
 

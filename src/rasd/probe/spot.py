@@ -24,7 +24,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import h11
 
 from rasd.errors import InvalidInput
-from rasd.sources.reach import is_loopback_host
+from rasd.probe.reach import is_loopback_host
 
 Resolve = Callable[[str, int], Awaitable[list[str]]]
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -21,7 +21,7 @@ from rasd.clock import Clock
 from rasd.detect.decision import Level
 from rasd.detect.fusion import SignalEvidence
 from rasd.series import OFFICIAL
-from rasd.sources.status.model import MAJOR, PARTIAL, SEVERITY_NAMES, Update, View
+from rasd.signals.status import MAJOR, PARTIAL, SEVERITY_NAMES, Update, View
 from rasd.store import schema
 from rasd.store.base import Store
 

@@ -8,14 +8,14 @@ text, language, time and link to the original, for `post_sample_hours` and at mo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, select
 
 from rasd.clock import Clock
-from rasd.signals.text.classifier import COMPLAINING
-from rasd.sources.post_feed import Heard
+from rasd.signals.text.classifier import COMPLAINING, Label
 from rasd.store import schema
 from rasd.store.base import Store
 
@@ -24,6 +24,18 @@ if TYPE_CHECKING:
 
 _KEY = "post_sample"
 MAX_LINK = 500
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A complaint (or question, or recovery) about services, as a sample may keep it."""
+
+    key: str
+    text: str
+    lang: str | None
+    at: datetime
+    link: str | None
+    services: dict[str, Label]
 
 
 class PostSample:

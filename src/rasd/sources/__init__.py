@@ -9,6 +9,5 @@ from rasd.sources.backoff import Backoff
 from rasd.sources.base import Source, SourceStatus
 from rasd.sources.cursors import Cursors
 from rasd.sources.manager import SourceSet
-from rasd.sources.reach import Reach
 
-__all__ = ["Backoff", "Cursors", "Reach", "Source", "SourceSet", "SourceStatus"]
+__all__ = ["Backoff", "Cursors", "Source", "SourceSet", "SourceStatus"]

@@ -29,10 +29,10 @@ import msgspec
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from rasd.probe.reach import is_network_away
 from rasd.sources.backoff import Backoff
 from rasd.sources.base import SourceStatus
 from rasd.sources.post_feed import PostFeed, SampleSink, lang_tag, post_key
-from rasd.sources.reach import is_network_away
 
 if TYPE_CHECKING:
     from rasd.runtime import Runtime

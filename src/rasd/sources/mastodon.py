@@ -31,12 +31,12 @@ import httpx
 import msgspec
 from httpx_sse import aconnect_sse
 
+from rasd.probe.reach import is_network_away
 from rasd.settings import MastodonInstance
 from rasd.sources.backoff import Backoff
 from rasd.sources.base import SourceStatus
 from rasd.sources.manager import run_together
 from rasd.sources.post_feed import PostFeed, SampleSink, lang_tag, post_key
-from rasd.sources.reach import is_network_away
 
 if TYPE_CHECKING:
     from rasd.runtime import Runtime

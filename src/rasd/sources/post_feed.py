@@ -20,7 +20,6 @@ import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +27,9 @@ import msgspec
 
 from rasd.errors import RasdError
 from rasd.signals.posts import MAX_KEY, MAX_TEXT, Post
+from rasd.signals.sample import Heard
 from rasd.signals.text.analysis import Analyser
-from rasd.signals.text.classifier import COMPLAINING, Label
+from rasd.signals.text.classifier import COMPLAINING
 from rasd.sources.base import SourceStatus
 from rasd.sources.cursors import Cursors
 
@@ -50,18 +50,6 @@ def runtime_analyser(runtime: Runtime) -> Analyser:
         runtime.extras[_ANALYSER_KEY] = analyser
     assert isinstance(analyser, Analyser)
     return analyser
-
-
-@dataclass(frozen=True)
-class Heard:
-    """A complaint (or question, or recovery) about services, as a sample may keep it."""
-
-    key: str
-    text: str
-    lang: str | None
-    at: datetime
-    link: str | None
-    services: dict[str, Label]
 
 
 # Where complaint posts go to be shown as "what people are saying" (see rasd.signals.sample).

@@ -28,11 +28,11 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from rasd.bus.base import new_message_id
 from rasd.errors import RasdError
+from rasd.probe.reach import Reach, is_network_away
 from rasd.signals.routes import RouteUpdate, watched_prefixes
 from rasd.sources.backoff import Backoff
 from rasd.sources.base import SourceStatus
 from rasd.sources.cursors import Cursors
-from rasd.sources.reach import Reach, is_network_away
 
 if TYPE_CHECKING:
     from rasd.runtime import Runtime

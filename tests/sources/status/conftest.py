@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from rasd.sources.reach import Reach
+from rasd.probe.reach import Reach
 from rasd.sources.status.fetch import PageFetcher
 from sources.status.http_standin import HttpStandIn
 

@@ -8,14 +8,14 @@ import pytest
 
 from rasd.catalog import default_catalog
 from rasd.catalog.model import STATUS_KINDS
-from rasd.sources.status.formats import FORMATS
-from rasd.sources.status.model import (
+from rasd.signals.status import (
     DEGRADED,
     MAJOR,
     OPERATIONAL,
     PARTIAL,
     ParseError,
 )
+from rasd.sources.status.formats import FORMATS
 from sources.status.http_standin import page
 
 NOW = datetime(2026, 11, 30, 10, 30, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rasd.sources.status.model import DEGRADED, MAINTENANCE, OPERATIONAL, PARTIAL, ParseError
+from rasd.signals.status import DEGRADED, MAINTENANCE, OPERATIONAL, PARTIAL, ParseError
 from rasd.sources.status.statuspage import INCIDENT_IO, STATUSPAGE
 from sources.status.http_standin import page
 

@@ -11,7 +11,7 @@ import httpx
 from rasd.clock import Clock, SystemClock
 from rasd.probe.checks.authority import AuthorityFinder
 from rasd.probe.checks.nameserver import Nameserver
-from rasd.sources.reach import Reach, is_loopback_host
+from rasd.probe.reach import Reach, is_loopback_host
 
 
 class Unreachable(Exception):

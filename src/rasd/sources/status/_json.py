@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from rasd.sources.status.model import ParseError
+from rasd.signals.status import ParseError
 
 _decoder = msgspec.json.Decoder()
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import feedparser
 
-from rasd.sources.status.model import Format, ParseError, Reading, Update, plain
+from rasd.signals.status import Format, ParseError, Reading, Update, plain
 
 _RESOLVED = re.compile(r"\b(resolved|completed|operating normally|recovered)\b", re.I)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from rasd.signals.status import Format
 from rasd.sources.status.feed import FEED
 from rasd.sources.status.google import GOOGLE
 from rasd.sources.status.instatus import INSTATUS
-from rasd.sources.status.model import Format
 from rasd.sources.status.plain import PLAIN
 from rasd.sources.status.slack import SLACK
 from rasd.sources.status.statuspage import INCIDENT_IO, STATUSPAGE

@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from rasd.sources.status._json import decode, items
-from rasd.sources.status.model import (
+from rasd.signals.status import (
     DEGRADED,
     MAJOR,
     PARTIAL,
@@ -21,6 +20,7 @@ from rasd.sources.status.model import (
     text_id,
     when,
 )
+from rasd.sources.status._json import decode, items
 
 _IMPACT = {"SERVICE_INFORMATION": DEGRADED, "SERVICE_DISRUPTION": PARTIAL, "SERVICE_OUTAGE": MAJOR}
 _SEVERITY = {"low": DEGRADED, "medium": PARTIAL, "high": MAJOR}

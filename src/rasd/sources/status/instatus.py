@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from rasd.sources.status._json import decode, items, table
-from rasd.sources.status.model import (
+from rasd.signals.status import (
     CLOSED,
     DEGRADED,
     MAINTENANCE,
@@ -24,6 +23,7 @@ from rasd.sources.status.model import (
     text_id,
     when,
 )
+from rasd.sources.status._json import decode, items, table
 
 _PAGE = {"UP": OPERATIONAL, "HASISSUES": PARTIAL}
 STATES: dict[str, int | str] = {

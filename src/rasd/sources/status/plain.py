@@ -3,7 +3,7 @@ links to it. Its word on the service stays unknown."""
 
 from __future__ import annotations
 
-from rasd.sources.status.model import Format, Reading
+from rasd.signals.status import Format, Reading
 
 
 def _main(link: str, feed: str | None) -> str:

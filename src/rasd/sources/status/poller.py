@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from rasd import __version__
 from rasd.catalog import Catalog
+from rasd.probe.reach import is_network_away
+from rasd.signals.status import Format, ParseError, Reading, Update
 from rasd.sources.backoff import Backoff
 from rasd.sources.base import SourceStatus
 from rasd.sources.cursors import Cursors
-from rasd.sources.reach import is_network_away
 from rasd.sources.status.fetch import NotAllowed, PageFailed, PageFetcher
 from rasd.sources.status.formats import FORMATS
-from rasd.sources.status.model import Format, ParseError, Reading, Update
 
 if TYPE_CHECKING:
     from rasd.runtime import Runtime

@@ -7,8 +7,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from rasd.sources.status._json import decode, items, table
-from rasd.sources.status.model import (
+from rasd.signals.status import (
     CLOSED,
     DEGRADED,
     MAJOR,
@@ -24,6 +23,7 @@ from rasd.sources.status.model import (
     text_id,
     when,
 )
+from rasd.sources.status._json import decode, items, table
 
 _TYPES = {"outage": MAJOR, "incident": PARTIAL, "notice": DEGRADED}
 _SERVICE_STATUS = {"ok": OPERATIONAL, "active": PARTIAL, "broken": MAJOR}

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from rasd.sources.status._json import decode, items, table
-from rasd.sources.status.model import (
+from rasd.signals.status import (
     CLOSED,
     DEGRADED,
     MAINTENANCE,
@@ -28,6 +27,7 @@ from rasd.sources.status.model import (
     text_id,
     when,
 )
+from rasd.sources.status._json import decode, items, table
 
 IMPACTS = {"none": OPERATIONAL, "minor": DEGRADED, "major": PARTIAL, "critical": MAJOR}
 COMPONENT_STATES: dict[str, int | str] = {

@@ -3,8 +3,7 @@ import socket
 import httpx
 import pytest
 
-from rasd.sources import Reach
-from rasd.sources.reach import is_network_away
+from rasd.probe.reach import Reach, is_network_away
 
 
 @pytest.mark.parametrize(
