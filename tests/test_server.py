@@ -8,8 +8,8 @@ import pytest
 
 from rasd.assembly import build_runtime
 from rasd.catalog import load_catalog
-from rasd.detect.checkpoint import warm_from_store
-from rasd.detect.engine import DetectionEngine
+from rasd.pipeline.checkpoint import warm_from_store
+from rasd.pipeline.engine import DetectionEngine
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.server import ENGINE_STATE_KEY, checkpoint_engine, restore_engine

@@ -21,9 +21,9 @@ from rasd.api.app import create_app
 from rasd.api.comments import book_of
 from rasd.assembly import attach_engine
 from rasd.clock import minute_of
-from rasd.detect.checkpoint import dump_engine, load_engine
-from rasd.detect.engine import DetectionEngine
 from rasd.notify.notifier import notifier_of
+from rasd.pipeline.checkpoint import dump_engine, load_engine
+from rasd.pipeline.engine import DetectionEngine
 from rasd.runtime import Runtime
 from rasd.signals.sample import runtime_sample
 

@@ -23,7 +23,7 @@ from bus.natsd import free_port
 from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock, minute_of
 from rasd.cluster.feed import chunks, report_items
-from rasd.detect.checkpoint import warm_from_store
+from rasd.pipeline.checkpoint import warm_from_store
 from rasd.store.base import Store
 
 TOKEN = "cluster-import-token"

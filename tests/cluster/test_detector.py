@@ -8,8 +8,8 @@ import pytest
 from rasd.catalog import load_catalog
 from rasd.cluster.detector import cluster_watermark
 from rasd.cluster.shard import watermark_key
-from rasd.detect.checkpoint import dump_engine, load_engine, warm_from_store
-from rasd.detect.engine import DetectionEngine
+from rasd.pipeline.checkpoint import dump_engine, load_engine, warm_from_store
+from rasd.pipeline.engine import DetectionEngine
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.store import Store, open_store
 

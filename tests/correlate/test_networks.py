@@ -5,9 +5,9 @@ from __future__ import annotations
 from rasd.catalog import load_catalog
 from rasd.correlate import EventKind
 from rasd.correlate.networks import Counts, NetworkRise
-from rasd.detect.checkpoint import dump_engine, load_engine
-from rasd.detect.engine import DetectionEngine
 from rasd.ingest.networks import Network
+from rasd.pipeline.checkpoint import dump_engine, load_engine
+from rasd.pipeline.engine import DetectionEngine
 from rasd.series import NETWORK_REPORTS, SeriesKey
 from rasd.store import Store, open_store
 

@@ -10,7 +10,7 @@ from sources.status.http_standin import page
 
 from rasd.catalog import default_catalog
 from rasd.clock import VirtualClock, minute_of
-from rasd.detect.engine import DetectionEngine
+from rasd.pipeline.engine import DetectionEngine
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.signals.official import OfficialBoard, hear_statements
 from rasd.signals.status import MAJOR, Maintenance, Reading, Update

@@ -11,11 +11,11 @@ from rasd.bus.memory import InlineLog
 from rasd.catalog import load_catalog
 from rasd.clock import Clock, SystemClock
 from rasd.counting.aggregator import Aggregator
-from rasd.detect.engine import DetectionEngine
 from rasd.ingest.limits import RequestLimiter
 from rasd.ingest.networks import NetworkDirectory
 from rasd.ingest.places import Places
 from rasd.ingest.reports import ReportValidator
+from rasd.pipeline.engine import DetectionEngine
 from rasd.probe.reach import Reach
 from rasd.runtime import Runtime
 from rasd.settings import Settings

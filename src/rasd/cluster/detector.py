@@ -21,8 +21,8 @@ from datetime import timedelta
 from rasd.bus.nats import JetStreamLog
 from rasd.clock import Clock, minute_of
 from rasd.cluster.shard import read_watermark
-from rasd.detect.checkpoint import dump_engine, load_engine, warm_from_store
-from rasd.detect.engine import DetectionEngine
+from rasd.pipeline.checkpoint import dump_engine, load_engine, warm_from_store
+from rasd.pipeline.engine import DetectionEngine
 from rasd.store.base import Store
 
 _log = logging.getLogger("rasd.cluster.detector")

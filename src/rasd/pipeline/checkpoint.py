@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 
 from rasd.detect.bank import SeriesBank
-from rasd.detect.engine import DetectionEngine, watched
+from rasd.pipeline.engine import DetectionEngine, watched
 from rasd.store.base import Store
 
 

@@ -1,0 +1,1 @@
+"""The per-minute tick: detection over every series, then correlation, then what it changed."""
