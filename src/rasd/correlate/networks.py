@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rasd.ingest.networks import Network, network_of_label
 from rasd.store.base import Store
-from rasd.web.queries import network_reports
+from rasd.store.queries import network_reports
 
 # reports of one service per network label in [since, until)
 Counts = Callable[[str, int, int], dict[str, int]]

@@ -20,7 +20,8 @@ from rasd.locale import words as locale_words
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
 from rasd.signals.sample import saying
-from rasd.web import official, queries
+from rasd.store import queries
+from rasd.web import official
 from rasd.web.i18n import number, strings
 
 LEVEL_NAMES = {0: "ok", 1: "possible_problems", 2: "problems_detected"}
