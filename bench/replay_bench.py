@@ -81,6 +81,7 @@ def _reports_pass(sim: Simulation, last: datetime, path: Path) -> tuple[int, flo
     clock = VirtualClock(sim.start)
     runtime = embedded(settings_from(store_url=f"sqlite:///{path}"), clock=clock)
     aggregator = runtime.aggregator
+    assert aggregator is not None  # an embedded process counts
     gc.freeze()
     pending: deque[Future[None]] = deque()
     reports = 0
@@ -118,6 +119,7 @@ def _replay_pass(sim: Simulation, path: Path, *, detect: bool) -> None:
         history = sim.history(7)
         engine.warm(history.start_minute, history.series, history.counts)
     cpu_started = time.process_time()
+    assert runtime.aggregator is not None  # an embedded process counts
     sink = InProcessSink(runtime.aggregator.feed, clock, engine.tick if detect else None)
     stats = Replay(sim, sink, label="bench").run()
     cpu = time.process_time() - cpu_started

@@ -45,6 +45,7 @@ def _in_process(tmp: Path) -> tuple[dict[SeriesKey, int], list[str], Any]:
     engine = runtime.extras["engine"]
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
+    assert runtime.aggregator is not None  # an embedded process counts
     stats = Replay(
         sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick), progress=False
     ).run()
@@ -271,6 +272,7 @@ def test_the_documented_replay_over_http_is_taken_whole_by_a_server_on_the_syste
     sim = Simulation(load_scenario(str(scenario)), load_catalog(), Places.default())
     clock = VirtualClock(sim.start)
     local = embedded(settings_from(store_url=f"sqlite:///{tmp_path / 'local.db'}"), clock=clock)
+    assert local.aggregator is not None  # an embedded process counts
     sink = InProcessSink(local.aggregator.feed, clock, local.extras["engine"].tick)
     Replay(sim, sink, progress=False).run()
     expected = sum(n for key, n in _totals(local, sim).items() if key.region == WORLD)
@@ -344,6 +346,7 @@ def _reference_events(tmp: Path) -> list[dict[str, Any]]:
     engine = runtime.extras["engine"]
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
+    assert runtime.aggregator is not None  # an embedded process counts
     Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick), progress=False).run()
     events: list[dict[str, Any]] = runtime.store.list_events()
     runtime.store.close()

@@ -17,8 +17,7 @@ from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.server import retention_loop
 from rasd.settings import Settings
 from rasd.signals.reports import ReportColumns, encode_batch
-from rasd.signals.sample import runtime_sample
-from rasd.sources.post_feed import Heard
+from rasd.signals.sample import Heard, runtime_sample
 from rasd.store.base import RawBatch
 
 T0 = datetime(2024, 2, 24, 12, 0, tzinfo=UTC)
