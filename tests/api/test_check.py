@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,6 +58,13 @@ def test_refusals_and_bad_bodies_have_the_one_error_shape(
         ({"target": 5}, 422),
         ({"nothing": 1}, 422),
         ({"target": "a.example", "more": 1}, 422),
+        # neither a service nor a web address as the document's pattern has it
+        ({"target": "hello world"}, 422),
+        ({"target": "ftp://a.example/"}, 422),
+        ({"target": "https://user@a.example/"}, 422),
+        ({"target": "a.example:8080"}, 422),
+        ({"target": "http://a.example:443/"}, 422),
+        ({"target": "\ta.example"}, 422),
     ):
         response = open_client.post("/api/v1/check", json=payload)
         assert response.status_code == status, (payload, response.text)
@@ -86,6 +94,22 @@ def test_offline_a_service_is_not_checked_and_the_server_says_why(clock: Virtual
         body = response.json()
         assert body["verdict"] == "not_checked" and body["https"]["detail"] == "offline"
         assert body["service"]["id"] == "whatsapp" and body["service"]["crowd"]["status"] == "ok"
+
+
+def test_what_the_document_promises_is_taken(clock: VirtualClock) -> None:
+    for client in _client(clock, offline=True):
+        schema = client.get("/openapi.json").json()["paths"]["/api/v1/check"]["post"]
+        target = schema["requestBody"]["content"]["application/json"]["schema"]["properties"]
+        names, address = target["target"]["anyOf"]
+        assert {"whatsapp", "WhatsApp"} <= set(names["enum"])
+        # a name too long for DNS is asked all the same (offline: not checked); a service
+        # by an Arabic name; spaces around; an address with its usual port and a path
+        long_name = ".".join(["a" * 63] * 4) + ".example"
+        for asked in (long_name, "واتساب", " whatsapp ", "HTTP://a.example:80/x?y=1"):
+            if asked not in names["enum"]:
+                assert re.fullmatch(address["pattern"], asked), asked
+            response = client.post("/api/v1/check", json={"target": asked})
+            assert response.status_code == 200, (asked, response.text)
 
 
 def test_it_can_be_turned_off(clock: VirtualClock) -> None:

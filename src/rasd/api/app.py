@@ -86,7 +86,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(badges.router)
     app.include_router(export.router)
     counters = metrics.install(app, runtime)
-    shapes.install(app)
+    shapes.install(app, finishers=[check.document, reports.document, subscribe.document])
 
     @app.get("/api/v1/health", tags=["meta"], summary="Liveness")
     async def health() -> dict[str, str]:

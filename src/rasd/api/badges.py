@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from rasd.api.params import parse_lang
+from rasd.api.params import Lang, parse_lang
 from rasd.api.shapes import errors
 from rasd.locale import direction, words
 from rasd.locale.terms import level_phrase
@@ -76,7 +76,7 @@ def badge(label: str, message: str, color: str, rtl: bool = False) -> str:
     response_class=Response,
     responses={200: {"content": {SVG: {}}, "description": "An SVG image"}, **errors(404, 422)},
 )
-async def service_badge(request: Request, service_id: str, lang: str | None = None) -> Response:
+async def service_badge(request: Request, service_id: str, lang: Lang = None) -> Response:
     rt = _runtime(request)
     language = parse_lang(lang)
     service = rt.catalog.get(service_id)

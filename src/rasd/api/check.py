@@ -8,6 +8,7 @@ a few checks run at once, so the box cannot be turned into a load generator.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from fastapi import APIRouter, Request
 from rasd.api.body import client_address, read_body
 from rasd.api.responses import JSON
 from rasd.api.services import open_incidents, status_of
-from rasd.api.shapes import errors
+from rasd.api.shapes import errors, from_struct
 from rasd.catalog import Catalog, Service
 from rasd.catalog.folding import fold
 from rasd.errors import InvalidInput, NotFound, RateLimited
@@ -35,6 +36,41 @@ _AT_ONCE = 8
 
 class CheckRequest(msgspec.Struct, forbid_unknown_fields=True):
     target: str
+
+
+# a web address as the box takes it: http(s) or none, a DNS name (ASCII; an IDN as its xn--
+# form) or an IPv4 address, the usual port or none, then any printable path; spaces around
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = rf"(?:{_LABEL}\.)*{_LABEL}\.?"
+WEB_ADDRESS = (
+    rf" *(?:[Hh][Tt][Tt][Pp]://{_HOST}(?::80)?|(?:[Hh][Tt][Tt][Pp][Ss]://)?{_HOST}(?::443)?)"
+    r"(?:[/?#][!-~]*)? *"
+)
+_WEB_ADDRESS = re.compile(WEB_ADDRESS)
+_TARGET_MAX = 300
+
+
+def target_names(catalog: Catalog) -> list[str]:
+    """Every way the box takes a service by name: its id, names and aliases, as written."""
+    names: dict[str, None] = {}
+    for service in catalog:
+        for name in (service.id, *service.name.values(), *service.all_aliases):
+            if 1 <= len(name) <= _TARGET_MAX:
+                names[name] = None
+    return list(names)
+
+
+def document(doc: dict[str, Any], rt: Runtime) -> None:
+    """The target as the route checks it: a service by any of its names, or a web address."""
+    body = doc["paths"]["/api/v1/check"]["post"]["requestBody"]["content"]["application/json"]
+    target = {
+        "description": "A catalog service (id, name or alias) or a web address",
+        "anyOf": [
+            {"enum": target_names(rt.catalog)},
+            {"maxLength": _TARGET_MAX, "pattern": f"^{WEB_ADDRESS}$"},
+        ],
+    }
+    body["schema"] = from_struct(CheckRequest, {"target": target})
 
 
 class _State:
@@ -86,21 +122,8 @@ def service_named(catalog: Catalog, target: str) -> Service | None:
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["target"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "target": {
-                                "type": "string",
-                                "minLength": 1,
-                                "maxLength": 300,
-                                "description": "A catalog service (id or name) or a web address",
-                            }
-                        },
-                    }
-                }
+                # from CheckRequest, completed from the catalog: document() above
+                "application/json": {"schema": {"type": "object"}}
             },
         }
     },
@@ -121,15 +144,17 @@ async def check_now(request: Request) -> JSON:
         raise InvalidInput(
             "the body is not JSON", details=[{"field": "$", "reason": "json"}]
         ) from None
-    target = asked.target.strip()
-    if not 1 <= len(target) <= 300:
+    target = asked.target.strip(" ")
+    service = service_named(rt.catalog, target) if target else None
+    if service is None and not (
+        len(asked.target) <= _TARGET_MAX and _WEB_ADDRESS.fullmatch(asked.target)
+    ):
         raise InvalidInput(
             "type a service or a web address (up to 300 characters)",
-            details=[{"field": "target", "reason": "length"}],
+            details=[{"field": "target", "reason": "not a service or a web address"}],
         )
     state = _state(rt)
     state.limiter.take(network_of(client_address(request, rt.settings.trusted_proxies)))
-    service = service_named(rt.catalog, target)
     address = f"https://{service.domains[0]}/" if service and "." not in target else target
     if state.running.locked():
         raise RateLimited("this server is busy checking; try again in a moment", retry_after=2)

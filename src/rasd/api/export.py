@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from rasd.api.params import parse_window
+from rasd.api.params import Time, parse_window
 from rasd.api.shapes import errors
 from rasd.clock import minute_of, minute_start
 from rasd.errors import InvalidInput, field_error
@@ -53,8 +53,8 @@ async def series_csv(
     service_id: str,
     signal: str | None = Query(None, max_length=64, description="Only this signal"),
     region: str | None = Query(None, max_length=160, description="Only this region (* world)"),
-    since: str | None = None,
-    until: str | None = None,
+    since: Time = None,
+    until: Time = None,
     step: str | None = None,
 ) -> StreamingResponse:
     rt = _runtime(request)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 
-from rasd.api.params import parse_lang
+from rasd.api.params import Lang, parse_lang
 from rasd.api.shapes import errors
 from rasd.impact import ImpactReader
 from rasd.locale import N_, words
@@ -133,7 +133,7 @@ def _feed(
     responses={**_ATOM_DOC, **errors(422)},
 )
 async def all_incidents(
-    request: Request, lang: str | None = None, limit: int = Query(50, ge=1, le=500)
+    request: Request, lang: Lang = None, limit: int = Query(50, ge=1, le=500)
 ) -> Response:
     rt = _runtime(request)
     language = parse_lang(lang)
@@ -151,7 +151,7 @@ async def all_incidents(
 async def service_incidents(
     request: Request,
     service_id: str,
-    lang: str | None = None,
+    lang: Lang = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> Response:
     rt = _runtime(request)

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from rasd.api.paging import Limit, Offset, Page, page_fields
-from rasd.api.params import parse_time
+from rasd.api.params import Time, parse_time
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
-from rasd.errors import InvalidInput, NotFound
+from rasd.errors import NotFound
 from rasd.impact import ImpactReader
 from rasd.runtime import Runtime
 from rasd.store.base import FoundPage
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
-_INCIDENT_STATES = ("opened", "ongoing", "recovering", "resolved")
-_EVENT_STATES = ("active", "recovering", "resolved", "merged")
+IncidentState = Annotated[
+    Literal["opened", "ongoing", "recovering", "resolved"] | None,
+    Query(description="Only incidents in this state."),
+]
+EventState = Annotated[
+    Literal["active", "recovering", "resolved", "merged"] | None,
+    Query(description="Only events in this state."),
+]
 
 
 class IncidentList(Page):
@@ -58,14 +64,6 @@ def _found(rt: Runtime, row: dict[str, Any] | None, kind: str, wanted: str) -> J
     return JSON({**row, "impact": impact})
 
 
-def _check_state(state: str | None, allowed: tuple[str, ...]) -> None:
-    if state is not None and state not in allowed:
-        raise InvalidInput(
-            f"state is one of {', '.join(allowed)}",
-            details=[{"field": "state", "reason": "unknown", "value": state}],
-        )
-
-
 @router.get(
     "/incidents",
     summary="Incidents, newest first",
@@ -75,16 +73,15 @@ def _check_state(state: str | None, allowed: tuple[str, ...]) -> None:
 async def list_incidents(
     request: Request,
     service: str | None = None,
-    state: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    state: IncidentState = None,
+    since: Time = None,
+    until: Time = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> JSON:
     rt = _runtime(request)
     if service is not None:
         rt.catalog.get(service)
-    _check_state(state, _INCIDENT_STATES)
     found = rt.store.page_incidents(service, state, *_window(since, until), limit, offset)
     return _answer("incidents", found, limit, offset)
 
@@ -108,14 +105,13 @@ async def get_incident(request: Request, incident_id: str) -> JSON:
 )
 async def list_events(
     request: Request,
-    state: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    state: EventState = None,
+    since: Time = None,
+    until: Time = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> JSON:
     rt = _runtime(request)
-    _check_state(state, _EVENT_STATES)
     found = rt.store.page_events(state, *_window(since, until), limit, offset)
     return _answer("events", found, limit, offset)
 

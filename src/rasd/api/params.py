@@ -2,32 +2,89 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from pydantic import AfterValidator, WithJsonSchema
 
 from rasd.errors import InvalidInput
 
+# the language of names and words in an answer, declared as the framework checks it
+Lang = Annotated[
+    Literal["en", "ar", ""] | None,
+    Query(description="The language of names and words: en or ar (en when absent or empty)."),
+]
+
+
+# a time as the API takes it: RFC 3339 (a zone is required) or seconds since the epoch
+_RFC3339 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
+)
+EPOCH_SECONDS = r"[0-9]{1,11}(?:\.[0-9]+)?"
+_EPOCH = re.compile(EPOCH_SECONDS)
+TIME_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "pattern": f"^{EPOCH_SECONDS}$"},
+        {"type": "string", "maxLength": 0},
+    ],
+    "description": "RFC 3339 with a zone (2021-10-04T15:40:00Z) or epoch seconds; empty is none",
+}
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
 
 def parse_time(value: str | None, field: str) -> datetime | None:
-    """ISO 8601 (a time zone is required) or seconds since the epoch."""
+    """RFC 3339 (a time zone is required) or seconds since the epoch, as TIME_SCHEMA says."""
     if value is None or value == "":
         return None
     try:
-        return datetime.fromtimestamp(float(value), UTC)
-    except (ValueError, OverflowError, OSError):
-        pass
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return _time_of(value)
     except ValueError as exc:
         raise InvalidInput(
-            f"{field} is not a time: use ISO 8601 with a zone, or epoch seconds",
+            f"{field} is {exc}",
             details=[{"field": field, "reason": "not a time", "value": value}],
         ) from exc
-    if parsed.tzinfo is None:
-        raise InvalidInput(
-            f"{field} needs a time zone, e.g. 2021-10-04T15:40:00Z",
-            details=[{"field": field, "reason": "no time zone", "value": value}],
+
+
+def _time_of(value: str) -> datetime:
+    if _EPOCH.fullmatch(value):
+        return datetime.fromtimestamp(float(value), UTC)
+    parts = _RFC3339.fullmatch(value)
+    if parts is None:
+        raise ValueError("not a time: use RFC 3339 with a zone, or epoch seconds")
+    year, month, day, hour, minute, second, fraction, z, sign, off_h, off_m = parts.groups()
+    try:
+        offset = timedelta(hours=int(off_h or 0), minutes=int(off_m or 0))
+        when = datetime(
+            max(int(year), 1),  # year 0 is a time, but before the calendar's first
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            min(int(second), 59),  # a leap second is the second before it
+            int((fraction or "0")[:6].ljust(6, "0")),
+            tzinfo=UTC if z else timezone(-offset if sign == "-" else offset),
         )
-    return parsed.astimezone(UTC)
+    except ValueError as exc:
+        raise ValueError(f"not a time: {exc}") from exc
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # within a day of the first or last time there is
+        return _EARLIEST if when.year == 1 else _LATEST
+
+
+def _checked_time(value: str | None) -> str | None:
+    if value:
+        _time_of(value)  # its ValueError is the framework's 422, naming the parameter
+    return value
+
+
+# since and until: declared and checked at once, read with parse_time
+Time = Annotated[str | None, Query(), WithJsonSchema(TIME_SCHEMA), AfterValidator(_checked_time)]
 
 
 def parse_step(value: str | None, default: int = 1) -> int:

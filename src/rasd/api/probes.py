@@ -149,7 +149,8 @@ async def get_checks(
         None,
         min_length=1,
         max_length=64,
-        pattern=r"^[^@\s][^\s]*$",
+        # printable ASCII, no '@' first: one class that every regex dialect reads alike
+        pattern=r"^[!-?A-~][!-~]*$",
         description="The agent's vantage point; a country code keeps the services used there.",
     ),
 ) -> Response:

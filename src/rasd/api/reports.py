@@ -10,30 +10,105 @@ from rasd.api.auth import bearer
 from rasd.api.body import client_address, read_body
 from rasd.api.idempotency import message_id
 from rasd.api.responses import JSON
+from rasd.api.shapes import from_struct
 from rasd.errors import InvalidInput
-from rasd.ingest.reports import decode_batch, decode_one
+from rasd.ingest.reports import ReportIn, decode_batch, decode_one
 from rasd.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 SINGLE_BODY_LIMIT = 64 * 1024
 
-_REPORT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["service", "problem", "reporter"],
-    "additionalProperties": False,
-    "properties": {
-        "service": {"type": "string", "description": "Service id from the catalog."},
-        "problem": {"type": "string", "description": "One of the service's problem types."},
-        "reporter": {"type": "string", "description": "A key that stays the same for one person."},
-        "country": {"type": "string", "description": "ISO 3166 alpha-2 country code."},
-        "city": {"type": "string", "description": "City name (needs country)."},
-        "lat": {"type": "number", "minimum": -90, "maximum": 90},
-        "lon": {"type": "number", "minimum": -180, "maximum": 180},
-        "ts": {"type": "string", "format": "date-time", "description": "Import token only."},
-        "ip": {"type": "string", "description": "Client address; import token only."},
-    },
-}
+# completed from the catalog and the map by document() below: what ReportValidator checks
+_REPORT_SCHEMA: dict[str, Any] = {"type": "object"}
+
+
+def report_schema(rt: Runtime) -> dict[str, Any]:
+    """A report as `ReportIn` decodes it and `ReportValidator` checks it (null is absent)."""
+    by_problems: dict[tuple[str, ...], list[str]] = {}
+    for service in rt.catalog:
+        by_problems.setdefault(tuple(sorted(service.problems)), []).append(service.id)
+    problems = sorted({p for group in by_problems for p in group})
+    refine: dict[str, dict[str, Any]] = {
+        "service": {"enum": list(rt.catalog.services), "description": "Service id."},
+        "problem": {"enum": problems, "description": "One of the service's problem types."},
+        "reporter": {
+            "minLength": 1,
+            "maxLength": 200,
+            "description": "A key that stays the same for one person.",
+        },
+        "country": {"enum": rt.places.countries, "description": "ISO 3166 alpha-2 code."},
+        "city": {"description": "City name (needs country); one not known counts in its country."},
+        "lat": {"minimum": -90, "maximum": 90},
+        "lon": {"minimum": -180, "maximum": 180},
+        "ts": {
+            "format": "date-time",
+            "description": "Import token only (else 403), within 400 days before now.",
+        },
+        "ip": {
+            "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}],
+            "description": "Client address; import token only (else 403).",
+        },
+    }
+    return {
+        **from_struct(ReportIn, refine),
+        "allOf": [
+            # the problem is one of that service's
+            {
+                "oneOf": [
+                    {"properties": {"service": {"enum": ids}, "problem": {"enum": list(group)}}}
+                    for group, ids in by_problems.items()
+                ]
+            },
+            # a place: a country, or latitude and longitude
+            {
+                "anyOf": [
+                    {"required": ["country"], "properties": {"country": {"type": "string"}}},
+                    {
+                        "required": ["lat", "lon"],
+                        "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+                    },
+                ]
+            },
+            # latitude and longitude go together
+            {
+                "anyOf": [
+                    {
+                        "required": ["lat", "lon"],
+                        "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+                    },
+                    {"properties": {"lat": {"type": "null"}, "lon": {"type": "null"}}},
+                ]
+            },
+            # a city needs its country
+            {
+                "anyOf": [
+                    {"properties": {"city": {"type": "null"}}},
+                    {"required": ["country"], "properties": {"country": {"type": "string"}}},
+                ]
+            },
+        ],
+    }
+
+
+def document(doc: dict[str, Any], rt: Runtime) -> None:
+    """Both report routes' bodies, from the catalog and the map this process checks against."""
+    one = report_schema(rt)
+    paths = doc["paths"]
+    paths["/api/v1/reports"]["post"]["requestBody"]["content"]["application/json"] = {
+        "schema": one
+    }
+    batch = paths["/api/v1/reports/batch"]["post"]["requestBody"]["content"]
+    batch["application/json"] = {
+        "schema": {
+            "type": "array",
+            "items": one,
+            "minItems": 1,
+            "maxItems": rt.settings.batch_max,
+        }
+    }
+
+
 _ACCEPTED = {
     "202": {
         "description": "Accepted and durable.",

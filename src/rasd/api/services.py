@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from rasd.api.params import parse_lang, parse_window
+from rasd.api.params import Lang, Time, parse_lang, parse_window
 from rasd.api.responses import JSON
 from rasd.catalog import Service
 from rasd.clock import counted_until, minute_of, minute_start
@@ -59,7 +59,7 @@ def status_of(incident: dict[str, Any] | None) -> dict[str, Any]:
 @router.get("/services", summary="Every service, with its status now")
 async def list_services(
     request: Request,
-    lang: str | None = None,
+    lang: Lang = None,
     category: str | None = None,
     country: str | None = None,
     q: str | None = Query(None, max_length=100),
@@ -85,7 +85,7 @@ async def list_services(
 
 
 @router.get("/services/{service_id}", summary="One service: status, recent reports, top problems")
-async def get_service(request: Request, service_id: str, lang: str | None = None) -> JSON:
+async def get_service(request: Request, service_id: str, lang: Lang = None) -> JSON:
     rt = _runtime(request)
     language = parse_lang(lang)
     service = rt.catalog.get(service_id)
@@ -127,9 +127,9 @@ async def get_service(request: Request, service_id: str, lang: str | None = None
 async def get_networks(
     request: Request,
     service_id: str,
-    since: str | None = None,
-    until: str | None = None,
-    lang: str | None = None,
+    since: Time = None,
+    until: Time = None,
+    lang: Lang = None,
     top: int = Query(10, ge=1, le=100),
 ) -> JSON:
     rt = _runtime(request)
@@ -155,8 +155,8 @@ async def get_series(
     service_id: str,
     signal: str = REPORTS,
     region: str = WORLD,
-    since: str | None = None,
-    until: str | None = None,
+    since: Time = None,
+    until: Time = None,
     step: str | None = None,
 ) -> JSON:
     rt = _runtime(request)

@@ -7,8 +7,10 @@ that read it (client generators, schemathesis) see what the server really says.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import msgspec
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
@@ -32,6 +34,29 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def from_struct(struct: type[msgspec.Struct], refine: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The JSON schema of the struct a route decodes its body with, each named field refined
+    with what the route checks beyond its type (a field of None or a value: the value's part).
+    The fields, their types, which are required and that no other is taken, come from the
+    struct itself, so the document cannot drift from the decoder."""
+    generated = msgspec.json.schema(struct)
+    name = generated["$ref"].rsplit("/", 1)[-1]
+    schema: dict[str, Any] = dict(generated["$defs"][name])
+    schema.pop("title", None)
+    properties = schema["properties"]
+    for field, extra in refine.items():
+        if field not in properties:
+            raise KeyError(f"{struct.__name__} has no field {field!r}")
+        branches = properties[field].get("anyOf")
+        if branches is None:
+            properties[field] = {**properties[field], **extra}
+            continue
+        value, null = [b for b in branches if b != {"type": "null"}], [{"type": "null"}]
+        assert len(value) == 1, f"{field}: one type or None"
+        properties[field] = {"anyOf": [{**value[0], **extra}, *null]}
+    return schema
+
+
 _WHY = {
     400: "the request is malformed",
     401: "no bearer token",
@@ -48,8 +73,14 @@ _HTML = {"text/html": {"schema": {"type": "string"}}}
 _NOT_PAGES = ("/api/", "/feeds/", "/badges/", "/metrics", "/openapi.json")
 
 
-def install(app: FastAPI) -> None:
-    """Serve an OpenAPI document whose errors all have Rasd's error shape."""
+# a route's part of the document that only the process knows (its catalog, say): a function
+# that completes the document in place, given the process the app serves
+Finisher = Callable[[dict[str, Any], Any], None]
+
+
+def install(app: FastAPI, finishers: Sequence[Finisher] = ()) -> None:
+    """Serve an OpenAPI document whose errors all have Rasd's error shape, completed by each
+    route's finisher with what the process knows."""
 
     def build() -> dict[str, Any]:
         if app.openapi_schema is not None:
@@ -101,6 +132,8 @@ def install(app: FastAPI) -> None:
                         "content": {"application/json": {"schema": _ERROR_REF}},
                     },
                 )
+        for finish in finishers:
+            finish(doc, app.state.runtime)
         app.openapi_schema = doc
         return doc
 

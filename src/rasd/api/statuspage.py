@@ -14,7 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from rasd.api.params import parse_lang
+from rasd.api.params import Lang, parse_lang
 from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.catalog import Service
@@ -329,7 +329,7 @@ def _lang(lang: str | None) -> str:
     response_model=Summary,
     responses=errors(422),
 )
-async def summary(request: Request, lang: str | None = None) -> JSON:
+async def summary(request: Request, lang: Lang = None) -> JSON:
     page = _Page(request, _lang(lang))
     rows = page.open_rows()
     return JSON(
@@ -349,7 +349,7 @@ async def summary(request: Request, lang: str | None = None) -> JSON:
     response_model=StatusOnly,
     responses=errors(422),
 )
-async def status(request: Request, lang: str | None = None) -> JSON:
+async def status(request: Request, lang: Lang = None) -> JSON:
     page = _Page(request, _lang(lang))
     rows = page.open_rows()
     return JSON({"page": page.info(page.updated_at(rows)), "status": page.status(rows)})
@@ -361,7 +361,7 @@ async def status(request: Request, lang: str | None = None) -> JSON:
     response_model=Components,
     responses=errors(422),
 )
-async def components(request: Request, lang: str | None = None) -> JSON:
+async def components(request: Request, lang: Lang = None) -> JSON:
     page = _Page(request, _lang(lang))
     rows = page.open_rows()
     return JSON({"page": page.info(page.updated_at(rows)), "components": page.components(rows)})
@@ -375,7 +375,7 @@ async def components(request: Request, lang: str | None = None) -> JSON:
 )
 async def incidents(
     request: Request,
-    lang: str | None = None,
+    lang: Lang = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=10_000),
 ) -> JSON:
@@ -392,7 +392,7 @@ async def incidents(
     response_model=Incidents,
     responses=errors(422),
 )
-async def unresolved(request: Request, lang: str | None = None) -> JSON:
+async def unresolved(request: Request, lang: Lang = None) -> JSON:
     page = _Page(request, _lang(lang))
     rows = page.open_rows()
     return JSON({"page": page.info(page.updated_at(rows)), "incidents": page.incidents(rows)})

@@ -7,6 +7,7 @@ limited per client network, and leaving needs only the signed link every message
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -22,7 +23,13 @@ from rasd.ingest.reports import network_of
 from rasd.locale import N_, each
 from rasd.notify.confirmations import Asked
 from rasd.notify.notifier import Notifier, notifier_of
-from rasd.notify.subscriptions import LEVELS, Subscription, scope_from
+from rasd.notify.subscriptions import (
+    LEVELS,
+    WEBHOOK_URL,
+    Subscription,
+    apprise_schemes,
+    scope_from,
+)
 from rasd.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -102,6 +109,63 @@ class Unsubscribed(BaseModel):
     subscription: str
     unsubscribed: bool = Field(description="False when it had been left before")
     message: Words
+
+
+def document(doc: dict[str, Any], rt: Runtime) -> None:
+    """The request bodies as the subscriptions' checks take them: a webhook URL's pattern,
+    the catalog's services and owners, ISO 3166 codes (any case), and one scope at most."""
+    owners = sorted({service.owner for service in rt.catalog})
+    countries = sorted(
+        {
+            spelled
+            for code in rt.places.countries
+            for spelled in (code, code.lower(), code.title(), code[0].lower() + code[1])
+        }
+    )
+    named = {
+        "service": [*rt.catalog.services, ""],
+        "owner": [*owners, ""],
+        "country": [*countries, ""],
+    }
+    nonempty = {"type": "string", "minLength": 1}
+    apprise = f"^(?:{'|'.join(re.escape(scheme) for scheme in apprise_schemes())})://[!-~]+$"
+    for name in ("SubscribeIn", "SubscriptionIn"):
+        model = doc["components"]["schemas"][name]
+        for field, values in named.items():
+            model["properties"][field]["anyOf"][0]["enum"] = values
+        model["allOf"] = [
+            # one scope at most: a service, an owner or a country (none: everything)
+            {
+                "not": {
+                    "anyOf": [
+                        {"required": [a, b], "properties": {a: nonempty, b: nonempty}}
+                        for a, b in (
+                            ("service", "owner"),
+                            ("service", "country"),
+                            ("owner", "country"),
+                        )
+                    ]
+                }
+            },
+            # a webhook's URL as check_target takes it; an apprise URL as apprise takes it (its
+            # own list of services: a format the document names, apprise-url)
+            {
+                "anyOf": [
+                    {
+                        "properties": {
+                            "channel": {"const": "apprise"},
+                            "url": {"format": "apprise-url", "pattern": apprise},
+                        }
+                    },
+                    {
+                        "properties": {
+                            "channel": {"const": "webhook"},
+                            "url": {"pattern": f"^{WEBHOOK_URL}$"},
+                        }
+                    },
+                ]
+            },
+        ]
 
 
 # -- asking ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import msgspec
 
 from rasd.catalog import Catalog
 from rasd.clock import Clock
-from rasd.errors import InvalidInput, MalformedBody, field_error
+from rasd.errors import Forbidden, InvalidInput, MalformedBody, field_error
 from rasd.ingest.networks import NetworkDirectory
 from rasd.ingest.places import Places
 from rasd.signals.reports import ReportColumns, ReportRow, key_hash, make_columns
@@ -267,9 +267,7 @@ class ReportValidator:
             if now is None:
                 now = self.clock.now()
             if not trusted:
-                found.append(
-                    ("ts", "only imports (with an import token) may carry their own time", {})
-                )
+                found.append(("ts", _OWN_TIME, {}))
             elif item.ts.tzinfo is None:
                 found.append(("ts", "the time needs a time zone, e.g. 2021-10-04T15:45:00Z", {}))
             elif item.ts > now + self.future_skew:
@@ -279,9 +277,7 @@ class ReportValidator:
         network: int | None = 0
         if item.ip is not None:
             if not trusted:
-                found.append(
-                    ("ip", "only imports (with an import token) may name the client address", {})
-                )
+                found.append(("ip", _OWN_ADDRESS, {}))
             else:
                 network = self._network(item.ip)
                 if network is None:
@@ -350,8 +346,6 @@ class ReportValidator:
                         {"value": country},
                     )
                 )
-            elif city is not None and self.places.city(country, city) is None:
-                found.append(("city", f"no city {city!r} is known in {country}", {"value": city}))
         elif city is not None:
             found.append(("country", "a city needs its country", {}))
         if (lat is None) != (lon is None):
@@ -372,10 +366,9 @@ class ReportValidator:
         self, country: str | None, city: str | None, lat: float | None, lon: float | None
     ) -> str:
         if country is not None:
-            if city is not None:
-                found = self.places.city(country, city)
-                assert found is not None  # checked before
-                return found.region
+            found = self.places.city(country, city) if city is not None else None
+            if found is not None:
+                return found.region  # a city not known is counted in its country
             if lat is not None and lon is not None:
                 nearest = self.places.nearest(lat, lon)
                 if nearest.country == country:
@@ -385,7 +378,17 @@ class ReportValidator:
         return self.places.nearest(lat, lon).region
 
 
-def _refused(errors: list[dict[str, Any]], single: bool) -> InvalidInput:
+# what a report may carry only with an import token: a request without one is forbidden it
+_OWN_TIME = "only imports (with an import token) may carry their own time"
+_OWN_ADDRESS = "only imports (with an import token) may name the client address"
+
+
+def _refused(errors: list[dict[str, Any]], single: bool) -> InvalidInput | Forbidden:
+    forbidden = [e for e in errors if e["reason"] in (_OWN_TIME, _OWN_ADDRESS)]
+    if forbidden:
+        return Forbidden(
+            f"{forbidden[0]['reason']}; nothing was stored", details=forbidden[:_MAX_DETAILS]
+        )
     what = "the report has" if single else f"{len(errors)} problem(s) in the batch:"
     return InvalidInput(
         f"{what} {errors[0]['reason']}" if single else f"{what} nothing was stored",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -92,14 +93,30 @@ def _bad(field: str, message: str, value: Any = None) -> InvalidInput:
     return InvalidInput(message, details=[field_error(field, message, **extra)])
 
 
+# a webhook URL: http(s), a DNS name (ASCII; an IDN as its xn-- form) or an IPv4 address,
+# a port or none, then any printable path; the API document says the same pattern
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+WEBHOOK_URL = (
+    rf"[Hh][Tt][Tt][Pp][Ss]?://(?:{_LABEL}\.)*{_LABEL}\.?(?::[0-9]{{1,5}})?(?:[/?#][!-~]*)?"
+)
+_WEBHOOK_URL = re.compile(WEBHOOK_URL)
+
+
+def apprise_schemes() -> list[str]:
+    """The schemes of every service apprise knows (tgram, discord, mailto, json...)."""
+    from rasd.notify.senders import load_apprise
+
+    schemes: set[str] = set()
+    for plugin in load_apprise().Apprise().details()["schemas"]:
+        for key in ("protocols", "secure_protocols"):
+            named = plugin.get(key) or ()
+            schemes.update((named,) if isinstance(named, str) else named)
+    return sorted(schemes)
+
+
 def check_target(channel: str, target: str) -> None:
     if channel == "webhook":
-        try:
-            parts = urlsplit(target)
-            fine = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:  # a bracketed host that is no IPv6 address
-            fine = False
-        if not fine:
+        if not _WEBHOOK_URL.fullmatch(target):
             raise _bad("url", "a webhook URL is http:// or https:// with a host")
         return
     if channel == "apprise":

@@ -108,7 +108,7 @@ def target_url(target: str) -> str:
     if parts.username or parts.password:
         raise _refuse("an address with a user name or password is not checked", target, "userinfo")
     host = (parts.hostname or "").rstrip(".")
-    if not host or len(host) > 253:
+    if not host:  # a name too long for DNS is asked all the same: the answer says nxdomain
         raise _refuse("that is not a web address", target, "host")
     try:
         port = parts.port
