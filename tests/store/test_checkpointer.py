@@ -89,3 +89,44 @@ def test_the_log_stays_bounded_while_readers_never_stop(tmp_path: Path) -> None:
     finally:
         stop.set()
         store.close()
+
+
+def test_a_reader_that_never_ends_its_snapshot_is_waited_for_only_so_long(
+    tmp_path: Path,
+) -> None:
+    """A truncating checkpoint gives up after `busy_ms` while a reader stays on an old
+    snapshot (writers are held back only that long), counts it, and wins once it is gone."""
+    import sqlite3
+
+    path = tmp_path / "held.db"
+    limit = 256 << 10
+    store = SQLiteStore(path, checkpoint_seconds=0.05, log_max_bytes=limit)
+    assert store.checkpointer is not None
+    store.checkpointer.busy_ms = 50
+    reader = sqlite3.connect(path, check_same_thread=False)
+    try:
+        store.migrate()
+        store.add_counts({(SeriesKey("s0", REPORTS, "EG"), M0): 1})
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM counts").fetchone()  # holds this snapshot
+        for round_ in range(20):
+            store.add_counts(
+                {(SeriesKey(f"s{i}", REPORTS, "EG"), M0 + round_): 1 for i in range(1000)}
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and store.checkpointer.starved == 0:
+            time.sleep(0.02)
+        assert store.checkpointer.starved >= 1
+        # the writer goes on meanwhile
+        store.add_counts({(SeriesKey("s1", REPORTS, "EG"), M0 + 30): 1})
+        reader.execute("COMMIT")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+            store.checkpointer.truncations == 0 or os.path.getsize(f"{path}-wal") > limit
+        ):
+            time.sleep(0.02)
+        assert os.path.getsize(f"{path}-wal") <= limit
+        assert store.checkpointer.truncations >= 1
+    finally:
+        reader.close()
+        store.close()

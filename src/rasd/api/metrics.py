@@ -119,6 +119,11 @@ class _RuntimeCollector(Collector):
                 "The most SQLite's write-ahead log file was seen to hold",
                 value=checkpointer.largest_log,
             )
+            yield CounterMetricFamily(
+                "rasd_store_log_truncations_starved",
+                "Truncating checkpoints of SQLite's log that gave up waiting for a reader",
+                value=checkpointer.starved,
+            )
         engine = rt.extras.get("engine")
         if engine is not None:
             yield CounterMetricFamily(

@@ -9,7 +9,8 @@ automatic checkpoint stays as the backstop.
 A PASSIVE checkpoint copies pages back but cannot start the log over while readers still
 look at older snapshots, and a busy server always has readers: the log file then grows
 without end (600 MB in one demo). So once the log passes `log_max_bytes / 2` the thread runs
-a TRUNCATE checkpoint, which waits for the readers of the moment to finish, holds new writers
+a TRUNCATE checkpoint, which waits for the readers of the moment to finish (at most `busy_ms`:
+one that gives up is counted in `starved` and the next round tries again), holds new writers
 back while it copies the rest, and cuts the file to nothing.
 """
 
@@ -26,13 +27,22 @@ _log = logging.getLogger("rasd.store.sqlite")
 
 class Checkpointer:
     def __init__(
-        self, path: str, *, interval: float = 2.0, log_max_bytes: int = 64 << 20
+        self,
+        path: str,
+        *,
+        interval: float = 2.0,
+        log_max_bytes: int = 64 << 20,
+        busy_ms: int = 2_000,
     ) -> None:
         self.path = path
         self.interval = interval
         self.log_max_bytes = log_max_bytes
+        self.busy_ms = busy_ms
         self.checkpoints = 0  # how many ran: for tests and metrics
         self.truncations = 0
+        # truncating checkpoints that gave up: a reader was still on an old snapshot after
+        # `busy_ms` (the next round tries again; writers wait at most that long meanwhile)
+        self.starved = 0
         self.largest_log = 0  # bytes: the most the log file was seen to hold
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -72,10 +82,12 @@ class Checkpointer:
                 try:
                     if conn is None:
                         conn = sqlite3.connect(self.path, check_same_thread=False)
-                        conn.execute("PRAGMA busy_timeout=10000")
+                        conn.execute(f"PRAGMA busy_timeout={self.busy_ms}")
                     if too_big:
                         busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-                        if not busy:
+                        if busy:
+                            self.starved += 1
+                        else:
                             self.truncations += 1
                     else:
                         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

@@ -24,7 +24,7 @@ from rasd.store.migrations import rekey_counts
 T = TypeVar("T")
 
 _GROUP_LIMIT = 512
-_CHECKPOINT_PAGES = 262_144  # of 4 KiB: 1 GiB
+_CHECKPOINT_PAGES = 12_288  # of 4 KiB: 48 MiB
 _LOG_KEPT_BYTES = 64 << 20
 _WRITER_CACHE_KIB = 128 << 10
 _STOP = object()
@@ -60,12 +60,11 @@ class SQLiteStore(SqlStore):
             # NORMAL in WAL mode survives a killed process; FULL also survives power loss
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA busy_timeout=10000")
-            # Counts are clustered by series, so a busy minute's commit dirties a page for
-            # every series it touches: checkpointing after every 4 MB of log, in the commit,
-            # wrote the same pages back again and again (a third of the reference day's
-            # writing). The checkpointer thread writes them back beside the writer; the
-            # commit that crosses 1 GB of log is the backstop. The log file is cut back to
-            # 64 MB after each checkpoint.
+            # The checkpointer thread writes the log back beside the writer, so no commit
+            # waits for it; the commit that crosses 48 MB of log is the backstop (it took
+            # 1 GB while counts were clustered by series and a busy minute's commit dirtied a
+            # page per series: checkpointing every 4 MB wrote the same pages back again and
+            # again). The log file is cut back to 64 MB after each checkpoint.
             cursor.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
             cursor.execute(f"PRAGMA journal_size_limit={_LOG_KEPT_BYTES}")
             cursor.execute("PRAGMA foreign_keys=ON")
