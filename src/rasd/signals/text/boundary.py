@@ -50,7 +50,7 @@ def left_ok(text: str, start: int) -> bool:
     prev = text[start - 1]
     if not prev.isalnum():
         return True
-    if not _is_arabic(prev):
+    if not "\u0600" <= prev <= "\u06ff":
         return False
     # What precedes the match back to the start of its word must be one chain of clitics:
     # find where the word starts (no further back than the longest chain) and look it up.
@@ -71,7 +71,7 @@ def right_ok(text: str, end: int) -> bool:
     nxt = text[end]
     if not nxt.isalnum():
         return True
-    if not _is_arabic(nxt):
+    if not "\u0600" <= nxt <= "\u06ff":
         return False
     stop = end + 1
     last = min(end + _LONGEST_SUFFIX, limit)

@@ -190,7 +190,21 @@ class AliasMatcher:
                 if nxt.isalnum() and (nxt < "\u0600" or nxt > "\u06ff" or not right_ok(text, end)):
                     continue
             for target in targets:
-                (pending if target.ambiguous else found).append((start, end, target))
+                if target.ambiguous:
+                    pending.append((start, end, target))
+                    continue
+                # A name with and without its article ("الواتساب"، "واتساب") or its longer
+                # alias ("x app"): of one service's matches one inside another, the outer one
+                # is all `_longest_first` would keep, so keep only it from the start.
+                if found:
+                    was_start, was_end, was = found[-1]
+                    if was.service == target.service:
+                        if was_start <= start and end <= was_end:
+                            continue
+                        if start <= was_start and was_end <= end:
+                            found[-1] = (start, end, target)
+                            continue
+                found.append((start, end, target))
         if self._skeletons is not None and not plain and has_arabic(search):
             self._find_skeletal(text, search, spans, found, pending, breaks)
         if pending:
@@ -288,9 +302,11 @@ def _skeleton_spans(
 ) -> list[tuple[int, int]]:
     """The spans read so far in positions of the skeleton: [first, stop). `vowels` is the
     folded text with "ا" for every long vowel."""
-    spans = {(s, e) for s, e, _ in found}
-    spans.update((s, e) for s, e, _ in pending)
-    return [(s - vowels.count("ا", 0, s), e - vowels.count("ا", 0, e)) for s, e in spans]
+    read = [(s - vowels.count("ا", 0, s), e - vowels.count("ا", 0, e)) for s, e, _ in found]
+    if pending:  # one ambiguous alias may stand for many services, all at one place
+        for s, e in {(s, e) for s, e, _ in pending}:
+            read.append((s - vowels.count("ا", 0, s), e - vowels.count("ا", 0, e)))
+    return read
 
 
 def _unskeleton(dropped: list[int], index: int) -> int:

@@ -96,11 +96,26 @@ _ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
 _TRIPLE = re.compile(r"(\w)\1\1")  # a cheaper test that lets a few digit runs through
 
 
+# The folds nearly every Arabic post needs, done by chained replace (a fast scan each);
+# str.translate looks every character up, so it runs only when some other fold is needed.
+_COMMON = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ة", "ه"), ("ى", "ي"), ("ؤ", "و"), ("ئ", "ي"))
+
+
+@cache
+def _rare() -> re.Pattern[str]:
+    common = {ord(a) for a, _ in _COMMON}
+    chars = "".join(re.escape(chr(code)) for code in sorted(_table()) if code not in common)
+    return re.compile(f"[{chars}]")
+
+
 def normalise(text: str) -> str:
     """The normal form that aliases and lexicon phrases are matched against."""
     folded = text.lower()
     if not folded.isascii():  # every folding in the table is of a non-ASCII character
-        folded = folded.translate(_table())
+        for letter, plain in _COMMON:
+            folded = folded.replace(letter, plain)
+        if _rare().search(folded) is not None:
+            folded = folded.translate(_table())
     if _TRIPLE.search(folded) is None:  # most posts: no run at all, nothing to rebuild
         return folded
     return _ELONGATION.sub(_first_letter, folded)
