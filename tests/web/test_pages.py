@@ -88,6 +88,8 @@ def test_a_service_page_tells_its_status_and_counts_reports(
     clock.advance(timedelta(minutes=1))
     ok = client.get("/services/whatsapp", params={"lang": "en"})
     assert "No problems at WhatsApp right now" in ok.text
+    # a count takes each language's plural form: one report (Arabic's "one" form comes below)
+    assert "1 report in the last 24 hours." in ok.text
     view = client.get("/api/v1/view/services/whatsapp").json()
     assert view["total_24h"] == 1
     assert view["problems"][0] == {"id": "messages", "name": "Messages", "reports": 1, "share": 1.0}
@@ -97,6 +99,7 @@ def test_a_service_page_tells_its_status_and_counts_reports(
     down = client.get("/services/whatsapp", params={"lang": "ar"})
     assert "يبلغ المستخدمون عن مشكلات في واتساب منذ" in down.text
     assert "الذروة: ١٢٠ بلاغ في الدقيقة، ٣٠٫٠ ضعف المستوى المعتاد." in down.text
+    assert "بلاغ واحد خلال آخر ٢٤ ساعة." in down.text
     home = client.get("/api/v1/view/home").json()
     top = home["groups"][0]
     assert top["level"] == 2 and [s["id"] for s in top["services"]] == ["whatsapp"]

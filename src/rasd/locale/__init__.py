@@ -70,7 +70,7 @@ class Words:
 
     def plural(self, singular: str, plural: str, count: int, /, **fields: object) -> str:
         """The form for `count`; `{n}` in the message is the count unless given."""
-        text = self._t.ngettext(singular, plural, count)
+        text = self._t.ngettext(singular, plural, int(count))
         fields.setdefault("n", count)
         return text.format(**fields)
 
@@ -78,7 +78,7 @@ class Words:
         self, context: str, singular: str, plural: str, count: int, /, **fields: object
     ) -> str:
         """`plural` for a message whose English says more than one thing."""
-        text = self._t.npgettext(context, singular, plural, count)
+        text = self._t.npgettext(context, singular, plural, int(count))
         fields.setdefault("n", count)
         return text.format(**fields)
 

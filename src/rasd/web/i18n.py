@@ -45,7 +45,6 @@ STRINGS: dict[str, str] = {
     "none_with_problems": N_("No service shows problems right now."),
     "live_events": N_("Outages now"),
     "since": N_("since"),
-    "more_events": N_("{n} more outages"),
     "event_since": N_("{title} — since {time}"),
     "spark_label": N_("Reports over the last 24 hours: {n}"),
     "reports_24h": N_("reports in 24 h"),
@@ -59,10 +58,8 @@ STRINGS: dict[str, str] = {
     ),
     "status_0": N_("No problems at {name} right now: reports are at their usual level."),
     "chart_title": N_("Reports in the last 24 hours"),
-    "chart_summary": N_("{n} reports in the last 24 hours. The shaded band is the usual level."),
     "series_reports": N_("Reports"),
     "series_usual": N_("Usual level"),
-    "impact_peak": N_("At its worst, {n} reports a minute ({at})."),
     "impact_note": N_(
         "An estimate from the reports above the usual level; the range says how uncertain it is."
     ),

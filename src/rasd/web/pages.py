@@ -79,11 +79,14 @@ def _render(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     t = i18n.strings(lang)
+    said = words(lang)
     other = i18n.other_language(lang)
     hub = request.app.state.runtime.extras.get("live")
     context = {
         "t": t,
-        "_": words(lang),  # a template's own messages: {{ _("...") }}
+        # a template's own messages: {{ _("...") }}, {{ ngettext("...", "...", n) }}
+        "_": said,
+        "ngettext": said.plural,
         "lang": lang,
         "dir": direction(lang),
         "other_lang": other,
