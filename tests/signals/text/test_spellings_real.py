@@ -22,8 +22,12 @@ KNOWN_MISSES = {
     ("batelco", "(بتكلو)"),
     # A vowel added to a name that is ambiguous, which gets no skeleton: "اورنج" is a colour.
     ("orange-ma", "أورونج"),
-    # A name spelt out letter by letter, "du" as "دي يو".
-    ("du", "دي يو"),
+    # A vowel added to a name whose skeleton (كيوتل: ك ت ل) is too short to be looked for.
+    ("ooredoo-qa", "كيوتيل"),
+    # A vowel dropped from an ambiguous name ("تي موبايل" is two services'): no skeleton.
+    ("t-mobile-us", "تي-موبيل"),
+    # "th" heard as one sound and written ث (جيت هب as جيثب): no fold makes two letters one.
+    ("github", "جيثب"),
     # Written apart where every listed form is one word: nothing says where to split.
     ("outlook", "آوت لوك"),
     ("apple-music", "آي تيونز"),
@@ -135,6 +139,11 @@ def test_common_words_that_look_like_names_are_not_services(text: str) -> None:
         ("الْوَاتْسَابْ واقف", "whatsapp"),  # diacritics
         ("تيليگرام", "telegram"),  # Persian gaf
         ("مايكروسوفت ٣٦٥ لا يعمل", "microsoft-365"),  # Arabic-Indic digits
+        ("إس.إف.آر لا يعمل", "sfr"),  # letters parted by dots
+        ("عطل جوجل-بلاي", "google-play"),  # words parted by a hyphen
+        ("كيه بي إن واقفة", "kpn"),  # K's name with its ه
+        ("عطل دي يو اليوم", "du"),  # a Latin acronym spelt out (ambiguous: a cue beside it)
+        ("شبكة أو 2 لا تعمل", "o2-de"),  # a number word as a digit
     ],
 )
 def test_spellings_from_the_rules(text: str, service: str) -> None:
