@@ -261,13 +261,15 @@ def _routing(routes: Mapping[str, RouteEvidence], names: _Names) -> list[CauseHi
         ) -> str:  # fmt: skip
             fields = {"who": who or names.owner(owner, _.lang), "prefixes": listed, "pct": pct}
             if nameservers:
+                # "{pct}% of" would read as a %-format ("% o") to gettext's checks
                 message = N_(
                     "{who} withdrew the prefixes of its name servers ({prefixes}); "
-                    "{pct}% of the usual peers see them"
+                    "share of the usual peers that still see them: {pct}%"
                 )
             else:
                 message = N_(
-                    "{who} withdrew its prefixes ({prefixes}); {pct}% of the usual peers see them"
+                    "{who} withdrew its prefixes ({prefixes}); "
+                    "share of the usual peers that still see them: {pct}%"
                 )
             return _(message, **fields)
 

@@ -158,7 +158,7 @@ STRINGS: dict[str, str] = {
     "official_ack_before": N_("The provider acknowledged it {lag} before Rasd detected it."),
     "official_record": N_(
         "Over 90 days, {owner} first spoke a median {lag} after Rasd saw a problem; "
-        "{never}% of the outages Rasd saw ({events}) were never acknowledged."
+        "of the outages Rasd saw ({events}), {never}% were never acknowledged."
     ),
     "official_record_silent": N_(
         "Over 90 days, {owner} acknowledged none of the outages Rasd saw ({events})."
