@@ -35,6 +35,9 @@ ARABIC_PREFIXES = _clitic_prefixes()
 ARABIC_SUFFIXES = frozenset({"ي", "ك", "ه", "ها", "نا", "كم", "هم", "ات"})
 _LONGEST_PREFIX = max(len(p) for p in ARABIC_PREFIXES)
 _LONGEST_SUFFIX = max(len(s) for s in ARABIC_SUFFIXES)
+# The letters a chain of clitics can end with, and a suffix begin with: a quick first test.
+CLITIC_ENDS = "".join(sorted({p[-1] for p in ARABIC_PREFIXES}))
+SUFFIX_STARTS = "".join(sorted({s[0] for s in ARABIC_SUFFIXES}))
 
 _TAG = re.compile(r"[#@]\w+")
 
@@ -50,7 +53,7 @@ def left_ok(text: str, start: int) -> bool:
     prev = text[start - 1]
     if not prev.isalnum():
         return True
-    if not "\u0600" <= prev <= "\u06ff":
+    if not "\u0600" <= prev <= "\u06ff" or prev not in CLITIC_ENDS:
         return False
     # What precedes the match back to the start of its word must be one chain of clitics:
     # find where the word starts (no further back than the longest chain) and look it up.
@@ -71,7 +74,7 @@ def right_ok(text: str, end: int) -> bool:
     nxt = text[end]
     if not nxt.isalnum():
         return True
-    if not "\u0600" <= nxt <= "\u06ff":
+    if not "\u0600" <= nxt <= "\u06ff" or nxt not in SUFFIX_STARTS:
         return False
     stop = end + 1
     last = min(end + _LONGEST_SUFFIX, limit)

@@ -8,7 +8,15 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
-from rasd.signals.text.boundary import left_ok, right_ok, tag_edge_ok, tag_of, tag_spans
+from rasd.signals.text.boundary import (
+    CLITIC_ENDS,
+    SUFFIX_STARTS,
+    left_ok,
+    right_ok,
+    tag_edge_ok,
+    tag_of,
+    tag_spans,
+)
 from rasd.signals.text.normalise import normalise, single_letters
 from rasd.signals.text.spelling import (
     LONG_SKELETON,
@@ -182,12 +190,20 @@ class AliasMatcher:
             if start:
                 prev = text[start - 1]
                 if prev.isalnum() and (
-                    prev < "\u0600" or prev > "\u06ff" or not left_ok(text, start)
+                    prev < "\u0600"
+                    or prev > "\u06ff"
+                    or prev not in CLITIC_ENDS
+                    or not left_ok(text, start)
                 ):
                     continue
             if end < length:
                 nxt = text[end]
-                if nxt.isalnum() and (nxt < "\u0600" or nxt > "\u06ff" or not right_ok(text, end)):
+                if nxt.isalnum() and (
+                    nxt < "\u0600"
+                    or nxt > "\u06ff"
+                    or nxt not in SUFFIX_STARTS
+                    or not right_ok(text, end)
+                ):
                     continue
             for target in targets:
                 if target.ambiguous:
