@@ -70,12 +70,8 @@ def test_series_by_step_and_region(client: TestClient, clock: VirtualClock) -> N
         ("/api/v1/services/whatsapp/series", {"step": "0"}, 422, "step"),
         ("/api/v1/services/whatsapp/series", {"since": "yesterday"}, 422, "since"),
         ("/api/v1/services/whatsapp/series", {"since": "2021-10-04T10:00:00"}, 422, "since"),
-        (
-            "/api/v1/services/whatsapp/series",
-            {"since": "2021-10-04T12:00:00Z", "until": "2021-10-04T11:00:00Z"},
-            422,
-            "since",
-        ),
+        ("/api/v1/services/whatsapp/series", {"step": "1441"}, 422, "step"),
+        ("/api/v1/services/whatsapp/series", {"step": "25h"}, 422, "step"),
         ("/api/v1/services", {"lang": "xx"}, 422, "lang"),
         ("/api/v1/incidents", {"state": "bogus"}, 422, "state"),
         ("/api/v1/incidents", {"service": "nope"}, 404, None),
@@ -92,6 +88,21 @@ def test_bad_queries_get_the_error_shape(
     error = assert_error_shape(response.json())
     if field is not None:
         assert field in {d.get("field") for d in error["details"]}
+
+
+def test_a_window_that_ends_before_it_starts_is_empty_and_a_long_one_fits(
+    client: TestClient,
+) -> None:
+    inverted = {"since": "2021-10-04T12:00:00Z", "until": "2021-10-04T11:00:00Z"}
+    body = client.get("/api/v1/services/whatsapp/series", params=inverted).json()
+    # since is taken at until: the one minute that holds it
+    assert body["since"] == "2021-10-04T11:00:00+00:00"
+    assert body["until"] == "2021-10-04T11:01:00+00:00"
+    assert [p["t"] for p in body["points"]] == ["2021-10-04T11:00:00+00:00"]
+    # ten years by the minute: the step grows until the points fit (at most 20,000)
+    decade = {"since": "2011-10-04T00:00:00Z", "until": "2021-10-04T00:00:00Z", "step": "1"}
+    body = client.get("/api/v1/services/whatsapp/series", params=decade).json()
+    assert body["step"] == 264 and 19_900 < len(body["points"]) <= 20_000
 
 
 def test_unknown_route_and_method(client: TestClient) -> None:

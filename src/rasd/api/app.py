@@ -86,7 +86,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(badges.router)
     app.include_router(export.router)
     counters = metrics.install(app, runtime)
-    shapes.install(app, finishers=[check.document, reports.document, subscribe.document])
+    finishers = [check.document, reports.document, subscribe.document, shapes.links]
+    shapes.install(app, finishers=finishers)
 
     @app.get("/api/v1/health", tags=["meta"], summary="Liveness")
     async def health() -> dict[str, str]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from rasd.api.params import Time, parse_window
+from rasd.api.params import Step, Time, parse_window
 from rasd.api.shapes import errors
 from rasd.clock import minute_of, minute_start
 from rasd.errors import InvalidInput, field_error
@@ -55,7 +55,7 @@ async def series_csv(
     region: str | None = Query(None, max_length=160, description="Only this region (* world)"),
     since: Time = None,
     until: Time = None,
-    step: str | None = None,
+    step: Step = None,
 ) -> StreamingResponse:
     rt = _runtime(request)
     service = rt.catalog.get(service_id)

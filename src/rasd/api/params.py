@@ -87,29 +87,34 @@ def _checked_time(value: str | None) -> str | None:
 Time = Annotated[str | None, Query(), WithJsonSchema(TIME_SCHEMA), AfterValidator(_checked_time)]
 
 
+# a step: minutes (15 or 15m), hours (1h) or one day (1d), from one minute to one day
+STEP = (
+    r"0*(?:[1-9][0-9]{0,2}|1[0-3][0-9]{2}|14[0-3][0-9]|1440)[mM]?"
+    r"|0*(?:[1-9]|1[0-9]|2[0-4])[hH]|0*1[dD]"
+)
+_STEP = re.compile(STEP)
+_UNITS = {"m": 1, "h": 60, "d": 1440}
+
+
 def parse_step(value: str | None, default: int = 1) -> int:
     """Minutes: `15`, `15m`, `1h`, `1d`; from one minute to one day."""
     if value is None or value == "":
         return default
-    units = {"m": 1, "h": 60, "d": 1440}
-    text = value.strip().lower()
-    factor = 1
-    if text and text[-1] in units:
-        factor = units[text[-1]]
-        text = text[:-1]
-    try:
-        step = int(text) * factor
-    except ValueError as exc:
+    if not _STEP.fullmatch(value):
         raise InvalidInput(
-            "step is a number of minutes, or like 15m, 1h, 1d",
+            "step is a number of minutes, or like 15m, 1h, 1d, from one minute to one day",
             details=[{"field": "step", "reason": "not a step", "value": value}],
-        ) from exc
-    if not 1 <= step <= 1440:
-        raise InvalidInput(
-            "step must be between one minute and one day",
-            details=[{"field": "step", "reason": "out of range", "value": value}],
         )
-    return step
+    text = value.lower()
+    factor = _UNITS.get(text[-1], 1)
+    return int(text.rstrip("mhd")) * factor
+
+
+# a step as the series routes take it: declared and checked at once, read with parse_step
+Step = Annotated[
+    str | None,
+    Query(pattern=f"^(?:{STEP})?$", description="15 or 15m (minutes), 1h, 1d: a minute to a day"),
+]
 
 
 def parse_lang(value: str | None) -> str:
@@ -122,16 +127,26 @@ def parse_lang(value: str | None) -> str:
     )
 
 
+# the times a window may span: from the epoch to a year ahead (others are taken at the edge)
+_FIRST = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_POINTS = 20_000
+
+
 def parse_window(
     since: str | None, until: str | None, step: str | None, now: datetime
 ) -> tuple[datetime, datetime, int]:
-    """A time range and its step: the last 24 hours by default, by minute up to six hours."""
-    until_t = parse_time(until, "until") or now
+    """A time range and its step: the last 24 hours by default, by minute up to six hours.
+
+    A range that ends before it starts is empty (since is taken at until); a step that would
+    give more than MAX_POINTS points is made larger, up to a day, and a range longer than
+    MAX_POINTS days keeps its last ones."""
+    last = now + timedelta(days=366)
+    until_t = min(max(parse_time(until, "until") or now, _FIRST), last)
     since_t = parse_time(since, "since") or until_t - timedelta(hours=24)
-    if since_t >= until_t:
-        raise InvalidInput(
-            "since must be before until",
-            details=[{"field": "since", "reason": "not before until"}],
-        )
+    since_t = min(max(since_t, _FIRST), until_t)
     step_m = parse_step(step, default=1 if until_t - since_t <= timedelta(hours=6) else 15)
+    minutes = int((until_t - since_t).total_seconds() // 60) + 1
+    if minutes > step_m * MAX_POINTS:
+        step_m = min(1440, -(-minutes // MAX_POINTS))
+        since_t = max(since_t, until_t - timedelta(minutes=step_m * (MAX_POINTS - 1)))
     return since_t, until_t, step_m

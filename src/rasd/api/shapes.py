@@ -57,6 +57,53 @@ def from_struct(struct: type[msgspec.Struct], refine: dict[str, dict[str, Any]])
     return schema
 
 
+# OpenAPI links: where an answer's ids lead (tools that follow them, schemathesis' stateful
+# phase among them, go from a list to its items with ids that exist)
+_SERVICE = "$response.body#/services/0/id"
+LINKS: dict[tuple[str, str], list[tuple[str, str, dict[str, str]]]] = {
+    ("/api/v1/services", "get"): [
+        (path, method, {"service_id": _SERVICE})
+        for path, method in (
+            ("/api/v1/services/{service_id}", "get"),
+            ("/api/v1/services/{service_id}/networks", "get"),
+            ("/api/v1/services/{service_id}/series", "get"),
+            ("/api/v1/services/{service_id}/series.csv", "get"),
+            ("/api/v1/services/{service_id}/comments", "get"),
+            ("/api/v1/services/{service_id}/comments", "post"),
+            ("/api/v1/services/{service_id}/official", "get"),
+            ("/api/v1/services/{service_id}/statements", "get"),
+            ("/badges/{service_id}.svg", "get"),
+            ("/feeds/services/{service_id}.atom", "get"),
+        )
+    ],
+    ("/api/v1/incidents", "get"): [
+        (path, "get", {"incident_id": "$response.body#/incidents/0/id"})
+        for path in (
+            "/api/v1/incidents/{incident_id}",
+            "/api/v1/incidents/{incident_id}/statements",
+        )
+    ],
+    ("/api/v1/events", "get"): [
+        (path, "get", {"event_id": "$response.body#/events/0/id"})
+        for path in ("/api/v1/events/{event_id}", "/api/v1/events/{event_id}/acknowledgement")
+    ],
+    ("/api/v1/sources", "get"): [
+        ("/api/v1/sources/{name}", "get", {"name": "$response.body#/items/0/name"})
+    ],
+}
+
+
+def links(doc: dict[str, Any], _rt: Any) -> None:
+    """LINKS into the document, on each source's 200 answer, by the targets' operation ids."""
+    paths = doc["paths"]
+    for (path, method), targets in LINKS.items():
+        answer = paths[path][method]["responses"]["200"]
+        found = answer.setdefault("links", {})
+        for target, target_method, parameters in targets:
+            operation = paths[target][target_method]["operationId"]
+            found[operation] = {"operationId": operation, "parameters": parameters}
+
+
 _WHY = {
     400: "the request is malformed",
     401: "no bearer token",
