@@ -168,3 +168,18 @@ def test_state_is_small_and_checked() -> None:
         bank.step(np.zeros(3), 0)
     with pytest.raises(ValueError, match="slots"):
         bank.step(np.zeros(1000), 24)
+
+
+def test_a_long_series_counts_the_same_step_past_its_range_for_more() -> None:
+    def last_score(n: int, gain: float) -> float:
+        # a saw-tooth in [0, 0.9], then one value a little past it
+        bank = _fresh(1, slots=1, long_after=500.0, long_gain=gain, chatter=0.0)
+        values = (np.arange(n) % 10) / 10.0
+        values[-1] = 1.0
+        return float(_run(bank, values[None, :])[0, -1])
+
+    # before 500 values the gain changes nothing; after 2,000 it doubles the excess
+    assert last_score(301, 0.5) == last_score(301, 0.0) > 0
+    assert last_score(2001, 0.5) > 2 * last_score(2001, 0.0) > 0
+    with pytest.raises(ValueError):
+        ViewBank(long_after=0.0)

@@ -36,6 +36,8 @@ class MultiViewDetector(Detector):
         quiet: float = 100.0,
         chatter_halflife: float = 1000.0,
         chatter: float = 0.5,
+        long_after: float = 4500.0,
+        long_gain: float = 0.5,
     ) -> None:
         self.seed = seed
         self.slots = slots
@@ -49,6 +51,8 @@ class MultiViewDetector(Detector):
         self.quiet = quiet
         self.chatter_halflife = chatter_halflife
         self.chatter = chatter
+        self.long_after = long_after
+        self.long_gain = long_gain
         self._bank = ViewBank(**self.params())
         self._bank.resize(1)
 

@@ -13,7 +13,8 @@ range), so one setting serves a CPU percentage, a temperature and a count alike:
 
 A remembered range slowly shrinks towards its middle, so that a series that calmed down can
 surprise again; a young series' range is widened (records are common while few values have
-been seen).
+been seen), and in a long one an excess counts more (a record is rarer after many values: in
+n values of an unchanging series the next is a record with chance 1/n).
 
 Two rules then follow how an anomaly unfolds. Nothing is said while a series is young
 (`warmup` values). After a high score the following ones are held down until they rise above
@@ -107,6 +108,8 @@ class ViewBank:
     - quiet: halflife (values) of the memory of a high score that holds the next ones down.
     - chatter_halflife: values over which a series' recent alarms are averaged.
     - chatter: how much those recent alarms discount a new score (0: not at all).
+    - long_after, long_gain: past `long_after` values seen, an excess counts
+      (seen / long_after) ^ long_gain times more (0: never).
     - seed: part of the detector contract; nothing here is random.
     """
 
@@ -124,11 +127,15 @@ class ViewBank:
         quiet: float = 100.0,
         chatter_halflife: float = 1000.0,
         chatter: float = 0.5,
+        long_after: float = 4500.0,
+        long_gain: float = 0.5,
     ) -> None:
         if not 1 <= slots <= 1440 or warmup < 2 or young < 0 or range_half <= 0 or chatter < 0:
             raise ValueError(
                 "1 <= slots <= 1440, warmup >= 2, young >= 0, range_half > 0, chatter >= 0"
             )
+        if long_after <= 0 or long_gain < 0:
+            raise ValueError("long_after > 0, long_gain >= 0")
         halflives = (profile_halflife, smooth, range_halflife, view_quiet, quiet, chatter_halflife)
         if min(halflives) <= 0:
             raise ValueError("halflives must be positive")
@@ -144,6 +151,8 @@ class ViewBank:
         self.quiet = quiet
         self.chatter_halflife = chatter_halflife
         self.chatter = chatter
+        self.long_after = long_after
+        self.long_gain = long_gain
         self._a_chatter = _rate(chatter_halflife)
         self._a_profile = _rate(profile_halflife)
         self._a_smooth = _rate(smooth)
@@ -234,6 +243,10 @@ class ViewBank:
         with np.errstate(invalid="ignore"):
             excess = np.maximum(np.maximum(readings - hi, lo - readings), 0.0) / width
         excess = np.where(np.isfinite(s["half"]) & np.isfinite(readings), excess, 0.0)
+        if self.long_gain:
+            # a new record is rarer the longer the series: (values seen / long_after) ^ gain
+            long = np.maximum(seen / self.long_after, 1.0) ** self.long_gain
+            excess = excess * long[:, None]
         views = _squash(excess, self.range_half)
         views = np.where(views > s["view_held"], views, 0.0)
         best = views.max(axis=1)
@@ -289,7 +302,7 @@ class ViewBank:
         """The constructor arguments that rebuild an empty bank like this one."""
         names = (
             "seed slots profile_halflife smooth range_halflife range_half young warmup "
-            "view_quiet quiet chatter_halflife chatter"
+            "view_quiet quiet chatter_halflife chatter long_after long_gain"
         ).split()
         return {name: getattr(self, name) for name in names}
 

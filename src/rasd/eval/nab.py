@@ -17,6 +17,7 @@ A corpus folder holds `data/<category>/<file>.csv` (`timestamp,value`), `windows
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -229,10 +230,18 @@ def _window_ids(n: int, windows: list[tuple[int, int]], first_id: int) -> IntArr
     return ids
 
 
+@functools.lru_cache(maxsize=1024)
+def _kept_weights(n: int, windows: tuple[tuple[int, int], ...], profile: Profile) -> FloatArray:
+    """`sweep_weights` past the probation, kept: a sweep over many candidates and folds asks
+    for the same file and profile again and again."""
+    weight = sweep_weights(n, list(windows), profile)[probation_length(n) :]
+    weight.flags.writeable = False
+    return weight
+
+
 def _scored(f: NabFile, profile: Profile, first_id: int) -> _Scored:
-    p = f.probation
-    weight = sweep_weights(len(f), f.windows, profile)[p:]
-    return _Scored(weight, _window_ids(len(f), f.windows, first_id)[p:])
+    weight = _kept_weights(len(f), tuple(f.windows), profile)
+    return _Scored(weight, _window_ids(len(f), f.windows, first_id)[f.probation :])
 
 
 def best_threshold(

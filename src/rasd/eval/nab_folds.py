@@ -1,11 +1,11 @@
 """How well the `views` detector's one parameter set generalises across NAB families.
 
-The parameter set is chosen from a small fixed list of candidates (`CANDIDATES`: three
-settings that matter, the memory of a range, the memory that holds a view's alarms down and
-the weight of a series' recent alarms against a new one, at two, three and two values;
-everything else is the detector's defaults) by the mean of the three
-profiles' normalised scores. Leave one family out: the choice, and each
-profile's threshold, are made on the other families only, then scored on the family left out.
+The parameter set is chosen from a small fixed list of candidates (`CANDIDATES`: four
+settings that matter, the memory of a range, the memory that holds a view's alarms down,
+the weight of a series' recent alarms against a new one and the weight a long series gives
+an excess, at two, three, two and two values; everything else is the detector's defaults)
+by the mean of the three profiles' normalised scores. Leave one family out: the choice, and
+each profile's threshold, are made on the other families only, then scored on the family left out.
 A fold far below the others means the choice fits some families at the cost of another.
 Each fold also keeps the thresholds it used and those the family would choose alone with
 the same parameter set: when the parameter set is the same everywhere, a held-out score
@@ -31,10 +31,11 @@ from rasd.eval.nab import FileResult, NabFile, Profile, score_at, score_corpus
 FloatArray = npt.NDArray[np.float64]
 
 CANDIDATES: list[dict[str, Any]] = [
-    {"range_halflife": memory, "view_quiet": quiet, "chatter": chatter}
+    {"range_halflife": memory, "view_quiet": quiet, "chatter": chatter, "long_gain": gain}
     for memory in (3000.0, 10000.0)
     for quiet in (200.0, 400.0, 800.0)
     for chatter in (0.0, 0.5)
+    for gain in (0.0, 0.5)
 ]
 
 Runner = Callable[[dict[str, Any]], list[FloatArray]]
