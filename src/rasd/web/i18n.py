@@ -8,8 +8,9 @@ Accept-Language; English when none of them names a language Rasd has a catalog f
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
-from rasd.locale import N_, SOURCE, languages, words
+from rasd.locale import N_, SOURCE, Words, languages, words
 from rasd.locale.terms import LEVEL_NAMES
 
 DEFAULT = SOURCE
@@ -362,9 +363,13 @@ def other_language(lang: str) -> str:
 
 
 def strings(lang: str) -> dict[str, str]:
-    _ = words(lang)
-    table = {key: _(message) for key, message in STRINGS.items()}
-    other = words(other_language(lang))
+    return dict(_table(words(lang), words(other_language(lang))))
+
+
+@lru_cache(maxsize=16)
+def _table(said: Words, other: Words) -> dict[str, str]:
+    # keyed by the catalogs' own objects: catalogs read again (rasd.locale.forget) are new keys
+    table = {key: said(message) for key, message in STRINGS.items()}
     table["switch_language"] = other(LANGUAGE_NAME)
     table["switch_language_label"] = other(READ_IN)
     return table
