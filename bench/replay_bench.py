@@ -214,7 +214,7 @@ def _replay_pass(sim: Simulation, path: Path, *, detect: bool, readers: int) -> 
     replay thread's time by phase and the largest the SQLite log grew."""
     clock = VirtualClock(sim.start)
     runtime = embedded(settings_from(store_url=f"sqlite:///{path}"), clock=clock)
-    engine = runtime.extras["engine"]
+    engine = runtime.detector()
     if detect:
         history = sim.history(7)
         engine.warm(history.start_minute, history.series, history.counts)

@@ -97,7 +97,8 @@ async def _to_incident(tmp: Path) -> tuple[float, float]:
         store_url=f"sqlite:///{tmp / 'b.db'}", offline=True, sources_enabled=False
     )
     runtime = embedded(settings, clock=clock)
-    engine, state = runtime.extras["engine"], runtime.extras["route_state"]
+    engine, state = runtime.detector(), runtime.route_state
+    assert state is not None  # an embedded process keeps the routes it counts
     meta = runtime.catalog.owners["meta"]
     ns = list(meta.nameserver_prefixes)
     peers = [f"192.0.2.{i}" for i in range(1, 11)]

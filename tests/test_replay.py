@@ -42,7 +42,7 @@ def _in_process(tmp: Path) -> tuple[dict[SeriesKey, int], list[str], Any]:
     sim = _simulation()
     clock = VirtualClock(sim.start)
     runtime = embedded(settings_from(store_url=f"sqlite:///{tmp / 'r.db'}"), clock=clock)
-    engine = runtime.extras["engine"]
+    engine = runtime.detector()
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
     assert runtime.aggregator is not None  # an embedded process counts
@@ -273,7 +273,7 @@ def test_the_documented_replay_over_http_is_taken_whole_by_a_server_on_the_syste
     clock = VirtualClock(sim.start)
     local = embedded(settings_from(store_url=f"sqlite:///{tmp_path / 'local.db'}"), clock=clock)
     assert local.aggregator is not None  # an embedded process counts
-    sink = InProcessSink(local.aggregator.feed, clock, local.extras["engine"].tick)
+    sink = InProcessSink(local.aggregator.feed, clock, local.detector().tick)
     Replay(sim, sink, progress=False).run()
     expected = sum(n for key, n in _totals(local, sim).items() if key.region == WORLD)
     local.store.close()
@@ -343,7 +343,7 @@ def _reference_events(tmp: Path) -> list[dict[str, Any]]:
     sim = Simulation(scenario.model_copy(update={"start": start}), load_catalog(), Places.default())
     clock = VirtualClock(sim.start)
     runtime = embedded(settings_from(store_url=f"sqlite:///{tmp / 'ref.db'}"), clock=clock)
-    engine = runtime.extras["engine"]
+    engine = runtime.detector()
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
     assert runtime.aggregator is not None  # an embedded process counts

@@ -15,7 +15,7 @@ from rasd.tokens import TokenStore
 
 
 def test_a_token_is_kept_only_as_a_hash_and_holds_exactly_its_scope(runtime: Runtime) -> None:
-    tokens: TokenStore = runtime.extras["tokens"]
+    tokens: TokenStore = runtime.tokens
     token, info = tokens.create("ingest", "probe in Cairo")
     assert token.startswith(f"rasd_{info.id}_")
     kept = runtime.store.read(lambda c: c.execute(select(schema.tokens)).all())
@@ -28,7 +28,7 @@ def test_a_token_is_kept_only_as_a_hash_and_holds_exactly_its_scope(runtime: Run
 
 
 def test_revoked_tokens_stop_working_and_leave_the_list(runtime: Runtime) -> None:
-    tokens: TokenStore = runtime.extras["tokens"]
+    tokens: TokenStore = runtime.tokens
     token, info = tokens.create("admin")
     kept, _ = tokens.create("import")
     assert tokens.check(token, "admin")
@@ -42,7 +42,7 @@ def test_revoked_tokens_stop_working_and_leave_the_list(runtime: Runtime) -> Non
 
 
 def test_scopes_are_the_known_ones(runtime: Runtime) -> None:
-    tokens: TokenStore = runtime.extras["tokens"]
+    tokens: TokenStore = runtime.tokens
     with pytest.raises(InvalidInput):
         tokens.create("root")
     with pytest.raises(InvalidInput):
@@ -51,7 +51,7 @@ def test_scopes_are_the_known_ones(runtime: Runtime) -> None:
 
 
 def test_the_api_takes_store_tokens_by_scope(client: TestClient, runtime: Runtime) -> None:
-    tokens: TokenStore = runtime.extras["tokens"]
+    tokens: TokenStore = runtime.tokens
     ingest, info = tokens.create("ingest")
     imports, _ = tokens.create("import")
     admin, _ = tokens.create("admin")

@@ -204,7 +204,7 @@ class ImpactReader:
 
     @classmethod
     def of(cls, rt: Runtime) -> ImpactReader:
-        engine = rt.extras.get("engine")
+        engine = rt.engine
         return cls(
             rt.store,
             rt.catalog,

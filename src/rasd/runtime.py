@@ -14,10 +14,14 @@ if TYPE_CHECKING:
     from rasd.ingest.limits import RequestLimiter
     from rasd.ingest.places import Places
     from rasd.ingest.reports import ReportValidator
+    from rasd.pipeline.engine import DetectionEngine
     from rasd.probe.reach import Reach
     from rasd.settings import Settings
+    from rasd.signals.probes import ProbeState
+    from rasd.signals.routes import RouteState
     from rasd.sources import SourceSet
     from rasd.store import Store
+    from rasd.tokens import TokenStore
 
 
 @dataclass
@@ -34,7 +38,20 @@ class Runtime:
     auth: Authorizer
     reach: Reach
     sources: SourceSet
+    # tokens made with `rasd tokens`, checked by `auth` against the store's hashes
+    tokens: TokenStore
+    # the detection engine (embedded, and a cluster's API for baselines; a worker makes its own)
+    engine: DetectionEngine | None = None
+    # what counting keeps for detection: the recent probe results and the routes seen
+    probe_state: ProbeState | None = None
+    route_state: RouteState | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def detector(self) -> DetectionEngine:
+        """The detection engine of a process that has one (embedded, a cluster's API)."""
+        if self.engine is None:
+            raise LookupError("this process has no detection engine")
+        return self.engine
 
     async def close(self) -> None:
         await self.log.close()

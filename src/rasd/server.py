@@ -150,7 +150,7 @@ def run(
     background: Callable[[asyncio.Event], Any] | None = None,
 ) -> None:
     """Serve until interrupted. `ticks` runs detection on the clock; a replay ticks itself."""
-    engine = runtime.extras.get("engine") or attach_engine(runtime)
+    engine = runtime.engine or attach_engine(runtime)
     detecting = threading.Lock()
     if ticks:
         restore_engine(runtime, engine)

@@ -9,7 +9,7 @@ from rasd.runtime import Runtime
 
 
 def _bearer(runtime: Runtime, scope: str) -> dict[str, str]:
-    token, _ = runtime.extras["tokens"].create(scope, f"{scope} tests")
+    token, _ = runtime.tokens.create(scope, f"{scope} tests")
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -24,7 +24,7 @@ URL = "/api/v1/services/whatsapp/comments"
 
 
 def _admin(runtime: Runtime) -> dict[str, str]:
-    token, _ = runtime.extras["tokens"].create("admin", "moderator")
+    token, _ = runtime.tokens.create("admin", "moderator")
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -165,7 +165,7 @@ def test_links_and_repeats_wait_for_the_moderator(
 
 
 def test_moderation_needs_an_admin_token(client: TestClient, runtime: Runtime) -> None:
-    token, _ = runtime.extras["tokens"].create("ingest", "feed")
+    token, _ = runtime.tokens.create("ingest", "feed")
     ingest = {"Authorization": f"Bearer {token}"}
     made = client.post(URL, json={"text": "see www.spam.example"}).json()["comment"]["id"]
     for method, path in [

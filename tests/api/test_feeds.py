@@ -15,7 +15,7 @@ def _seed(runtime: Runtime, clock: VirtualClock, client: TestClient) -> None:
     store_incident(runtime.store, incident("facebook", T0, level=2))
     store_incident(runtime.store, incident("twitter", T0, state="resolved", level=1, minutes=20))
     clock.advance(timedelta(hours=1))
-    token, _ = runtime.extras["tokens"].create("admin")
+    token, _ = runtime.tokens.create("admin")
     said = client.post(
         "/api/v1/services/facebook/statements",
         json={

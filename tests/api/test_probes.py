@@ -137,7 +137,8 @@ def test_a_batch_is_counted_per_vantage_point(api: TestClient, server: Runtime) 
     assert (_total(server), _total(server, PROBES_FAILED)) == (2, 1)
     assert _total(server, region="@eu") == 2
     assert _total(server, "probe_dns_failed", "@eu") == 1
-    evidence = server.extras["probe_state"].evidence("facebook", minute_of(T0))
+    assert server.probe_state is not None
+    evidence = server.probe_state.evidence("facebook", minute_of(T0))
     assert evidence.outcomes == {"dns": {"ok": 1, "servfail": 1}}
 
 
@@ -252,7 +253,8 @@ def test_bad_batches_are_refused_and_change_nothing(
     if field is not None:
         assert field in {d.get("field") for d in error["details"]}, error
     assert server.store.series_keys(signal=PROBES_TOTAL) == []
-    assert server.extras["probe_state"].services() == []
+    assert server.probe_state is not None
+    assert server.probe_state.services() == []
 
 
 @pytest.mark.parametrize(
@@ -277,7 +279,7 @@ def test_pushing_results_needs_a_token(
 def test_a_dns_failure_seen_from_a_quorum_opens_an_incident_with_its_cause(
     api: TestClient, server: Runtime, clock: VirtualClock
 ) -> None:
-    engine = server.extras["engine"]
+    engine = server.detector()
     checks = ["facebook:dns:facebook.com", f"facebook:dns:facebook.com@{AUTHORITATIVE}"]
 
     def minute_of_results(i: int, outcome: str) -> None:

@@ -132,7 +132,7 @@ def test_official_statements_become_incident_updates(
 ) -> None:
     _seed(runtime)
     clock.advance(timedelta(minutes=40))
-    token, _ = runtime.extras["tokens"].create("statements:facebook", "Meta SRE")
+    token, _ = runtime.tokens.create("statements:facebook", "Meta SRE")
     said = client.post(
         "/api/v1/services/facebook/statements",
         json={"status": "identified", "message": {"en": "A BGP change.", "ar": "تغيير في BGP."}},

@@ -27,7 +27,7 @@ ROUTE = "/api/v1/subscribe"
 
 
 def _admin(runtime: Runtime) -> dict[str, str]:
-    token, _ = runtime.extras["tokens"].create("admin", "tests")
+    token, _ = runtime.tokens.create("admin", "tests")
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -24,7 +24,7 @@ from rasd.series import REPORTS, WORLD, SeriesKey
 
 
 def _admin(runtime: Runtime) -> dict[str, str]:
-    token, _ = runtime.extras["tokens"].create("admin", "tests")
+    token, _ = runtime.tokens.create("admin", "tests")
     return {"Authorization": f"Bearer {token}"}
 
 

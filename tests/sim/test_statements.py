@@ -37,7 +37,7 @@ def test_meta_acknowledges_the_outage_after_rasd_sees_it(tmp_path: Path) -> None
     clock = VirtualClock(sim.start)
     runtime = embedded(settings_from(store_url=f"sqlite:///{tmp_path / 'm.db'}"), clock=clock)
     try:
-        engine = runtime.extras["engine"]
+        engine = runtime.detector()
         history = sim.history(2)
         engine.warm(history.start_minute, history.series, history.counts)
         assert runtime.aggregator is not None  # an embedded process counts

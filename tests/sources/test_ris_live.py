@@ -103,7 +103,7 @@ def test_updates_are_tied_to_the_catalog_prefix_they_fall_under() -> None:
 
 
 async def test_it_reads_through_bad_frames_a_cut_line_and_a_restart(rt: Any) -> None:
-    state = rt.extras["route_state"]
+    state = rt.route_state
     async with _running(rt) as (standin, source):
         prefixes = sorted(rt.catalog.owners["meta"].prefixes)
         await wait_for(lambda: standin.clients == 1 and len(standin.subscriptions) == 7)
@@ -158,7 +158,7 @@ async def test_offline_it_never_leaves_the_machine(rt: Any) -> None:
 
 
 async def test_a_withdrawal_opens_an_incident_with_a_routing_cause(rt: Any) -> None:
-    engine = rt.extras["engine"]
+    engine = rt.detector()
     first = minute_of(T0)
     async with _running(rt) as (standin, source):
         await wait_for(lambda: len(standin.subscriptions) == 7)

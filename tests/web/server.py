@@ -42,7 +42,7 @@ class LiveServer:
 
     @property
     def engine(self) -> Any:
-        return self.runtime.extras["engine"]
+        return self.runtime.detector()
 
     def burst(self, service: str, per_minute: int, minutes: int, tag: str) -> list[str]:
         """Reports from many people for some minutes, each minute ticked: returns changes."""
@@ -82,7 +82,7 @@ def live_server(tmp: Path, **extra: Any) -> Iterator[LiveServer]:
         **extra,
     )
     runtime = embedded(settings, clock=clock)
-    engine = runtime.extras["engine"]
+    engine = runtime.detector()
     keys = [SeriesKey(s.id, REPORTS) for s in runtime.catalog]
     days = 2
     counts = np.random.default_rng(7).poisson(1.0, size=(len(keys), days * 1440))

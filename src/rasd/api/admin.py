@@ -221,7 +221,7 @@ async def replay_delivery(request: Request, delivery_id: int) -> JSON:
 
 # -- statements --------------------------------------------------------------------------
 def _author(rt: Runtime, token: str) -> str:
-    tokens: TokenStore | None = rt.extras.get("tokens")
+    tokens: TokenStore | None = rt.tokens
     info = tokens.describe(token) if tokens is not None else None
     if info is None:
         return "admin"

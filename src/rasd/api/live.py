@@ -274,7 +274,7 @@ def attach(runtime: Any, **options: Any) -> LiveHub:
         runtime.extras["live"] = hub
         if runtime.aggregator is not None:
             runtime.aggregator.listen(hub.on_counts)
-    engine = runtime.extras.get("engine")
+    engine = runtime.engine
     # the engine may be attached after the app was made: listen to it once it is there
     if engine is not None and hub.engine is not engine:
         engine.listen(hub.on_change)

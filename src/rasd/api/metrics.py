@@ -54,7 +54,7 @@ class Metrics:
 
     def time_engine(self) -> None:
         """Time the engine's ticks (once per engine), wherever they are called from."""
-        engine = self.runtime.extras.get("engine")
+        engine = self.runtime.engine
         if engine is None or id(engine) in self._timed:
             return
         self._timed.add(id(engine))
@@ -124,7 +124,7 @@ class _RuntimeCollector(Collector):
                 "Truncating checkpoints of SQLite's log that gave up waiting for a reader",
                 value=checkpointer.starved,
             )
-        engine = rt.extras.get("engine")
+        engine = rt.engine
         if engine is not None:
             yield CounterMetricFamily(
                 "rasd_detection_ticks", "Detection ticks run", value=engine.ticks

@@ -222,8 +222,7 @@ async def post_batch(request: Request) -> JSON:
 
 def _probe_state(rt: Runtime) -> ProbeState | None:
     """The recent results of this process; a cluster's API processes count none themselves."""
-    state = rt.extras.get("probe_state")
-    return state if isinstance(state, ProbeState) else None
+    return rt.probe_state
 
 
 @router.get(

@@ -163,7 +163,7 @@ async def get_series(
     start, end = minute_of(since_t), minute_of(until_t) + 1
     counts = rt.store.read_counts(SeriesKey(service.id, signal, region), start, end, step_m)
     baseline = None
-    engine = rt.extras.get("engine")
+    engine = rt.engine
     if engine is not None:
         baseline = engine.baseline(SeriesKey(service.id, signal, region), counts.minutes, step_m)
     complete = counted_until(getattr(engine, "last_minute", None), rt.clock.now())

@@ -89,14 +89,14 @@ def build_runtime(
         auth=auth,
         reach=Reach(settings.offline),
         sources=SourceSet(),
-        extras={"tokens": tokens},
+        tokens=tokens,
     )
 
 
 def attach_engine(runtime: Runtime) -> DetectionEngine:
     """The detection engine of this process, reachable from the API for baselines."""
     engine = DetectionEngine(runtime.store, runtime.catalog)
-    runtime.extras["engine"] = engine
+    runtime.engine = engine
     return engine
 
 
@@ -106,11 +106,10 @@ def embedded(settings: Settings, clock: Clock | None = None) -> Runtime:
     engine = attach_engine(runtime)
     if runtime.aggregator is not None:
         runtime.aggregator.listen(engine.observe)
-    probe_state = runtime.extras.get("probe_state")
-    if probe_state is not None:
-        engine.probe_state = probe_state
+    if runtime.probe_state is not None:
+        engine.probe_state = runtime.probe_state
     engine.official = board_of(runtime)
-    engine.route_state = runtime.extras.get("route_state")
+    engine.route_state = runtime.route_state
     if settings.sources_enabled:
         from rasd.sources.registry import build_sources
 

@@ -71,12 +71,12 @@ def wire_signals(runtime: Runtime) -> None:
         return
     probe_state = SharedProbeState()
     aggregator.counters["probes"] = _Probes(probe_state)
-    runtime.extras["probe_state"] = probe_state
+    runtime.probe_state = probe_state
     route_state = RouteState(
         watched_prefixes(runtime.catalog),
         lost_share=runtime.settings.routes_lost_share,
         hold_minutes=runtime.settings.routes_hold_minutes,
     )
     aggregator.counters["routes"] = RouteCounter(services_of_owners(runtime.catalog), route_state)
-    runtime.extras["route_state"] = route_state
+    runtime.route_state = route_state
     aggregator.counters["posts"] = PostCounter(AliasMatcher.from_catalog(runtime.catalog))

@@ -39,7 +39,7 @@ def demo(
     settings = settings_from(store_url=store, port=port)
     runtime = embedded(settings, clock=clock)
     warm(runtime, sim, history_days)
-    engine = runtime.extras["engine"]
+    engine = runtime.detector()
     assert runtime.aggregator is not None  # an embedded process counts
     replayer = Replay(
         sim,

@@ -25,7 +25,7 @@ def warm(runtime: Any, sim: Any, days: int) -> None:
         return
     with console.status(f"learning {days} days of usual traffic..."):
         history = sim.history(days)
-        runtime.extras["engine"].warm(history.start_minute, history.series, history.counts)
+        runtime.detector().warm(history.start_minute, history.series, history.counts)
 
 
 def replay(
@@ -86,7 +86,7 @@ def replay(
         clock = VirtualClock(sim.start)
         runtime = embedded(settings_from(store_url=store), clock=clock)
         warm(runtime, sim, history_days)
-        engine = runtime.extras["engine"]
+        engine = runtime.detector()
         assert runtime.aggregator is not None  # an embedded process counts
         sink_in = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
         stats = Replay(sim, sink_in, speed=pace, official=statements(runtime)).run()

@@ -93,7 +93,7 @@ def run_scenario(
         runtime = embedded(settings, clock=clock)
         try:
             sim = Simulation(scenario, runtime.catalog, runtime.places, seed=seed)
-            engine = runtime.extras["engine"]
+            engine = runtime.detector()
             recorder = FindingsRecorder(engine)
             t1 = time.perf_counter()
             seconds["setup"] = t1 - t0

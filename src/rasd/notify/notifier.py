@@ -324,7 +324,7 @@ def notifier_of(runtime: Any) -> Notifier:
         if notifier is None:
             notifier = _make(runtime)
             runtime.extras["notifier"] = notifier
-            engine = runtime.extras.get("engine")
+            engine = runtime.engine
             if engine is not None:
                 engine.listen(notifier.listen)
     return notifier

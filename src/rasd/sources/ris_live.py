@@ -231,7 +231,7 @@ class RisLiveSource:
         self._backoff = backoff or Backoff(base=1.0, cap=120.0)
         self._reach = reach or runtime.reach
         self._status = _LiveStatus(self.name, self.kind, endpoint=url, clock=runtime.clock)
-        self._status.routes = runtime.extras.get("route_state")
+        self._status.routes = runtime.route_state
         self._cursors = Cursors(runtime.store)
         self._pending: list[RouteUpdate] = []
         self._connections = 0

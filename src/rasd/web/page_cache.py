@@ -71,7 +71,7 @@ def touch(runtime: Any) -> None:
 
 
 def page_version(runtime: Any) -> Version:
-    engine = runtime.extras.get("engine")
+    engine = runtime.engine
     hub = runtime.extras.get("live")
     epoch = runtime.extras.get("page_epoch")
     ticked = counted_until(getattr(engine, "last_minute", None), runtime.clock.now())

@@ -42,7 +42,7 @@ def _day_window(now: datetime, step: int) -> tuple[int, int]:
 
 
 def _counted_until(rt: Runtime) -> int:
-    engine = rt.extras.get("engine")
+    engine = rt.engine
     return counted_until(getattr(engine, "last_minute", None), rt.clock.now())
 
 
@@ -397,7 +397,7 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
     since, until = _day_window(now, CHART_STEP)
     key = SeriesKey(svc.id, REPORTS, WORLD)
     counts = rt.store.read_counts(key, since, until, CHART_STEP)
-    engine = rt.extras.get("engine")
+    engine = rt.engine
     baseline = engine.baseline(key, counts.minutes, CHART_STEP) if engine is not None else None
     total = sum(counts.values)
     by_problem = queries.problem_reports(rt.store, svc.id, since, until)

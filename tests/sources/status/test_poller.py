@@ -236,7 +236,7 @@ async def test_in_rasd_serve_a_local_page_admitting_an_outage_opens_an_incident(
         finally:
             stop.set()
             await task
-        engine = runtime.extras["engine"]
+        engine = runtime.detector()
         minute = minute_of(NOW)
         kinds = [str(c.kind) for m in range(minute, minute + 10) for c in engine.tick(m)]
         assert "opened" in kinds

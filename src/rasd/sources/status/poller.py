@@ -345,7 +345,7 @@ def open_services(runtime: Runtime) -> Callable[[], set[str]]:
     """The services with an incident open in this process's detection."""
 
     def find() -> set[str]:
-        engine = runtime.extras.get("engine")
+        engine = runtime.engine
         if engine is None:
             return set()
         return {incident.service for incident in engine.tracker.open_incidents()}
