@@ -57,8 +57,9 @@ class LocalReceiver:
             return sum(batch.dropped for batch in self.batches)
 
     def wait_for(
-        self, condition: Callable[[list[ProbeResult]], bool], timeout: float = 15.0
+        self, condition: Callable[[list[ProbeResult]], bool], timeout: float = 60.0
     ) -> None:
+        # a bound for giving up, not a measure: an agent took 15 s to start on a loaded machine
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition(self.results):

@@ -190,7 +190,7 @@ def test_agents_hold_results_while_the_server_is_away(
         receiver.wait_for(
             lambda rs: all(any(r.vantage == v and r.ts > back_at for r in rs) for v in
                            ("roomy", "tight")),
-            timeout=30,
+            timeout=60,
         )  # fmt: skip
         assert roomy.poll() is None and tight.poll() is None  # they kept going all along
     finally:
@@ -270,7 +270,7 @@ def test_failures_seen_while_the_canaries_fail_too_are_the_vantages_own(
         # the canary and the service fail together: this vantage has lost its own link
         canary.stop()
         service.stop()
-        receiver.wait_for(lambda rs: sum(r.vantage_offline for r in rs) >= 2, timeout=30)
+        receiver.wait_for(lambda rs: sum(r.vantage_offline for r in rs) >= 2, timeout=60)
     finally:
         stats = _finish(agent)
         receiver.stop()
