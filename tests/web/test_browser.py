@@ -336,7 +336,8 @@ def test_check_it_now_from_the_home_and_service_pages(
             page = watch.page(context)
             page.goto(server.base + "/")
             box = page.get_by_label("A service or a web address")
-            box.fill(f"https://{host}/<img src=x onerror=alert(1)>")
+            # no spaces: a web address has none (the API refuses one), and HTML needs none either
+            box.fill(f"https://{host}/<img/src=x/onerror=alert(1)>")
             page.get_by_role("button", name="Check", exact=True).click()
             result = page.locator("#check-result")
             expect(result).to_contain_text("Working from here")
