@@ -51,9 +51,7 @@ def main() -> None:
     parser.add_argument(
         "--reports-only", action="store_true", help="skip the pass with posts and probes"
     )
-    parser.add_argument(
-        "--replay-only", action="store_true", help="skip the reports-only pass"
-    )
+    parser.add_argument("--replay-only", action="store_true", help="skip the reports-only pass")
     parser.add_argument(
         "--readers", type=int, default=0, help="threads reading as pages do, during the replay"
     )

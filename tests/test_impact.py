@@ -64,9 +64,7 @@ def test_without_a_usual_level_every_report_counts_and_an_open_outage_runs_to_no
 ) -> None:
     _fill(store)
     now = START + timedelta(minutes=10)
-    impact = estimate(
-        store, ["whatsapp"], START, None, now, countries=1, people_per_report=(1, 2)
-    )
+    impact = estimate(store, ["whatsapp"], START, None, now, countries=1, people_per_report=(1, 2))
     assert impact.ongoing and impact.minutes == 10
     assert impact.reports == 4000 and impact.people_high == 8000
 

@@ -132,6 +132,5 @@ def test_a_dns_failure_seen_by_two_agents_opens_an_incident_and_recovers(
     assert rasd.total("probes_total", began) == sum(f["checks_run"] for f in stats.values())
 
 
-
 def _this_minute() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0)

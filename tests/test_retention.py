@@ -82,9 +82,7 @@ def test_serve_prunes_in_the_background_as_its_clock_moves(tmp_path: Path) -> No
         loop = asyncio.create_task(retention_loop(runtime, stop))
         # first round, at T0: raw reports over 2 hours old and minutes before yesterday's
         # first whole hour go; the posts (3 hours) and comments (3 days) stay
-        await asyncio.to_thread(
-            _until, lambda: not store.read_minutes(now - 2 * 1440, now - 1440)
-        )
+        await asyncio.to_thread(_until, lambda: not store.read_minutes(now - 2 * 1440, now - 1440))
         assert store.count_reports() == 1
         assert len(store.read_minutes(now - 1440, now)[WA]) == 144
         assert store.total(WA, now - 2 * 1440, now) == 2 * 288  # rolled up, none lost

@@ -202,9 +202,7 @@ class HttpSink:
         return None  # every batch was acknowledged when it was sent
 
 
-def placement(
-    first: datetime, minutes: int, speed: float | None, now: datetime
-) -> timedelta:
+def placement(first: datetime, minutes: int, speed: float | None, now: datetime) -> timedelta:
     """How far to move a scenario's times so that it happens now and never in the future.
 
     Minute i is sent i * 60 / speed seconds after the start (`Replay._pace`). Faster than real

@@ -108,9 +108,7 @@ async def retention_loop(runtime: Runtime, stop: asyncio.Event) -> None:
         except Exception:
             _log.exception("retention failed")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(
-                stop.wait(), timeout=runtime.settings.retention_interval_seconds
-            )
+            await asyncio.wait_for(stop.wait(), timeout=runtime.settings.retention_interval_seconds)
 
 
 def settle_heap() -> None:

@@ -57,7 +57,10 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
     port: int = Field(8000, description="Port the HTTP server listens on.")
-    public_url: str | None = Field(None, description="The address people reach this Rasd at (https://status.example.org), for links in alerts and feeds; default http://HOST:PORT.")
+    public_url: str | None = Field(
+        None,
+        description="The address people reach this Rasd at (https://status.example.org), for links in alerts and feeds; default http://HOST:PORT.",
+    )
     catalog_files: list[Path] = Field(
         default_factory=list,
         description="Extra service catalog TOML files that add or override services, in order.",
@@ -235,24 +238,37 @@ class Settings(BaseSettings):
         description="Probe the catalog's services from this server's own vantage point (DNS through the system's resolver and the services' authoritative servers, HTTPS with TLS), beside any remote probe agents.",
     )
     prober_vantage: str = Field(
-        "rasd", min_length=1, pattern=r"^[^@\s]\S*$", description="The name of this server's vantage point in probe results."
+        "rasd",
+        min_length=1,
+        pattern=r"^[^@\s]\S*$",
+        description="The name of this server's vantage point in probe results.",
     )
     prober_max_checks_per_minute: float = Field(
-        600.0, gt=0, description="Most checks the built-in prober runs a minute: the catalog's intervals are stretched to fit."
+        600.0,
+        gt=0,
+        description="Most checks the built-in prober runs a minute: the catalog's intervals are stretched to fit.",
     )
     prober_interval_scale: float = Field(
-        1.0, gt=0, description="Multiplies every interval of the built-in prober (below 1: more often, still within the most checks a minute)."
+        1.0,
+        gt=0,
+        description="Multiplies every interval of the built-in prober (below 1: more often, still within the most checks a minute).",
     )
-    prober_concurrency: int = Field(16, ge=1, description="Checks the built-in prober runs at once.")
+    prober_concurrency: int = Field(
+        16, ge=1, description="Checks the built-in prober runs at once."
+    )
     prober_resolvers: list[str] = Field(
         default_factory=list,
         description="Resolvers (ip[:port]) the built-in prober asks; empty: the system's own (never asked when offline).",
     )
     prober_authoritative_port: int = Field(
-        53, ge=1, le=65535, description="Port of the authoritative name servers the built-in prober asks."
+        53,
+        ge=1,
+        le=65535,
+        description="Port of the authoritative name servers the built-in prober asks.",
     )
     prober_ca_file: str = Field(
-        "", description="Extra CA certificates (PEM) the built-in prober trusts, for services on a private PKI."
+        "",
+        description="Extra CA certificates (PEM) the built-in prober trusts, for services on a private PKI.",
     )
     prober_canaries: list[str] = Field(
         default_factory=lambda: list(DEFAULT_CANARIES),
@@ -273,27 +289,37 @@ class Settings(BaseSettings):
         description="Networks that are not public which checks may still reach; for tests of the server's own machine only (never a private network in real use: that would open it to anyone).",
     )
     jetstream_enabled: bool = Field(
-        True, description="Read Bluesky posts live from Jetstream (the first of `jetstream_urls` that answers)."
+        True,
+        description="Read Bluesky posts live from Jetstream (the first of `jetstream_urls` that answers).",
     )
     jetstream_urls: list[str] = Field(
         default_factory=lambda: list(JETSTREAM_URLS),
         description="Jetstream v1 /subscribe endpoints, tried in turn when one fails (the public instances by default).",
     )
     jetstream_rewind_seconds: float = Field(
-        5.0, ge=0, le=3600, description="How far before its stored cursor Jetstream resumes after a disconnect or restart (instances' clocks differ a little); posts read twice count once."
+        5.0,
+        ge=0,
+        le=3600,
+        description="How far before its stored cursor Jetstream resumes after a disconnect or restart (instances' clocks differ a little); posts read twice count once.",
     )
     jetstream_queue_max: int = Field(
-        10_000, ge=1, description="Jetstream messages read but not yet handled, at most; past it the connection is let go and taken up again from the cursor once they are handled."
+        10_000,
+        ge=1,
+        description="Jetstream messages read but not yet handled, at most; past it the connection is let go and taken up again from the cursor once they are handled.",
     )
     jetstream_zstd_dictionary: str = Field(
-        "", description="File of Jetstream's zstd dictionary: when given, messages come compressed (about half the bytes); empty: plain JSON."
+        "",
+        description="File of Jetstream's zstd dictionary: when given, messages come compressed (about half the bytes); empty: plain JSON.",
     )
     mastodon_instances: list[MastodonInstance] = Field(
         default_factory=list,
         description='Mastodon servers whose streams are read live, each {"url", "token", "streams"}: a user token with read:statuses (public streams need one since Mastodon 4.2), streams among public, public:local, public:remote, hashtag:TAG, hashtag:local:TAG (default ["public"]). Empty: no Mastodon source.',
     )
     mastodon_backfill_pages: int = Field(
-        10, ge=0, le=1000, description="After a gap in a Mastodon stream, most pages of 40 statuses fetched from its timeline to fill it (within the server's rate limit)."
+        10,
+        ge=0,
+        le=1000,
+        description="After a gap in a Mastodon stream, most pages of 40 statuses fetched from its timeline to fill it (within the server's rate limit).",
     )
     status_pages_enabled: bool = Field(
         True,
@@ -303,14 +329,18 @@ class Settings(BaseSettings):
         300.0, ge=10, description="How often each status page is read."
     )
     status_hot_interval_seconds: float = Field(
-        60.0, ge=5, description="How often a status page is read while an incident is open on one of its services (in Rasd or on the page)."
+        60.0,
+        ge=5,
+        description="How often a status page is read while an incident is open on one of its services (in Rasd or on the page).",
     )
     status_concurrency: int = Field(32, ge=1, description="Status pages read at once.")
     status_timeout_seconds: float = Field(
         10.0, gt=0, description="Longest a status page may take to answer in full."
     )
     status_max_bytes: int = Field(
-        2 * 1024 * 1024, ge=1024, description="Largest status page body read, in bytes; a larger one is a failed read."
+        2 * 1024 * 1024,
+        ge=1024,
+        description="Largest status page body read, in bytes; a larger one is a failed read.",
     )
     ris_live_enabled: bool = Field(
         True,
@@ -320,13 +350,18 @@ class Settings(BaseSettings):
         "wss://ris-live.ripe.net/v1/ws/", description="The RIS Live WebSocket address."
     )
     ris_live_client: str = Field(
-        "rasd", description="The client name RIS Live is told (its `client` parameter), so its operators know who connects."
+        "rasd",
+        description="The client name RIS Live is told (its `client` parameter), so its operators know who connects.",
     )
     ris_live_ping_seconds: float = Field(
-        30.0, gt=0, description="Seconds between the pings sent to RIS Live to keep the connection alive."
+        30.0,
+        gt=0,
+        description="Seconds between the pings sent to RIS Live to keep the connection alive.",
     )
     ris_live_silence_seconds: float = Field(
-        120.0, gt=0, description="Seconds without any message from RIS Live after which the connection is opened again."
+        120.0,
+        gt=0,
+        description="Seconds without any message from RIS Live after which the connection is opened again.",
     )
     routes_lost_share: float = Field(
         0.5,
@@ -335,13 +370,21 @@ class Settings(BaseSettings):
         description="An owner's routes count as gone when fewer than this share of the peers that usually see its name servers' prefixes (else its prefixes) still do.",
     )
     routes_hold_minutes: int = Field(
-        2, ge=1, description="Minutes running the routes must stay gone before they are evidence of an outage."
+        2,
+        ge=1,
+        description="Minutes running the routes must stay gone before they are evidence of an outage.",
     )
     post_sample_hours: float = Field(
-        24.0, gt=0, le=24 * 30, description="How long the complaint posts a service page shows as \"what people are saying\" are kept."
+        24.0,
+        gt=0,
+        le=24 * 30,
+        description='How long the complaint posts a service page shows as "what people are saying" are kept.',
     )
     post_sample_per_service: int = Field(
-        100, ge=1, le=10_000, description="Most complaint posts kept per service for \"what people are saying\" (the newest stay)."
+        100,
+        ge=1,
+        le=10_000,
+        description='Most complaint posts kept per service for "what people are saying" (the newest stay).',
     )
     minute_marks: Literal["clock", "external"] = Field(
         "clock",

@@ -126,9 +126,7 @@ def test_hostile_text_comes_back_as_text(client: TestClient) -> None:
     assert kept == {v for v in texts.values() if v != "exe.gpj down"}
 
 
-def test_links_and_repeats_wait_for_the_moderator(
-    client: TestClient, counted: Runtime
-) -> None:
+def test_links_and_repeats_wait_for_the_moderator(client: TestClient, counted: Runtime) -> None:
     admin = _admin(counted)
     link = client.post(URL, json={"text": "free followers at spam.example"})
     assert link.json()["held"] is True

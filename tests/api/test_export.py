@@ -44,7 +44,8 @@ def test_bad_ranges_are_refused(client: TestClient) -> None:
         "/api/v1/services/facebook/series.csv?since=2021-10-05T00:00:00Z&until=2021-10-04T00:00:00Z"
     )
     answer = client.get(late)
-    assert answer.status_code == 200 and "20211004T0000-20211004T0000" in answer.headers[
-        "content-disposition"
-    ]
+    assert (
+        answer.status_code == 200
+        and "20211004T0000-20211004T0000" in answer.headers["content-disposition"]
+    )
     assert client.get("/api/v1/services/facebook/series.csv?step=1y").status_code == 422

@@ -132,9 +132,7 @@ def test_a_failed_publish_does_not_mark_posts_as_seen(
     ],
     ids=["no token", "wrong token", "not bearer", "not ascii"],
 )
-def test_pushing_needs_a_token(
-    api: TestClient, pusher: Runtime, headers: Any, status: int
-) -> None:
+def test_pushing_needs_a_token(api: TestClient, pusher: Runtime, headers: Any, status: int) -> None:
     response = api.post("/api/v1/posts/batch", json=[_post(1)], headers=headers)
     assert response.status_code == status
     assert_error_shape(response.json())

@@ -319,4 +319,3 @@ def test_asking_is_limited_per_client_network(proxied: TestClient, clock: Virtua
     assert ask("203.0.113.5", 5) == 202
     clock.advance(timedelta(hours=1))
     assert ask("198.51.100.7", 6) == 202
-

@@ -119,7 +119,6 @@ def test_marks_and_bad_bytes() -> None:
         codec.split("nonsense", [], 2, "m")
 
 
-
 def _rows_with_networks(cols: ReportColumns) -> list[tuple[object, ...]]:
     assert cols.asn is not None
     return sorted(

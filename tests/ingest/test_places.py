@@ -62,7 +62,5 @@ def test_names_no_source_has_are_spelled_in_arabic_letters(name: str, arabic: st
 
 
 def test_no_city_is_left_in_latin_letters(places: Places) -> None:
-    latin = [
-        c.region for c in places._cities if _LATIN.search(places.city_name(c, "ar"))
-    ]
+    latin = [c.region for c in places._cities if _LATIN.search(places.city_name(c, "ar"))]
     assert latin == []

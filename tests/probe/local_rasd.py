@@ -47,9 +47,7 @@ def free_port() -> int:
         return port
 
 
-def write_catalog(
-    path: Path, web_url: str, expect_text: str, extra: Sequence[str] = ()
-) -> Path:
+def write_catalog(path: Path, web_url: str, expect_text: str, extra: Sequence[str] = ()) -> Path:
     """Every built-in service off, and the test service: two names and a home page; `extra`
     lines of TOML after it (more services)."""
     lines = [

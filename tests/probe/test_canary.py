@@ -64,9 +64,7 @@ def test_offline_the_default_canaries_are_not_contacted() -> None:
 def test_a_vantage_is_offline_only_when_every_canary_fails(
     web: LocalWeb, local_dns: LocalDns
 ) -> None:
-    canaries = parse_canaries(
-        [web.url, f"dns:www.example.test@{local_dns.address}"], timeout_s=0.5
-    )
+    canaries = parse_canaries([web.url, f"dns:www.example.test@{local_dns.address}"], timeout_s=0.5)
 
     async def main() -> None:
         async with _context(offline=True) as ctx:

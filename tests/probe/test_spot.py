@@ -176,6 +176,7 @@ async def test_addresses_off_the_public_internet_are_refused_before_any_request(
 async def test_a_rebinding_name_gains_nothing(host: str, certs: Certificates) -> None:
     """It answers the allowed address first, then 127.0.0.1: the connection goes to the
     address judged, and the redirect back to the same name is judged on its new answer."""
+
     def answer(request: bytes) -> bytes:
         if request.startswith(b"GET /again"):
             return response_of(200, b"should never be asked")

@@ -149,12 +149,16 @@ def test_a_text_seen_again_is_read_once_and_counts_the_same() -> None:
     ]
     first = counter.count(posts)
     again = counter.count(posts)
-    assert first == again == {
-        (SeriesKey("whatsapp", POSTS, "*"), minute_of(T)): 5,
-        (SeriesKey("whatsapp", POSTS, "EG"), minute_of(T)): 5,
-        (SeriesKey("whatsapp", RECOVERY_POSTS, "*"), minute_of(T)): 5,
-        (SeriesKey("whatsapp", RECOVERY_POSTS, "EG"), minute_of(T)): 5,
-    }
+    assert (
+        first
+        == again
+        == {
+            (SeriesKey("whatsapp", POSTS, "*"), minute_of(T)): 5,
+            (SeriesKey("whatsapp", POSTS, "EG"), minute_of(T)): 5,
+            (SeriesKey("whatsapp", RECOVERY_POSTS, "*"), minute_of(T)): 5,
+            (SeriesKey("whatsapp", RECOVERY_POSTS, "EG"), minute_of(T)): 5,
+        }
+    )
     assert analyser.reads == 2  # two texts, each read once over twenty posts
     # a long text is read every time rather than kept
     long = "WhatsApp is down " + "x" * 2_000

@@ -198,7 +198,6 @@ def test_each_vantages_state_follows_its_newest_results() -> None:
     assert state.vantages()[0].state == "online"
 
 
-
 def test_one_vantage_point_failing_is_local() -> None:
     state = ProbeState()
     state.feed([_result("eu", "servfail"), _result("me"), _result("us")])

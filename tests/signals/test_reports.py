@@ -223,9 +223,7 @@ def test_counts_per_network_where_one_is_known() -> None:
 
 
 def test_batches_with_and_without_networks_join() -> None:
-    with_net = replace(
-        _cols([1, 2]), asn=np.array([0, 0], np.int32), asns=("AS8452|EG|TE Data",)
-    )
+    with_net = replace(_cols([1, 2]), asn=np.array([0, 0], np.int32), asns=("AS8452|EG|TE Data",))
     joined = concat_columns([_cols([3]), with_net])
     assert joined.asn is not None
     te_data = "AS8452|EG|TE Data"

@@ -76,8 +76,11 @@ def test_counts_go_to_every_service_of_the_owner() -> None:
     catalog = default_catalog()
     counter = RouteCounter(services_of_owners(catalog))
     counts = counter.count(
-        [_update(0, "p1", "129.134.30.0/24", False), _update(0, "p2", "129.134.30.0/24", False),
-         _update(1, "p1", "129.134.30.0/24", True)]  # fmt: skip
+        [
+            _update(0, "p1", "129.134.30.0/24", False),
+            _update(0, "p2", "129.134.30.0/24", False),
+            _update(1, "p1", "129.134.30.0/24", True),
+        ]  # fmt: skip
     )
     assert counts[(SeriesKey("whatsapp", ROUTES_WITHDRAWALS), M0)] == 2
     assert counts[(SeriesKey("facebook", ROUTES_ANNOUNCEMENTS), M0 + 1)] == 1

@@ -38,7 +38,7 @@ def test_sources_are_listed_with_their_state(runtime: Runtime, client: TestClien
     assert 'rasd_source_items_total{source="bluesky",stage="seen"} 10.0' in metrics
     assert 'rasd_source_items_per_minute{source="bluesky",stage="matched"} 2.0' in metrics
     assert 'rasd_source_reconnects_total{source="bluesky"} 0.0' in metrics
-    assert 'rasd_source_last_error_timestamp_seconds{' not in metrics
+    assert "rasd_source_last_error_timestamp_seconds{" not in metrics
     reader.status().noted("malformed message skipped")
     metrics = client.get("/metrics").text
     assert 'rasd_source_last_error_timestamp_seconds{source="bluesky"}' in metrics

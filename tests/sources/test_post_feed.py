@@ -36,9 +36,7 @@ async def test_an_unanswered_batch_is_sent_again_as_it_was(runtime: Runtime) -> 
     flaky = _Flaky(rt.log)
     rt.log = flaky
     clock = [0.0]
-    feed = PostFeed(
-        rt, SourceStatus("t", "posts"), cursor_name="t", monotonic=lambda: clock[0]
-    )
+    feed = PostFeed(rt, SourceStatus("t", "posts"), cursor_name="t", monotonic=lambda: clock[0])
     at = rt.clock.now()
 
     def offer(n: int) -> None:

@@ -12,6 +12,8 @@ from rasd.store.sqlite import SQLiteStore
 
 FB = SeriesKey("facebook", REPORTS, WORLD)
 M0 = 27_222_000
+
+
 def _frames_of(path: Path, write: Any) -> int:
     """Pages `write` adds to the log (each commit appends every page it changed)."""
     conn = sqlite3.connect(path)

@@ -51,9 +51,7 @@ def test_a_bad_form_is_answered_with_a_page_that_says_why(client: TestClient) ->
     )
     assert bad_url.status_code == 422 and t["alerts_bad_url"] in bad_url.text
     assert 'role="alert"' in bad_url.text and 'href="/services/facebook#alerts"' in bad_url.text
-    no_channel = client.post(
-        "/services/facebook/alerts?lang=ar", data={"url": "https://x.example"}
-    )
+    no_channel = client.post("/services/facebook/alerts?lang=ar", data={"url": "https://x.example"})
     assert no_channel.status_code == 422 and t["alerts_bad_url"] in no_channel.text
     empty = client.post("/services/facebook/alerts?lang=en", content=b"")
     assert empty.status_code == 400 and i18n.strings("en")["alerts_invalid"] in empty.text

@@ -314,9 +314,7 @@ def test_the_day_chart_never_falls_for_minutes_not_yet_counted(
     context.close()
 
 
-def test_check_it_now_from_the_home_and_service_pages(
-    tmp_path: Path, browser: Browser
-) -> None:
+def test_check_it_now_from_the_home_and_service_pages(tmp_path: Path, browser: Browser) -> None:
     """A real HTTPS server on loopback, reachable only through the test setting; a hostile
     address refused in Arabic; nothing the answer holds is read as markup."""
     host = free_loopback_address()

@@ -19,9 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> see spam.example'
 
 
-def test_a_held_comment_is_approved_and_shown_as_text(
-    server: LiveServer, browser: Browser
-) -> None:
+def test_a_held_comment_is_approved_and_shown_as_text(server: LiveServer, browser: Browser) -> None:
     token, _ = server.runtime.tokens.create("admin", "moderator")
     admin = {"Authorization": f"Bearer {token}"}
     context = _context(browser, "en-GB", width=1280)

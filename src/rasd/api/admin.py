@@ -25,6 +25,7 @@ from rasd.web.page_cache import touch
 
 router = APIRouter(prefix="/api/v1")
 
+
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime

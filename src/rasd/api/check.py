@@ -137,7 +137,7 @@ async def check_now(request: Request) -> JSON:
         asked = msgspec.json.decode(body, type=CheckRequest)
     except msgspec.ValidationError as exc:
         raise InvalidInput(
-            f"the body is {{\"target\": ...}}: {exc}",
+            f'the body is {{"target": ...}}: {exc}',
             details=[{"field": "target", "reason": "required"}],
         ) from None
     except msgspec.DecodeError:

@@ -95,9 +95,7 @@ def document(doc: dict[str, Any], rt: Runtime) -> None:
     """Both report routes' bodies, from the catalog and the map this process checks against."""
     one = report_schema(rt)
     paths = doc["paths"]
-    paths["/api/v1/reports"]["post"]["requestBody"]["content"]["application/json"] = {
-        "schema": one
-    }
+    paths["/api/v1/reports"]["post"]["requestBody"]["content"]["application/json"] = {"schema": one}
     batch = paths["/api/v1/reports/batch"]["post"]["requestBody"]["content"]
     batch["application/json"] = {
         "schema": {

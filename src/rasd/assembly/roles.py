@@ -66,9 +66,7 @@ def build_runtime(
         max_age=timedelta(days=settings.import_max_age_days),
         networks=NetworkDirectory(settings.network_db),
     )
-    limiter = RequestLimiter(
-        clock, rate=settings.requests_per_second, burst=settings.request_burst
-    )
+    limiter = RequestLimiter(clock, rate=settings.requests_per_second, burst=settings.request_burst)
     # tokens made with `rasd tokens` are checked against the store's hashes
     tokens = TokenStore(store, clock)
     auth = Authorizer(

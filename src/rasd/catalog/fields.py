@@ -288,6 +288,7 @@ SERVICE_REQUIRED = ("name", "owner", "category", "dns_provider", "problems", "po
 # Tables whose languages merge one by one when a later file overrides them.
 MERGED_BY_LANGUAGE = frozenset({"name", "aliases"})
 
+
 def prefixes(value: object) -> tuple[str, ...]:
     items: list[str] = []
     for item in _array(value):

@@ -40,8 +40,7 @@ def serve(
     where = f"log {settings.nats_url}, " if settings.cluster else ""
     away = ", sources on loopback only" if settings.offline else ""
     console.print(
-        f"Rasd on http://{settings.host}:{settings.port}  "
-        f"({where}store {settings.store_url}{away})"
+        f"Rasd on http://{settings.host}:{settings.port}  ({where}store {settings.store_url}{away})"
     )
     # in a cluster the leading worker detects; API processes only read what it stored
     run(runtime, ticks=not settings.cluster)

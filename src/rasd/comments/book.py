@@ -186,9 +186,9 @@ class CommentBook:
     def get(self, comment_id: str) -> Comment:
         table = schema.comments
         row = self.store.read(
-            lambda conn: conn.execute(select(table).where(table.c.id == comment_id))
-            .mappings()
-            .first()
+            lambda conn: (
+                conn.execute(select(table).where(table.c.id == comment_id)).mappings().first()
+            )
         )
         if row is None:
             raise NotFound(
@@ -210,9 +210,7 @@ class CommentBook:
         table = schema.comments
         self.store.write(
             lambda conn: conn.execute(
-                update(table)
-                .where(table.c.id == comment_id)
-                .values(state=state, decided_ms=now)
+                update(table).where(table.c.id == comment_id).values(state=state, decided_ms=now)
             )
         )
         after = Comment(**{**asdict(before), "state": state, "decided_ms": now})

@@ -145,9 +145,7 @@ class Confirmations:
                 .values(confirmed_ms=now_ms)
             )
             conn.execute(
-                update(schema.subscriptions)
-                .where(_s.id == row.subscription_id)
-                .values(active=True)
+                update(schema.subscriptions).where(_s.id == row.subscription_id).values(active=True)
             )
             return str(row.subscription_id), True
 
@@ -163,18 +161,14 @@ class Confirmations:
         lapsed = [
             str(r[0])
             for r in conn.execute(
-                select(_c.subscription_id).where(
-                    _c.confirmed_ms.is_(None), _c.expires_ms <= now_ms
-                )
+                select(_c.subscription_id).where(_c.confirmed_ms.is_(None), _c.expires_ms <= now_ms)
             ).all()
         ]
         if not lapsed:
             return 0
         d = schema.deliveries.c
         conn.execute(delete(schema.deliveries).where(d.subscription_id.in_(lapsed)))
-        conn.execute(
-            delete(schema.subscriptions).where(_s.id.in_(lapsed), _s.active.is_(False))
-        )
+        conn.execute(delete(schema.subscriptions).where(_s.id.in_(lapsed), _s.active.is_(False)))
         conn.execute(delete(schema.confirmations).where(_c.subscription_id.in_(lapsed)))
         return len(lapsed)
 

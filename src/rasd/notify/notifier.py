@@ -191,9 +191,7 @@ class Notifier:
         assert sub.confirm_by is not None, "only a waiting subscription is confirmed"
         url = f"{self.public_url}/api/v1/subscribe/confirm?token={token}"
         names, details = self._scope_words(sub)
-        title, text = confirmation_words(
-            sub.scope_kind, names, sub.min_level, sub.confirm_by, url
-        )
+        title, text = confirmation_words(sub.scope_kind, names, sub.min_level, sub.confirm_by, url)
         message = {
             "id": f"{sub.id}:confirm",
             "type": "subscription.confirm",

@@ -65,9 +65,10 @@ def is_network_away(exc: BaseException) -> bool:
         if isinstance(current, OSError) and current.errno in _AWAY_ERRNOS:
             return True
         name = type(current).__name__
-        if name in {"ConnectError", "ConnectTimeout", "InvalidURI"} and "ssl" not in str(
-            current
-        ).lower():
+        if (
+            name in {"ConnectError", "ConnectTimeout", "InvalidURI"}
+            and "ssl" not in str(current).lower()
+        ):
             return True
         current = current.__cause__ or current.__context__
     return False

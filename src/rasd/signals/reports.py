@@ -573,7 +573,6 @@ def concat_columns(parts: list[ReportColumns]) -> ReportColumns:
 Reports = ReportColumns | list[ReportRow]
 
 
-
 def columns_of(rows: Sequence[ReportRow]) -> ReportColumns:
     if not rows:
         return make_columns([], [], [], [], [], [], [])
@@ -581,10 +580,8 @@ def columns_of(rows: Sequence[ReportRow]) -> ReportColumns:
     return make_columns(ts, services, problems, regions, reporters, nets, labels)
 
 
-
 def as_columns(reports: Reports) -> ReportColumns:
     return reports if isinstance(reports, ReportColumns) else columns_of(reports)
-
 
 
 def columns_together(parts: Sequence[Reports]) -> ReportColumns:
@@ -603,7 +600,6 @@ def columns_together(parts: Sequence[Reports]) -> ReportColumns:
     if rows:
         batches.append(columns_of(rows))
     return concat_columns(batches)
-
 
 
 def make_columns(
@@ -635,11 +631,9 @@ def make_columns(
     )
 
 
-
 def key_hash(text: str) -> int:
     """64-bit hash of a reporter key or network; raw keys are never stored."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-
 
 
 def key_hashes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
@@ -647,7 +641,6 @@ def key_hashes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
     blake2b = hashlib.blake2b
     digests = b"".join([blake2b(text.encode(), digest_size=8).digest() for text in texts])
     return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
-
 
 
 def _indexed(values: Sequence[str]) -> tuple[list[int], tuple[str, ...]]:

@@ -145,7 +145,7 @@ def _safe_link(link: str | None) -> bool:
         link is not None
         and len(link) <= MAX_LINK
         and link.lower().startswith(("https://", "http://"))
-        and not any(ch.isspace() or ch in "\"<>" for ch in link)
+        and not any(ch.isspace() or ch in '"<>' for ch in link)
     )
 
 
@@ -176,4 +176,3 @@ def saying(runtime: Runtime, service_id: str, limit: int = 10) -> list[dict[str,
         source = str(post["source"])
         out.append({**post, "via": _VIA.get(source.split(":", 1)[0], source)})
     return out
-

@@ -121,4 +121,3 @@ def owner_of(catalog: Any, services: Sequence[str]) -> str | None:
     """The one owner of an event's services, if they have one."""
     owners = {catalog.services[s].owner for s in services if s in getattr(catalog, "services", {})}
     return next(iter(owners)) if len(owners) == 1 else None
-

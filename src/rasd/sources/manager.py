@@ -76,4 +76,3 @@ async def run_together(tasks: list[asyncio.Task[Any]]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-

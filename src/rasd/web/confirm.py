@@ -60,9 +60,7 @@ def described(rt: Runtime, sub: Subscription, lang: str) -> dict[str, Any]:
     target's secrets. The unsubscribe page shows the same facts."""
     t = i18n.strings(lang)
     return {
-        "scope": t[f"confirm_scope_{sub.scope_kind}"].replace(
-            "{name}", _scope_name(rt, sub, lang)
-        ),
+        "scope": t[f"confirm_scope_{sub.scope_kind}"].replace("{name}", _scope_name(rt, sub, lang)),
         "channel": t[f"confirm_channel_{sub.channel}"],
         "target": masked(sub.target),
         "level": t[f"level_{sub.min_level}"],

@@ -181,8 +181,7 @@ def home_page(
         found = None
         if q:
             found = [
-                {"id": s.id, "name": s.display_name(language)}
-                for s in rt.catalog.find(q, limit=20)
+                {"id": s.id, "name": s.display_name(language)} for s in rt.catalog.find(q, limit=20)
             ]
         return _render(request, "home.html", view, language, extra={"query": q, "found": found})
 
