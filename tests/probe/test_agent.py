@@ -267,9 +267,14 @@ def test_failures_seen_while_the_canaries_fail_too_are_the_vantages_own(
         # the service alone fails: the canary answers, so the failures are believed
         service.mode = ERROR_5XX
         receiver.wait_for(lambda rs: any(r.outcome == "http_5xx" for r in rs))
-        # the canary and the service fail together: this vantage has lost its own link
-        canary.stop()
+        # the service goes away while the canary answers: still believed. Waiting for that
+        # verdict means every 5xx seen before it has been judged, by a round the canary passed
         service.stop()
+        receiver.wait_for(
+            lambda rs: any(r.outcome == "connect_error" and not r.vantage_offline for r in rs)
+        )
+        # now the canary fails too: this vantage has lost its own link
+        canary.stop()
         receiver.wait_for(lambda rs: sum(r.vantage_offline for r in rs) >= 2, timeout=60)
     finally:
         stats = _finish(agent)
