@@ -17,6 +17,7 @@ import uvicorn
 import uvloop
 from fastapi import FastAPI
 
+from rasd.api import live
 from rasd.api.app import create_app
 from rasd.api.comments import book_of
 from rasd.assembly import attach_engine
@@ -123,11 +124,16 @@ class _Server(uvicorn.Server):
     """uvicorn raises the stop signal again once it has stopped, which ends the process
     before a caller's own clean-up after `serve()`: ours runs as part of the shutdown."""
 
-    def __init__(self, config: uvicorn.Config, close: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self, config: uvicorn.Config, close: Callable[[], Awaitable[None]], runtime: Runtime
+    ) -> None:
         super().__init__(config)
         self._close = close
+        self._runtime = runtime
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn waits for open responses: live streams are ended first, not waited for
+        live.end_streams(self._runtime)
         await super().shutdown(sockets)
         await self._close()
 
@@ -184,7 +190,7 @@ def run(
         await notifier.close()
         await runtime.close()
 
-    server = _Server(config, close)
+    server = _Server(config, close, runtime)
 
     async def main() -> None:
         tasks.append(asyncio.create_task(retention_loop(runtime, stop)))

@@ -17,6 +17,7 @@ from rasd.api import (
     export,
     feeds,
     incidents,
+    live,
     metrics,
     official,
     posts,
@@ -30,6 +31,7 @@ from rasd.api import (
     subscribe,
     token,
 )
+from rasd.api.live import LiveLane
 from rasd.api.report_lane import ReportLane
 from rasd.runtime import Runtime
 from rasd.web.page_cache import PageLane
@@ -41,8 +43,17 @@ class _Application(FastAPI):
 
     lane: ReportLane | None = None
     pages: PageLane | None = None
+    live: LiveLane | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.live is not None
+            and scope["type"] == "http"
+            and scope["path"] == live.PATH
+            and scope["method"] == "GET"
+        ):
+            await self.live(scope, receive, send)  # a crowd of streams, without the framework
+            return
         if self.pages is not None and scope["type"] == "http" and scope["method"] == "GET":
             await self.pages(scope, receive, send)  # pages read again go no further
             return
@@ -96,4 +107,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_site(app)
     app.lane = ReportLane(runtime, partial(FastAPI.__call__, app), counters.requests)
     app.pages = PageLane(runtime, partial(FastAPI.__call__, app))
+    app.live = LiveLane(runtime, partial(FastAPI.__call__, app))
     return app

@@ -2,8 +2,8 @@
 
 Counting and detection run in other threads and may change many times a second (a replay runs
 the clock 360 times faster than real time). Their listeners only add to a pending batch under a
-lock; once a second a flusher turns the batch into at most one message per topic, encodes it
-once, and hands it to every subscriber's queue:
+lock; once a second a flusher turns the batch into at most one message per topic, framed once
+as the bytes every reader is sent, and offers them to each reader:
 
 - `update` (everyone): the server's time, the minute from which counts are not yet complete,
   new world-wide report counts per service and minute, and the incidents and events that
@@ -11,9 +11,14 @@ once, and hands it to every subscriber's queue:
 - `detail` (pages watching a service, `?service=ID`): that service's counts per problem type
   and per region.
 
-Each message has an id; a browser that reconnects sends the last one it saw (Last-Event-ID) and
-gets what it missed from a short ring, or a `resync` message when the gap is too old. Streams
-end by themselves after a while, so a server can shut down without waiting for its visitors.
+A crowd of readers is what this path is for (ten thousand on one process during an outage), so
+the stream is answered in front of the framework (`LiveLane`): each reader holds a short list of
+frames not yet written; offering a frame appends to it and wakes the reader's own task, which
+writes what it holds in one piece. The flusher never waits for a socket: a reader whose list is
+full (its connection takes less than it is sent) is dropped, its stream ended, and its browser
+reconnects and catches up. Each message has an id; a browser that reconnects sends the last one
+it saw (Last-Event-ID) and gets what it missed from a short ring, or a `resync` message when the
+gap is too old. Streams end by themselves after a while (and all at once when the server stops).
 """
 
 from __future__ import annotations
@@ -22,19 +27,23 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Query, Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rasd.clock import Clock, counted_until, minute_of, minute_start
 from rasd.errors import InvalidInput
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
+from rasd.web.guard import SECURITY_HEADERS
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
+PATH = "/api/v1/live"
 
 _MAX_SERVICES = 20
 _SERVICES = Query(default_factory=list, description="Services to follow in detail.")
@@ -52,10 +61,48 @@ class _Pending:
         return not (self.world or self.problems or self.regions or self.incidents or self.events)
 
 
-@dataclass
-class _Subscriber:
-    services: frozenset[str]
-    queue: asyncio.Queue[bytes | None]
+class _Reader:
+    """One open stream: the frames offered and not yet written, at most `size` of them."""
+
+    __slots__ = ("services", "frames", "size", "ends", "closed", "_waiter")
+
+    def __init__(self, services: frozenset[str], size: int, ends: float) -> None:
+        self.services = services
+        self.frames: list[bytes] = []
+        self.size = size
+        self.ends = ends  # the event loop's time at which the stream ends by itself
+        self.closed = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def offer(self, frame: bytes) -> bool:
+        """Hold `frame` for writing; False when the reader already holds all it may."""
+        if self.closed:
+            return True
+        if len(self.frames) >= self.size:
+            return False
+        self.frames.append(frame)
+        self._wake()
+        return True
+
+    def end(self) -> None:
+        self.closed = True
+        self._wake()
+
+    def take(self) -> bytes:
+        frames, self.frames = self.frames, []
+        return frames[0] if len(frames) == 1 else b"".join(frames)
+
+    async def wait(self) -> None:
+        """Until there is something to write or the stream is to end."""
+        if self.frames or self.closed:
+            return
+        self._waiter = asyncio.get_running_loop().create_future()
+        await self._waiter
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
 
 @dataclass(frozen=True)
@@ -65,6 +112,14 @@ class _Flushed:
     details: Mapping[str, bytes]
 
 
+_KEEPALIVE = b": keep-alive\n\n"
+_START_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),  # a proxy in front must not hold events back
+]
+
+
 class LiveHub:
     def __init__(
         self,
@@ -72,8 +127,8 @@ class LiveHub:
         *,
         interval: float = 1.0,
         keepalive: float = 15.0,
-        lifetime: float = 20.0,
-        queue_size: int = 64,
+        lifetime: float = 300.0,
+        queue_size: int = 16,
         ring: int = 120,
     ) -> None:
         self.clock = clock
@@ -83,20 +138,23 @@ class LiveHub:
         self.queue_size = queue_size
         self._lock = threading.Lock()
         self._pending = _Pending()
-        self._watched: dict[str, int] = {}  # service -> subscribers watching it
-        self._subscribers: list[_Subscriber] = []
+        self._watched: dict[str, int] = {}  # service -> readers watching it
+        # in the order they came, which is the order their lifetimes end
+        self._readers: dict[int, _Reader] = {}
         self._ring: deque[_Flushed] = deque(maxlen=ring)
         self._seq = 0
         self._last_minute: tuple[int, int] | None = None  # (now, counted until)
+        self._last_sent = 0.0  # the event loop's time of the last frame offered to all
         self._task: asyncio.Task[None] | None = None
         self.generation = 0  # bumped whenever an incident or event changes
         self.engine: Any = None  # the detection engine listened to
-        self.sent = 0
+        self.sent = 0  # frames offered to readers
+        self.dropped = 0  # readers dropped for being too far behind
 
     # -- producers (any thread) --------------------------------------------------------------
     def on_counts(self, increments: Mapping[tuple[SeriesKey, int], int]) -> None:
         with self._lock:
-            if not self._subscribers:
+            if not self._readers:
                 return
             pending = self._pending
             for (key, minute), n in increments.items():
@@ -115,7 +173,7 @@ class LiveHub:
     def on_change(self, kind: str, payload: Mapping[str, Any]) -> None:
         with self._lock:
             self.generation += 1
-            if not self._subscribers:
+            if not self._readers:
                 return
             if kind == "incident":
                 incident = payload.get("incident") or {}
@@ -129,61 +187,101 @@ class LiveHub:
                 keys = ("id", "state", "level", "title", "primary", "spillover", "start", "end")
                 self._pending.events[str(event.get("id"))] = {k: event.get(k) for k in keys}
 
-    # -- subscribers -------------------------------------------------------------------------
-    def subscribe(self, services: frozenset[str], last_id: int | None) -> _Subscriber:
-        sub = _Subscriber(services, asyncio.Queue(self.queue_size))
+    # -- readers (the event loop) ------------------------------------------------------------
+    def subscribe(self, services: frozenset[str], last_id: int | None) -> _Reader:
+        loop = asyncio.get_running_loop()
+        reader = _Reader(services, self.queue_size, loop.time() + self.lifetime)
         with self._lock:
-            self._subscribers.append(sub)
+            self._readers[id(reader)] = reader
             for service in services:
                 self._watched[service] = self._watched.get(service, 0) + 1
             backlog = list(self._ring)
+        hello = {"now": self.clock.now().isoformat(), "generation": self.generation}
+        reader.offer(b"retry: 1000\n" + _frame("hello", hello))
         if last_id is not None:
             if backlog and last_id >= backlog[0].seq - 1:
                 for flushed in backlog:
                     if flushed.seq > last_id:
-                        self._offer(sub, flushed)
+                        self._offer(reader, flushed)
             elif last_id < self._seq:
-                sub.queue.put_nowait(_frame("resync", {"now": self.clock.now().isoformat()}))
+                reader.offer(_frame("resync", {"now": self.clock.now().isoformat()}))
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
-        return sub
+            self._last_sent = loop.time()
+            self._task = loop.create_task(self._run())
+        return reader
 
-    def unsubscribe(self, sub: _Subscriber) -> None:
+    def unsubscribe(self, reader: _Reader) -> None:
         with self._lock:
-            if sub in self._subscribers:
-                self._subscribers.remove(sub)
-                for service in sub.services:
+            if self._readers.pop(id(reader), None) is not None:
+                for service in reader.services:
                     left = self._watched.get(service, 0) - 1
                     if left > 0:
                         self._watched[service] = left
                     else:
                         self._watched.pop(service, None)
-            if not self._subscribers:
+            if not self._readers:
                 self._pending = _Pending()
 
     @property
     def subscribers(self) -> int:
-        return len(self._subscribers)
+        return len(self._readers)
 
     def close(self) -> None:
+        """End every stream (the server is stopping)."""
         with self._lock:
-            subscribers = list(self._subscribers)
-        for sub in subscribers:
-            with contextlib.suppress(asyncio.QueueFull):
-                sub.queue.put_nowait(None)
+            readers = list(self._readers.values())
+        for reader in readers:
+            reader.end()
+
+    async def serve(self, reader: _Reader, receive: Receive, send: Send, headers: Any) -> None:
+        """Write `reader`'s stream as an ASGI response until it ends or its client goes."""
+        gone = asyncio.ensure_future(_until_disconnect(receive, reader))
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            while True:
+                await reader.wait()
+                if reader.frames:
+                    body = reader.take()
+                    await send({"type": "http.response.body", "body": body, "more_body": True})
+                elif reader.closed:
+                    break
+            # a dropped reader's socket may take nothing more: its last write has a deadline
+            await asyncio.wait_for(
+                send({"type": "http.response.body", "body": b"", "more_body": False}),
+                self.keepalive,
+            )
+        finally:
+            gone.cancel()
+            self.unsubscribe(reader)
 
     # -- the flusher -------------------------------------------------------------------------
     async def _run(self) -> None:
-        while self._subscribers:
+        loop = asyncio.get_running_loop()
+        while self._readers:
             await asyncio.sleep(self.interval)
             self.flush()
+            now = loop.time()
+            self._expire(now)
+            if now - self._last_sent >= self.keepalive:
+                self._offer_all(_KEEPALIVE)
+
+    def _expire(self, now: float) -> None:
+        with self._lock:
+            ended = []
+            for reader in self._readers.values():
+                if reader.ends > now:
+                    break
+                ended.append(reader)
+        for reader in ended:
+            self.unsubscribe(reader)
+            reader.end()
 
     def flush(self) -> int | None:
         """Send what is pending as one message per topic; the message id, or None if idle."""
         now = self.clock.now()
         with self._lock:
             pending, self._pending = self._pending, _Pending()
-            subscribers = list(self._subscribers)
+            readers = list(self._readers.values())
         minute = minute_of(now)
         counted = counted_until(getattr(self.engine, "last_minute", None), now)
         if pending.empty() and (minute, counted) == self._last_minute:
@@ -212,53 +310,50 @@ class LiveHub:
             )
         flushed = _Flushed(seq, _frame("update", update, seq), details)
         self._ring.append(flushed)
-        for sub in subscribers:
-            self._offer(sub, flushed)
+        for reader in readers:
+            self._offer(reader, flushed)
+        self._mark_sent()
         return seq
 
-    def _offer(self, sub: _Subscriber, flushed: _Flushed) -> None:
-        frames = [flushed.update]
-        frames.extend(flushed.details[s] for s in sub.services if s in flushed.details)
-        for frame in frames:
-            try:
-                sub.queue.put_nowait(frame)
-                self.sent += 1
-            except asyncio.QueueFull:
-                # a reader this far behind gets its stream ended; its browser reconnects and
-                # catches up from the ring or resyncs
-                self._drop(sub)
+    def _offer_all(self, frame: bytes) -> None:
+        with self._lock:
+            readers = list(self._readers.values())
+        for reader in readers:
+            if not reader.offer(frame):
+                self._drop(reader)
+        self._mark_sent()
+
+    def _offer(self, reader: _Reader, flushed: _Flushed) -> None:
+        if not reader.offer(flushed.update):
+            self._drop(reader)
+            return
+        self.sent += 1
+        for service in reader.services:
+            detail = flushed.details.get(service)
+            if detail is None:
+                continue
+            if not reader.offer(detail):
+                self._drop(reader)
                 return
+            self.sent += 1
 
-    def _drop(self, sub: _Subscriber) -> None:
-        self.unsubscribe(sub)
-        with contextlib.suppress(asyncio.QueueEmpty):
-            while True:
-                sub.queue.get_nowait()
-        sub.queue.put_nowait(None)
+    def _mark_sent(self) -> None:
+        with contextlib.suppress(RuntimeError):  # flushed by hand, outside the event loop
+            self._last_sent = asyncio.get_running_loop().time()
 
-    async def stream(self, services: frozenset[str], last_id: int | None) -> AsyncIterator[bytes]:
-        sub = self.subscribe(services, last_id)
-        loop = asyncio.get_running_loop()
-        ends = loop.time() + self.lifetime
-        try:
-            hello = {"now": self.clock.now().isoformat(), "generation": self.generation}
-            yield b"retry: 1000\n" + _frame("hello", hello)
-            while True:
-                left = ends - loop.time()
-                if left <= 0:
-                    return
-                try:
-                    frame = await asyncio.wait_for(sub.queue.get(), min(self.keepalive, left))
-                except TimeoutError:
-                    if loop.time() >= ends:
-                        return
-                    yield b": keep-alive\n\n"
-                    continue
-                if frame is None:
-                    return
-                yield frame
-        finally:
-            self.unsubscribe(sub)
+    def _drop(self, reader: _Reader) -> None:
+        # a reader this far behind gets its stream ended; its browser reconnects and catches
+        # up from the ring or resyncs
+        self.dropped += 1
+        self.unsubscribe(reader)
+        reader.frames.clear()
+        reader.end()
+
+
+async def _until_disconnect(receive: Receive, reader: _Reader) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    reader.end()
 
 
 def _frame(kind: str, data: Any, seq: int | None = None) -> bytes:
@@ -282,11 +377,31 @@ def attach(runtime: Any, **options: Any) -> LiveHub:
     return hub
 
 
-def _last_id(request: Request) -> int | None:
-    raw = request.headers.get("last-event-id") or request.query_params.get("last_id")
+def end_streams(runtime: Any) -> None:
+    """End every live stream of this process (it is stopping)."""
+    hub: LiveHub | None = runtime.extras.get("live")
+    if hub is not None:
+        hub.close()
+
+
+def _last_id(raw: str | None) -> int | None:
     if raw is None or not raw.strip().isdigit():
         return None
     return int(raw.strip())
+
+
+class _Stream(Response):
+    """The route's answer: the same stream the lane writes, after the route's checks."""
+
+    def __init__(self, hub: LiveHub, services: frozenset[str], last_id: int | None) -> None:
+        super().__init__(media_type="text/event-stream")
+        self.hub = hub
+        self.services = services
+        self.last_id = last_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reader = self.hub.subscribe(self.services, self.last_id)
+        await self.hub.serve(reader, receive, send, _START_HEADERS)
 
 
 @router.get(
@@ -298,7 +413,7 @@ def _last_id(request: Request) -> int | None:
 async def live(
     request: Request,
     service: list[str] = _SERVICES,
-) -> StreamingResponse:
+) -> Response:
     runtime = request.app.state.runtime
     if len(service) > _MAX_SERVICES:
         raise InvalidInput(
@@ -307,9 +422,40 @@ async def live(
         )
     for sid in service:
         runtime.catalog.get(sid)
-    hub = attach(runtime)
-    return StreamingResponse(
-        hub.stream(frozenset(service), _last_id(request)),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    raw = request.headers.get("last-event-id") or request.query_params.get("last_id")
+    return _Stream(attach(runtime), frozenset(service), _last_id(raw))
+
+
+class LiveLane:
+    """Opens a well-formed stream without the framework: a crowd connecting at once during an
+    outage costs a query parsed and a reader made each. Anything the lane does not take (too
+    many services, one the catalog lacks) goes to the route, which answers with the error."""
+
+    def __init__(self, runtime: Any, route: ASGIApp) -> None:
+        self.runtime = runtime
+        self.route = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        last: str | None = None
+        for name, value in scope["headers"]:
+            if name == b"last-event-id":
+                last = value.decode("latin-1")
+        services: list[str] = []
+        query = scope.get("query_string", b"").decode("latin-1")
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            if key == "service":
+                services.append(value)
+            elif key == "last_id" and last is None:
+                last = value
+        catalog = self.runtime.catalog
+        if len(services) > _MAX_SERVICES or not all(s in catalog for s in services):
+            await self.route(scope, receive, send)
+            return
+        hub = attach(self.runtime)
+        reader = hub.subscribe(frozenset(services), _last_id(last))
+        await hub.serve(reader, receive, send, _LANE_HEADERS)
+
+
+_LANE_HEADERS = _START_HEADERS + [
+    (name.encode(), value.encode()) for name, value in SECURITY_HEADERS
+]
