@@ -34,6 +34,7 @@ from rich.progress import Progress
 from rasd.assembly import embedded
 from rasd.catalog import load_catalog
 from rasd.cli.options import settings_from
+from rasd.cli.progress import replay_bar
 from rasd.clock import VirtualClock, minute_start
 from rasd.ingest.places import Places
 from rasd.replay import InProcessSink, Replay
@@ -226,7 +227,10 @@ def _replay_pass(sim: Simulation, path: Path, *, detect: bool, readers: int) -> 
     reading = _readers(runtime, stop, readers)
     cpu_started = time.process_time()
     sink = InProcessSink(lambda kind, *rest: feeds[kind](kind, *rest), clock, tick)
-    stats = Replay(_TimedSimulation(sim, phases), sink, label="bench").run()
+    with replay_bar(sim) as on_minute:
+        stats = Replay(
+            _TimedSimulation(sim, phases), sink, label="bench", on_minute=on_minute
+        ).run()
     cpu = time.process_time() - cpu_started
     stop.set()
     for thread in reading:

@@ -166,3 +166,37 @@ def test_no_cycle_between_top_level_packages() -> None:
 def test_every_backward_import_listed_is_still_there() -> None:
     gone = {pair for pair in STILL_BACKWARDS if pair not in package_imports()}
     assert not gone, f"no longer imported, take off STILL_BACKWARDS: {sorted(gone)}"
+
+
+# the terminal's libraries belong to the commands: a tool or the product that imports them
+# cannot be driven from a test, a server or another front end without a terminal's habits
+_TERMINAL = ("typer", "rich")
+STILL_IN_A_TERMINAL: set[str] = {
+    # `rasd eval scenarios` still lives beside the evaluator it drives
+    "rasd.eval.scenarios",
+}
+
+
+def terminal_imports() -> dict[str, list[str]]:
+    """Modules outside rasd.cli importing typer or rich, with where."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(ROOT.rglob("*.py")):
+        module = ".".join(_package_of(path))
+        if module == "rasd.cli" or module.startswith("rasd.cli."):
+            continue
+        seen = _Imports(path)
+        seen.visit(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+        for imported, line in seen.found:
+            if imported.split(".")[0] in _TERMINAL:
+                found[module].append(f"{path.relative_to(ROOT.parent)}:{line} imports {imported}")
+    return found
+
+
+def test_only_the_commands_import_the_terminal_libraries() -> None:
+    found = terminal_imports()
+    outside = {m: where for m, where in found.items() if m not in STILL_IN_A_TERMINAL}
+    assert not outside, "typer or rich outside rasd.cli:\n" + "\n".join(
+        w for where in outside.values() for w in where
+    )
+    gone = STILL_IN_A_TERMINAL - set(found)
+    assert not gone, f"no longer importing typer or rich, take off the list: {sorted(gone)}"

@@ -46,9 +46,7 @@ def _in_process(tmp: Path) -> tuple[dict[SeriesKey, int], list[str], Any]:
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
     assert runtime.aggregator is not None  # an embedded process counts
-    stats = Replay(
-        sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick), progress=False
-    ).run()
+    stats = Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick)).run()
     totals = _totals(runtime, sim)
     incidents = sorted(i["id"] for i in runtime.store.list_incidents())
     runtime.store.close()
@@ -133,7 +131,7 @@ def test_replay_over_http_counts_what_in_process_counts(
     sim = _simulation()
     sink = _FollowingSink(url, runtime.clock)
     try:
-        stats = Replay(sim, sink, progress=False).run()
+        stats = Replay(sim, sink).run()
     finally:
         sink.close()
     assert stats.reports > 1000
@@ -144,7 +142,7 @@ def test_replay_over_http_counts_what_in_process_counts(
     # and a second replay of the same scenario is recognised: nothing counts twice
     again = HttpSink(url, TOKEN, batch=2_000)
     try:
-        Replay(sim, again, progress=False).run()
+        Replay(sim, again).run()
     finally:
         again.close()
     assert _totals(runtime, sim) == in_process
@@ -274,7 +272,7 @@ def test_the_documented_replay_over_http_is_taken_whole_by_a_server_on_the_syste
     local = embedded(settings_from(store_url=f"sqlite:///{tmp_path / 'local.db'}"), clock=clock)
     assert local.aggregator is not None  # an embedded process counts
     sink = InProcessSink(local.aggregator.feed, clock, local.detector().tick)
-    Replay(sim, sink, progress=False).run()
+    Replay(sim, sink).run()
     expected = sum(n for key, n in _totals(local, sim).items() if key.region == WORLD)
     local.store.close()
     assert expected > 500
@@ -347,7 +345,7 @@ def _reference_events(tmp: Path) -> list[dict[str, Any]]:
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
     assert runtime.aggregator is not None  # an embedded process counts
-    Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick), progress=False).run()
+    Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick)).run()
     events: list[dict[str, Any]] = runtime.store.list_events()
     runtime.store.close()
     return events

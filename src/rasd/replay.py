@@ -21,7 +21,6 @@ import httpx
 import msgspec
 import numpy as np
 import orjson
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from rasd.clock import VirtualClock, minute_of, minute_start
 from rasd.errors import Forbidden, RasdError, Unauthorized, Unavailable
@@ -272,7 +271,7 @@ class Replay:
         sink: Sink,
         *,
         speed: float | None = None,
-        progress: bool = True,
+        on_minute: Callable[[int, ReplayStats], None] | None = None,
         label: str | None = None,
         official: Callable[[list[Any]], None] | None = None,
     ) -> None:
@@ -284,57 +283,41 @@ class Replay:
             self._said.setdefault(minute_of(statement.at), []).append(statement)
         self.sink = sink
         self.speed = speed
-        self.progress = progress
+        # told after each minute is handed over: how a command shows progress, the replay
+        # itself knows nothing of terminals
+        self.on_minute = on_minute
         self.label = label or f"{simulation.scenario.name}:{simulation.seed}"
         self.stopped = False
 
     def run(self) -> ReplayStats:
         stats = ReplayStats()
         started = time.perf_counter()
-        total = int(self.sim.total_minutes)
-        columns = [
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} min"),
-            TextColumn("{task.fields[clock]}"),
-            TextColumn("{task.fields[reports]:,} reports"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-        ]
-        with Progress(*columns, disable=not self.progress, transient=False) as bar:
-            task = bar.add_task(
-                f"replay {self.sim.scenario.name}", total=total, clock="", reports=0
-            )
-            for i, traffic in enumerate(self.sim.minutes()):
-                if self.stopped:
-                    break
-                self._pace(started, i)
-                minute = traffic.minute
-                base = f"{self.label}:{minute}"
-                if len(traffic.reports):
-                    self.sink.send("reports", traffic.reports, f"{base}:reports")
-                    stats.reports += len(traffic.reports)
-                if traffic.posts:
-                    self.sink.send("posts", traffic.posts, f"{base}:posts")
-                    stats.posts += len(traffic.posts)
-                if traffic.probes:
-                    self.sink.send("probes", traffic.probes, f"{base}:probes")
-                    stats.probes += len(traffic.probes)
-                said = self._said.get(minute)
-                if said and self.official is not None:
-                    self.official(said)
-                if traffic.routes:
-                    self.sink.send("routes", traffic.routes, f"{base}:routes")
-                    stats.routes += len(traffic.routes)
-                self.sink.minute_done(minute, stats)
-                stats.minutes += 1
-                bar.update(
-                    task,
-                    advance=1,
-                    reports=stats.reports,
-                    clock=minute_start(minute).strftime("%Y-%m-%d %H:%M UTC"),
-                )
-            self.sink.finish(stats)
+        for i, traffic in enumerate(self.sim.minutes()):
+            if self.stopped:
+                break
+            self._pace(started, i)
+            minute = traffic.minute
+            base = f"{self.label}:{minute}"
+            if len(traffic.reports):
+                self.sink.send("reports", traffic.reports, f"{base}:reports")
+                stats.reports += len(traffic.reports)
+            if traffic.posts:
+                self.sink.send("posts", traffic.posts, f"{base}:posts")
+                stats.posts += len(traffic.posts)
+            if traffic.probes:
+                self.sink.send("probes", traffic.probes, f"{base}:probes")
+                stats.probes += len(traffic.probes)
+            said = self._said.get(minute)
+            if said and self.official is not None:
+                self.official(said)
+            if traffic.routes:
+                self.sink.send("routes", traffic.routes, f"{base}:routes")
+                stats.routes += len(traffic.routes)
+            self.sink.minute_done(minute, stats)
+            stats.minutes += 1
+            if self.on_minute is not None:
+                self.on_minute(minute, stats)
+        self.sink.finish(stats)
         stats.seconds = time.perf_counter() - started
         return stats
 

@@ -13,7 +13,7 @@ from rasd.cli import app
 from rasd.detect.multiview import MultiViewDetector
 from rasd.errors import InvalidInput
 from rasd.eval import nab, nab_folds
-from rasd.eval.series_cli import sampling_interval
+from rasd.eval.nab import sampling_interval
 
 STANDARD = nab.Profile("standard", 1.0, 0.11, 1.0)
 

@@ -42,7 +42,7 @@ def test_meta_acknowledges_the_outage_after_rasd_sees_it(tmp_path: Path) -> None
         engine.warm(history.start_minute, history.series, history.counts)
         assert runtime.aggregator is not None  # an embedded process counts
         sink = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
-        Replay(sim, sink, progress=False, official=statements(runtime)).run()
+        Replay(sim, sink, official=statements(runtime)).run()
 
         board = board_of(runtime)
         (said,) = board.updates("facebook")  # 16:05 only: the others come after the window

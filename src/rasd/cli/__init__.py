@@ -10,17 +10,17 @@ import typer
 
 from rasd.cli.comments import comments_app
 from rasd.cli.demo import demo
+from rasd.cli.eval_posts import eval_posts
 from rasd.cli.mentions import mentions
 from rasd.cli.notify import notify_app
 from rasd.cli.posts import posts_app
 from rasd.cli.probe_agent import probe_agent
 from rasd.cli.replay import replay, scenarios
+from rasd.cli.series import detect_series, eval_nab
 from rasd.cli.serve import serve, worker
 from rasd.cli.services import services
 from rasd.cli.tokens import tokens_app
-from rasd.eval.posts import eval_posts
 from rasd.eval.scenarios import eval_scenarios
-from rasd.eval.series_cli import detect_series, eval_nab
 
 app = typer.Typer(
     name="rasd",

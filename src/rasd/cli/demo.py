@@ -64,6 +64,10 @@ def demo(
 
 
 def _replay_then_report(replayer: Any) -> None:
-    stats = replayer.run()
+    from rasd.cli.progress import replay_bar
+
+    with replay_bar(replayer.sim) as on_minute:
+        replayer.on_minute = on_minute
+        stats = replayer.run()
     summary(stats)
     console.print("The replay is over; the server keeps running until Ctrl-C.")

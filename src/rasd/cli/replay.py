@@ -54,6 +54,7 @@ def replay(
     """
     from rasd.assembly import embedded
     from rasd.catalog import load_catalog
+    from rasd.cli.progress import replay_bar
     from rasd.clock import VirtualClock
     from rasd.replay import HttpSink, InProcessSink, Replay, placement
 
@@ -74,7 +75,8 @@ def replay(
                 now = datetime.now(UTC).replace(second=0, microsecond=0)
                 sink.shift = placement(sim.start, int(sim.total_minutes), pace, now)
             try:
-                stats = Replay(sim, sink, speed=pace).run()
+                with replay_bar(sim) as on_minute:
+                    stats = Replay(sim, sink, speed=pace, on_minute=on_minute).run()
             except RasdError as exc:
                 typer.echo(f"rasd replay: {exc.message}", err=True)
                 raise typer.Exit(1) from None
@@ -89,7 +91,10 @@ def replay(
         engine = runtime.detector()
         assert runtime.aggregator is not None  # an embedded process counts
         sink_in = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
-        stats = Replay(sim, sink_in, speed=pace, official=statements(runtime)).run()
+        with replay_bar(sim) as on_minute:
+            stats = Replay(
+                sim, sink_in, speed=pace, official=statements(runtime), on_minute=on_minute
+            ).run()
         runtime.store.close()
     summary(stats)
 

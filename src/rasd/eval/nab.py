@@ -20,9 +20,10 @@ import csv
 import functools
 import json
 import math
+import statistics
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,21 @@ def read_series(path: Path) -> SeriesFile:
             times.append(when)
             values.append(value)
     return SeriesFile(texts, times, np.asarray(values, dtype=np.float64))
+
+
+def sampling_interval(times: list[datetime]) -> timedelta:
+    """The usual step between rows (the median), refusing rows out of order."""
+    if len(times) < 2:
+        raise InvalidInput("a series needs at least two rows to have an interval")
+    steps = []
+    for i in range(1, len(times)):
+        step = times[i] - times[i - 1]
+        if step <= timedelta(0):
+            raise InvalidInput(
+                f"row {i + 2}: timestamps must increase ({times[i]} after {times[i - 1]})"
+            )
+        steps.append(step.total_seconds())
+    return timedelta(seconds=statistics.median(steps))
 
 
 def load_profiles(root: Path) -> list[Profile]:

@@ -13,11 +13,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-
-from rasd.signals.text.analysis import Analyser, default_analyser
+from rasd.signals.text.analysis import Analyser
 from rasd.signals.text.classifier import COMPLAINING, LABELS
 
 SETS = ("dev", "heldout")
@@ -134,26 +132,6 @@ def _tally(counts: Counts, got: bool, wanted: bool) -> None:
         counts.fn += 1
 
 
-def eval_posts(
-    part: Annotated[
-        str, typer.Option("--set", help="dev, heldout, or all (both, each on its own)")
-    ] = "all",
-    errors: Annotated[int, typer.Option(help="Show this many misclassified posts per set")] = 0,
-) -> None:
-    """Precision, recall and F1 of the post classifier per language and label."""
-    from rich.console import Console
-
-    console = Console()
-    names = SETS if part == "all" else (part,)
-    analyser = default_analyser()
-    for name in names:
-        result = score(load_set(name), analyser)
-        console.print(render(name, result))
-        console.print(summary(result))
-        for post, got in result.errors[:errors]:
-            console.print(f"  {post.id} [{post.lang}] want {post.label}, got {got}: {post.text}")
-
-
 def summary(result: Score) -> str:
     both = result.counts(ALL, "complaining")
     return (
@@ -161,26 +139,3 @@ def summary(result: Score) -> str:
         f"R {both.recall:.3f} F1 {both.f1:.3f}; services found: P {result.services.precision:.3f} "
         f"R {result.services.recall:.3f}; language right {result.language_right}/{result.posts}"
     )
-
-
-def render(name: str, result: Score) -> Any:
-    from rich.table import Table
-
-    table = Table(title=f"posts: {name} set, {result.posts} posts")
-    for column in ("language", "label", "precision", "recall", "F1", "posts"):
-        table.add_column(column, justify="left" if column in ("language", "label") else "right")
-    langs = (*result.langs(), ALL)
-    for lang in langs:
-        for label in (*LABELS, "complaining"):
-            c = result.counts(lang, label)
-            table.add_row(
-                "all" if lang == ALL else lang,
-                "complaint+question" if label == "complaining" else label,
-                f"{c.precision:.3f}",
-                f"{c.recall:.3f}",
-                f"{c.f1:.3f}",
-                str(c.support),
-                end_section=label == "complaining",
-                style="bold" if label == "complaining" else None,
-            )
-    return table

@@ -107,7 +107,7 @@ def run_scenario(
             assert runtime.aggregator is not None  # an embedded process counts
             sink = InProcessSink(runtime.aggregator.feed, clock, recorder.tick)
             cpu = time.process_time()
-            stats = Replay(sim, _Watched(sink, on_minute), progress=False).run()
+            stats = Replay(sim, _Watched(sink, on_minute)).run()
             seconds["replay"] = time.perf_counter() - t2
             # on a shared machine the processor time says more than the wall clock
             seconds["replay_cpu"] = time.process_time() - cpu

@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import statistics
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,21 +25,6 @@ from rasd.errors import InvalidInput, RasdError
 from rasd.eval import nab, nab_folds, nab_plot
 
 _console = Console()
-
-
-def sampling_interval(times: list[datetime]) -> timedelta:
-    """The usual step between rows (the median), refusing rows out of order."""
-    if len(times) < 2:
-        raise InvalidInput("a series needs at least two rows to have an interval")
-    steps = []
-    for i in range(1, len(times)):
-        step = times[i] - times[i - 1]
-        if step <= timedelta(0):
-            raise InvalidInput(
-                f"row {i + 2}: timestamps must increase ({times[i]} after {times[i - 1]})"
-            )
-        steps.append(step.total_seconds())
-    return timedelta(seconds=statistics.median(steps))
 
 
 def _progress() -> Progress:
@@ -82,7 +65,7 @@ def detect_series(
     """Score every row of a series in [0, 1], each before it is learnt."""
     try:
         data = nab.read_series(source)
-        interval = sampling_interval(data.times)
+        interval = nab.sampling_interval(data.times)
     except RasdError as exc:
         raise _fail(exc) from exc
     except OSError as exc:
