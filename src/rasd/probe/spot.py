@@ -24,6 +24,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import h11
 
 from rasd.errors import InvalidInput
+from rasd.probe.checks.closing import hang_up
 from rasd.probe.reach import is_loopback_host
 
 Resolve = Callable[[str, int], Awaitable[list[str]]]
@@ -278,7 +279,7 @@ class SpotChecker:
         except OSError as exc:
             raise _WebError(hop, "connect_error", exc.strerror or str(exc)) from exc
         finally:
-            writer.close()
+            await hang_up(writer)
         hop.web_ms = _ms(began)
         hop.tls = hop_tls
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from rasd.probe.checks.closing import hang_up
 from rasd.probe.checks.context import ProbeContext
 from rasd.signals.probes import ProbeCheck, ProbeResult
 
@@ -30,7 +31,7 @@ async def probe_tcp(check: ProbeCheck, ctx: ProbeContext) -> ProbeResult:
         ctx.require(host)
         async with asyncio.timeout(check.timeout_s):
             _, writer = await asyncio.open_connection(host, port)
-        writer.close()
+        await hang_up(writer)
         outcome = "ok"
     except TimeoutError:
         outcome, detail = "timeout", f"no connection in {check.timeout_s:g} s"

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 from cryptography import x509
 
+from rasd.probe.checks.closing import hang_up
 from rasd.probe.checks.context import ProbeContext
 from rasd.signals.probes import ProbeCheck, ProbeResult
 
@@ -134,7 +135,7 @@ async def _days_left_unverified(url: str, ctx: ProbeContext, now: datetime) -> f
         ssl_object = writer.get_extra_info("ssl_object")
         der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
     finally:
-        writer.close()
+        await hang_up(writer)
     if not der:
         return None
     not_after = x509.load_der_x509_certificate(der).not_valid_after_utc
