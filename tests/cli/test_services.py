@@ -22,9 +22,23 @@ def test_lists_services_in_english_and_arabic() -> None:
     assert code == 0
     assert "Facebook" in out and "Meta" in out and "Social media" in out and "worldwide" in out
     assert "SA" in out  # stc's country
+    assert "owner" in out and "countries" in out
     code, out, _ = _run("--lang", "ar")
     assert code == 0
     assert "فيسبوك" in out and "ميتا" in out and "حول العالم" in out
+    # headings and the count from the Arabic catalog, not English left in place
+    assert "المالك" in out and "الدول" in out and "owner" not in out
+
+
+def test_the_count_in_the_title_takes_each_language_s_plural() -> None:
+    from rasd.catalog.catalog import Catalog
+    from rasd.catalog.loader import load_catalog
+    from rasd.cli.services import services_table
+
+    catalog = load_catalog()
+    assert services_table(catalog, "en").title == f"{len(catalog)} services"
+    one = Catalog([next(iter(catalog))], owners=catalog.owners.values())
+    assert services_table(one, "ar").title == "خدمة واحدة"
 
 
 def test_user_catalog_files_apply_in_order(tmp_path: Path) -> None:

@@ -1,8 +1,7 @@
-"""`rasd services`: the catalog as a table, in English or Arabic."""
+"""`rasd services`: the catalog as a table, in any language with a catalog of words."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,58 +10,55 @@ from rasd.catalog.catalog import Catalog
 from rasd.catalog.errors import CatalogError
 from rasd.catalog.loader import load_catalog
 from rasd.cli.options import CatalogFiles, settings_from
+from rasd.locale import N_, NC_, languages, words
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-_HEADINGS = {
-    "en": {
-        "title": "{count} services",
-        "id": "id",
-        "name": "name",
-        "owner": "owner",
-        "category": "category",
-        "countries": "countries",
-        "worldwide": "worldwide",
-    },
-    "ar": {
-        "title": "{count} خدمة",
-        "id": "المعرّف",
-        "name": "الاسم",
-        "owner": "المالك",
-        "category": "الفئة",
-        "countries": "الدول",
-        "worldwide": "حول العالم",
-    },
-}
+# the column headings, in the order shown
+_COLUMNS = (
+    ("id", NC_("column", "id")),
+    ("name", NC_("column", "name")),
+    ("owner", NC_("column", "owner")),
+    ("category", NC_("column", "category")),
+    ("countries", NC_("column", "countries")),
+)
 
 
-class Language(StrEnum):
-    en = "en"
-    ar = "ar"
+def _language(value: str) -> str:
+    known = languages()
+    if value not in known:
+        raise typer.BadParameter(f"no catalog for {value!r}; known: {', '.join(known)}")
+    return value
 
 
 def services_table(catalog: Catalog, lang: str) -> Table:
     """A rich Table of the catalog: id, name, owner, category, countries."""
     from rich.table import Table
 
-    words = _HEADINGS.get(lang, _HEADINGS["en"])
-    table = Table(title=words["title"].format(count=len(catalog)))
-    for column in ("id", "name", "owner", "category", "countries"):
-        table.add_column(words[column], no_wrap=column == "id")
+    _ = words(lang)
+    table = Table(title=_.plural("{n} service", "{n} services", len(catalog)))
+    for column, heading in _COLUMNS:
+        table.add_column(_(heading), no_wrap=column == "id")
+    worldwide = _(N_("worldwide"))
     for service in catalog:
         table.add_row(
             service.id,
             service.display_name(lang),
             catalog.owner_name(service.owner, lang),
             catalog.category_name(service.category, lang),
-            " ".join(service.countries) or words["worldwide"],
+            " ".join(service.countries) or worldwide,
         )
     return table
 
 
 def services(
-    lang: Annotated[Language, typer.Option("--lang", help="Language of names.")] = Language.en,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", help="Language of names and headings: any with a catalog.", callback=_language
+        ),
+    ] = "en",
     catalog: CatalogFiles = None,
 ) -> None:
     """List the services Rasd watches."""
@@ -73,4 +69,4 @@ def services(
     except CatalogError as exc:
         Console(stderr=True).print(str(exc), markup=False, highlight=False)
         raise typer.Exit(code=2) from exc
-    Console().print(services_table(loaded, lang.value))
+    Console().print(services_table(loaded, lang))
