@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+from serving import wrk, wrk_ms
 
 TOKEN = "bench-import-token"
 COUNTRIES = ["US", "DE", "NL", "EG", "SA", "AE", "FR", "GB", "MA", "IQ"]
@@ -260,35 +261,10 @@ def _wrk(
     if script is None:
         script = tmp / "post.lua"
         script.write_text(_WRK_SCRIPT % {"spread": "false"})
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{int(seconds)}s",
-            "--latency",
-            "-s",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    if "Non-2xx" in out:
-        raise RuntimeError("some requests were refused: " + out)
-    rate = float(out.split("Requests/sec:")[1].split()[0])
-    p50 = out.split(" 50% ")[1].split()[0]
-    p99 = out.split(" 99% ")[1].split()[0]
-    return rate, p50, p99
-
-
-def _wrk_ms(text: str) -> float:
-    """wrk's latency ("850.00us", "3.10ms", "1.20s") in milliseconds."""
-    for unit, scale in (("us", 0.001), ("ms", 1.0), ("s", 1000.0), ("m", 60_000.0)):
-        if text.endswith(unit):
-            return float(text[: -len(unit)]) * scale
-    return float(text)
+    result = wrk(url, connections, seconds, script)
+    if result["refused"]:
+        raise RuntimeError("some requests were refused: " + result["output"])
+    return result["rate"], result["p50_text"], result["p99_text"]
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -381,7 +357,7 @@ def main() -> None:
                             f"http://127.0.0.1:{port}", args.seconds, args.concurrency, tmp, spread
                         )
                         rates[name].append(rate)
-                        tails[name].append(_wrk_ms(p99))
+                        tails[name].append(wrk_ms(p99))
                         print(
                             f"  round {r + 1} {name:4}: {rate:8,.0f}/s  p50 {p50:>8}  p99 {p99:>8}"
                         )

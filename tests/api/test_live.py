@@ -134,13 +134,18 @@ def test_bad_service_lists_are_refused(client: TestClient, services: list[str]) 
 
 
 @contextmanager
-def _served(runtime: Runtime) -> Iterator[str]:
+def _served(runtime: Runtime, http: str = "httptools") -> Iterator[str]:
     """The app on uvicorn on 127.0.0.1, in a thread: real sockets, real flow control."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     config = uvicorn.Config(
-        create_app(runtime), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        create_app(runtime),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        http=http,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -165,13 +170,15 @@ def _until(condition: Any, what: str) -> None:
     raise AssertionError(f"never: {what}")
 
 
+# httptools: frames written to each socket as offered; h11: each through the reader's task
+@pytest.mark.parametrize("http", ["httptools", "h11"])
 def test_a_reader_that_stops_reading_is_dropped_while_another_gets_every_update(
-    runtime: Runtime,
+    runtime: Runtime, http: str
 ) -> None:
     hub = attach(runtime, interval=0.02, queue_size=4)
     # 3,000 services a message: about 70 KB each, so a socket nobody reads fills in a few
     wide = [f"svc{i:04d}" for i in range(3000)]
-    with _served(runtime) as base, httpx.Client(base_url=base, timeout=10) as client:
+    with _served(runtime, http) as base, httpx.Client(base_url=base, timeout=10) as client:
         with connect_sse(client, "GET", "/api/v1/live") as source:
             events = source.iter_sse()
             hello = next(events)

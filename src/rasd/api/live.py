@@ -62,9 +62,15 @@ class _Pending:
 
 
 class _Reader:
-    """One open stream: the frames offered and not yet written, at most `size` of them."""
+    """One open stream: the frames offered and not yet written, at most `size` of them.
 
-    __slots__ = ("services", "frames", "size", "ends", "closed", "_waiter")
+    Under uvicorn a reader is given its connection once the response has begun (`wire`):
+    frames are then written to its socket as they are offered, each the same bytes for every
+    reader (the HTTP chunk made once per frame), without waking the reader's task at all.
+    Its bound is then the bytes the socket has not taken yet.
+    """
+
+    __slots__ = ("services", "frames", "size", "ends", "closed", "wire", "_waiter")
 
     def __init__(self, services: frozenset[str], size: int, ends: float) -> None:
         self.services = services
@@ -72,11 +78,23 @@ class _Reader:
         self.size = size
         self.ends = ends  # the event loop's time at which the stream ends by itself
         self.closed = False
+        self.wire: Any = None  # uvicorn's response cycle, written to directly
         self._waiter: asyncio.Future[None] | None = None
 
-    def offer(self, frame: bytes) -> bool:
-        """Hold `frame` for writing; False when the reader already holds all it may."""
+    def offer(self, frame: bytes, chunk: bytes | None = None) -> bool:
+        """Hold or write `frame` (`chunk` is it framed as an HTTP chunk); False when the
+        reader already holds all it may."""
         if self.closed:
+            return True
+        wire = self.wire
+        if wire is not None:
+            transport = wire.transport
+            if wire.disconnected or transport.is_closing():
+                self.end()
+                return True
+            if transport.get_write_buffer_size() > _BEHIND:
+                return False
+            transport.write(chunk or _chunk(frame))
             return True
         if len(self.frames) >= self.size:
             return False
@@ -105,11 +123,36 @@ class _Reader:
             waiter.set_result(None)
 
 
+# bytes a reader's socket may leave unsent before it is behind (uvicorn pauses writing there)
+_BEHIND = 64 * 1024
+
+
+def _chunk(frame: bytes) -> bytes:
+    return b"%x\r\n%b\r\n" % (len(frame), frame)
+
+
+def _wire_of(send: Send) -> Any:
+    """uvicorn's response cycle behind `send`, if the body is sent in chunks on a socket it
+    holds; None for any other server (then every frame goes through `send`)."""
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if (
+        getattr(cycle, "chunked_encoding", None) is True
+        and isinstance(getattr(cycle, "disconnected", None), bool)
+        and all(hasattr(transport, n) for n in ("write", "is_closing", "get_write_buffer_size"))
+    ):
+        return cycle
+    return None
+
+
 @dataclass(frozen=True)
 class _Flushed:
     seq: int
     update: bytes
     details: Mapping[str, bytes]
+    # the same framed as HTTP chunks, made once for every reader written to directly
+    update_chunk: bytes = b""
+    detail_chunks: Mapping[str, bytes] = field(default_factory=dict)
 
 
 _KEEPALIVE = b": keep-alive\n\n"
@@ -235,23 +278,35 @@ class LiveHub:
 
     async def serve(self, reader: _Reader, receive: Receive, send: Send, headers: Any) -> None:
         """Write `reader`'s stream as an ASGI response until it ends or its client goes."""
-        gone = asyncio.ensure_future(_until_disconnect(receive, reader))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        wire = _wire_of(send)
+        # written directly, a reader learns that its client went at the next write; otherwise
+        # a task listens for the disconnect
+        gone = None if wire else asyncio.ensure_future(_until_disconnect(receive, reader))
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
             while True:
                 await reader.wait()
                 if reader.frames:
                     body = reader.take()
                     await send({"type": "http.response.body", "body": body, "more_body": True})
+                    if wire is not None and not reader.frames:
+                        reader.wire = wire  # from now on frames are written as offered
                 elif reader.closed:
                     break
+            if wire is not None and wire.transport.get_write_buffer_size() > _BEHIND:
+                # too far behind to be told the stream ended: cut, its browser reconnects
+                wire.transport.abort()
+                await asyncio.sleep(0)  # uvicorn learns the connection is gone first
+                return
             # a dropped reader's socket may take nothing more: its last write has a deadline
-            await asyncio.wait_for(
-                send({"type": "http.response.body", "body": b"", "more_body": False}),
-                self.keepalive,
-            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    send({"type": "http.response.body", "body": b"", "more_body": False}),
+                    self.keepalive,
+                )
         finally:
-            gone.cancel()
+            if gone is not None:
+                gone.cancel()
             self.unsubscribe(reader)
 
     # -- the flusher -------------------------------------------------------------------------
@@ -308,7 +363,9 @@ class LiveHub:
                 },
                 seq,
             )
-        flushed = _Flushed(seq, _frame("update", update, seq), details)
+        frame = _frame("update", update, seq)
+        chunks = {service: _chunk(detail) for service, detail in details.items()}
+        flushed = _Flushed(seq, frame, details, _chunk(frame), chunks)
         self._ring.append(flushed)
         for reader in readers:
             self._offer(reader, flushed)
@@ -318,13 +375,14 @@ class LiveHub:
     def _offer_all(self, frame: bytes) -> None:
         with self._lock:
             readers = list(self._readers.values())
+        chunk = _chunk(frame)
         for reader in readers:
-            if not reader.offer(frame):
+            if not reader.offer(frame, chunk):
                 self._drop(reader)
         self._mark_sent()
 
     def _offer(self, reader: _Reader, flushed: _Flushed) -> None:
-        if not reader.offer(flushed.update):
+        if not reader.offer(flushed.update, flushed.update_chunk):
             self._drop(reader)
             return
         self.sent += 1
@@ -332,7 +390,7 @@ class LiveHub:
             detail = flushed.details.get(service)
             if detail is None:
                 continue
-            if not reader.offer(detail):
+            if not reader.offer(detail, flushed.detail_chunks.get(service)):
                 self._drop(reader)
                 return
             self.sent += 1
