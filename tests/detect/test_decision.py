@@ -45,3 +45,25 @@ def test_state_round_trip_continues_identically() -> None:
 def test_bad_config_is_refused() -> None:
     with pytest.raises(ValueError):
         LevelFilter(possible=0.8, detected=0.5)
+
+
+def test_each_level_has_one_status_code_and_back() -> None:
+    from rasd.detect.decision import Level, Status, status_of
+
+    assert [Level(s.level).status for s in Status] == list(Status)
+    codes = ["ok", "possible_problems", "problems_detected"]
+    assert [str(level.status) for level in Level] == codes
+    assert status_of(-1) is Status.OK and status_of(7) is Status.DETECTED
+
+
+def test_the_api_s_alert_levels_are_the_status_codes() -> None:
+    from typing import get_args
+
+    from rasd.api.subscribe import SubscribeIn, SubscriptionOut
+    from rasd.detect.decision import Status
+    from rasd.notify.subscriptions import LEVELS
+
+    alerting = {str(Status.POSSIBLE), str(Status.DETECTED)}
+    for model in (SubscribeIn, SubscriptionOut):
+        assert set(get_args(model.model_fields["min_level"].annotation)) == alerting
+    assert set(LEVELS) == alerting

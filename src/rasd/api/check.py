@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 
 from rasd.api.body import client_address, read_body
 from rasd.api.responses import JSON
-from rasd.api.services import open_incidents, status_of
+from rasd.api.services import incident_status, open_incidents
 from rasd.api.shapes import errors, from_struct
 from rasd.catalog import Catalog, Service
 from rasd.catalog.folding import fold
@@ -164,6 +164,6 @@ async def check_now(request: Request) -> JSON:
     answer.update(result.to_dict())
     answer["service"] = None
     if service is not None:
-        crowd = status_of(open_incidents(rt).get(service.id))
+        crowd = incident_status(open_incidents(rt).get(service.id))
         answer["service"] = {"id": service.id, "name": dict(service.name), "crowd": crowd}
     return JSON(answer)

@@ -20,6 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rasd.detect.decision import Status, status_of
 from rasd.runtime import Runtime
 
 router = APIRouter(tags=["meta"])
@@ -141,16 +142,13 @@ class _RuntimeCollector(Collector):
         open_now = GaugeMetricFamily(
             "rasd_incidents_open", "Incidents not resolved, by level", labels=["level"]
         )
-        levels = {"possible_problems": 0, "problems_detected": 0}
+        levels = {str(Status.POSSIBLE): 0, str(Status.DETECTED): 0}
         seen: set[str] = set()
         for incident in rt.store.list_incidents(limit=1000):
             if incident.get("state") == "resolved" or incident["service"] in seen:
                 continue
             seen.add(str(incident["service"]))
-            name = (
-                "problems_detected" if int(incident.get("level", 1)) >= 2 else "possible_problems"
-            )
-            levels[name] += 1
+            levels[str(status_of(max(1, int(incident.get("level", 1)))))] += 1
         for name, n in levels.items():
             open_now.add_metric([name], n)
         yield open_now

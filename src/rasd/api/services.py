@@ -10,14 +10,13 @@ from rasd.api.params import Lang, Step, Time, parse_lang, parse_window
 from rasd.api.responses import JSON
 from rasd.catalog import Service
 from rasd.clock import counted_until, minute_of, minute_start
+from rasd.detect.decision import Status, status_of
 from rasd.runtime import Runtime
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
 from rasd.signals.sample import saying
 from rasd.web import views
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
-
-LEVEL_NAMES = {0: "ok", 1: "possible_problems", 2: "problems_detected"}
 
 
 def _runtime(request: Request) -> Runtime:
@@ -47,11 +46,11 @@ def open_incidents(rt: Runtime) -> dict[str, dict[str, Any]]:
     return out
 
 
-def status_of(incident: dict[str, Any] | None) -> dict[str, Any]:
+def incident_status(incident: dict[str, Any] | None) -> dict[str, Any]:
     if incident is None:
-        return {"level": 0, "status": "ok", "incident": None}
+        return {"level": 0, "status": Status.OK, "incident": None}
     level = int(incident.get("level", 1))
-    return {"level": level, "status": LEVEL_NAMES.get(level, "ok"), "incident": incident.get("id")}
+    return {"level": level, "status": status_of(level), "incident": incident.get("id")}
 
 
 @router.get("/services", summary="Every service, with its status now")
@@ -75,7 +74,7 @@ async def list_services(
     items = []
     for service in services:
         item = service_summary(rt, service, language)
-        item.update(status_of(incidents.get(service.id)))
+        item.update(incident_status(incidents.get(service.id)))
         items.append(item)
     if not q:
         items.sort(key=lambda i: -int(i["level"]))
@@ -102,7 +101,7 @@ async def get_service(request: Request, service_id: str, lang: Lang = None) -> J
     problems.sort(key=lambda p: -int(p["reports"]))
     incident = open_incidents(rt).get(service.id)
     body = service_summary(rt, service, language)
-    body.update(status_of(incident))
+    body.update(incident_status(incident))
     body.update(
         {
             "problems": problems,

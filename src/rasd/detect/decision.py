@@ -6,7 +6,7 @@ lets anyone (the bank, the fusion of signals) turn any score in [0, 1] into a le
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,32 @@ class Level(IntEnum):
     OK = 0
     POSSIBLE = 1
     DETECTED = 2
+
+    @property
+    def status(self) -> Status:
+        return _STATUS[self]
+
+
+class Status(StrEnum):
+    """A level's code where a word is wanted (the API, subscriptions, metrics); its words in
+    each language are in the catalogs (`rasd.locale.terms`)."""
+
+    OK = "ok"
+    POSSIBLE = "possible_problems"
+    DETECTED = "problems_detected"
+
+    @property
+    def level(self) -> Level:
+        return _LEVEL[self]
+
+
+_STATUS = {Level.OK: Status.OK, Level.POSSIBLE: Status.POSSIBLE, Level.DETECTED: Status.DETECTED}
+_LEVEL = {status: level for level, status in _STATUS.items()}
+
+
+def status_of(level: int) -> Status:
+    """The status of a stored level; beyond the scale it is the nearest end."""
+    return Level(min(max(int(level), Level.OK), Level.DETECTED)).status
 
 
 class LevelFilter:

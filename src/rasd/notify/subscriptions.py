@@ -26,6 +26,7 @@ from sqlalchemy import (
 
 from rasd.catalog import Catalog
 from rasd.clock import Clock
+from rasd.detect.decision import Status
 from rasd.errors import InvalidInput, NotFound, field_error
 from rasd.notify.signing import new_secret
 from rasd.store import schema
@@ -33,7 +34,8 @@ from rasd.store.base import Store
 
 CHANNELS = ("webhook", "apprise")
 SCOPE_KINDS = ("all", "service", "owner", "country")
-LEVELS = {"possible_problems": 1, "problems_detected": 2}
+# a subscription asks for a level at least; "ok" is no alert
+LEVELS = {str(s): int(s.level) for s in (Status.POSSIBLE, Status.DETECTED)}
 LEVEL_NAMES = {level: name for name, level in LEVELS.items()}
 LANGS = ("en", "ar")
 STATES = ("active", "pending", "ended")

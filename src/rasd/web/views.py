@@ -13,6 +13,7 @@ import pycountry
 
 from rasd.catalog import Service
 from rasd.clock import counted_until, minute_of, minute_start
+from rasd.detect.decision import status_of
 from rasd.errors import NotFound
 from rasd.impact import ImpactReader
 from rasd.ingest.networks import network_of_label
@@ -24,7 +25,6 @@ from rasd.store import queries
 from rasd.web import official
 from rasd.web.i18n import number, strings
 
-LEVEL_NAMES = {0: "ok", 1: "possible_problems", 2: "problems_detected"}
 SPARK_STEP = 15  # minutes per sparkline point: 96 points a day
 CHART_STEP = 5  # minutes per bar of a service's day chart
 DAY = 24 * 60
@@ -114,7 +114,7 @@ def _card(
         "category": service.category,
         "category_name": rt.catalog.category_name(service.category, lang),
         "level": level,
-        "status": LEVEL_NAMES.get(level, "ok"),
+        "status": status_of(level),
         "since": incident.get("start") if incident else None,
         "spark": spark,
         "points": spark_points(spark),
@@ -443,7 +443,7 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
         },
         "status": {
             "level": level,
-            "status": LEVEL_NAMES.get(level, "ok"),
+            "status": status_of(level),
             "since": incident.get("start") if incident else None,
             "incident": incident.get("id") if incident else None,
         },
@@ -485,7 +485,7 @@ def _event_services(
                     "name": rt.catalog.get(sid).display_name(lang),
                     "role": role,
                     "level": level,
-                    "status": LEVEL_NAMES.get(level, "ok"),
+                    "status": status_of(level),
                 }
             )
     return out
