@@ -16,12 +16,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select, update
-
 from rasd.clock import Clock
 from rasd.errors import InvalidInput, NotFound, field_error
-from rasd.store import schema
 from rasd.store.base import Store
+from rasd.store.tokens import TokenRow, TokenRows
 
 SCOPES = ("import", "ingest", "admin")
 SERVICE_SCOPE_PREFIX = "statements:"
@@ -59,7 +57,7 @@ def check_scope(scope: str) -> str:
 
 class TokenStore:
     def __init__(self, store: Store, clock: Clock) -> None:
-        self.store = store
+        self.rows = TokenRows(store)
         self.clock = clock
         self._cache: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
@@ -70,33 +68,15 @@ class TokenStore:
         token_id = secrets.token_hex(8)
         token = f"rasd_{token_id}_{secrets.token_urlsafe(32)}"
         now = self.clock.now()
-        row = {
-            "id": token_id,
-            "hash": digest(token),
-            "scope": scope,
-            "label": label[:200],
-            "created_ms": int(now.timestamp() * 1000),
-            "revoked": False,
-        }
-        self.store.write(lambda conn: conn.execute(schema.tokens.insert(), row))
+        created_ms = int(now.timestamp() * 1000)
+        self.rows.add(TokenRow(token_id, digest(token), scope, label[:200], created_ms, False))
         return token, TokenInfo(token_id, scope, label[:200], now, False)
 
     def listing(self, *, include_revoked: bool = False) -> list[TokenInfo]:
-        t = schema.tokens.c
-        query = select(t.id, t.scope, t.label, t.created_ms, t.revoked).order_by(t.created_ms, t.id)
-        if not include_revoked:
-            query = query.where(t.revoked.is_(False))
-        rows = self.store.read(lambda conn: conn.execute(query).all())
-        return [
-            TokenInfo(r.id, r.scope, r.label, _from_ms(r.created_ms), bool(r.revoked)) for r in rows
-        ]
+        return [_info(r) for r in self.rows.listing(include_revoked=include_revoked)]
 
     def revoke(self, token_id: str) -> None:
-        def run(conn: Connection) -> int:
-            stmt = update(schema.tokens).where(schema.tokens.c.id == token_id)
-            return conn.execute(stmt.values(revoked=True)).rowcount
-
-        if not self.store.write(run):
+        if not self.rows.revoke(token_id):
             raise NotFound(
                 f"no token {token_id!r}", details=[field_error("id", "unknown", value=token_id)]
             )
@@ -114,13 +94,11 @@ class TokenStore:
             cached = self._cache.get(hashed)
         if cached is not None and now - cached[0] < _CACHE_SECONDS:
             return cached[1]
-        t = schema.tokens.c
-        query = select(t.id, t.scope, t.revoked).where(t.hash == hashed)
-        row = self.store.read(lambda conn: conn.execute(query).first())
+        row = self.rows.by_hash(hashed)
         scope = None
         # the id in the token must be the row's: a hash collision alone opens nothing
         if row is not None and not row.revoked and row.id == match.group(1):
-            scope = str(row.scope)
+            scope = row.scope
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
@@ -131,19 +109,16 @@ class TokenStore:
         """What is kept about a live token: who made it for what."""
         if _TOKEN.match(token) is None:
             return None
-        t = schema.tokens.c
-        query = select(t.id, t.scope, t.label, t.created_ms, t.revoked).where(
-            t.hash == digest(token)
-        )
-        row = self.store.read(lambda conn: conn.execute(query).first())
+        row = self.rows.by_hash(digest(token))
         if row is None or row.revoked:
             return None
-        return TokenInfo(row.id, row.scope, row.label, _from_ms(row.created_ms), False)
+        return _info(row)
 
     def check(self, token: str, scope: str) -> bool:
         """The Authorizer's `extra` check: whether this token holds exactly this scope."""
         return self.scope_of(token) == scope
 
 
-def _from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
+def _info(row: TokenRow) -> TokenInfo:
+    created = datetime.fromtimestamp(row.created_ms / 1000, UTC)
+    return TokenInfo(row.id, row.scope, row.label, created, row.revoked)
