@@ -24,6 +24,14 @@ STILL_BACKWARDS: set[tuple[str, str]] = {
     ("api", "web"),
 }
 
+# what puts a process together and runs it is reached only from above: the CLI from nothing,
+# the server from the CLI, the roles' builders from what starts a process of a role
+REACHED_ONLY_FROM: dict[str, set[str]] = {
+    "cli": set(),
+    "server": {"cli"},
+    "assembly": {"cli", "cluster", "eval", "server"},
+}
+
 
 def _top(module: str) -> str | None:
     parts = module.split(".")
@@ -229,3 +237,18 @@ def test_only_the_store_speaks_sql() -> None:
     )
     gone = STILL_WRITING_SQL - set(found)
     assert not gone, f"no longer writing SQL, take off the list: {sorted(gone)}"
+
+
+def test_the_cli_the_server_and_the_assembly_are_reached_only_from_above() -> None:
+    edges = package_imports()
+    wrong = [
+        f"{a} -> {b}: {where[0]}"
+        for (a, b), where in sorted(edges.items())
+        if b in REACHED_ONLY_FROM and a not in REACHED_ONLY_FROM[b]
+    ]
+    assert not wrong, "reached from below:\n" + "\n".join(wrong)
+
+
+def test_the_process_object_imports_nothing_of_rasd_when_it_runs() -> None:
+    # runtime.py names the parts (under TYPE_CHECKING) and holds them; it builds none
+    assert not [pair for pair in package_imports() if pair[0] == "runtime"]

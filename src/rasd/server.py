@@ -20,7 +20,6 @@ from fastapi import FastAPI
 from rasd.api import live
 from rasd.api.app import create_app
 from rasd.api.comments import book_of
-from rasd.assembly import attach_engine
 from rasd.clock import minute_of
 from rasd.notify.notifier import notifier_of
 from rasd.pipeline.checkpoint import dump_engine, load_engine
@@ -154,7 +153,7 @@ def run(
     background: Callable[[asyncio.Event], Any] | None = None,
 ) -> None:
     """Serve until interrupted. `ticks` runs detection on the clock; a replay ticks itself."""
-    engine = runtime.engine or attach_engine(runtime)
+    engine = runtime.detector()  # embedded and a cluster's API both have one
     detecting = threading.Lock()
     if ticks:
         restore_engine(runtime, engine)

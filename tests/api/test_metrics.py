@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import dataclasses
+
 from conftest import T0
 from fastapi.testclient import TestClient
 from notify.samples import incident, store_incident
 from prometheus_client.parser import text_string_to_metric_families
 
 from rasd.api.app import create_app
-from rasd.assembly import attach_engine
 from rasd.clock import minute_of
 from rasd.notify.notifier import notifier_of
+from rasd.pipeline.engine import DetectionEngine
 from rasd.runtime import Runtime
 
 
@@ -24,7 +26,8 @@ def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]]
 
 
 def test_ingest_detection_incidents_and_alerts_are_measured(runtime: Runtime) -> None:
-    engine = attach_engine(runtime)
+    engine = DetectionEngine(runtime.store, runtime.catalog)
+    runtime = dataclasses.replace(runtime, engine=engine)
     notifier_of(runtime)
     with TestClient(create_app(runtime)) as client:
         report = {"service": "facebook", "problem": "login", "reporter": "m1", "country": "US"}

@@ -149,8 +149,8 @@ def test_a_report_from_behind_a_trusted_proxy_is_limited_by_its_client(
     runtime.settings.trusted_proxies = ["198.51.100.7"]
     app = create_app(runtime)
     forwarded = [(b"x-forwarded-for", b"203.0.113.9, 198.51.100.7")]
-    runtime.limiter.burst = 1
-    runtime.limiter.rate = 0.001
+    runtime.limiters.requests.burst = 1
+    runtime.limiters.requests.rate = 0.001
     first = _call(app, [orjson.dumps(REPORT)], forwarded)
     second = _call(app, [orjson.dumps({**REPORT, "reporter": "x"})], forwarded)
     other = _call(

@@ -231,9 +231,9 @@ def test_oversized_body(client: TestClient, runtime: Runtime) -> None:
 
 
 def test_rate_limit_per_client(client: TestClient, runtime: Runtime) -> None:
-    runtime.limiter.burst = 3
-    runtime.limiter.rate = 0.01
-    runtime.limiter._buckets.clear()
+    runtime.limiters.requests.burst = 3
+    runtime.limiters.requests.rate = 0.01
+    runtime.limiters.requests._buckets.clear()
     codes = [
         client.post("/api/v1/reports", json={**GOOD, "reporter": f"r{i}"}).status_code
         for i in range(5)

@@ -97,7 +97,6 @@ def _embedded_reference(world: World) -> None:
     from fastapi.testclient import TestClient
 
     from rasd.api.app import create_app
-    from rasd.assembly import attach_engine
     from rasd.clock import minute_start
     from rasd.settings import Settings
 
@@ -109,9 +108,9 @@ def _embedded_reference(world: World) -> None:
         request_burst=1_000_000,
         import_max_age_days=100_000,
     )
-    runtime = build_runtime(settings, clock=clock)
+    runtime = build_runtime(settings, clock=clock, engine=True)
     load_history(runtime.store, world)
-    engine = attach_engine(runtime)
+    engine = runtime.detector()
     warm_from_store(engine, runtime.store, world.first, world.history_days)
     with TestClient(create_app(runtime)) as client:
         for minute, items in world.minutes:

@@ -29,9 +29,12 @@ def _until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
 
 
 def test_a_followed_file_feeds_the_posts_signal(tmp_path: Path, runtime: Runtime) -> None:
-    from rasd.assembly import wire_signals
+    from rasd.assembly import build_runtime
 
-    wire_signals(runtime)
+    # the same store, with every signal counted as `rasd serve` counts them
+    runtime = build_runtime(
+        runtime.settings, clock=runtime.clock, store=runtime.store, signals=True
+    )
     feed = tmp_path / "posts.jsonl"
     feed.write_bytes(_line(0, "old post: WhatsApp is down"))  # before following: not read
     errors: list[PostParseError] = []

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from rasd.api.app import create_app
-from rasd.assembly import build_runtime, wire_signals
+from rasd.assembly import build_runtime
 from rasd.cli import app as rasd_app
 from rasd.clock import VirtualClock, minute_of
 from rasd.errors import RasdError
@@ -131,8 +131,7 @@ def _as_httpx(client: TestClient) -> httpx.Client:
 @pytest.fixture
 def served(clock: VirtualClock) -> Iterator[tuple[Runtime, TestClient]]:
     settings = Settings(store_url="sqlite:///:memory:", ingest_tokens=[INGEST])
-    rt = build_runtime(settings, clock=clock)
-    wire_signals(rt)
+    rt = build_runtime(settings, clock=clock, signals=True)
     with TestClient(create_app(rt)) as client:
         yield rt, client
     rt.store.close()
@@ -182,7 +181,9 @@ def test_import_over_http_waits_for_a_busy_server(
     served: tuple[Runtime, TestClient], tmp_path: Path
 ) -> None:
     rt, client = served
-    rt.limiter.burst = 1  # the posts route does not limit token holders: make it busy instead
+    rt.limiters.requests.burst = (
+        1  # the posts route does not limit token holders: make it busy instead
+    )
     waits: list[float] = []
     real = rt.log.publish
     busy = {"left": 2}

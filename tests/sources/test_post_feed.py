@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -34,7 +35,7 @@ class _Flaky:
 async def test_an_unanswered_batch_is_sent_again_as_it_was(runtime: Runtime) -> None:
     rt = with_posts_counted(runtime)
     flaky = _Flaky(rt.log)
-    rt.log = flaky
+    rt = dataclasses.replace(rt, log=flaky)
     clock = [0.0]
     feed = PostFeed(rt, SourceStatus("t", "posts"), cursor_name="t", monotonic=lambda: clock[0])
     at = rt.clock.now()

@@ -22,7 +22,6 @@ from rasd.api.shapes import errors, from_struct
 from rasd.catalog import Catalog, Service
 from rasd.catalog.folding import fold
 from rasd.errors import InvalidInput, NotFound, RateLimited
-from rasd.ingest.limits import RequestLimiter
 from rasd.ingest.reports import network_of
 from rasd.probe.agent import tls_context
 from rasd.probe.spot import SpotChecker, target_url
@@ -30,7 +29,6 @@ from rasd.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["probes"])
 
-_STATE_KEY = "check_now"
 _AT_ONCE = 8
 
 
@@ -73,7 +71,9 @@ def document(doc: dict[str, Any], rt: Runtime) -> None:
     body["schema"] = from_struct(CheckRequest, {"target": target})
 
 
-class _State:
+class CheckNow:
+    """What checks run with: the TLS context costs to make, so it is made on the first check."""
+
     def __init__(self, rt: Runtime) -> None:
         settings = rt.settings
         self.checker = SpotChecker(
@@ -82,17 +82,7 @@ class _State:
             allow_networks=settings.check_now_allow_networks,
             offline=settings.offline,
         )
-        per_minute = settings.check_now_per_minute
-        self.limiter = RequestLimiter(rt.clock, rate=per_minute / 60.0, burst=per_minute)
         self.running = asyncio.Semaphore(_AT_ONCE)
-
-
-def _state(rt: Runtime) -> _State:
-    state = rt.extras.get(_STATE_KEY)
-    if state is None:
-        state = rt.extras[_STATE_KEY] = _State(rt)
-    assert isinstance(state, _State)
-    return state
 
 
 def service_named(catalog: Catalog, target: str) -> Service | None:
@@ -153,8 +143,8 @@ async def check_now(request: Request) -> JSON:
             "type a service or a web address (up to 300 characters)",
             details=[{"field": "target", "reason": "not a service or a web address"}],
         )
-    state = _state(rt)
-    state.limiter.take(network_of(client_address(request, rt.settings.trusted_proxies)))
+    rt.limiters.checks.take(network_of(client_address(request, rt.settings.trusted_proxies)))
+    state = rt.check_now.get(lambda: CheckNow(rt))
     address = f"https://{service.domains[0]}/" if service and "." not in target else target
     if state.running.locked():
         raise RateLimited("this server is busy checking; try again in a moment", retry_after=2)

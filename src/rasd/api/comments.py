@@ -18,7 +18,6 @@ from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.comments import MAX_TEXT, Comment, CommentBook, clean
 from rasd.errors import InvalidInput, field_error
-from rasd.ingest.limits import RequestLimiter
 from rasd.ingest.reports import network_of
 from rasd.runtime import Runtime
 from rasd.signals.reports import key_hash
@@ -27,7 +26,6 @@ from rasd.web.page_cache import touch
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 
-_STATE_KEY = "comments"
 # what a request may carry before it is cleaned: invisible characters come out, so a little
 # more than the limit is let in and the limit is checked on what is kept
 _RAW_TEXT = MAX_TEXT * 4
@@ -79,24 +77,8 @@ class ModeratedList(Page):
     comments: list[ModeratedOut]
 
 
-class _State:
-    def __init__(self, rt: Runtime) -> None:
-        settings = rt.settings
-        self.book = CommentBook(rt.store, rt.clock, repeat_hours=settings.comment_repeat_hours)
-        per_hour = settings.comments_per_hour
-        self.limiter = RequestLimiter(rt.clock, rate=per_hour / 3600.0, burst=per_hour)
-
-
-def _state(rt: Runtime) -> _State:
-    state = rt.extras.get(_STATE_KEY)
-    if state is None:
-        state = rt.extras[_STATE_KEY] = _State(rt)
-    assert isinstance(state, _State)
-    return state
-
-
 def book_of(rt: Runtime) -> CommentBook:
-    return _state(rt).book
+    return rt.comments
 
 
 def _runtime(request: Request) -> Runtime:
@@ -135,9 +117,8 @@ async def count_as_post(rt: Runtime, comment: Comment) -> None:
 async def post_comment(request: Request, service_id: str, body: CommentIn) -> JSON:
     rt = _runtime(request)
     service = rt.catalog.get(service_id)
-    state = _state(rt)
     network = network_of(client_address(request, rt.settings.trusted_proxies))
-    state.limiter.take(network)
+    rt.limiters.comments.take(network)
     text = clean(body.text)
     if not 1 <= len(text) <= MAX_TEXT:
         raise InvalidInput(
@@ -162,7 +143,7 @@ async def post_comment(request: Request, service_id: str, body: CommentIn) -> JS
     if country is None:
         guessed = region_of(request.headers.get("accept-language"))
         country = guessed if guessed and rt.places.country_exists(guessed) else None
-    comment = state.book.add(
+    comment = rt.comments.add(
         service=service.id,
         text=text,
         network=f"{key_hash(network):016x}",

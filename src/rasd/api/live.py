@@ -421,12 +421,14 @@ def _frame(kind: str, data: Any, seq: int | None = None) -> bytes:
 
 def attach(runtime: Any, **options: Any) -> LiveHub:
     """The hub of this process, listening to its aggregator and detection engine."""
-    hub: LiveHub | None = runtime.extras.get("live")
-    if hub is None:
-        hub = LiveHub(runtime.clock, **options)
-        runtime.extras["live"] = hub
+
+    def make() -> LiveHub:
+        made = LiveHub(runtime.clock, **options)
         if runtime.aggregator is not None:
-            runtime.aggregator.listen(hub.on_counts)
+            runtime.aggregator.listen(made.on_counts)
+        return made
+
+    hub: LiveHub = runtime.live.get(make)
     engine = runtime.engine
     # the engine may be attached after the app was made: listen to it once it is there
     if engine is not None and hub.engine is not engine:
@@ -437,7 +439,7 @@ def attach(runtime: Any, **options: Any) -> LiveHub:
 
 def end_streams(runtime: Any) -> None:
     """End every live stream of this process (it is stopping)."""
-    hub: LiveHub | None = runtime.extras.get("live")
+    hub: LiveHub | None = runtime.live.made
     if hub is not None:
         hub.close()
 

@@ -153,7 +153,7 @@ class _RuntimeCollector(Collector):
             open_now.add_metric([name], n)
         yield open_now
         yield from _source_metrics(rt)
-        notifier = rt.extras.get("notifier")
+        notifier = rt.notifier.made
         if notifier is not None:
             deliveries = CounterMetricFamily(
                 "rasd_alert_deliveries",

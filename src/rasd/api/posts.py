@@ -24,7 +24,6 @@ from rasd.signals.posts import MAX_KEY, MAX_TEXT
 
 router = APIRouter(prefix="/api/v1", tags=["posts"])
 
-_RECENT_KEY = "recent_post_ids"
 
 _POST_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -70,11 +69,7 @@ def require_pusher(rt: Runtime, request: Request) -> None:
 
 
 def recent_ids(rt: Runtime) -> RecentIds:
-    recent = rt.extras.get(_RECENT_KEY)
-    if recent is None:
-        recent = rt.extras[_RECENT_KEY] = RecentIds()
-    assert isinstance(recent, RecentIds)
-    return recent
+    return rt.recent_posts
 
 
 @router.post(

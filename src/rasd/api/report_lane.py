@@ -75,7 +75,7 @@ class ReportLane:
             item = decode_one(body)
             rows = [rt.validator.to_row(item, client_ip=client, trusted=False)]
             msg_id = message_id(key, "reports")
-            rt.limiter.take(client)
+            rt.limiters.requests.take(client)
         except Exception:  # noqa: BLE001 - the route meets it again and answers for it
             await self.route(scope, _replay(body, False, receive), send)
             return

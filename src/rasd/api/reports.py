@@ -142,7 +142,7 @@ def _runtime(request: Request) -> Runtime:
 async def post_report(request: Request) -> JSON:
     rt = _runtime(request)
     client = client_address(request, rt.settings.trusted_proxies)
-    rt.limiter.take(client)
+    rt.limiters.requests.take(client)
     body = await read_body(request, SINGLE_BODY_LIMIT)
     item = decode_one(body)
     trusted = rt.auth.allows(bearer(request), "import")
@@ -170,7 +170,7 @@ async def post_report(request: Request) -> JSON:
 async def post_batch(request: Request) -> JSON:
     rt = _runtime(request)
     client = client_address(request, rt.settings.trusted_proxies)
-    rt.limiter.take(client)
+    rt.limiters.requests.take(client)
     body = await read_body(request, rt.settings.body_max_bytes)
     items = decode_batch(body, request.headers.get("content-type", ""), rt.settings.batch_max)
     if not items:

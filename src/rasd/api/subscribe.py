@@ -34,7 +34,6 @@ from rasd.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
-_LIMITER = "subscribe_limiter"
 _SENT = N_(
     "One message went to this address. Follow the link in it before {until} UTC to start "
     "the alerts; until then nothing else is sent."
@@ -175,12 +174,7 @@ def _runtime(request: Request) -> Runtime:
 
 
 def _limiter(rt: Runtime) -> RequestLimiter:
-    limiter: RequestLimiter | None = rt.extras.get(_LIMITER)
-    if limiter is None:
-        per_hour = rt.settings.subscribe_per_hour
-        made = RequestLimiter(rt.clock, rate=per_hour / 3600, burst=per_hour)
-        limiter = rt.extras.setdefault(_LIMITER, made)
-    return limiter
+    return rt.limiters.subscriptions
 
 
 def answer(asked: Asked) -> dict[str, Any]:

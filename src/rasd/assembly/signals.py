@@ -1,15 +1,19 @@
-"""The counters of the signals besides reports, and the state detection reads from them."""
+"""The counters of every signal, and the state detection reads from them."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from rasd.catalog import Catalog
 from rasd.clock import minute_of
-from rasd.runtime import Runtime
 from rasd.series import SeriesKey
+from rasd.settings import Settings
 from rasd.signals.posts import PostCounter
 from rasd.signals.probes import ProbeCounter, ProbeEvidence, ProbeResult, ProbeState, VantageSeen
+from rasd.signals.reports import ReportCounter
 from rasd.signals.routes import RouteCounter, RouteState, services_of_owners, watched_prefixes
 from rasd.signals.text import AliasMatcher
 
@@ -64,19 +68,49 @@ class _Probes:
         return self.counter.count(results)
 
 
-def wire_signals(runtime: Runtime) -> None:
-    """Posts and probes are counted by their own signals' modules."""
-    aggregator = runtime.aggregator
-    if aggregator is None:
-        return
-    probe_state = SharedProbeState()
-    aggregator.counters["probes"] = _Probes(probe_state)
-    runtime.probe_state = probe_state
-    route_state = RouteState(
-        watched_prefixes(runtime.catalog),
-        lost_share=runtime.settings.routes_lost_share,
-        hold_minutes=runtime.settings.routes_hold_minutes,
+@dataclass(frozen=True)
+class Counting:
+    """How a process counts what its log brings: a fresh report counter for each aggregator
+    (its windows are the aggregator's own), the counters of the other signals, and the state
+    detection reads from them where it runs beside counting."""
+
+    settings: Settings
+    counters: dict[str, Any]
+    probe_state: SharedProbeState | None
+    route_state: RouteState | None
+
+    def reports(self) -> ReportCounter:
+        return report_counter(self.settings)
+
+
+def report_counter(settings: Settings) -> ReportCounter:
+    return ReportCounter(
+        dedupe_minutes=settings.dedupe_minutes,
+        network_limit=settings.network_limit,
+        reporter_limit=settings.reporter_limit,
     )
-    aggregator.counters["routes"] = RouteCounter(services_of_owners(runtime.catalog), route_state)
-    runtime.route_state = route_state
-    aggregator.counters["posts"] = PostCounter(AliasMatcher.from_catalog(runtime.catalog))
+
+
+def counting(settings: Settings, catalog: Catalog, *, detection_beside: bool) -> Counting:
+    """The one wiring of the counters, for the embedded process and a cluster's workers alike.
+
+    `detection_beside`: detection runs in this process and reads the probe results and the
+    routes as counting sees them (embedded). A worker's detector reads only the stored counts,
+    so its shards keep no such state.
+    """
+    probe_state = SharedProbeState() if detection_beside else None
+    route_state = (
+        RouteState(
+            watched_prefixes(catalog),
+            lost_share=settings.routes_lost_share,
+            hold_minutes=settings.routes_hold_minutes,
+        )
+        if detection_beside
+        else None
+    )
+    counters: dict[str, Any] = {
+        "probes": ProbeCounter() if probe_state is None else _Probes(probe_state),
+        "routes": RouteCounter(services_of_owners(catalog), route_state),
+        "posts": PostCounter(AliasMatcher.from_catalog(catalog)),
+    }
+    return Counting(settings, counters, probe_state, route_state)

@@ -47,7 +47,6 @@ def demo(
         speed=speed,
         official=statements(runtime),
     )
-    runtime.extras["replay"] = replayer
 
     async def background(stop: Any) -> None:
 

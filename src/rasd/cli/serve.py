@@ -25,7 +25,7 @@ def serve(
     offline: Offline = None,
 ) -> None:
     """Run the server: API, pages, detection and the live sources, on the system clock."""
-    from rasd.assembly import embedded
+    from rasd.assembly import api, embedded
     from rasd.server import run
 
     settings = settings_from(
@@ -36,7 +36,7 @@ def serve(
         cluster=cluster,
         offline=offline,
     )
-    runtime = embedded(settings)
+    runtime = api(settings) if settings.cluster else embedded(settings)
     where = f"log {settings.nats_url}, " if settings.cluster else ""
     away = ", sources on loopback only" if settings.offline else ""
     console.print(

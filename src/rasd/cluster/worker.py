@@ -20,7 +20,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasd.assembly import build_runtime
+from rasd.assembly import detection_engine
+from rasd.assembly import worker as worker_process
 from rasd.bus.nats import JetStreamLog
 from rasd.clock import Clock, SystemClock
 from rasd.cluster.detector import DetectorRunner
@@ -30,7 +31,6 @@ from rasd.counting.aggregator import Aggregator
 from rasd.errors import RasdError
 from rasd.runtime import Runtime
 from rasd.settings import Settings
-from rasd.signals.reports import ReportCounter
 
 _log = logging.getLogger("rasd.cluster.worker")
 
@@ -65,12 +65,12 @@ class Worker:
         base = settings.worker_name or f"{socket.gethostname()}-{os.getpid()}"
         self.name = re.sub(r"[^-_A-Za-z0-9]", "-", base)
         self.log = JetStreamLog.from_settings(settings, name=f"rasd-worker-{self.name}")
-        self.runtime = runtime or build_runtime(settings, log=self.log)
-        self.clock: Clock = self.runtime.clock if runtime is not None else SystemClock()
+        # a runtime given (tests) brings its clock; else the worker counts on the system's
+        self.clock: Clock = runtime.clock if runtime is not None else SystemClock()
+        self.runtime, self._counting = worker_process(settings, self.log, runtime=runtime)
         self.status = WorkerStatus(self.name)
         self._running: dict[str, _Running] = {}
         self._failures: dict[str, float] = {}
-        self._counters = _counters(self.runtime)
 
     # -- the loop --------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -177,10 +177,8 @@ class Worker:
             return leases.held(name)
 
         if name == DETECTOR:
-            from rasd.assembly import attach_engine
-
             return DetectorRunner(
-                attach_engine(self.runtime),
+                detection_engine(self.runtime),
                 self.log,
                 self.runtime.store,
                 self.clock,
@@ -201,16 +199,11 @@ class Worker:
         )
 
     def _aggregator(self, clock: Clock) -> Aggregator:
-        s = self.settings
         return Aggregator(
             self.runtime.store,
             clock,
-            reports=ReportCounter(
-                dedupe_minutes=s.dedupe_minutes,
-                network_limit=s.network_limit,
-                reporter_limit=s.reporter_limit,
-            ),
-            counters=self._counters,
+            reports=self._counting.reports(),
+            counters=self._counting.counters,
         )
 
     async def _stop(self, name: str) -> None:
@@ -234,20 +227,6 @@ async def _guarded(work: Coroutine[Any, Any, None]) -> None:
     except Exception:
         _log.exception("runner failed")
         raise
-
-
-def _counters(runtime: Runtime) -> dict[str, Any]:
-    """Posts and probes are counted by their signals' modules, as in the embedded server."""
-    from rasd.signals.probes import ProbeCounter
-
-    counters: dict[str, Any] = {"probes": ProbeCounter()}
-    try:
-        from rasd.signals.posts import PostCounter
-        from rasd.signals.text.matcher import AliasMatcher
-    except ImportError:  # the posts signal is optional in a trimmed install
-        return counters
-    counters["posts"] = PostCounter(AliasMatcher.from_catalog(runtime.catalog))
-    return counters
 
 
 def serve_worker(settings: Settings, *, on_ready: Callable[[Worker], None] | None = None) -> None:

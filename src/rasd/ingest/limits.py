@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from rasd.clock import Clock
 from rasd.errors import RateLimited
@@ -40,3 +41,13 @@ class RequestLimiter:
                 details=[{"field": None, "reason": "rate limit", "rate_per_second": self.rate}],
             )
         buckets[client] = (tokens - cost, now)
+
+
+@dataclass(frozen=True)
+class Limiters:
+    """A process's limits per client network, one for each kind of request with its own pace."""
+
+    requests: RequestLimiter  # reports and posts sent to the API
+    comments: RequestLimiter  # a few an hour
+    subscriptions: RequestLimiter  # a few an hour
+    checks: RequestLimiter  # "check it now", a few a minute

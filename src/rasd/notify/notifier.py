@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -313,22 +312,16 @@ class Notifier:
 
 def notifier_of(runtime: Any) -> Notifier:
     """The process's notifier, made on first use; it hears the detection engine if there is one."""
-    notifier: Notifier | None = runtime.extras.get("notifier")
-    if notifier is not None:
-        return notifier
-    # routes run in threads too: two notifiers would both hear the engine
-    with _making:
-        notifier = runtime.extras.get("notifier")
-        if notifier is None:
-            notifier = _make(runtime)
-            runtime.extras["notifier"] = notifier
-            engine = runtime.engine
-            if engine is not None:
-                engine.listen(notifier.listen)
+    notifier: Notifier = runtime.notifier.get(lambda: _listening(runtime))
     return notifier
 
 
-_making = threading.Lock()
+def _listening(runtime: Any) -> Notifier:
+    notifier = _make(runtime)
+    engine = runtime.engine
+    if engine is not None:
+        engine.listen(notifier.listen)
+    return notifier
 
 
 def _make(runtime: Any) -> Notifier:
@@ -338,9 +331,7 @@ def _make(runtime: Any) -> Notifier:
         runtime.store,
         runtime.catalog,
         runtime.clock,
-        public_url=settings.public_url
-        or runtime.extras.get("public_url")
-        or f"http://{host}:{settings.port}",
+        public_url=settings.public_url or f"http://{host}:{settings.port}",
         confirm_within=timedelta(hours=settings.subscribe_confirm_hours),
         pending_max=settings.subscribe_pending_max,
         impacts=ImpactReader.of(runtime),

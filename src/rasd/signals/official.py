@@ -211,11 +211,8 @@ def hear_statements(board: OfficialBoard, statements: Iterable[Any]) -> int:
 
 
 def board_of(runtime: Runtime) -> OfficialBoard:
-    """The process's board, made on first use: the source writes it, detection reads it."""
-    board: OfficialBoard | None = runtime.extras.get("official")
-    if board is None:
-        board = runtime.extras["official"] = OfficialBoard(runtime.store, runtime.clock)
-    return board
+    """The process's board: the source writes it, detection reads it."""
+    return runtime.official
 
 
 def _iso(when: datetime) -> str:

@@ -22,7 +22,6 @@ from rasd.store.base import Store
 if TYPE_CHECKING:
     from rasd.runtime import Runtime
 
-_KEY = "post_sample"
 MAX_LINK = 500
 
 
@@ -151,18 +150,7 @@ def _safe_link(link: str | None) -> bool:
 
 def runtime_sample(runtime: Runtime) -> PostSample:
     """The process's one sample, on its store, with its settings."""
-    sample = runtime.extras.get(_KEY)
-    if sample is None:
-        settings = runtime.settings
-        sample = PostSample(
-            runtime.store,
-            runtime.clock,
-            hours=settings.post_sample_hours,
-            per_service=settings.post_sample_per_service,
-        )
-        runtime.extras[_KEY] = sample
-    assert isinstance(sample, PostSample)
-    return sample
+    return runtime.sample
 
 
 _VIA = {"bluesky": "Bluesky", "mastodon": "Mastodon"}

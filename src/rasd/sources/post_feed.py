@@ -37,19 +37,17 @@ if TYPE_CHECKING:
     from rasd.runtime import Runtime
 
 _COUNTED: frozenset[str] = frozenset(COMPLAINING) | {"recovery"}
-_ANALYSER_KEY = "posts_analyser"
 
 
 def runtime_analyser(runtime: Runtime) -> Analyser:
     """One analyser over the runtime's catalog for every live source of the process."""
-    analyser = runtime.extras.get(_ANALYSER_KEY)
-    if analyser is None:
+
+    def make() -> Analyser:
         from rasd.signals.text import AliasMatcher
 
-        analyser = Analyser(AliasMatcher.from_catalog(runtime.catalog))
-        runtime.extras[_ANALYSER_KEY] = analyser
-    assert isinstance(analyser, Analyser)
-    return analyser
+        return Analyser(AliasMatcher.from_catalog(runtime.catalog))
+
+    return runtime.analyser.get(make)
 
 
 # Where complaint posts go to be shown as "what people are saying" (see rasd.signals.sample).

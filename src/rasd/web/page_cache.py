@@ -59,27 +59,24 @@ class PageCache:
         return page
 
 
-class _Epoch:
+class PageEpoch:
+    """Bumped by writes that pages show but neither counting nor detection makes (a comment,
+    an official word): a count of its own, as it changes while the process is fixed."""
+
     def __init__(self) -> None:
         self.value = 0
 
 
 def touch(runtime: Any) -> None:
     """Something pages show was written outside counting and detection: draw them again."""
-    epoch = runtime.extras.setdefault("page_epoch", _Epoch())
-    epoch.value += 1
+    runtime.page_epoch.value += 1
 
 
 def page_version(runtime: Any) -> Version:
     engine = runtime.engine
-    hub = runtime.extras.get("live")
-    epoch = runtime.extras.get("page_epoch")
+    hub = runtime.live.made
     ticked = counted_until(getattr(engine, "last_minute", None), runtime.clock.now())
-    return (
-        ticked,
-        hub.generation if hub is not None else 0,
-        epoch.value if epoch is not None else 0,
-    )
+    return (ticked, hub.generation if hub is not None else 0, runtime.page_epoch.value)
 
 
 # -- in front of the framework -------------------------------------------------------------

@@ -81,7 +81,7 @@ def _render(
     t = i18n.strings(lang)
     said = words(lang)
     other = i18n.other_language(lang)
-    hub = request.app.state.runtime.extras.get("live")
+    hub = request.app.state.runtime.live.made
     context = {
         "t": t,
         # a template's own messages: {{ _("...") }}, {{ ngettext("...", "...", n) }}

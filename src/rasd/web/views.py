@@ -125,15 +125,23 @@ def _card(
 _SPARK_TTL = 2.0  # seconds: the live stream carries what changes in between
 
 
+class SharedSparks:
+    """The last day of reports drawn for the home page: (window, when, sparks), replaced as
+    time passes, so held apart from the fixed process."""
+
+    def __init__(self) -> None:
+        self.held: tuple[tuple[int, int], float, dict[str, list[int]]] | None = None
+
+
 def _recent_sparks(rt: Runtime, since: int, until: int) -> dict[str, list[int]]:
     """Every service's day of reports, shared by every visitor for a couple of seconds:
     the one query of the home page that reads a whole day of counts."""
     now = time.monotonic()
-    hit = rt.extras.get("web_sparks")
+    hit = rt.sparks.held
     if hit is not None and hit[0] == (since, until) and now - hit[1] < _SPARK_TTL:
         return dict(hit[2])
     sparks = queries.world_reports(rt.store, None, since, until, SPARK_STEP)
-    rt.extras["web_sparks"] = ((since, until), now, sparks)
+    rt.sparks.held = ((since, until), now, sparks)
     return dict(sparks)
 
 

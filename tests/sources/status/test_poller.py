@@ -230,7 +230,7 @@ async def test_in_rasd_serve_a_local_page_admitting_an_outage_opens_an_incident(
         # the catalog's other pages are not on loopback: offline, only this one is read
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.sources.run(stop))
-        board = runtime.extras["official"]
+        board = runtime.official
         try:
             await wait_for(lambda: board.word("local-app") is not None, timeout=30)
         finally:
