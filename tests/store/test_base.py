@@ -153,6 +153,14 @@ def test_state_put_and_get(store: Store) -> None:
     assert store.get_state("other") == b""
 
 
+def test_state_claimed_keeps_the_first_value_written(store: Store) -> None:
+    assert store.claim_state("link_key", b"first") == b"first"
+    assert store.claim_state("link_key", b"second") == b"first"
+    assert store.get_state("link_key") == b"first"
+    store.put_state("link_key", b"replaced")  # a put still replaces, as ever
+    assert store.claim_state("link_key", b"third") == b"replaced"
+
+
 def _incident(id_: str, service: str, state: str, start: int, end: int | None) -> dict[str, object]:
     return {
         "id": id_,

@@ -16,23 +16,18 @@ unsubscribe someone else by guessing ids.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
-from sqlalchemy.exc import IntegrityError
 from standardwebhooks import Webhook
 
-from rasd.store import schema
 from rasd.store.base import Store
 
 SIGNATURE_HEADER = "X-Rasd-Signature"
 TIMESTAMP_HEADER = "X-Rasd-Timestamp"
 _KEY_STATE = "notify.link_key"
-_WHERE = schema.state.c.key == _KEY_STATE
 
 
 def sign_webhook(secret: str, timestamp: int, body: bytes) -> str:
@@ -67,20 +62,8 @@ class LinkSigner:
     def from_store(cls, store: Store) -> LinkSigner:
         key = store.get_state(_KEY_STATE)
         if key is None:
-            fresh = secrets.token_bytes(32)
-
-            def claim(conn: Connection) -> None:
-                if conn.execute(select(schema.state.c.key).where(_WHERE)).first() is None:
-                    conn.execute(
-                        schema.state.insert(), {"key": _KEY_STATE, "value": fresh, "updated_ms": 0}
-                    )
-
-            # insert only where missing: processes starting together must agree on one key
-            with contextlib.suppress(IntegrityError):
-                store.write(claim)
-            key = store.get_state(_KEY_STATE)
-        if key is None:
-            raise RuntimeError("the unsubscribe link key could not be kept")
+            # processes starting together must agree on one key: the first one kept
+            key = store.claim_state(_KEY_STATE, secrets.token_bytes(32))
         return cls(key)
 
     def _mac(self, subscription_id: str) -> str:

@@ -116,6 +116,8 @@ class Store(Protocol):
 
     def get_state(self, key: str) -> bytes | None: ...
 
+    def claim_state(self, key: str, value: bytes) -> bytes: ...
+
     def upsert_incidents(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
     def list_incidents(
@@ -535,6 +537,17 @@ class SqlStore:
         query = select(schema.state.c.value).where(schema.state.c.key == key)
         row = self.read(lambda conn: conn.execute(query).first())
         return None if row is None else bytes(row[0])
+
+    def claim_state(self, key: str, value: bytes) -> bytes:
+        """`value` kept under `key` unless something is already: what is kept is returned, so
+        processes starting together agree on the first one written."""
+        stmt = self._insert(schema.state).on_conflict_do_nothing(index_elements=["key"])
+        now = int(time.time() * 1000)
+        self.write(lambda conn: conn.execute(stmt, {"key": key, "value": value, "updated_ms": now}))
+        kept = self.get_state(key)
+        if kept is None:  # only a deletion between the two statements could do this
+            raise RuntimeError(f"state {key!r} could not be kept")
+        return kept
 
     # -- incidents and events --------------------------------------------------------------
     def _upsert_findings(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
