@@ -205,11 +205,8 @@ def test_only_the_commands_import_the_terminal_libraries() -> None:
 STILL_WRITING_SQL: set[str] = {
     "rasd.notify.confirmations",
     "rasd.notify.subscriptions",
-    "rasd.notify.statements",
     "rasd.notify.outbox",
     "rasd.signals.sample",
-    "rasd.signals.official",
-    "rasd.correlate.admission",
     "rasd.comments.book",
 }
 

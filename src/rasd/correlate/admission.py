@@ -14,11 +14,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from rasd.catalog import Catalog
 from rasd.signals.official import OfficialBoard
-from rasd.store import schema
+from rasd.store.official import StatementRows
 
 WINDOW_DAYS = 90
 # a word counts for an event when it comes from an hour before the event to an hour after it
@@ -49,23 +47,16 @@ def first_word(
         if not update["maintenance"]:
             found.append({**update, "by": "status_page"})
             break
-    s = schema.statements.c
-    query = (
-        select(schema.statements)
-        .where(s.service.in_(list(services)))
-        .where(s.created_ms >= int(since.timestamp() * 1000))
-        .where(s.created_ms <= int(until.timestamp() * 1000))
-        .order_by(s.created_ms)
-        .limit(1)
+    row = StatementRows(board.store).earliest(
+        services, int(since.timestamp() * 1000), int(until.timestamp() * 1000)
     )
-    row = board.store.read(lambda conn: conn.execute(query).first())
     if row is not None:
-        at = datetime.fromtimestamp(row.created_ms / 1000, UTC)
+        at = datetime.fromtimestamp(row["created_ms"] / 1000, UTC)
         found.append(
             {
-                "service": row.service,
+                "service": row["service"],
                 "at": _iso(at),
-                "status": row.status,
+                "status": row["status"],
                 "by": "statement",
                 "approximate": False,
                 "url": None,
@@ -177,12 +168,6 @@ def grade(
 def graded_owners(board: OfficialBoard, catalog: Catalog) -> list[str]:
     """Providers with a page a program can read, or any word heard from them."""
     owners = {s.owner for s in catalog if s.status_kind not in (None, "http")}
-    heard = set(
-        board.store.read(
-            lambda conn: (
-                conn.execute(select(schema.official_updates.c.service).distinct()).scalars().all()
-            )
-        )
-    )
+    heard = set(board.services_heard())
     owners |= {catalog.get(s).owner for s in heard if s in catalog}
     return sorted(owners)

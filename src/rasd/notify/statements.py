@@ -7,12 +7,10 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
-
 from rasd.clock import Clock
 from rasd.errors import InvalidInput, field_error
-from rasd.store import schema
 from rasd.store.base import Store
+from rasd.store.official import StatementRows
 
 # Statuspage's incident statuses an operator may post (postmortem is written later, elsewhere)
 STATUSES = ("investigating", "identified", "monitoring", "resolved")
@@ -21,7 +19,7 @@ MAX_MESSAGE = 5000
 
 class StatementStore:
     def __init__(self, store: Store, clock: Clock) -> None:
-        self.store = store
+        self.rows = StatementRows(store)
         self.clock = clock
 
     def add(
@@ -53,7 +51,7 @@ class StatementStore:
             "author": author[:200],
             "created_ms": int(self.clock.now().timestamp() * 1000),
         }
-        self.store.write(lambda conn: conn.execute(schema.statements.insert(), row))
+        self.rows.add(row)
         return _public(row)
 
     def page(
@@ -65,41 +63,20 @@ class StatementStore:
         offset: int = 0,
         oldest_first: bool = False,
     ) -> tuple[list[dict[str, Any]], int]:
-        s = schema.statements.c
-        query = select(schema.statements)
-        counting = select(func.count()).select_from(schema.statements)
-        if service is not None:
-            query, counting = (
-                query.where(s.service == service),
-                counting.where(s.service == service),
-            )
-        if incident_id is not None:
-            query = query.where(s.incident_id == incident_id)
-            counting = counting.where(s.incident_id == incident_id)
-        order = (s.created_ms, s.id) if oldest_first else (s.created_ms.desc(), s.id.desc())
-        query = query.order_by(*order).limit(limit).offset(offset)
-
-        def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
-            rows = conn.execute(query).all()
-            total = int(conn.execute(counting).scalar_one())
-            return [_public(r._mapping) for r in rows], total
-
-        return self.store.read(run)
+        rows, total = self.rows.page(
+            service=service,
+            incident_id=incident_id,
+            limit=limit,
+            offset=offset,
+            oldest_first=oldest_first,
+        )
+        return [_public(r) for r in rows], total
 
     def by_incident(self, incident_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Statements of many incidents at once, oldest first: what a timeline shows."""
-        if not incident_ids:
-            return {}
-        s = schema.statements.c
-        query = (
-            select(schema.statements)
-            .where(s.incident_id.in_(sorted(set(incident_ids))))
-            .order_by(s.created_ms, s.id)
-        )
-        rows = self.store.read(lambda conn: conn.execute(query).all())
         out: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            out.setdefault(str(row.incident_id), []).append(_public(row._mapping))
+        for row in self.rows.of_incidents(incident_ids):
+            out.setdefault(str(row["incident_id"]), []).append(_public(row))
         return out
 
 

@@ -15,15 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
-
 from rasd.clock import Clock
 from rasd.detect.decision import Level
 from rasd.detect.fusion import SignalEvidence
 from rasd.series import OFFICIAL
 from rasd.signals.status import MAJOR, PARTIAL, SEVERITY_NAMES, Update, View
-from rasd.store import schema
 from rasd.store.base import Store
+from rasd.store.official import OfficialUpdateRows
 
 if TYPE_CHECKING:
     from rasd.runtime import Runtime
@@ -67,6 +65,7 @@ class OfficialBoard:
 
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
+        self.rows = OfficialUpdateRows(store)
         self.clock = clock
         self._lock = threading.Lock()
         self._words: dict[str, Word] = {}
@@ -114,18 +113,7 @@ class OfficialBoard:
             }
         if not rows:
             return []
-        table = schema.official_updates
-
-        def run(conn: Connection) -> list[dict[str, Any]]:
-            there = set(
-                conn.execute(select(table.c.id).where(table.c.id.in_(list(rows)))).scalars()
-            )
-            fresh = [row for ident, row in rows.items() if ident not in there]
-            if fresh:
-                conn.execute(table.insert(), fresh)
-            return fresh
-
-        fresh = self.store.write(run)
+        fresh = self.rows.add_new(rows)
         with self._lock:
             self._known.update(rows)
             if len(self._known) > 200_000:
@@ -175,20 +163,20 @@ class OfficialBoard:
         oldest_first: bool = False,
         services: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
-        c = schema.official_updates.c
-        query = select(schema.official_updates)
         if service is not None:
-            query = query.where(c.service == service)
-        if services is not None:
-            query = query.where(c.service.in_(list(services)))
-        if since is not None:
-            query = query.where(c.at_ms >= int(since.timestamp() * 1000))
-        if until is not None:
-            query = query.where(c.at_ms <= int(until.timestamp() * 1000))
-        order = (c.at_ms, c.id) if oldest_first else (c.at_ms.desc(), c.id.desc())
-        query = query.order_by(*order).limit(limit)
-        rows = self.store.read(lambda conn: conn.execute(query).all())
-        return [_public(row._mapping) for row in rows]
+            services = [service] if services is None else [s for s in services if s == service]
+        rows = self.rows.listing(
+            services=services,
+            since_ms=None if since is None else int(since.timestamp() * 1000),
+            until_ms=None if until is None else int(until.timestamp() * 1000),
+            limit=limit,
+            oldest_first=oldest_first,
+        )
+        return [_public(row) for row in rows]
+
+    def services_heard(self) -> list[str]:
+        """Every service some provider said something about, by name."""
+        return self.rows.services_heard()
 
 
 def hear_statements(board: OfficialBoard, statements: Iterable[Any]) -> int:
