@@ -34,6 +34,8 @@ from rasd.api import (
 from rasd.api.live import LiveLane
 from rasd.api.report_lane import ReportLane
 from rasd.runtime import Runtime
+from rasd.web import assets
+from rasd.web.assets import Assets
 from rasd.web.page_cache import PageLane
 from rasd.web.site import install_site
 
@@ -44,8 +46,17 @@ class _Application(FastAPI):
     lane: ReportLane | None = None
     pages: PageLane | None = None
     live: LiveLane | None = None
+    assets: Assets | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.assets is not None
+            and scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and scope["path"] in self.assets
+        ):
+            await self.assets(scope, receive, send)  # hashed, immutable, pre-compressed
+            return
         if (
             self.live is not None
             and scope["type"] == "http"
@@ -108,4 +119,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.lane = ReportLane(runtime, partial(FastAPI.__call__, app), counters.requests)
     app.pages = PageLane(runtime, partial(FastAPI.__call__, app))
     app.live = LiveLane(runtime, partial(FastAPI.__call__, app))
+    app.assets = assets.built()
     return app

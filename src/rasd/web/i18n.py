@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from rasd.locale import N_, SOURCE, Words, languages, words
 from rasd.locale.terms import LEVEL_NAMES
+from rasd.web.weights import weighted
 
 DEFAULT = SOURCE
 COOKIE = "lang"
@@ -391,19 +392,10 @@ def choose(query: str | None, cookies: Mapping[str, str], accept_language: str |
 def _from_accept(header: str) -> str:
     best, best_q = DEFAULT, -1.0
     known = languages()
-    for order, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
+    for order, (tag, q) in enumerate(weighted(header)):
+        primary = tag.split("-")[0]
         if primary not in known:
             continue
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
         # equal weights keep the browser's order
         score = q - order * 1e-6
         if q > 0 and score > best_q:

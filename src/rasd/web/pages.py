@@ -18,7 +18,7 @@ from rasd.api.responses import JSON
 from rasd.errors import NotFound
 from rasd.locale import direction, languages, words
 from rasd.runtime import Runtime
-from rasd.web import alerts, confirm, i18n, unsubscribe, views
+from rasd.web import alerts, assets, confirm, i18n, unsubscribe, views
 from rasd.web.page_cache import PageCache, page_version
 
 router = APIRouter(include_in_schema=True)
@@ -38,6 +38,7 @@ def _environment() -> jinja2.Environment:
     env.filters["num"] = i18n.number
     env.globals["utc"] = _utc_text
     env.globals["duration"] = _duration
+    env.globals["asset"] = lambda name: assets.built().url(name)
     return env
 
 
