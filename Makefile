@@ -8,7 +8,7 @@ WEB_STAMP := src/rasd/web/static/vendor/.built-stamp
 LOCALES := src/rasd/locale
 CATALOGS := $(wildcard $(LOCALES)/*/LC_MESSAGES/rasd.po)
 
-.PHONY: demo test install web browser lint typecheck pytest bench clean messages
+.PHONY: demo test install web browser lint typecheck pytest bench faults clean messages
 
 demo: install web
 	RASD_OFFLINE=true $(BIN)/rasd demo
@@ -59,6 +59,12 @@ pytest: install
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Faults under load, one table (bench/faults.py): kills, a full disk, slow and bad clients,
+# floods, the API contract. Needs PostgreSQL's and nats-server's binaries; run as root for the
+# full-disk row (a small tmpfs).
+faults: install
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) web/node_modules src/rasd/web/static/vendor var

@@ -38,8 +38,13 @@ class MalformedBody(RasdError):
 
 
 class BodyTooLarge(RasdError):
+    """Answered with the connection closed: what is left of the body is never read."""
+
     status = 413
     code = "body_too_large"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message, details=details, headers={"Connection": "close"})
 
 
 class Unauthorized(RasdError):

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from rasd.api import live
 from rasd.api.app import create_app
 from rasd.api.comments import book_of
+from rasd.api.connections import guarded_protocol
 from rasd.clock import minute_of
 from rasd.notify.notifier import notifier_of
 from rasd.pipeline.checkpoint import dump_engine, load_engine
@@ -167,7 +168,7 @@ def run(
         port=settings.port,
         log_level="warning",
         loop="uvloop",
-        http="httptools",
+        http=guarded_protocol(settings.head_timeout_seconds, settings.body_idle_seconds),
         lifespan="on",
         access_log=False,
     )

@@ -69,7 +69,7 @@ class Settings(BaseSettings):
         15, ge=1, description="A reporter counts once per service within this many minutes."
     )
     network_limit: int = Field(
-        20,
+        5,
         ge=1,
         description="Most reports one /24 (IPv4) or /48 (IPv6) network counts per service per dedupe window.",
     )
@@ -83,6 +83,21 @@ class Settings(BaseSettings):
     batch_max: int = Field(10_000, ge=1, description="Most reports in one batch request.")
     body_max_bytes: int = Field(
         16 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes."
+    )
+    report_batch_max_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of a report batch, in bytes (at most body_max_bytes): room for batch_max reports with every field filled; a larger body is refused before it is read.",
+    )
+    head_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A request's headers must arrive whole within this many seconds of its first byte, else the connection is closed (slow clients that hold connections open).",
+    )
+    body_idle_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A request body that stops arriving for this many seconds ends its connection.",
     )
     future_skew_seconds: int = Field(
         300, ge=0, description="How far in the future an imported report's timestamp may be."

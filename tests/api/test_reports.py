@@ -230,6 +230,31 @@ def test_oversized_body(client: TestClient, runtime: Runtime) -> None:
     assert runtime.store.count_reports() == 0
 
 
+def test_a_report_batch_has_its_own_tighter_cap_and_the_connection_is_closed(
+    client: TestClient, runtime: Runtime
+) -> None:
+    runtime.settings.report_batch_max_bytes = 2048
+    batch = [{**GOOD, "reporter": f"x{i}"} for i in range(100)]
+    response = client.post("/api/v1/reports/batch", json=batch)
+    assert response.status_code == 413
+    assert assert_error_shape(response.json())["details"][0]["limit_bytes"] == 2048
+    # what is left of the body is never read
+    assert response.headers["connection"] == "close"
+    assert runtime.store.count_reports() == 0
+
+
+def test_a_bad_report_late_in_a_long_batch_refuses_all_of_it(
+    client: TestClient, runtime: Runtime
+) -> None:
+    batch: list[dict[str, Any]] = [{**GOOD, "reporter": f"x{i}"} for i in range(2500)]
+    batch[2100] = {**GOOD, "reporter": 7}
+    response = client.post("/api/v1/reports/batch", json=batch)
+    assert response.status_code == 422
+    detail = assert_error_shape(response.json())["details"][0]
+    assert (detail["index"], detail["field"]) == (2100, "reporter")
+    assert runtime.store.count_reports() == 0
+
+
 def test_rate_limit_per_client(client: TestClient, runtime: Runtime) -> None:
     runtime.limiters.requests.burst = 3
     runtime.limiters.requests.rate = 0.01

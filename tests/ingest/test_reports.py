@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 import pytest
 from conftest import T0
 
 from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock
-from rasd.errors import InvalidInput
+from rasd.errors import InvalidInput, MalformedBody
 from rasd.ingest.places import Places
-from rasd.ingest.reports import ReportIn, ReportValidator, network_of
+from rasd.ingest.reports import BatchParts, ReportIn, ReportValidator, decode_batch, network_of
 from rasd.signals.reports import (
     ReportColumns,
     ReportRow,
@@ -134,3 +137,39 @@ def test_a_remembered_client_network_is_the_network_of_the_client(
     for _ in range(2):  # the second time it comes from the memo
         row = validator.to_row(_report(), client_ip=client, trusted=False)
         assert row.network == key_hash(network_of(client))
+
+
+def test_a_batch_of_too_many_is_refused_before_any_report_is_decoded() -> None:
+    body = b"[" + b",".join([b'{"service": 1}'] * 11) + b"]"
+    with pytest.raises(InvalidInput) as refused:
+        BatchParts(body, "application/json", 10)
+    assert _first(refused.value.details)["limit"] == 10
+
+
+def test_a_batch_decoded_in_slices_is_the_batch_decoded_at_once() -> None:
+    items = [
+        {"service": "facebook", "problem": "app", "reporter": f"r{i}", "country": "US"}
+        for i in range(25)
+    ]
+    body = orjson.dumps(items)
+    batch = BatchParts(body, "application/json", 100)
+    sliced = [r for start in range(0, len(batch), 7) for r in batch.decode(start, start + 7)]
+    batch.check()
+    assert sliced == decode_batch(body, "application/json", 100)
+    assert [r.reporter for r in sliced] == [f"r{i}" for i in range(25)]
+
+
+def test_what_is_wrong_in_a_batch_names_its_place_in_it() -> None:
+    body = b'[{"service": "facebook", "problem": "app", "reporter": "a"}, {"service": 3}]'
+    batch = BatchParts(body, "application/json", 10)
+    batch.decode(0, 2)
+    with pytest.raises(InvalidInput) as refused:
+        batch.check()
+    assert _first(refused.value.details)["index"] == 1
+    with pytest.raises(MalformedBody):
+        BatchParts(b"[{", "application/json", 10)
+
+
+def _first(details: list[dict[str, Any]] | dict[str, Any]) -> dict[str, Any]:
+    assert isinstance(details, list)
+    return details[0]

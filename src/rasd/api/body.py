@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from rasd.errors import BodyTooLarge, MalformedBody
 
@@ -18,11 +18,19 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise _too_large(limit)
     chunks: list[bytes] = []
     total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        # nobody is left to answer, but a client that hangs up mid-body is no server fault:
+        # without this it was logged as one, traceback and all, which cost more than the read
+        raise MalformedBody(
+            "the client closed the connection before its body was sent",
+            details=[{"field": None, "reason": "incomplete", "received_bytes": total}],
+        ) from exc
     body = b"".join(chunks)
     if not body:
         raise MalformedBody("the request has no body", details=[{"field": None, "reason": "empty"}])

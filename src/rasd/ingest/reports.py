@@ -42,7 +42,7 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _one = msgspec.json.Decoder(ReportIn)
-_many = msgspec.json.Decoder(list[ReportIn])
+_elements = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -95,38 +95,66 @@ def decode_one(body: bytes) -> ReportIn:
 
 def decode_batch(body: bytes, content_type: str, limit: int) -> list[ReportIn]:
     """A JSON array, or NDJSON (one report a line) when the content type says so."""
-    ndjson = "ndjson" in content_type or "jsonl" in content_type
-    if ndjson:
-        lines = [ln for ln in body.split(b"\n") if ln.strip()]
-        if len(lines) > limit:
-            raise _too_many(len(lines), limit)
-        items: list[ReportIn] = []
-        errors: list[dict[str, Any]] = []
-        for i, line in enumerate(lines):
+    batch = BatchParts(body, content_type, limit)
+    items = batch.decode(0, len(batch))
+    batch.check()
+    return items
+
+
+class BatchParts:
+    """A batch body cut into its reports, each still encoded: a cheap pass over the body that
+    finds its elements (and refuses a batch of more than `limit`) before any report is
+    decoded, so that the costly decoding can go in slices (`decode`) between which the
+    server answers others. A 14 MB body of 200,000 reports took 180 ms in one call."""
+
+    def __init__(self, body: bytes, content_type: str, limit: int) -> None:
+        self.ndjson = "ndjson" in content_type or "jsonl" in content_type
+        self.errors: list[dict[str, Any]] = []
+        parts: list[bytes] | list[msgspec.Raw]
+        if self.ndjson:
+            parts = [ln for ln in body.split(b"\n") if ln.strip()]
+        else:
             try:
-                items.append(_one.decode(line))
+                parts = _elements.decode(body)
+            except msgspec.ValidationError as exc:
+                raise InvalidInput(
+                    "the batch is not a list of reports", details=[_validation_detail(str(exc))]
+                ) from exc
+            except msgspec.DecodeError as exc:
+                raise MalformedBody(
+                    "the body is not valid JSON", details=[{"reason": str(exc)}]
+                ) from exc
+        if len(parts) > limit:
+            raise _too_many(len(parts), limit)
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def decode(self, start: int, stop: int) -> list[ReportIn]:
+        """Reports start..stop; what is wrong with them is kept for `check`."""
+        items: list[ReportIn] = []
+        errors = self.errors
+        for i in range(start, min(stop, len(self.parts))):
+            if len(errors) >= _MAX_DETAILS:
+                break
+            try:
+                items.append(_one.decode(self.parts[i]))
             except msgspec.ValidationError as exc:
                 errors.append(_validation_detail(str(exc), index=i))
             except msgspec.DecodeError as exc:
                 errors.append({"index": i, "field": None, "reason": f"not valid JSON: {exc}"})
-            if len(errors) >= _MAX_DETAILS:
-                break
-        if errors:
-            raise InvalidInput(
-                f"{len(errors)} line(s) of the batch are not reports", details=errors
-            )
         return items
-    try:
-        items = _many.decode(body)
-    except msgspec.ValidationError as exc:
-        raise InvalidInput(
-            "the batch is not a list of reports", details=[_validation_detail(str(exc))]
-        ) from exc
-    except msgspec.DecodeError as exc:
-        raise MalformedBody("the body is not valid JSON", details=[{"reason": str(exc)}]) from exc
-    if len(items) > limit:
-        raise _too_many(len(items), limit)
-    return items
+
+    def check(self) -> None:
+        """Refuse the batch if any report decoded so far was not one."""
+        if not self.errors:
+            return
+        if self.ndjson:
+            message = f"{len(self.errors)} line(s) of the batch are not reports"
+        else:
+            message = "the batch is not a list of reports"
+        raise InvalidInput(message, details=self.errors)
 
 
 def _too_many(n: int, limit: int) -> InvalidInput:

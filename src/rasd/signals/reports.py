@@ -96,7 +96,7 @@ class ReportCounter:
     """
 
     def __init__(
-        self, *, dedupe_minutes: int = 15, network_limit: int = 20, reporter_limit: int = 20
+        self, *, dedupe_minutes: int = 15, network_limit: int = 5, reporter_limit: int = 20
     ) -> None:
         self.dedupe_minutes = dedupe_minutes
         self.network_limit = network_limit
