@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from rasd.clock import minute_of, minute_start
-from rasd.detect.fusion import FusedEvidence, Level
+from rasd.detect.fusion import FusedEvidence, Level, Reason
 from rasd.detect.incidents import (
     IncidentChange,
     IncidentState,
@@ -18,7 +18,10 @@ from rasd.detect.incidents import (
 
 T0 = minute_of(datetime(2021, 10, 4, 15, 0, tzinfo=UTC))
 OK, POSSIBLE, DETECTED = Level.OK, Level.POSSIBLE, Level.DETECTED
-SETTINGS = {
+# These tests follow the minutes of persistence with counts far above the usual level; the
+# burst rule, which would open on the first of them, has tests of its own (BURST).
+SETTINGS: dict[str, Any] = {
+    "burst_excess": math.inf,
     "open_after": 3,
     "escalate_after": 2,
     "recover_after": 3,
@@ -86,6 +89,64 @@ def test_opens_only_after_persistence() -> None:
     assert incident.service == "facebook"
     assert incident.id == f"facebook-{incident.start:%Y%m%dT%H%MZ}"
     assert feed.tracker.open_incidents() == [feed.tracker.incident("facebook")]
+
+
+BURST = {**SETTINGS, "burst_ratio": 10.0, "burst_excess": 100.0}
+
+
+def test_a_burst_of_reports_opens_at_once_before_the_score_says_possible() -> None:
+    feed = Feed(IncidentTracker(**BURST))
+    feed.run(20, OK, 8, 8)
+    onset = feed.minute + 1
+    feed.step(OK, 40, 8, score=0.4)  # the ramp's first minute: elevated, not a burst
+    # 12 times the usual level and 184 above it: the score has not caught up yet
+    (change,) = feed.step(OK, 192, 8, score=0.4)
+    assert change.kind == "opened"
+    assert change.incident.detected_at == minute_start(feed.minute)
+    assert change.incident.start == minute_start(onset)
+    assert change.incident.level is POSSIBLE
+    feed.run(3, POSSIBLE, 400, 8)
+    # the same incident goes on (told "updated" as its peak grows)
+    assert [i.id for i in feed.tracker.open_incidents()] == [change.incident.id]
+    assert feed.kinds().count("opened") == 1
+
+
+@pytest.mark.parametrize(
+    ("observed", "expected"),
+    [
+        (90.0, 2.0),  # 45 times the usual level, but 88 reports above it: a handful
+        (1900.0, 200.0),  # 1,700 above, but 9.5 times the level: a busy service's swing
+    ],
+)
+def test_a_minute_short_of_either_bound_waits_for_the_minutes_of_alarm(
+    observed: float, expected: float
+) -> None:
+    feed = Feed(IncidentTracker(**BURST))
+    feed.run(20, OK, expected, expected)
+    feed.step(OK, observed, expected, score=0.4)
+    feed.step(POSSIBLE, observed, expected)
+    feed.step(POSSIBLE, observed, expected)
+    assert feed.kinds() == []
+    (change,) = feed.step(POSSIBLE, observed, expected)
+    assert change.kind == "opened"
+
+
+def test_no_burst_opens_during_announced_maintenance() -> None:
+    feed = Feed(IncidentTracker(**BURST))
+    feed.run(5, OK, 5, 5)
+    said = (Reason("maintenance", "official", 0.0, 0.0, 0.0),)
+    feed.run(5, OK, 900, 5, score=0.0, reasons=said)
+    assert feed.kinds() == []
+
+
+def test_a_burst_reopens_a_resolved_incident_at_once() -> None:
+    feed = Feed(IncidentTracker(**BURST))
+    feed.run(3, POSSIBLE, 50, 5)
+    feed.run(12, OK, 5, 5)
+    assert feed.kinds() == ["opened", "recovering", "resolved"]
+    (change,) = feed.step(OK, 600, 5, score=0.4)
+    assert change.kind == "reopened"
+    assert change.incident.relapses == 1
 
 
 def test_onset_is_set_back_to_when_reports_first_rose() -> None:
@@ -384,6 +445,10 @@ def test_minutes_must_increase_and_settings_are_checked() -> None:
         IncidentTracker(open_after=0)
     with pytest.raises(ValueError):
         IncidentTracker(recover_after=5, resolve_after=2)
+    with pytest.raises(ValueError):
+        IncidentTracker(burst_ratio=1.0)
+    with pytest.raises(ValueError):
+        IncidentTracker(burst_excess=0.0)
 
 
 def test_datetimes_are_accepted_as_minutes() -> None:

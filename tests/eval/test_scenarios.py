@@ -271,20 +271,23 @@ services = ["github"]
 
 
 @pytest.mark.slow  # the whole catalog is watched: about 0.1 s a simulated minute
-def test_the_command_runs_a_scenario_through_the_pipeline(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reports_only", [False, True])
+def test_the_command_runs_a_scenario_through_the_pipeline(
+    tmp_path: Path, reports_only: bool
+) -> None:
     path = tmp_path / "tiny.toml"
     path.write_text(SMALL, "utf-8")
     out = tmp_path / "figures.json"
-    result = CliRunner().invoke(
-        app,
-        ["eval", "scenarios", "--only", str(path), "--history-days", "1", "--json", str(out)],
-    )
+    args = ["eval", "scenarios", "--only", str(path), "--history-days", "1", "--json", str(out)]
+    result = CliRunner().invoke(app, [*args, "--reports-only"] if reports_only else args)
     assert result.exit_code == 0, result.output
     assert "detection on labelled scenarios" in result.output
     data = json.loads(out.read_text("utf-8"))
+    assert data["reports_only"] is reports_only
     [only] = data["scenarios"]
     assert only["name"] == "tiny-github"
     assert only["run"]["minutes"] == 120 and only["run"]["reports"] > 3000
+    assert (only["run"]["posts"] == 0) is reports_only
     got = only["score"]
     assert (got["truth_incidents"], got["missed"], got["false"]) == (1, 0, 0)
     [outcome] = got["outcomes"]
@@ -315,3 +318,28 @@ def test_select_scales_the_named_scenarios_and_defaults_to_all() -> None:
     every = select(None, 1.0)
     assert [s.name for s in every] == [s.name for s in list_scenarios()]
     assert len(every) >= 12
+
+
+@pytest.mark.slow  # an hour of the reference event at full size: about 20 s of processor time
+def test_the_reference_event_opens_within_two_minutes_from_reports_alone() -> None:
+    from rasd.eval.scenarios import evaluate_one
+    from rasd.eval.targets import REFERENCE, REFERENCE_MAX_DELAY
+    from rasd.sim import load_scenario
+
+    reference = load_scenario(REFERENCE)
+    # the hour around the onset (15:45), at the scenario's own scale, seed and history
+    hour = reference.model_copy(
+        update={
+            "start": datetime(2021, 10, 4, 15, 0, tzinfo=UTC),
+            "end": datetime(2021, 10, 4, 16, 0, tzinfo=UTC),
+        }
+    )
+    result = evaluate_one(hour, reports_only=True)
+    stats = result.run.stats
+    assert stats.reports > 100_000 and (stats.posts, stats.probes, stats.routes) == (0, 0, 0)
+    [opened] = [c for c in result.checks if c.name.startswith("event open")]
+    assert opened.passed, opened.detail
+    apps = [o for o in result.score.outcomes if o.truth.role != "spillover"]
+    first = min(o.delay for o in apps if o.delay is not None)
+    assert 0 < first <= REFERENCE_MAX_DELAY
+    assert result.score.tally.missed == 0 and result.score.tally.false == 0

@@ -2,7 +2,8 @@
 
 The tracker is fed once a minute per service with the fused decision and the reports seen
 against the usual level, world-wide and per region. It opens an incident when the level has
-stayed at "possible" or above (with a score that is not calm) for a few minutes, then sets the
+stayed at "possible" or above (with a score that is not calm) for a few minutes, or at once
+when one minute's reports are many times their usual level and a crowd above it, then sets the
 start back to the true onset: the first minute of the run of minutes, kept in a small ring
 buffer, in which the service had left its usual level. It ends the incident when the fused
 score has been calm for long enough (sooner when recovery posts or healthy probes say so),
@@ -162,6 +163,15 @@ class IncidentConfig:
     # over calm minutes is an echo of the past, not an alarm (0.3 is a z of about 2.6).
     calm_score: float = 0.3
     recovery_score: float = 0.5
+    # A minute whose reports are at least `burst_ratio` times the usual level and
+    # `burst_excess` above it opens the incident at once, without the minutes of alarm: no
+    # ordinary swing of a busy service is ten times its level, and a hundred extra reports in
+    # one minute are a crowd, not the handful a quiet service gets by chance (ingest's limits
+    # already drop floods from a few networks or reporters). The detectors' scores pool
+    # recent minutes, so on a steep onset they reach "possible" a minute or two after the
+    # counts have left no doubt. The same figures for every service.
+    burst_ratio: float = 10.0
+    burst_excess: float = 100.0
     region_z: float = 2.0
     region_min_excess: float = 2.0
     max_regions: int = 20
@@ -183,6 +193,8 @@ class IncidentConfig:
             raise ValueError("lookback must cover open_after")
         if self.relapse_window < 0 or self.onset_gap < 0 or self.max_regions < 0:
             raise ValueError("windows and counts cannot be negative")
+        if self.burst_ratio <= 1.0 or self.burst_excess <= 0.0:
+            raise ValueError("a burst must be above the usual level: ratio > 1, excess > 0")
 
 
 class _Sample(NamedTuple):
@@ -324,7 +336,7 @@ class IncidentTracker:
         track.bad_run = track.bad_run + 1 if sample.alarm else 0
         detected = sample.alarm and fused.level >= Level.DETECTED
         track.detected_run = track.detected_run + 1 if detected else 0
-        if track.bad_run < cfg.open_after:
+        if track.bad_run < cfg.open_after and not self._burst(sample, fused):
             return []
         level = Level.DETECTED if track.detected_run >= cfg.escalate_after else Level.POSSIBLE
         episode = track.episode
@@ -495,6 +507,17 @@ class IncidentTracker:
         if observed <= expected:
             return False
         return poisson_tail(observed, expected) < self.config.above_p
+
+    def _burst(self, sample: _Sample, fused: FusedEvidence) -> bool:
+        """Whether this minute's reports alone leave no doubt (see `IncidentConfig`)."""
+        cfg = self.config
+        expected = max(sample.expected, 0.0)
+        if sample.observed < cfg.burst_ratio * expected:
+            return False
+        if sample.observed - expected < cfg.burst_excess:
+            return False
+        # announced maintenance holds every alarm down, this one too
+        return not any(r.code == "maintenance" for r in fused.reasons)
 
     def _ratio(self, observed: float, expected: float) -> float:
         prior = self.config.ratio_prior

@@ -3,13 +3,15 @@
 A fresh embedded runtime (SQLite in a temporary directory, the in-process log, the real
 aggregator and detection engine) on a virtual clock; the bank learns `history_days` of usual
 traffic first; then every simulated minute is published, counted, stored and ticked.
+With `reports_only` the minutes carry reports alone (no posts, probe results or routes; the
+scenario's statements are never fed here), to see what the reports tell by themselves.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 
 from rasd.eval.findings import Findings, FindingsRecorder
 from rasd.replay import InProcessSink, Replay, ReplayStats
-from rasd.sim import Scenario, Simulation
+from rasd.sim import MinuteTraffic, Scenario, Simulation
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,24 @@ class _Watched:
         self._sink.finish(stats)
 
 
+class _ReportsOnly:
+    """The simulation with its reports alone: no posts, probe results or routes are drawn."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self._sim = sim
+        self.scenario = sim.scenario
+        self.seed = sim.seed
+        self.total_minutes = sim.total_minutes
+
+    def minutes(self) -> Iterator[MinuteTraffic]:
+        return self._sim.minutes(posts=False, probes=False)
+
+
 def run_scenario(
     scenario: Scenario,
     *,
     history_days: int = 7,
+    reports_only: bool = False,
     seed: int | None = None,
     on_minute: Callable[[int], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
@@ -107,7 +123,8 @@ def run_scenario(
             assert runtime.aggregator is not None  # an embedded process counts
             sink = InProcessSink(runtime.aggregator.feed, clock, recorder.tick)
             cpu = time.process_time()
-            stats = Replay(sim, _Watched(sink, on_minute)).run()
+            fed = _ReportsOnly(sim) if reports_only else sim
+            stats = Replay(fed, _Watched(sink, on_minute)).run()
             seconds["replay"] = time.perf_counter() - t2
             # on a shared machine the processor time says more than the wall clock
             seconds["replay_cpu"] = time.process_time() - cpu

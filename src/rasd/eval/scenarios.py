@@ -68,6 +68,7 @@ def evaluate_one(
     scenario: Scenario,
     *,
     history_days: int = 7,
+    reports_only: bool = False,
     slack: int | None = None,
     on_minute: Callable[[int], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
@@ -77,7 +78,13 @@ def evaluate_one(
     from rasd.eval.scoring import DEFAULT_SLACK, score
     from rasd.eval.targets import checks
 
-    run = run_scenario(scenario, history_days=history_days, on_minute=on_minute, on_phase=on_phase)
+    run = run_scenario(
+        scenario,
+        history_days=history_days,
+        reports_only=reports_only,
+        on_minute=on_minute,
+        on_phase=on_phase,
+    )
     truth = scenario.truth
     scored = score(
         truth,
@@ -107,13 +114,20 @@ def overall(results: Sequence[ScenarioResult]) -> Tally:
     return total
 
 
-def report(results: Sequence[ScenarioResult], *, scale: float, history_days: int) -> dict[str, Any]:
+def report(
+    results: Sequence[ScenarioResult],
+    *,
+    scale: float,
+    history_days: int,
+    reports_only: bool = False,
+) -> dict[str, Any]:
     from rasd.eval.scoring import DEFAULT_SLACK
 
     every = [c for r in results for c in r.checks]
     return {
         "scale": scale,
         "history_days": history_days,
+        "reports_only": reports_only,
         "slack_minutes": DEFAULT_SLACK,
         "overall": overall(results).to_dict(),
         "quiet": overall([r for r in results if r.run.scenario.truth.quiet]).to_dict(),
@@ -147,6 +161,14 @@ def eval_scenarios(
     check: Annotated[
         bool, typer.Option("--check", help="Exit with status 1 when a target is missed.")
     ] = False,
+    reports_only: Annotated[
+        bool,
+        typer.Option(
+            "--reports-only",
+            help="Feed the reports alone (no posts, probes, routes or statements): what the "
+            "reports tell by themselves, and how soon.",
+        ),
+    ] = False,
 ) -> None:
     """Replay the labelled scenarios through the pipeline and score what it found."""
     if not _console.is_terminal:
@@ -161,11 +183,11 @@ def eval_scenarios(
     def save(done: Sequence[ScenarioResult]) -> None:
         if json_file is None:
             return
-        data = report(done, scale=scale, history_days=history_days)
+        data = report(done, scale=scale, history_days=history_days, reports_only=reports_only)
         json_file.parent.mkdir(parents=True, exist_ok=True)
         json_file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
 
-    results = _run_all(scenarios, history_days, jobs, save)
+    results = _run_all(scenarios, history_days, jobs, save, reports_only=reports_only)
     _console.print(_results_table(results))
     _console.print(_checks_table(results))
     _console.print(_runs_table(results))
@@ -200,9 +222,11 @@ def _run_all(
     history_days: int,
     jobs: int,
     save: Callable[[Sequence[ScenarioResult]], None],
+    *,
+    reports_only: bool = False,
 ) -> list[ScenarioResult]:
     if jobs > 1 and len(scenarios) > 1:
-        return _run_parallel(scenarios, history_days, jobs, save)
+        return _run_parallel(scenarios, history_days, jobs, save, reports_only=reports_only)
     total = sum(_minutes(s) for s in scenarios)
     results: list[ScenarioResult] = []
     with _progress() as bar:
@@ -218,7 +242,11 @@ def _run_all(
                 bar.advance(task)
 
             result = evaluate_one(
-                scenario, history_days=history_days, on_minute=minute, on_phase=phase
+                scenario,
+                history_days=history_days,
+                reports_only=reports_only,
+                on_minute=minute,
+                on_phase=phase,
             )
             results.append(result)
             _told(bar, result)
@@ -232,6 +260,8 @@ def _run_parallel(
     history_days: int,
     jobs: int,
     save: Callable[[Sequence[ScenarioResult]], None],
+    *,
+    reports_only: bool = False,
 ) -> list[ScenarioResult]:
     """Each scenario in a process of its own; the bar moves as whole scenarios finish."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -242,7 +272,10 @@ def _run_parallel(
     with _progress() as bar, ProcessPoolExecutor(max_workers=jobs) as pool:
         task = bar.add_task(f"{jobs} at a time", total=sum(_minutes(s) for s in scenarios), name="")
         futures = {
-            pool.submit(evaluate_one, scenarios[i], history_days=history_days): i for i in order
+            pool.submit(
+                evaluate_one, scenarios[i], history_days=history_days, reports_only=reports_only
+            ): i
+            for i in order
         }
         for future in as_completed(futures):
             i = futures[future]
