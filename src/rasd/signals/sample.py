@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, select
-
 from rasd.clock import Clock
 from rasd.signals.text.classifier import COMPLAINING, Label
-from rasd.store import schema
 from rasd.store.base import Store
+from rasd.store.samples import SampleRows
 
 if TYPE_CHECKING:
     from rasd.runtime import Runtime
@@ -41,7 +39,7 @@ class PostSample:
     def __init__(
         self, store: Store, clock: Clock, *, hours: float = 24.0, per_service: int = 100
     ) -> None:
-        self.store = store
+        self.rows = SampleRows(store)
         self.clock = clock
         self.hours = hours
         self.per_service = per_service
@@ -68,74 +66,32 @@ class PostSample:
                 )
         if not rows:
             return 0
-        services = sorted({row["service"] for row in rows})
-        cutoff = int((self.clock.now() - timedelta(hours=self.hours)).timestamp() * 1000)
-        self.store.write(lambda conn: self._write(conn, rows, services, cutoff))
+        self.rows.keep(rows, older_than_ms=self._cutoff_ms(), per_service=self.per_service)
         return len(rows)
-
-    def _write(
-        self, conn: Connection, rows: list[dict[str, Any]], services: list[str], cutoff: int
-    ) -> None:
-        table = schema.post_samples
-        c = table.c
-        keys = {(row["service"], row["post_key"]) for row in rows}
-        present = {
-            (r.service, r.post_key)
-            for r in conn.execute(
-                select(c.service, c.post_key).where(
-                    c.service.in_(services), c.post_key.in_(sorted({k for _, k in keys}))
-                )
-            )
-        }
-        fresh = [row for row in rows if (row["service"], row["post_key"]) not in present]
-        if fresh:
-            conn.execute(table.insert(), fresh)
-        conn.execute(delete(table).where(c.at_ms < cutoff))
-        for service in services:
-            # the newest `per_service` stay: everything older than the last of them goes
-            floor = conn.execute(
-                select(c.at_ms)
-                .where(c.service == service)
-                .order_by(c.at_ms.desc())
-                .offset(self.per_service - 1)
-                .limit(1)
-            ).scalar()
-            if floor is not None:
-                conn.execute(delete(table).where(c.service == service, c.at_ms < floor))
 
     def prune(self) -> int:
         """Forgets posts older than the retention, whether or not new ones came; how many."""
-        cutoff = int((self.clock.now() - timedelta(hours=self.hours)).timestamp() * 1000)
-        table = schema.post_samples
-        result = self.store.write(
-            lambda conn: conn.execute(delete(table).where(table.c.at_ms < cutoff))
-        )
-        return int(result.rowcount or 0)
+        return self.rows.forget_older_than(self._cutoff_ms())
 
     def newest(self, service: str, limit: int = 10) -> list[dict[str, Any]]:
         """The newest complaints about `service` within the retention, newest first."""
-        c = schema.post_samples.c
-        cutoff = int((self.clock.now() - timedelta(hours=self.hours)).timestamp() * 1000)
-        query = (
-            select(schema.post_samples)
-            .where(c.service == service, c.at_ms >= cutoff)
-            .order_by(c.at_ms.desc(), c.post_key)
-            .limit(limit)
-        )
-        rows = self.store.read(lambda conn: conn.execute(query).all())
+        rows = self.rows.newest(service, since_ms=self._cutoff_ms(), limit=limit)
         return [
             {
-                "text": row.text,
-                "lang": row.lang,
-                "at": datetime.fromtimestamp(row.at_ms / 1000, UTC)
+                "text": row["text"],
+                "lang": row["lang"],
+                "at": datetime.fromtimestamp(row["at_ms"] / 1000, UTC)
                 .isoformat()
                 .replace("+00:00", "Z"),
-                "link": row.link,
-                "label": row.label,
-                "source": row.source,
+                "link": row["link"],
+                "label": row["label"],
+                "source": row["source"],
             }
             for row in rows
         ]
+
+    def _cutoff_ms(self) -> int:
+        return int((self.clock.now() - timedelta(hours=self.hours)).timestamp() * 1000)
 
 
 def _safe_link(link: str | None) -> bool:
