@@ -298,9 +298,16 @@ async def _produce(kind: str, client: httpx.AsyncClient, watch: bool, round_: in
             }
             for i, city in enumerate(_cities())
         ]
-    response = await client.post(
-        "/api/v1/reports/batch", json=items, headers={"Authorization": f"Bearer {TOKEN}"}
-    )
+    for attempt in range(3):
+        try:
+            response = await client.post(
+                "/api/v1/reports/batch", json=items, headers={"Authorization": f"Bearer {TOKEN}"}
+            )
+            break
+        except httpx.TransportError:
+            # a kept connection the server closed as it was reused: once more on a new one
+            if attempt == 2:
+                raise
     if response.status_code != 202:
         raise SystemExit(f"reports refused: {response.text[:300]}")
 
