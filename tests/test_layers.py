@@ -206,7 +206,6 @@ STILL_WRITING_SQL: set[str] = {
     "rasd.notify.confirmations",
     "rasd.notify.subscriptions",
     "rasd.notify.outbox",
-    "rasd.comments.book",
 }
 
 

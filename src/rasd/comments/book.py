@@ -12,13 +12,12 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, func, select, update
-
 from rasd.clock import Clock
 from rasd.comments.screen import fingerprint, has_link
 from rasd.errors import Conflict, NotFound, field_error
 from rasd.signals.posts import Post
-from rasd.store import Store, schema
+from rasd.store import Store
+from rasd.store.comments import CommentRows
 
 State = Literal["shown", "held", "hidden"]
 STATES: tuple[State, ...] = ("shown", "held", "hidden")
@@ -88,7 +87,8 @@ def _comment(row: Any) -> Comment:
 
 class CommentBook:
     def __init__(self, store: Store, clock: Clock, *, repeat_hours: int = 24) -> None:
-        self.store = store
+        self.store = store  # where a moderated comment's evidence is counted too
+        self.rows = CommentRows(store)
         self.clock = clock
         self.repeat_ms = repeat_hours * 3_600_000
 
@@ -107,25 +107,15 @@ class CommentBook:
     ) -> Comment:
         """Keeps a comment (its text already cleaned), shown or held."""
         now = self._now_ms()
-        mark = fingerprint(text)
-        table = schema.comments
-        c = table.c
 
-        def run(conn: Connection) -> Comment:
+        def screen(mine: int, everyone: int) -> dict[str, Any]:
             reason: str | None = "link" if has_link(text) else None
-            if reason is None:
-                since = now - self.repeat_ms
-                same = c.fingerprint == mark
-                recent = c.created_ms >= since
-                mine = conn.execute(
-                    select(func.count()).where(same, recent, c.network == network)
-                ).scalar_one()
-                if mine:
+            if reason is None and mine:
+                reason = "repeated"
+            elif reason is None and len(text) >= _CAMPAIGN_LENGTH:
+                # `everyone` takes in this network's copies too, and it has none here
+                if everyone >= _CAMPAIGN_COPIES - 1:
                     reason = "repeated"
-                elif len(text) >= _CAMPAIGN_LENGTH:
-                    others = conn.execute(select(func.count()).where(same, recent)).scalar_one()
-                    if others >= _CAMPAIGN_COPIES - 1:
-                        reason = "repeated"
             comment = Comment(
                 # time first, so ids sort as comments came
                 id=f"{now:012x}{secrets.token_hex(4)}",
@@ -140,10 +130,15 @@ class CommentBook:
                 created_ms=now,
                 decided_ms=None,
             )
-            conn.execute(table.insert().values(fingerprint=mark, **asdict(comment)))
-            return comment
+            return asdict(comment)
 
-        return self.store.write(run)
+        row = self.rows.add_screened(
+            fingerprint=fingerprint(text),
+            network=network,
+            since_ms=now - self.repeat_ms,
+            screen=screen,
+        )
+        return _comment(row)
 
     def shown(self, service: str, *, limit: int = 20, offset: int = 0) -> tuple[list[Comment], int]:
         """A service's shown comments, newest first, and how many it has."""
@@ -163,33 +158,11 @@ class CommentBook:
     def _page(
         self, *, service: str | None, state: State, limit: int, offset: int
     ) -> tuple[list[Comment], int]:
-        table = schema.comments
-        c = table.c
-        where = [c.state == state]
-        if service is not None:
-            where.append(c.service == service)
-
-        def run(conn: Connection) -> tuple[list[Comment], int]:
-            rows = conn.execute(
-                select(table)
-                .where(*where)
-                .order_by(c.created_ms.desc(), c.id.desc())
-                .limit(limit)
-                .offset(offset)
-            ).mappings()
-            found = [_comment(row) for row in rows]
-            total = conn.execute(select(func.count()).where(*where)).scalar_one()
-            return found, int(total)
-
-        return self.store.read(run)
+        rows, total = self.rows.page(state=state, service=service, limit=limit, offset=offset)
+        return [_comment(row) for row in rows], total
 
     def get(self, comment_id: str) -> Comment:
-        table = schema.comments
-        row = self.store.read(
-            lambda conn: (
-                conn.execute(select(table).where(table.c.id == comment_id)).mappings().first()
-            )
-        )
+        row = self.rows.get(comment_id)
         if row is None:
             raise NotFound(
                 f"no comment {comment_id!r}",
@@ -207,26 +180,15 @@ class CommentBook:
             )
         before = self.get(comment_id)
         now = self._now_ms()
-        table = schema.comments
-        self.store.write(
-            lambda conn: conn.execute(
-                update(table).where(table.c.id == comment_id).values(state=state, decided_ms=now)
-            )
-        )
+        self.rows.set_state(comment_id, state, now)
         after = Comment(**{**asdict(before), "state": state, "decided_ms": now})
         return after, state == "shown" and before.state != "shown"
 
     def delete(self, comment_id: str) -> Comment:
         gone = self.get(comment_id)
-        table = schema.comments
-        self.store.write(lambda conn: conn.execute(delete(table).where(table.c.id == comment_id)))
+        self.rows.delete(comment_id)
         return gone
 
     def prune(self, keep_days: int) -> int:
         """Forgets comments older than `keep_days`; how many went."""
-        before = self._now_ms() - keep_days * 86_400_000
-        table = schema.comments
-        result = self.store.write(
-            lambda conn: conn.execute(delete(table).where(table.c.created_ms < before))
-        )
-        return int(result.rowcount or 0)
+        return self.rows.forget_older_than(self._now_ms() - keep_days * 86_400_000)
