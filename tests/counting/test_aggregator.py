@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from rasd.bus.base import new_message_id
 from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock, minute_of
 from rasd.counting.aggregator import Aggregator
+from rasd.counting.counter import Counts
 from rasd.errors import Unavailable
 from rasd.ingest.places import Places
 from rasd.ingest.reports import ReportIn, ReportValidator
@@ -159,8 +160,8 @@ def test_fed_batches_count_as_applied_ones_and_are_heard_once_stored(
 class _PostCounter:
     """Posts as the posts signal counts them: one a post, in the minute of T0."""
 
-    def count(self, payload: list[str]) -> Increments:
-        return {(SeriesKey("whatsapp", "posts", "*"), minute_of(T0)): len(payload)}
+    def count(self, payload: Iterable[str]) -> Counts:
+        return {(SeriesKey("whatsapp", "posts", "*"), minute_of(T0)): len(list(payload))}
 
 
 def test_posts_are_fed_in_order_with_reports_and_once_per_message(

@@ -9,6 +9,7 @@ from typing import Any
 
 from rasd.catalog import Catalog
 from rasd.clock import minute_of
+from rasd.counting.counter import Counter
 from rasd.series import SeriesKey
 from rasd.settings import Settings
 from rasd.signals.posts import PostCounter
@@ -75,7 +76,7 @@ class Counting:
     detection reads from them where it runs beside counting."""
 
     settings: Settings
-    counters: dict[str, Any]
+    counters: dict[str, Counter[Any]]
     probe_state: SharedProbeState | None
     route_state: RouteState | None
 
@@ -108,7 +109,7 @@ def counting(settings: Settings, catalog: Catalog, *, detection_beside: bool) ->
         if detection_beside
         else None
     )
-    counters: dict[str, Any] = {
+    counters: dict[str, Counter[Any]] = {
         "probes": ProbeCounter() if probe_state is None else _Probes(probe_state),
         "routes": RouteCounter(services_of_owners(catalog), route_state),
         "posts": PostCounter(AliasMatcher.from_catalog(catalog)),

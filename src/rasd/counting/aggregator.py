@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from rasd.bus.base import is_new_message_id
 from rasd.clock import Clock
+from rasd.counting.counter import Counter
 from rasd.errors import Unavailable
 from rasd.series import SeriesKey
 from rasd.signals.reports import (
@@ -56,14 +57,14 @@ class Aggregator:
         clock: Clock,
         *,
         reports: ReportCounter | None = None,
-        counters: dict[str, Any] | None = None,
+        counters: Mapping[str, Counter[Any]] | None = None,
         log_redelivers: bool = True,
     ) -> None:
         self.store = store
         self.clock = clock
         self.reports = reports or ReportCounter()
-        # posts, probes: objects with count(payload) -> increments (their signals' modules)
-        self.counters: dict[str, Any] = dict(counters or {})
+        # posts, probes, routes: one counter a kind (rasd.counting.counter)
+        self.counters: dict[str, Counter[Any]] = dict(counters or {})
         # A log that hands each message over once (the embedded one) can repeat only the ids
         # clients chose; new ids need no look-up in the store, nor a row there.
         self.log_redelivers = log_redelivers
