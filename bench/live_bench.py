@@ -269,7 +269,9 @@ async def _open(n: int, port: int, seen: _Seen, slow: bool, watch: bool) -> list
     return readers
 
 
-async def _produce(kind: str, client: httpx.AsyncClient, watch: bool, round_: int) -> None:
+async def _produce(kind: str, client: httpx.AsyncClient, watch: int, round_: int) -> None:
+    """Reports for a few dozen services; with `watch`, for the watched one from that many
+    cities too."""
     if kind == "bare":
         await client.post(f"/tick?size={20 * SERVICES}")
         return
@@ -296,7 +298,7 @@ async def _produce(kind: str, client: httpx.AsyncClient, watch: bool, round_: in
                 "city": city.name,
                 "ts": now,
             }
-            for i, city in enumerate(_cities())
+            for i, city in enumerate(_cities()[:watch])
         ]
     for attempt in range(3):
         try:
@@ -318,7 +320,7 @@ def _cities() -> list[Any]:
     cities: list[Any] = []
     for country in ("US", "IN", "BR", "DE", "FR", "GB", "MX", "IT", "ES", "RU", "CN", "JP"):
         cities += places.cities_in(country)
-    return cities[:CITIES]
+    return cities
 
 
 def _shares(
@@ -373,7 +375,8 @@ async def _run(kind: str, port: int, args: argparse.Namespace) -> None:
                 known = set(seen.made)
                 for _ in range(rounds):
                     tick = time.perf_counter()
-                    await _produce(kind, client, phase == "watched", done)
+                    cities = args.cities if phase == "watched" else 0
+                    await _produce(kind, client, cities, done)
                     done += 1
                     await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
                     peak = max(peak, rss_mb(pid))
@@ -415,6 +418,9 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=10, help="seconds of small updates")
     parser.add_argument("--watch", type=int, default=60, help="seconds of large details")
     parser.add_argument("--watchers", type=int, default=200)
+    parser.add_argument(
+        "--cities", type=int, default=CITIES, help="cities a second in the watched detail"
+    )
     parser.add_argument("--servers", default="bare,rasd,sse-starlette")
     parser.add_argument("--port", type=int, default=8631)
     parser.add_argument("--serve", help=argparse.SUPPRESS)
