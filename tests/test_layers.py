@@ -18,11 +18,7 @@ import rasd
 ROOT = Path(rasd.__file__).parent
 
 # (importer, imported): imports against the flow that still close a cycle
-STILL_BACKWARDS: set[tuple[str, str]] = {
-    # the app (api/app.py) installs the pages, some routes reach into web/ (page_cache, guard,
-    # i18n) and the pages use the API's HTTP helpers: one HTTP shell above both is to come
-    ("api", "web"),
-}
+STILL_BACKWARDS: set[tuple[str, str]] = set()
 
 # what puts a process together and runs it is reached only from above: the CLI from nothing,
 # the server from the CLI, the roles' builders from what starts a process of a role

@@ -59,8 +59,9 @@ def test_each_level_has_one_status_code_and_back() -> None:
 def test_the_api_s_alert_levels_are_the_status_codes() -> None:
     from typing import get_args
 
-    from rasd.api.subscribe import SubscribeIn, SubscriptionOut
+    from rasd.api.subscribe import SubscriptionOut
     from rasd.detect.decision import Status
+    from rasd.http.asking import SubscribeIn
     from rasd.notify.subscriptions import LEVELS
 
     alerting = {str(Status.POSSIBLE), str(Status.DETECTED)}

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from rasd.api.paging import Limit, Offset, Page, page_fields
-from rasd.api.responses import JSON
 from rasd.api.shapes import errors
-from rasd.api.subscribe import SubscribeIn, SubscriptionOut, checked
+from rasd.api.subscribe import SubscriptionOut
 from rasd.errors import NotFound, field_error
+from rasd.http.asking import SubscribeIn, checked
+from rasd.http.responses import JSON
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.runtime import Runtime
 from rasd.tokens import TokenStore

@@ -115,6 +115,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    # live updates are the API's; the pages show what the same hub sends
+    live.attach(runtime)
+    app.include_router(live.router)
     install_site(app)
     app.lane = ReportLane(runtime, partial(FastAPI.__call__, app), counters.requests)
     app.pages = PageLane(runtime, partial(FastAPI.__call__, app))

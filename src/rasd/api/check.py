@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 import msgspec
 from fastapi import APIRouter, Request
 
-from rasd.api.body import client_address, read_body
-from rasd.api.responses import JSON
 from rasd.api.services import incident_status, open_incidents
 from rasd.api.shapes import errors, from_struct
 from rasd.catalog import Catalog, Service
 from rasd.catalog.folding import fold
 from rasd.errors import InvalidInput, NotFound, RateLimited
+from rasd.http.body import client_address, read_body
+from rasd.http.responses import JSON
 from rasd.ingest.reports import network_of
 from rasd.probe.agent import tls_context
 from rasd.probe.spot import SpotChecker, target_url

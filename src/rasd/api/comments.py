@@ -7,17 +7,17 @@ signal. One held back goes there once a moderator shows it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from rasd.api.body import client_address
 from rasd.api.paging import Limit, Offset, Page, page_fields
-from rasd.api.responses import JSON
 from rasd.api.shapes import errors
-from rasd.comments import MAX_TEXT, Comment, CommentBook, clean
+from rasd.comments import MAX_TEXT, Comment, CommentBook, clean, described
 from rasd.errors import InvalidInput, field_error
+from rasd.http.body import client_address
+from rasd.http.responses import JSON
 from rasd.ingest.reports import network_of
 from rasd.runtime import Runtime
 from rasd.signals.reports import key_hash
@@ -84,22 +84,6 @@ def book_of(rt: Runtime) -> CommentBook:
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
-
-
-def described(rt: Runtime, comment: Comment, public: dict[str, Any]) -> dict[str, Any]:
-    """A comment with its problem's and country's names in both languages."""
-    out = dict(public)
-    out["problem_name"] = (
-        {lang: rt.catalog.problem_name(comment.problem, lang) for lang in ("en", "ar")}
-        if comment.problem
-        else None
-    )
-    out["country_name"] = (
-        {lang: rt.places.country_name(comment.country, lang) for lang in ("en", "ar")}
-        if comment.country and rt.places.country_exists(comment.country)
-        else None
-    )
-    return out
 
 
 async def count_as_post(rt: Runtime, comment: Comment) -> None:

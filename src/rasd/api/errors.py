@@ -10,8 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
-from rasd.api.responses import JSON
 from rasd.errors import RasdError
+from rasd.http.responses import JSON
 
 _log = logging.getLogger("rasd.api")
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 
 from rasd.api.paging import Limit, Offset, Page, page_fields
 from rasd.api.params import Time, parse_time
-from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.errors import NotFound
+from rasd.http.responses import JSON
 from rasd.impact import ImpactReader
 from rasd.runtime import Runtime
 from rasd.store.base import FoundPage

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from rasd.api.responses import JSON
 from rasd.correlate.admission import WINDOW_DAYS, acknowledgement, grade, graded_owners
 from rasd.errors import NotFound
+from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.signals.official import board_of
 

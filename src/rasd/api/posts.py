@@ -13,11 +13,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from rasd.api.auth import bearer
-from rasd.api.body import read_body
 from rasd.api.idempotency import message_id
-from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.errors import InvalidInput
+from rasd.http.body import read_body
+from rasd.http.responses import JSON
 from rasd.ingest.posts_import import RecentIds, TimeWindow, check_times, decode_post_batch
 from rasd.runtime import Runtime
 from rasd.signals.posts import MAX_KEY, MAX_TEXT

@@ -24,13 +24,13 @@ import msgspec
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from rasd.api.body import read_body
 from rasd.api.idempotency import message_id
 from rasd.api.posts import require_pusher
-from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.clock import minute_of
 from rasd.errors import InvalidInput, MalformedBody, NotFound, field_error
+from rasd.http.body import read_body
+from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.signals.probes import (
     KINDS,

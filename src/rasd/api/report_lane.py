@@ -17,11 +17,11 @@ import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rasd.api.body import address_of
 from rasd.api.errors import internal, render
 from rasd.api.idempotency import message_id
 from rasd.api.reports import SINGLE_BODY_LIMIT
 from rasd.errors import RasdError
+from rasd.http.body import address_of
 from rasd.ingest.reports import decode_one
 from rasd.runtime import Runtime
 from rasd.web.guard import SECURITY_HEADERS

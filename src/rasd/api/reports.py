@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from rasd.api.auth import bearer
-from rasd.api.body import client_address, read_body
 from rasd.api.idempotency import message_id
-from rasd.api.responses import JSON
 from rasd.api.shapes import from_struct
 from rasd.errors import InvalidInput
+from rasd.http.body import client_address, read_body
+from rasd.http.responses import JSON
 from rasd.ingest.reports import BatchParts, ReportIn, decode_one
 from rasd.runtime import Runtime
 

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from rasd.api.params import Lang, Step, Time, parse_lang, parse_window
-from rasd.api.responses import JSON
 from rasd.catalog import Service
 from rasd.clock import counted_until, minute_of, minute_start
 from rasd.detect.decision import Status, status_of
+from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
 from rasd.signals.sample import saying

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.errors import NotFound
+from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["sources"])

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from rasd.api.params import Lang, parse_lang
-from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.catalog import Service
+from rasd.http.responses import JSON
 from rasd.locale import N_, words
 from rasd.locale.terms import level_phrase
 from rasd.notify.statements import StatementStore

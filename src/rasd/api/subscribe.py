@@ -11,38 +11,22 @@ import re
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
-from rasd.api.body import client_address
-from rasd.api.responses import JSON
 from rasd.api.shapes import errors
 from rasd.errors import NotFound, field_error
-from rasd.ingest.limits import RequestLimiter
-from rasd.ingest.reports import network_of
+from rasd.http.asking import SubscribeIn, answer, ask
+from rasd.http.responses import JSON
 from rasd.locale import N_, each
-from rasd.notify.confirmations import Asked
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.notify.subscriptions import (
-    LEVELS,
     WEBHOOK_URL,
-    Subscription,
     apprise_schemes,
-    scope_from,
 )
 from rasd.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
-_SENT = N_(
-    "One message went to this address. Follow the link in it before {until} UTC to start "
-    "the alerts; until then nothing else is sent."
-)
-_WAITING = N_(
-    "A message asking for confirmation went to this address already. Follow its link "
-    "before {until} UTC; nothing new was sent."
-)
-_ALREADY = N_("This address gets these alerts already; nothing was sent.")
 _CONFIRMED = N_(
     "Confirmed: alerts will come to this address. Every message has a link to stop them."
 )
@@ -51,18 +35,6 @@ _UNSUBSCRIBED = N_("You will not get these messages any more.")
 
 
 # -- shapes ------------------------------------------------------------------------------
-class SubscribeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    channel: Literal["webhook", "apprise"]
-    url: str = Field(min_length=1, max_length=2000, description="Webhook URL, or apprise URL")
-    service: str | None = Field(None, max_length=64, description="Only this service")
-    owner: str | None = Field(None, max_length=64, description="Only this owner's services")
-    country: str | None = Field(None, max_length=2, description="Only services of this country")
-    min_level: Literal["possible_problems", "problems_detected"] = "possible_problems"
-    lang: Literal["en", "ar"] = "en"
-
-
 class Scope(BaseModel):
     kind: Literal["all", "service", "owner", "country"]
     value: str | None
@@ -171,50 +143,6 @@ def document(doc: dict[str, Any], rt: Runtime) -> None:
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
-
-
-def _limiter(rt: Runtime) -> RequestLimiter:
-    return rt.limiters.subscriptions
-
-
-def answer(asked: Asked) -> dict[str, Any]:
-    """What is said back to whoever asked: the subscription as it is, and what happened."""
-    sub = asked.subscription
-    until = "" if sub.confirm_by is None else sub.confirm_by.strftime("%Y-%m-%d %H:%M")
-    if asked.created:
-        words = _SENT
-    else:
-        words = _WAITING if sub.state == "pending" else _ALREADY
-    said = each(words, until=until)
-    return {"subscription": sub.public(), "created": asked.created, "message": said}
-
-
-async def ask(request: Request, body: SubscribeIn) -> Asked:
-    """One request for alerts, from the API or the site's form: limited per client network."""
-    rt = _runtime(request)
-    client = client_address(request, rt.settings.trusted_proxies)
-    _limiter(rt).take(network_of(client))
-    # in a thread: checking an apprise URL loads apprise's plugins, and the store may wait
-    return await run_in_threadpool(_ask, notifier_of(rt), body)
-
-
-def _ask(notifier: Notifier, body: SubscribeIn) -> Asked:
-    return notifier.ask(checked(notifier, body, label="self-service", active=False))
-
-
-def checked(notifier: Notifier, body: SubscribeIn, *, label: str, active: bool) -> Subscription:
-    """The subscription a request describes, checked, not kept yet."""
-    kind, value = scope_from(body.service, body.owner, body.country)
-    return notifier.subscriptions.new(
-        channel=body.channel,
-        target=body.url,
-        scope_kind=kind,
-        scope_value=value,
-        min_level=LEVELS[body.min_level],
-        lang=body.lang,
-        label=label,
-        active=active,
-    )
 
 
 @router.post(

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from pydantic import ValidationError
 
-from rasd.api import subscribe
-from rasd.api.body import read_body
 from rasd.catalog.model import Service
 from rasd.errors import RasdError, RateLimited
+from rasd.http import asking
+from rasd.http.body import read_body
 from rasd.web import i18n
 
 _FORM_MAX_BYTES = 8 * 1024
@@ -31,7 +31,7 @@ async def ask(request: Request, service: Service, lang: str) -> tuple[int, dict[
     }
     try:
         form = _fields(await read_body(request, _FORM_MAX_BYTES))
-        body = subscribe.SubscribeIn.model_validate(
+        body = asking.SubscribeIn.model_validate(
             {
                 "channel": form.get("channel", ""),
                 "url": form.get("url", "").strip(),
@@ -40,13 +40,13 @@ async def ask(request: Request, service: Service, lang: str) -> tuple[int, dict[
                 "lang": lang,
             }
         )
-        asked = await subscribe.ask(request, body)
+        asked = await asking.ask(request, body)
     except ValidationError as exc:
         fields = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
         return 422, {**view, "error": _why(fields, lang)}
     except RasdError as exc:
         return exc.status, {**view, "error": _why(_fields_of(exc), lang, exc)}
-    answer = subscribe.answer(asked)
+    answer = asking.answer(asked)
     message = answer["message"].get(lang) or answer["message"]["en"]
     return 200, {**view, "message": message, "created": asked.created}
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from rasd.api.caching import matches
+from rasd.http.caching import matches
 from rasd.web.guard import SECURITY_HEADERS
 from rasd.web.weights import weighted
 

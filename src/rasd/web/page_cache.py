@@ -17,8 +17,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from rasd.api.caching import etag_of, matches
 from rasd.clock import counted_until
+from rasd.http.caching import etag_of, matches
 
 Version = tuple[int, int, int]
 

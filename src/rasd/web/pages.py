@@ -13,9 +13,9 @@ import jinja2
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from rasd.api.caching import matches
-from rasd.api.responses import JSON
 from rasd.errors import NotFound
+from rasd.http.caching import matches
+from rasd.http.responses import JSON
 from rasd.locale import direction, languages, words
 from rasd.runtime import Runtime
 from rasd.web import alerts, assets, confirm, i18n, unsubscribe, views

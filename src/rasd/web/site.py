@@ -1,4 +1,4 @@
-"""Puts the site on the API's app: pages, static files, live updates and the headers they need."""
+"""Puts the site on the API's app: pages, static files and the headers they need."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from rasd.api import live
-from rasd.api.caching import CachingMiddleware
+from rasd.http.caching import CachingMiddleware
 from rasd.web import pages
 from rasd.web.guard import CrossSiteGuard, SecurityHeaders
 
@@ -17,8 +16,6 @@ STATIC_MAX_AGE = 300
 
 
 def install_site(app: FastAPI) -> None:
-    live.attach(app.state.runtime)
-    app.include_router(live.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     # the last added runs first: refuse cross-site writes, then add headers, then cache

@@ -381,9 +381,9 @@ COMMENTS_SHOWN = 20
 
 def page_comments(rt: Runtime, service_id: str, lang: str) -> list[dict[str, Any]]:
     """The newest shown comments, with their problem and country named in the page's language."""
-    from rasd.api.comments import book_of, described
+    from rasd.comments import described
 
-    rows, _ = book_of(rt).shown(service_id, limit=COMMENTS_SHOWN)
+    rows, _ = rt.comments.shown(service_id, limit=COMMENTS_SHOWN)
     shown = []
     for comment in rows:
         full = described(rt, comment, comment.public())

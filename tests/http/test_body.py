@@ -8,8 +8,8 @@ import pytest
 from starlette.requests import Request
 from starlette.types import Message
 
-from rasd.api.body import read_body
 from rasd.errors import MalformedBody
+from rasd.http.body import read_body
 
 
 async def test_a_client_gone_before_its_body_ends_is_a_malformed_body() -> None:

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.responses import PlainTextResponse, StreamingResponse
 
-from rasd.api.caching import CachingMiddleware, etag_of, matches
+from rasd.http.caching import CachingMiddleware, etag_of, matches
 
 
 def _app() -> FastAPI:
