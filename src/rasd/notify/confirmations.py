@@ -18,17 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select, update
-
 from rasd.clock import Clock
 from rasd.errors import NotFound, RateLimited, field_error
 from rasd.notify.outbox import Outbox
-from rasd.notify.subscriptions import Subscription, SubscriptionStore, in_states
-from rasd.store import schema
+from rasd.notify.subscriptions import Subscription, SubscriptionStore
 from rasd.store.base import Store
-
-_s = schema.subscriptions.c
-_c = schema.confirmations.c
+from rasd.store.notify import ConfirmationRows, Row, Transaction
 
 # what makes the message that asks for confirmation: (the waiting subscription, its token) ->
 # a row for the outbox
@@ -58,6 +53,7 @@ class Confirmations:
         pending_max: int,
     ) -> None:
         self.store = store
+        self.rows = ConfirmationRows(store)
         self.subscriptions = subscriptions
         self.outbox = outbox
         self.clock = clock
@@ -75,23 +71,17 @@ class Confirmations:
         now_ms = int(now.timestamp() * 1000)
         waiting = replace(sub, active=False, confirm_by=now + self.wait)
 
-        def run(conn: Connection) -> Asked:
-            self._purge(conn, now_ms)
-            same = self.subscriptions.where(
-                conn,
-                _s.target == sub.target,
-                _s.scope_kind == sub.scope_kind,
-                _s.scope_value == sub.scope_value,
-                in_states(("active", "pending")),
-            )
+        def run(tx: Transaction) -> Asked:
+            self.rows.forget_lapsed_in(tx, now_ms)
+            scope = (sub.scope_kind, sub.scope_value)
+            same = self.subscriptions.of_target_in(tx, sub.target, ("active", "pending"), scope)
             if same:
                 return Asked(same[0], created=False)
-            # lapsed requests were purged just now: those waiting still hold
-            target = _s.target == sub.target
-            self._check_room(self.subscriptions.where(conn, target, in_states(["pending"])), now_ms)
-            self.subscriptions.insert(conn, waiting)
-            conn.execute(
-                schema.confirmations.insert(),
+            # lapsed requests were forgotten just now: those waiting still hold
+            self._check_room(self.subscriptions.of_target_in(tx, sub.target, ["pending"]), now_ms)
+            self.subscriptions.add_in(tx, waiting)
+            self.rows.add_in(
+                tx,
                 {
                     "subscription_id": waiting.id,
                     "token_hash": token_hash(token),
@@ -100,7 +90,7 @@ class Confirmations:
                     "confirmed_ms": None,
                 },
             )
-            self.outbox.add_in(conn, [message(waiting, token)])
+            self.outbox.add_in(tx, [message(waiting, token)])
             return Asked(waiting, created=True)
 
         return self.store.write(run)
@@ -122,9 +112,9 @@ class Confirmations:
         digest = token_hash(token)
         now_ms = self._now_ms()
 
-        def run(conn: Connection) -> tuple[str, bool]:
-            row = _named(conn, digest, now_ms)
-            return str(row.subscription_id), row.confirmed_ms is not None
+        def run(tx: Transaction) -> tuple[str, bool]:
+            row = self._named(tx, digest, now_ms)
+            return str(row["subscription_id"]), row["confirmed_ms"] is not None
 
         subscription_id, before = self.store.read(run)
         return self.subscriptions.get(subscription_id), before
@@ -135,19 +125,13 @@ class Confirmations:
         digest = token_hash(token)
         now_ms = self._now_ms()
 
-        def run(conn: Connection) -> tuple[str, bool]:
-            row = _named(conn, digest, now_ms)
-            if row.confirmed_ms is not None:
-                return str(row.subscription_id), False
-            conn.execute(
-                update(schema.confirmations)
-                .where(_c.subscription_id == row.subscription_id)
-                .values(confirmed_ms=now_ms)
-            )
-            conn.execute(
-                update(schema.subscriptions).where(_s.id == row.subscription_id).values(active=True)
-            )
-            return str(row.subscription_id), True
+        def run(tx: Transaction) -> tuple[str, bool]:
+            row = self._named(tx, digest, now_ms)
+            subscription_id = str(row["subscription_id"])
+            if row["confirmed_ms"] is not None:
+                return subscription_id, False
+            self.rows.confirm_in(tx, subscription_id, now_ms)
+            return subscription_id, True
 
         subscription_id, fresh = self.store.write(run)
         return self.subscriptions.get(subscription_id), fresh
@@ -155,35 +139,19 @@ class Confirmations:
     def purge(self) -> int:
         """Forget the requests nobody confirmed in time; how many."""
         now_ms = self._now_ms()
-        return self.store.write(lambda conn: self._purge(conn, now_ms))
+        return self.store.write(lambda tx: self.rows.forget_lapsed_in(tx, now_ms))
 
-    def _purge(self, conn: Connection, now_ms: int) -> int:
-        lapsed = [
-            str(r[0])
-            for r in conn.execute(
-                select(_c.subscription_id).where(_c.confirmed_ms.is_(None), _c.expires_ms <= now_ms)
-            ).all()
-        ]
-        if not lapsed:
-            return 0
-        d = schema.deliveries.c
-        conn.execute(delete(schema.deliveries).where(d.subscription_id.in_(lapsed)))
-        conn.execute(delete(schema.subscriptions).where(_s.id.in_(lapsed), _s.active.is_(False)))
-        conn.execute(delete(schema.confirmations).where(_c.subscription_id.in_(lapsed)))
-        return len(lapsed)
-
-
-def _named(conn: Connection, digest: str, now_ms: int) -> Row[Any]:
-    """The confirmation a link's token names: unknown and lapsed links are not found."""
-    row = conn.execute(select(schema.confirmations).where(_c.token_hash == digest)).first()
-    if row is None:
-        raise NotFound(
-            "this confirmation link is not valid; it may have lapsed",
-            details=[field_error("token", "unknown")],
-        )
-    if row.confirmed_ms is None and row.expires_ms <= now_ms:
-        raise NotFound(
-            "this confirmation link has lapsed; subscribe again",
-            details=[field_error("token", "expired")],
-        )
-    return row
+    def _named(self, tx: Transaction, digest: str, now_ms: int) -> Row:
+        """The confirmation a link's token names: unknown and lapsed links are not found."""
+        row = self.rows.by_token_in(tx, digest)
+        if row is None:
+            raise NotFound(
+                "this confirmation link is not valid; it may have lapsed",
+                details=[field_error("token", "unknown")],
+            )
+        if row["confirmed_ms"] is None and row["expires_ms"] <= now_ms:
+            raise NotFound(
+                "this confirmation link has lapsed; subscribe again",
+                details=[field_error("token", "expired")],
+            )
+        return row

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
-
 from rasd.errors import InvalidInput, NotFound, field_error
-from rasd.store import schema
 from rasd.store.base import Store
+from rasd.store.notify import DeliveryRows, Transaction
 
 STATUSES = ("pending", "sent", "dead", "cancelled")
 # minutes to wait after the 1st, 2nd... failed attempt; one more failure and it is dead
@@ -70,60 +68,20 @@ def backoff_ms(attempts: int) -> int | None:
 
 class Outbox:
     def __init__(self, store: Store) -> None:
-        self.store = store
-        self._insert = _dialect_insert(store)
+        self.rows = DeliveryRows(store)
 
     def add(self, rows: Sequence[dict[str, Any]]) -> int:
         """Queue messages; one already queued under the same (subscription, dedupe) is kept."""
-        if not rows:
-            return 0
-        return self.store.write(lambda conn: self.add_in(conn, rows))
+        return self.rows.add([_queued(row) for row in rows])
 
-    def add_in(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    def add_in(self, tx: Transaction, rows: Sequence[dict[str, Any]]) -> int:
         """`add`, in a transaction of the caller's: the messages go with what it writes."""
-        stmt = (
-            self._insert(schema.deliveries)
-            .on_conflict_do_nothing(index_elements=["subscription_id", "dedupe"])
-            .returning(schema.deliveries.c.id)
-        )
-        added = 0
-        for row in rows:
-            queued = {
-                "status": "pending",
-                "attempts": 0,
-                "sent_ms": None,
-                "last_error": None,
-                "incident_id": None,
-                **row,
-            }
-            added += conn.execute(stmt, queued).first() is not None
-        return added
+        return self.rows.add_in(tx, [_queued(row) for row in rows])
 
     def claim(self, now_ms: int, limit: int = 50) -> list[Delivery]:
         """Due messages, leased to this caller for a while so nobody else sends them too."""
-        d = schema.deliveries.c
-
-        def run(conn: Connection) -> list[Delivery]:
-            ids = [
-                r.id
-                for r in conn.execute(
-                    select(d.id)
-                    .where(d.status == "pending", d.next_ms <= now_ms)
-                    .order_by(d.next_ms, d.id)
-                    .limit(limit)
-                ).all()
-            ]
-            if not ids:
-                return []
-            rows = conn.execute(
-                update(schema.deliveries)
-                .where(d.id.in_(ids), d.status == "pending", d.next_ms <= now_ms)
-                .values(next_ms=now_ms + LEASE_MS)
-                .returning(*schema.deliveries.c)
-            ).all()
-            return sorted((_from_row(r._mapping) for r in rows), key=lambda x: x.id)
-
-        return self.store.write(run)
+        leased = self.rows.lease_due(now_ms, limit=limit, until_ms=now_ms + LEASE_MS)
+        return [_from_row(row) for row in leased]
 
     def sent(self, delivery: Delivery, now_ms: int) -> None:
         self._set(delivery.id, status="sent", attempts=delivery.attempts + 1, sent_ms=now_ms)
@@ -143,15 +101,9 @@ class Outbox:
 
     def withdraw(self, incident_id: str, kind: str) -> set[str]:
         """Cancel pending messages of one kind about an incident; whose they were."""
-        d = schema.deliveries.c
-        stmt = (
-            update(schema.deliveries)
-            .where(d.incident_id == incident_id, d.kind == kind, d.status == "pending")
-            .values(status="cancelled", last_error="withdrawn: the incident went on")
-            .returning(d.subscription_id)
+        return self.rows.cancel_pending(
+            incident_id=incident_id, kind=kind, reason="withdrawn: the incident went on"
         )
-        rows = self.store.write(lambda conn: conn.execute(stmt).all())
-        return {str(r.subscription_id) for r in rows}
 
     def replay(self, delivery_id: int, now_ms: int) -> Delivery:
         """Send a dead (or cancelled) message again, from a fresh count of attempts."""
@@ -165,14 +117,13 @@ class Outbox:
         return self.get(delivery_id)
 
     def get(self, delivery_id: int) -> Delivery:
-        query = select(schema.deliveries).where(schema.deliveries.c.id == delivery_id)
-        row = self.store.read(lambda conn: conn.execute(query).first())
+        row = self.rows.get(delivery_id)
         if row is None:
             raise NotFound(
                 f"no delivery {delivery_id}",
                 details=[field_error("id", "unknown", value=delivery_id)],
             )
-        return _from_row(row._mapping)
+        return _from_row(row)
 
     def page(
         self,
@@ -182,44 +133,30 @@ class Outbox:
         limit: int = 100,
         offset: int = 0,
     ) -> tuple[list[Delivery], int]:
-        d = schema.deliveries.c
-        query = select(schema.deliveries)
-        counting = select(func.count()).select_from(schema.deliveries)
-        if status is not None:
-            query, counting = query.where(d.status == status), counting.where(d.status == status)
-        if subscription_id is not None:
-            query = query.where(d.subscription_id == subscription_id)
-            counting = counting.where(d.subscription_id == subscription_id)
-        query = query.order_by(d.id.desc()).limit(limit).offset(offset)
-
-        def run(conn: Connection) -> tuple[list[Delivery], int]:
-            rows = conn.execute(query).all()
-            return [_from_row(r._mapping) for r in rows], int(conn.execute(counting).scalar_one())
-
-        return self.store.read(run)
+        rows, total = self.rows.page(
+            status=status, subscription_id=subscription_id, limit=limit, offset=offset
+        )
+        return [_from_row(row) for row in rows], total
 
     def counts(self) -> dict[str, int]:
-        d = schema.deliveries.c
-        query = select(d.status, func.count()).group_by(d.status)
-        rows = self.store.read(lambda conn: conn.execute(query).all())
         out = dict.fromkeys(STATUSES, 0)
-        out.update({str(status): int(n) for status, n in rows})
+        out.update(self.rows.by_status())
         return out
 
     def _set(self, delivery_id: int, **values: Any) -> None:
-        stmt = (
-            update(schema.deliveries).where(schema.deliveries.c.id == delivery_id).values(**values)
-        )
-        self.store.write(lambda conn: conn.execute(stmt))
+        self.rows.change(delivery_id, values)
 
 
-def _dialect_insert(store: Store) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    engine = getattr(store, "engine", None)
-    if engine is not None and engine.dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+def _queued(row: dict[str, Any]) -> dict[str, Any]:
+    """A message as it waits for its first attempt."""
+    return {
+        "status": "pending",
+        "attempts": 0,
+        "sent_ms": None,
+        "last_error": None,
+        "incident_id": None,
+        **row,
+    }
 
 
 def _from_row(row: Any) -> Delivery:

@@ -11,26 +11,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pycountry
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    and_,
-    delete,
-    false,
-    func,
-    or_,
-    select,
-    true,
-    update,
-)
 
 from rasd.catalog import Catalog
 from rasd.clock import Clock
 from rasd.detect.decision import Status
 from rasd.errors import InvalidInput, NotFound, field_error
 from rasd.notify.signing import new_secret
-from rasd.store import schema
 from rasd.store.base import Store
+from rasd.store.notify import SubscriptionRows, Transaction
 
 CHANNELS = ("webhook", "apprise")
 SCOPE_KINDS = ("all", "service", "owner", "country")
@@ -142,31 +130,9 @@ def scope_from(service: str | None, owner: str | None, country: str | None) -> t
     return chosen[0] if chosen else ("all", "")
 
 
-_s = schema.subscriptions.c
-_c = schema.confirmations.c
-# a subscription with the end of its wait when it waits for its owner's confirmation
-_WITH_WAIT = select(schema.subscriptions, _c.expires_ms.label("confirm_by_ms")).select_from(
-    schema.subscriptions.outerjoin(
-        schema.confirmations, and_(_c.subscription_id == _s.id, _c.confirmed_ms.is_(None))
-    )
-)
-
-
-def in_states(states: Collection[str]) -> ColumnElement[bool]:
-    """The condition, on `_WITH_WAIT`'s rows, of being in one of these states."""
-    waiting = _c.expires_ms.is_not(None)
-    each = {
-        "active": _s.active.is_(True),
-        "pending": _s.active.is_(False) & waiting,
-        "ended": _s.active.is_(False) & ~waiting,
-    }
-    chosen = [each[state] for state in states]
-    return or_(*chosen) if chosen else false()
-
-
 class SubscriptionStore:
     def __init__(self, store: Store, catalog: Catalog, clock: Clock) -> None:
-        self.store = store
+        self.rows = SubscriptionRows(store)
         self.catalog = catalog
         self.clock = clock
 
@@ -221,16 +187,25 @@ class SubscriptionStore:
             active=active,
         )
 
-    def insert(self, conn: Connection, sub: Subscription) -> None:
-        conn.execute(schema.subscriptions.insert(), _row(sub))
+    def add_in(self, tx: Transaction, sub: Subscription) -> None:
+        """Keeps `sub` in the caller's transaction."""
+        self.rows.add_in(tx, _row(sub))
 
-    def where(self, conn: Connection, *conditions: ColumnElement[bool]) -> list[Subscription]:
-        """Subscriptions that meet these conditions, oldest first, read in a transaction."""
-        query = _WITH_WAIT.where(*conditions).order_by(_s.created_ms, _s.id)
-        return [_from_row(r._mapping) for r in conn.execute(query).all()]
+    def of_target_in(
+        self,
+        tx: Transaction,
+        target: str,
+        states: Collection[str],
+        scope: tuple[str, str] | None = None,
+    ) -> list[Subscription]:
+        """A URL's subscriptions in these states (of this scope, if given), oldest first, read
+        in the caller's transaction."""
+        return [
+            _from_row(r) for r in self.rows.find_in(tx, target=target, states=states, scope=scope)
+        ]
 
     def keep(self, sub: Subscription) -> Subscription:
-        self.store.write(lambda conn: self.insert(conn, sub))
+        self.rows.add(_row(sub))
         return sub
 
     def create(self, **fields: Any) -> Subscription:
@@ -238,22 +213,16 @@ class SubscriptionStore:
         return self.keep(self.new(**fields))
 
     def get(self, subscription_id: str) -> Subscription:
-        query = _WITH_WAIT.where(_s.id == subscription_id)
-        row = self.store.read(lambda conn: conn.execute(query).first())
+        row = self.rows.get(subscription_id)
         if row is None:
             raise NotFound(
                 f"no subscription {subscription_id!r}",
                 details=[field_error("id", "unknown", value=subscription_id)],
             )
-        return _from_row(row._mapping)
+        return _from_row(row)
 
     def many(self, ids: Iterable[str]) -> dict[str, Subscription]:
-        wanted = sorted(set(ids))
-        if not wanted:
-            return {}
-        query = _WITH_WAIT.where(_s.id.in_(wanted))
-        rows = self.store.read(lambda conn: conn.execute(query).all())
-        return {row.id: _from_row(row._mapping) for row in rows}
+        return {row["id"]: _from_row(row) for row in self.rows.many(ids)}
 
     def page(
         self,
@@ -263,35 +232,14 @@ class SubscriptionStore:
         offset: int = 0,
     ) -> tuple[list[Subscription], int]:
         """Oldest first, in these states (all of them: None), and how many there are."""
-        where = true() if states is None else in_states(states)
-        query = _WITH_WAIT.where(where).order_by(_s.created_ms, _s.id).limit(limit).offset(offset)
-        counting = select(func.count()).select_from(_WITH_WAIT.where(where).subquery())
-
-        def run(conn: Connection) -> tuple[list[Subscription], int]:
-            rows = conn.execute(query).all()
-            return [_from_row(r._mapping) for r in rows], int(conn.execute(counting).scalar_one())
-
-        return self.store.read(run)
+        rows, total = self.rows.page(states=states, limit=limit, offset=offset)
+        return [_from_row(r) for r in rows], total
 
     def deactivate(self, subscription_id: str) -> bool:
         """Whether it was active or waiting for confirmation; unknown ids are an error, leaving
         twice is not. A subscription still waiting can no longer be confirmed."""
         self.get(subscription_id)
-        ending = (
-            update(schema.subscriptions)
-            .where(_s.id == subscription_id, _s.active.is_(True))
-            .values(active=False)
-        )
-        refusing = delete(schema.confirmations).where(
-            _c.subscription_id == subscription_id, _c.confirmed_ms.is_(None)
-        )
-
-        def run(conn: Connection) -> bool:
-            ended = conn.execute(ending).rowcount
-            refused = conn.execute(refusing).rowcount
-            return bool(ended or refused)
-
-        return self.store.write(run)
+        return self.rows.end(subscription_id)
 
     def matching(self, service_id: str, countries: Iterable[str] = ()) -> list[Subscription]:
         """Active subscriptions that cover this service, whatever their level.
@@ -300,19 +248,9 @@ class SubscriptionStore:
         worldwide service when the incident is felt there (`countries`).
         """
         service = self.catalog.get(service_id)
-        s = schema.subscriptions.c
-        wanted = (
-            (s.scope_kind == "all")
-            | ((s.scope_kind == "service") & (s.scope_value == service.id))
-            | ((s.scope_kind == "owner") & (s.scope_value == service.owner))
-        )
         places = set(service.countries) | {c.upper() for c in countries}
-        if places:
-            wanted = wanted | ((s.scope_kind == "country") & s.scope_value.in_(sorted(places)))
-        query = select(schema.subscriptions).where(s.active.is_(True)).where(wanted)
-        query = query.order_by(s.created_ms, s.id)
-        rows = self.store.read(lambda conn: conn.execute(query).all())
-        return [_from_row(r._mapping) for r in rows]
+        rows = self.rows.active_for(service=service.id, owner=service.owner, countries=places)
+        return [_from_row(r) for r in rows]
 
 
 def _row(sub: Subscription) -> dict[str, Any]:

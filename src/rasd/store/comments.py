@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from rasd.store import schema
 from rasd.store.base import Store
+from rasd.store.paging import page_of
 
 Row = dict[str, Any]
 
@@ -45,19 +46,8 @@ class CommentRows:
         where = [c.state == state]
         if service is not None:
             where.append(c.service == service)
-        query = (
-            select(schema.comments)
-            .where(*where)
-            .order_by(c.created_ms.desc(), c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-
-        def run(conn: Connection) -> tuple[list[Row], int]:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
-            return rows, int(conn.execute(select(func.count()).where(*where)).scalar_one())
-
-        return self.store.read(run)
+        order = (c.created_ms.desc(), c.id.desc())
+        return page_of(self.store, schema.comments, where, order, limit=limit, offset=offset)
 
     def get(self, comment_id: str) -> Row | None:
         query = select(schema.comments).where(schema.comments.c.id == comment_id)

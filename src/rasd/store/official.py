@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, select
 
 from rasd.store import schema
 from rasd.store.base import Store
+from rasd.store.paging import page_of
 
 Row = dict[str, Any]
 
@@ -81,22 +82,13 @@ class StatementRows:
     ) -> tuple[list[Row], int]:
         """One page of statements and how many there are in all."""
         s = schema.statements.c
-        query = select(schema.statements)
-        counting = select(func.count()).select_from(schema.statements)
+        where = []
         if service is not None:
-            query = query.where(s.service == service)
-            counting = counting.where(s.service == service)
+            where.append(s.service == service)
         if incident_id is not None:
-            query = query.where(s.incident_id == incident_id)
-            counting = counting.where(s.incident_id == incident_id)
+            where.append(s.incident_id == incident_id)
         order = (s.created_ms, s.id) if oldest_first else (s.created_ms.desc(), s.id.desc())
-        query = query.order_by(*order).limit(limit).offset(offset)
-
-        def run(conn: Connection) -> tuple[list[Row], int]:
-            rows = [dict(r._mapping) for r in conn.execute(query).all()]
-            return rows, int(conn.execute(counting).scalar_one())
-
-        return self.store.read(run)
+        return page_of(self.store, schema.statements, where, order, limit=limit, offset=offset)
 
     def of_incidents(self, incident_ids: Sequence[str]) -> list[Row]:
         """The statements of these incidents, oldest first."""
