@@ -175,10 +175,6 @@ def test_every_backward_import_listed_is_still_there() -> None:
 # the terminal's libraries belong to the commands: a tool or the product that imports them
 # cannot be driven from a test, a server or another front end without a terminal's habits
 _TERMINAL = ("typer", "rich")
-STILL_IN_A_TERMINAL: set[str] = {
-    # `rasd eval scenarios` still lives beside the evaluator it drives
-    "rasd.eval.scenarios",
-}
 
 
 def terminal_imports() -> dict[str, list[str]]:
@@ -188,12 +184,9 @@ def terminal_imports() -> dict[str, list[str]]:
 
 def test_only_the_commands_import_the_terminal_libraries() -> None:
     found = terminal_imports()
-    outside = {m: where for m, where in found.items() if m not in STILL_IN_A_TERMINAL}
-    assert not outside, "typer or rich outside rasd.cli:\n" + "\n".join(
-        w for where in outside.values() for w in where
+    assert not found, "typer or rich outside rasd.cli:\n" + "\n".join(
+        w for where in found.values() for w in where
     )
-    gone = STILL_IN_A_TERMINAL - set(found)
-    assert not gone, f"no longer importing typer or rich, take off the list: {sorted(gone)}"
 
 
 def _importers_of(roots: tuple[str, ...], *, outside: str) -> dict[str, list[str]]:

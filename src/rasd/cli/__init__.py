@@ -11,6 +11,7 @@ import typer
 from rasd.cli.comments import comments_app
 from rasd.cli.demo import demo
 from rasd.cli.eval_posts import eval_posts
+from rasd.cli.eval_scenarios import eval_scenarios
 from rasd.cli.mentions import mentions
 from rasd.cli.notify import notify_app
 from rasd.cli.posts import posts_app
@@ -20,7 +21,6 @@ from rasd.cli.series import detect_series, eval_nab
 from rasd.cli.serve import serve, worker
 from rasd.cli.services import services
 from rasd.cli.tokens import tokens_app
-from rasd.eval.scenarios import eval_scenarios
 
 app = typer.Typer(
     name="rasd",
