@@ -6,8 +6,12 @@ the store commits; for the cluster, the clock stops when detection has ticked th
 which needs every shard to have counted everything before it. Every run gets the same reports
 (a slice of the reference scenario, scaled), sent by one client over HTTP in batches.
 
-Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and nats-server with JetStream on
-127.0.0.1:4222; each run makes its own database and stream and removes them.
+Beside the rate, the CPU seconds each accepted report cost, summed over every process of the
+run (the API processes, the workers, nats-server and PostgreSQL with all its backends; for the
+embedded run, the one server), from /proc/<pid>/stat (user + system time of each process and
+of its children, live or ended) between the first report sent and the last counted. For that
+the run starts its own nats-server and PostgreSQL (from their binaries, in a temporary folder,
+on free ports: bench/faults.py), so nothing else on the machine is measured with them.
 
     .venv/bin/python bench/cluster_bench.py [--scale 0.05] [--minutes 30] [--reference-hours 2]
 """
@@ -34,6 +38,7 @@ from typing import Any
 import httpx
 import nats
 import psycopg
+from faults import Nats, Postgres
 
 from rasd.bus.nats import JetStreamLog, StreamLimits
 from rasd.catalog import load_catalog
@@ -45,8 +50,11 @@ from rasd.sim import Simulation, load_scenario
 from rasd.store import open_store
 
 TOKEN = "bench-import-token"
-ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-NATS = "nats://127.0.0.1:4222"
+# set by main() to this run's own servers
+ADMIN = ""
+NATS = ""
+PG_PORT = 0
+SERVICE_PIDS: list[int] = []
 SHARDS = 8
 BATCH = 2000
 
@@ -59,7 +67,10 @@ def free_port() -> int:
 
 class Procs:
     def __init__(self, env: dict[str, str]) -> None:
-        self.env = {**os.environ, **env}
+        # the code beside this file, whatever folder the processes start in
+        here = str(Path(__file__).resolve().parents[1] / "src")
+        path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+        self.env = {**os.environ, "PYTHONPATH": path, **env}
         self.dir = Path(tempfile.mkdtemp(prefix="rasd-bench-"))
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -112,13 +123,48 @@ class Procs:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _stats() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds of itself and of its ended children)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            text = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        # after the name: state, ppid, ... utime (14th field), stime, cutime, cstime
+        ticks = sum(int(v) for v in fields[11:15])
+        found[int(entry)] = (int(fields[1]), ticks / tick)
+    return found
+
+
+def cpu_seconds(roots: list[int]) -> float:
+    """CPU seconds of these processes and of all their descendants, live or ended."""
+    stats = _stats()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    total, todo, seen = 0.0, list(roots), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in stats:
+            continue
+        seen.add(pid)
+        total += stats[pid][1]
+        todo.extend(children.get(pid, []))
+    return total
+
+
 @contextmanager
 def database() -> Iterator[str]:
     name = f"rasd_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        yield f"postgresql://postgres@127.0.0.1:{PG_PORT}/{name}"
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -185,13 +231,22 @@ def run_embedded(minutes: list[tuple[int, list[dict[str, Any]]]]) -> dict[str, A
     try:
         url = procs.api("embedded", "--embedded")
         feed = ClusterFeed([url], TOKEN, None, batch=BATCH)
+        pids = [p.pid for p in procs.procs.values()]
+        cpu = cpu_seconds(pids)
         started = time.perf_counter()
         for minute, items in minutes:
             feed.send_items("reports", items, f"bench:{minute}")
         seconds = time.perf_counter() - started
+        cpu = cpu_seconds(pids) - cpu
         feed.close()
         n = feed.acknowledged.get("reports", 0)
-        return {"reports": n, "seconds": seconds, "rss_mb": procs.peak_rss_mb("embedded")}
+        return {
+            "reports": n,
+            "seconds": seconds,
+            "rss_mb": procs.peak_rss_mb("embedded"),
+            "cpu": {"server": cpu},
+            "load": _load(),
+        }
     finally:
         procs.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -236,6 +291,13 @@ def run_cluster(
             first = minutes[0][0]
             feed.minute_done(first - 1, None)
             _wait(lambda: store.get_state(checkpoint_key(stream)) is not None, 300)
+            groups = {
+                "API": [p.pid for n, p in procs.procs.items() if n.startswith("api")],
+                "workers": [p.pid for n, p in procs.procs.items() if n.startswith("worker")],
+                "NATS": SERVICE_PIDS[:1],
+                "PostgreSQL": SERVICE_PIDS[1:],
+            }
+            before = {name: cpu_seconds(pids) for name, pids in groups.items()}
             started = time.perf_counter()
             for minute, items in minutes:
                 feed.send_items("reports", items, f"bench:{minute}")
@@ -244,6 +306,8 @@ def run_cluster(
             last = str(minutes[-1][0]).encode()
             _wait(lambda: store.get_state(ticked_key(stream)) == last, 1800)
             seconds = time.perf_counter() - started
+            cpu = {name: cpu_seconds(pids) - before[name] for name, pids in groups.items()}
+            load = _load()
             incidents = store.list_incidents(limit=1000)
             return {
                 "reports": feed.acknowledged.get("reports", 0),
@@ -252,6 +316,8 @@ def run_cluster(
                 "sent_seconds": sent,
                 "retries": feed.retries,
                 "rss_mb": procs.peak_rss_mb("worker"),
+                "cpu": cpu,
+                "load": load,
                 "incidents": sorted((i["service"], i["start"][11:16]) for i in incidents),
             }
         finally:
@@ -262,6 +328,10 @@ def run_cluster(
             procs.close()
             store.close()
             asyncio.run(_drop_stream(stream))
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def _wait(ok: Any, seconds: float) -> None:
@@ -280,7 +350,26 @@ def main() -> None:
         "--reference-hours", type=float, default=2.0, help="hours of the reference replay (0: skip)"
     )
     args = parser.parse_args()
+    global ADMIN, NATS, PG_PORT
+    folder = Path(tempfile.mkdtemp(prefix="rasd-cluster-bench-"))
+    os.chmod(folder, 0o755)
+    nats_server, postgres = Nats(folder), Postgres(folder)
+    nats_server.start()
+    postgres.start()
+    NATS, PG_PORT = nats_server.url, postgres.port
+    ADMIN = f"host=127.0.0.1 port={PG_PORT} user=postgres dbname=postgres"
+    assert nats_server.proc is not None
+    postmaster = int((postgres.folder / "postmaster.pid").read_text().split()[0])
+    SERVICE_PIDS[:] = [nats_server.proc.pid, postmaster]
+    try:
+        _measure(args)
+    finally:
+        nats_server.stop()
+        postgres.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
+
+def _measure(args: argparse.Namespace) -> None:
     # the outage's first half hour: the steepest rise of the day
     start = datetime(2021, 10, 4, 15, 40, tzinfo=UTC)
     t = time.perf_counter()
@@ -304,6 +393,13 @@ def main() -> None:
         ok = "ok" if r["stored"] == r["reports"] else "MISMATCH"
         print(f"  {name}: {r['reports'] / r['seconds'] / base:.2f}x embedded; "
               f"stored {r['stored']:,} of {r['reports']:,} acknowledged ({ok})")  # fmt: skip
+    print("\nCPU per accepted report (all processes, user + system, from /proc):")
+    per_base = sum(embedded["cpu"].values()) / embedded["reports"]
+    for name, r in rows:
+        per = sum(r["cpu"].values()) / r["reports"]
+        parts = ", ".join(f"{k} {v / r['reports'] * 1e6:.1f}" for k, v in r["cpu"].items())
+        print(f"  {name:36} {per * 1e6:6.1f} us ({parts}); {per / per_base:.2f}x embedded;"
+              f" load {r['load']}")  # fmt: skip
 
     if args.reference_hours > 0:
         hours = args.reference_hours

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from rasd.bus import codec
 from rasd.bus.nats import MSG_ID, JetStreamLog, kind_of
@@ -78,13 +79,33 @@ class ShardRunner:
                     msgs = await sub.fetch(self.batch, timeout=1.0)
                 except TimeoutError:
                     continue
+                # reports messages in a row are counted and stored in one transaction
+                # together, then acknowledged; anything else ends the run first (order holds)
+                run: list[tuple[Any, str, Any]] = []
                 for msg in msgs:
                     if not self.owned():
                         return  # not acknowledged: the next owner counts it
-                    await self._apply(aggregator, msg.subject, msg.headers or {}, msg.data)
+                    read = self._read(aggregator, msg.subject, msg.headers or {}, msg.data)
+                    if read is not None and read[0] == codec.REPORTS:
+                        run.append((read[1], read[2], msg))
+                        continue
+                    await self._apply_run(aggregator, run)
+                    run = []
+                    if read is not None:
+                        await self._apply(aggregator, *read)
                     await msg.ack()
+                await self._apply_run(aggregator, run)
         finally:
             await sub.unsubscribe()
+
+    async def _apply_run(self, aggregator: Aggregator, run: list[tuple[Any, str, Any]]) -> None:
+        if not run:
+            return
+        items = [(payload, msg_id) for payload, msg_id, _ in run]
+        await asyncio.to_thread(aggregator.apply_together, items)
+        self.stats.reports += sum(len(payload) for payload, _ in items)
+        for _, _, msg in run:
+            await msg.ack()
 
     def _aggregator(self) -> Aggregator:
         mark = read_watermark(self.store, self.log.stream, self.shard)
@@ -100,9 +121,10 @@ class ShardRunner:
         aggregator.restore()
         return aggregator
 
-    async def _apply(
+    def _read(
         self, aggregator: Aggregator, subject: str, headers: dict[str, str], data: bytes
-    ) -> None:
+    ) -> tuple[str, Any, str] | None:
+        """A message's kind, payload and id; None for one that cannot be counted (logged)."""
         self.stats.messages += 1
         try:
             kind = kind_of(subject)
@@ -110,20 +132,25 @@ class ShardRunner:
         except codec.CodecError:
             self.stats.rejected += 1
             _log.error("shard %d: message %s on %s cannot be read", self.shard, headers, subject)
-            return
+            return None
         if kind == codec.MARK:
-            await asyncio.to_thread(self._mark, int(payload))
-            return
+            return kind, payload, ""
         msg_id = headers.get(MSG_ID)
         if msg_id is None:
             self.stats.rejected += 1
             _log.error("shard %d: a %s message without an id on %s", self.shard, kind, subject)
-            return
+            return None
         if kind != codec.REPORTS and kind not in aggregator.counters:
             self.stats.rejected += 1
             _log.error(
                 "shard %d: no counter for %s; message %s is not counted", self.shard, kind, msg_id
             )
+            return None
+        return kind, payload, msg_id
+
+    async def _apply(self, aggregator: Aggregator, kind: str, payload: Any, msg_id: str) -> None:
+        if kind == codec.MARK:
+            await asyncio.to_thread(self._mark, int(payload))
             return
         await asyncio.to_thread(aggregator.apply, kind, payload, msg_id)
         if kind == codec.REPORTS:
