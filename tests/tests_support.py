@@ -28,3 +28,11 @@ def write_mmdb(path: Path, records: dict[str, dict[str, Any]], kind: str = "GeoL
         writer.insert_network(IPSet([cidr]), record)
     writer.to_db_file(str(path))
     return path
+
+
+def crowd_address(n: int) -> str:
+    """The n-th of many people's addresses, spread over the 512 /24 networks of the range kept
+    for benchmarks (198.18.0.0/15): a crowd counts whole, while one network's share stays
+    under the per-network cap of counting (network_limit)."""
+    network, host = n % 512, n // 512 % 254 + 1
+    return f"198.{18 + network // 256}.{network % 256}.{host}"

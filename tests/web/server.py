@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import numpy as np
 import uvicorn
+from tests_support import crowd_address
 
 from rasd.api.app import create_app
 from rasd.assembly import embedded
@@ -56,7 +57,7 @@ class LiveServer:
                     "reporter": f"{tag}-{minute}-{i}",
                     "country": "EG",
                     "ts": (at + timedelta(seconds=1)).isoformat(),
-                    "ip": f"198.18.{i % 250}.{minute % 250 + 1}",
+                    "ip": crowd_address(minute * per_minute + i),
                 }
                 for i in range(per_minute)
             ]

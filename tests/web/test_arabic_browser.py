@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, expect
+from tests_support import crowd_address
 
 from rasd.clock import minute_of
 from web.server import TOKEN, LiveServer
@@ -61,7 +62,7 @@ def _outage(server: LiveServer, services: list[str], minutes: int) -> None:
                     "reporter": f"ar-{service}-{minute}-{i}",
                     "country": country,
                     "ts": at.isoformat(),
-                    "ip": f"198.19.{i % 250}.{minute % 250 + 1}",
+                    "ip": crowd_address(minute * 250 + i),
                 }
                 if city:
                     item["city"] = city
