@@ -277,3 +277,22 @@ def test_routes_gone_alone_are_the_services_own_failure() -> None:
     # below the share but not yet for long enough: no level, nothing said
     early = SignalEvidence(ROUTES_UNSEEN, 38.0, 0.0, 0.95, int(Level.OK), total=40.0)
     assert fuse([ev("reports", 0.0), early]).level is Level.OK
+
+
+@pytest.mark.parametrize("failed", [0.0, 1.0])
+def test_routes_gone_do_not_take_down_a_service_whose_own_probes_answer(failed: float) -> None:
+    # an owner's name servers' prefixes withdrawn, while this service's checks (served by
+    # other routes) answer from every vantage but the odd one
+    gone = SignalEvidence(ROUTES_UNSEEN, 38.0, 0.0, 0.95, int(Level.DETECTED), total=40.0)
+    tried = SignalEvidence("probes_total", 12.0, 12.0, 0.0, int(Level.OK))
+    failing = SignalEvidence("probes_failed", failed, 0.0, 0.0, int(Level.OK))
+    fused = fuse([ev("reports", 0.0), gone, tried, failing])
+    assert fused.level is Level.OK and fused.probe_level is Level.OK
+    assert not [r for r in fused.reasons if r.code == "route_loss"]
+    # the same routes with the checks failing everywhere: down, and the routes say so too
+    dead = SignalEvidence("probes_failed", 12.0, 0.0, 0.99, int(Level.DETECTED))
+    down = fuse([ev("reports", 0.0), gone, tried, dead])
+    assert down.level is Level.DETECTED
+    assert [r for r in down.reasons if r.code == "route_loss"]
+    # no check tried this minute: the routes alone still tell
+    assert fuse([ev("reports", 0.0), gone]).level is Level.DETECTED

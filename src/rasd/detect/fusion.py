@@ -15,7 +15,8 @@ The level is the strongest of:
 - a quorum of probe failures (most vantage points or checks failing), which alone is enough,
 - the owner's routes gone (`routes_unseen` with a level: most of the peers that usually see
   its name servers' prefixes no longer do), which alone is enough too, and counts as the
-  service's own failure like the probes do.
+  service's own failure like the probes do; unless the service's own probes were tried that
+  minute and answer (no quorum failing): then it is reached by other routes.
 - the provider's own word (`official`): a page admitting a partial outage gives possible
   problems, a major one problems detected; a provider that admits it needs no convincing.
 
@@ -233,8 +234,11 @@ def fuse(
         level = max(level, probe_level)
         reasons.append(_reason("probe_quorum", probe))
     routes = next((item for item in items if item.signal == ROUTES_UNSEEN), None)
-    if routes is not None and routes.level > Level.OK:
-        # unreachable on the internet is a failure of its own, as probes failing everywhere are
+    answering = probes_total is not None and probes_total.observed > 0 and probe_level == Level.OK
+    if routes is not None and routes.level > Level.OK and not answering:
+        # unreachable on the internet is a failure of its own, as probes failing everywhere are;
+        # but an owner's lost prefixes need not carry every one of its services: one whose own
+        # checks answer this minute is reached some other way
         route_level = Level(min(int(routes.level), Level.DETECTED))
         level = max(level, route_level)
         probe_level = max(probe_level, route_level)
