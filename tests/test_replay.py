@@ -23,6 +23,8 @@ from rasd.cli import app as cli_app
 from rasd.cli.options import settings_from
 from rasd.clock import VirtualClock, minute_of, minute_start
 from rasd.ingest.places import Places
+from rasd.locale.findings import said_event
+from rasd.locale.phrases import CatalogNames
 from rasd.replay import HttpSink, InProcessSink, Replay, ReplayStats, placement
 from rasd.series import POSTS, PROBES_TOTAL, REPORTS, WORLD, SeriesKey
 from rasd.sim import Simulation, load_scenario
@@ -348,7 +350,9 @@ def _reference_events(tmp: Path) -> list[dict[str, Any]]:
     Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick)).run()
     events: list[dict[str, Any]] = runtime.store.list_events()
     runtime.store.close()
-    return events
+    # kept as codes; said in words as the API and the pages say them
+    names = CatalogNames(load_catalog())
+    return [said_event(event, names) for event in events]
 
 
 @pytest.mark.slow

@@ -11,6 +11,10 @@ from rasd.correlate import EventChange, EventCorrelator
 from rasd.detect.fusion import FusedEvidence, Level
 from rasd.detect.incidents import IncidentChange, IncidentTracker
 from rasd.errors import NotFound
+from rasd.locale import PUBLISHED
+from rasd.locale.findings import said as _said
+from rasd.locale.phrases import CatalogNames
+from rasd.phrase import Phrase
 
 T0 = minute_of(datetime(2021, 10, 4, 15, 30, tzinfo=UTC))
 
@@ -199,3 +203,14 @@ class World:
         for _ in range(minutes):
             self.step()
         return self
+
+
+def said(value: object, names: object = None) -> dict[str, str]:
+    """A phrase the correlator made (or its JSON form) in the published languages, with the
+    names of this small catalog."""
+    shown = value.to_dict() if isinstance(value, Phrase) else value
+    return _said(shown, names or CatalogNames(catalog()), PUBLISHED)  # type: ignore[arg-type]
+
+
+def say(value: object, lang: str = "en") -> str:
+    return said(value)[lang]

@@ -11,7 +11,7 @@ from rasd.pipeline.engine import DetectionEngine
 from rasd.series import NETWORK_REPORTS, SeriesKey
 from rasd.store import Store, open_store
 
-from .fixtures import EGYPT, T0, Rise, World
+from .fixtures import EGYPT, T0, Rise, World, say
 
 VODAFONE = "AS24835|EG|Vodafone Egypt"
 TE_DATA = "AS8452|EG|TE Data"
@@ -86,8 +86,8 @@ def test_a_regional_event_from_one_network_is_a_network_outage() -> None:
     event = events[0]
     assert event.network is not None
     assert event.network["title"] == "Vodafone Egypt, AS24835"
-    assert event.title["en"].startswith("Network outage at Vodafone Egypt, AS24835: ")
-    assert event.title["ar"].startswith("انقطاع شبكة Vodafone Egypt, AS24835: ")
+    assert say(event.title).startswith("Network outage at Vodafone Egypt, AS24835: ")
+    assert say(event.title, "ar").startswith("انقطاع شبكة Vodafone Egypt, AS24835: ")
     assert event.to_dict()["network"] == {
         "asn": 24835,
         "name": "Vodafone Egypt",
@@ -103,7 +103,7 @@ def test_a_regional_event_on_every_network_keeps_the_country_title() -> None:
     world.run(20)
     event = next(e for e in world.correlator.events() if e.kind is EventKind.REGIONAL)
     assert event.network is None
-    assert event.title["en"].startswith("Network outage in Egypt: ")
+    assert say(event.title).startswith("Network outage in Egypt: ")
     assert event.to_dict()["network"] is None
 
 

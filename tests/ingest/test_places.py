@@ -9,8 +9,8 @@ from importlib import resources
 
 import pytest
 
-from rasd.correlate.titles import country_name
 from rasd.ingest.places import Places, arabic_letters
+from rasd.locale.phrases import country_name
 
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 

@@ -1,4 +1,7 @@
-"""GET /api/v1/incidents and /api/v1/events: what Rasd found, filterable."""
+"""GET /api/v1/incidents and /api/v1/events: what Rasd found, filterable.
+
+Events are kept with codes (rasd.phrase); their titles, timelines and causes are said here,
+as `{"en": ..., "ar": ...}`, with the `lang` asked for beside them (rasd.locale.findings)."""
 
 from __future__ import annotations
 
@@ -7,11 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from rasd.api.paging import Limit, Offset, Page, page_fields
-from rasd.api.params import Time, parse_time
+from rasd.api.params import Lang, Time, parse_lang, parse_time
 from rasd.api.shapes import errors
 from rasd.errors import NotFound
 from rasd.http.responses import JSON
 from rasd.impact import ImpactReader
+from rasd.locale.findings import said_event, said_incident, shown_languages
+from rasd.locale.phrases import CatalogNames
 from rasd.runtime import Runtime
 from rasd.store.base import FoundPage
 
@@ -49,11 +54,23 @@ def _window(since: str | None, until: str | None) -> tuple[int | None, int | Non
     return _ms(since, "since"), _ms(until, "until")
 
 
-def _answer(key: str, found: FoundPage, limit: int, offset: int) -> JSON:
-    return JSON({key: found.rows, **page_fields(limit, offset, len(found.rows), found.total)})
+def _said(rt: Runtime, kind: str, row: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    langs = shown_languages(parse_lang(lang))
+    if kind == "event":
+        return said_event(row, CatalogNames(rt.catalog), langs)
+    return said_incident(row, langs)
 
 
-def _found(rt: Runtime, row: dict[str, Any] | None, kind: str, wanted: str) -> JSON:
+def _answer(
+    rt: Runtime, key: str, found: FoundPage, limit: int, offset: int, lang: str | None
+) -> JSON:
+    rows = [_said(rt, key.removesuffix("s"), row, lang) for row in found.rows]
+    return JSON({key: rows, **page_fields(limit, offset, len(found.rows), found.total)})
+
+
+def _found(
+    rt: Runtime, row: dict[str, Any] | None, kind: str, wanted: str, lang: str | None
+) -> JSON:
     if row is None:
         raise NotFound(
             f"no {kind} {wanted!r}",
@@ -61,7 +78,7 @@ def _found(rt: Runtime, row: dict[str, Any] | None, kind: str, wanted: str) -> J
         )
     reader = ImpactReader.of(rt)
     impact = reader.of_event(row) if kind == "event" else reader.of_incident(row)
-    return JSON({**row, "impact": impact})
+    return JSON({**_said(rt, kind, row, lang), "impact": impact})
 
 
 @router.get(
@@ -78,12 +95,13 @@ async def list_incidents(
     until: Time = None,
     limit: Limit = 100,
     offset: Offset = 0,
+    lang: Lang = None,
 ) -> JSON:
     rt = _runtime(request)
     if service is not None:
         rt.catalog.get(service)
     found = rt.store.page_incidents(service, state, *_window(since, until), limit, offset)
-    return _answer("incidents", found, limit, offset)
+    return _answer(rt, "incidents", found, limit, offset, lang)
 
 
 @router.get(
@@ -92,9 +110,9 @@ async def list_incidents(
     response_model=dict[str, Any],
     responses=errors(404),
 )
-async def get_incident(request: Request, incident_id: str) -> JSON:
+async def get_incident(request: Request, incident_id: str, lang: Lang = None) -> JSON:
     rt = _runtime(request)
-    return _found(rt, rt.store.get_incident(incident_id), "incident", incident_id)
+    return _found(rt, rt.store.get_incident(incident_id), "incident", incident_id, lang)
 
 
 @router.get(
@@ -110,10 +128,11 @@ async def list_events(
     until: Time = None,
     limit: Limit = 100,
     offset: Offset = 0,
+    lang: Lang = None,
 ) -> JSON:
     rt = _runtime(request)
     found = rt.store.page_events(state, *_window(since, until), limit, offset)
-    return _answer("events", found, limit, offset)
+    return _answer(rt, "events", found, limit, offset, lang)
 
 
 @router.get(
@@ -122,6 +141,6 @@ async def list_events(
     response_model=dict[str, Any],
     responses=errors(404),
 )
-async def get_event(request: Request, event_id: str) -> JSON:
+async def get_event(request: Request, event_id: str, lang: Lang = None) -> JSON:
     rt = _runtime(request)
-    return _found(rt, rt.store.get_event(event_id), "event", event_id)
+    return _found(rt, rt.store.get_event(event_id), "event", event_id, lang)

@@ -39,6 +39,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rasd.clock import Clock, counted_until, minute_of, minute_start
 from rasd.errors import InvalidInput
+from rasd.locale.findings import said
+from rasd.locale.phrases import CatalogNames, Names
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
 from rasd.web.guard import SECURITY_HEADERS
 
@@ -163,6 +165,10 @@ _START_HEADERS = [
 ]
 
 
+# a hub made without a catalog names services and owners by their ids
+_NO_NAMES = CatalogNames({})
+
+
 class LiveHub:
     def __init__(
         self,
@@ -173,8 +179,11 @@ class LiveHub:
         lifetime: float = 300.0,
         queue_size: int = 16,
         ring: int = 120,
+        names: Names | None = None,
     ) -> None:
         self.clock = clock
+        # an event's title is a phrase: said here, once per change, for every reader
+        self.names = names
         self.interval = interval
         self.keepalive = keepalive
         self.lifetime = lifetime
@@ -227,8 +236,10 @@ class LiveHub:
                 self._pending.incidents[str(brief["id"])] = brief
             elif kind == "event":
                 event = payload.get("event") or {}
-                keys = ("id", "state", "level", "title", "primary", "spillover", "start", "end")
-                self._pending.events[str(event.get("id"))] = {k: event.get(k) for k in keys}
+                keys = ("id", "state", "level", "primary", "spillover", "start", "end")
+                brief = {k: event.get(k) for k in keys}
+                brief["title"] = said(event.get("title"), self.names or _NO_NAMES)
+                self._pending.events[str(event.get("id"))] = brief
 
     # -- readers (the event loop) ------------------------------------------------------------
     def subscribe(self, services: frozenset[str], last_id: int | None) -> _Reader:
@@ -423,6 +434,7 @@ def attach(runtime: Any, **options: Any) -> LiveHub:
     """The hub of this process, listening to its aggregator and detection engine."""
 
     def make() -> LiveHub:
+        options.setdefault("names", CatalogNames(runtime.catalog))
         made = LiveHub(runtime.clock, **options)
         if runtime.aggregator is not None:
             runtime.aggregator.listen(made.on_counts)

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import AfterValidator, WithJsonSchema
 
 from rasd.errors import InvalidInput
+from rasd.locale import languages
 
-# the language of names and words in an answer, declared as the framework checks it
+# the language of names and words in an answer, declared as the framework checks it: each
+# language with a catalog when the process starts (a translator's catalog adds one)
+_LANGUAGES = languages()
+if TYPE_CHECKING:
+    LangCode = str
+else:
+    LangCode = Literal[(*_LANGUAGES, "")]
 Lang = Annotated[
-    Literal["en", "ar", ""] | None,
-    Query(description="The language of names and words: en or ar (en when absent or empty)."),
+    LangCode | None,
+    Query(
+        description=f"The language of names and words: {' or '.join(_LANGUAGES)} "
+        "(en when absent or empty)."
+    ),
 ]
 
 
@@ -120,10 +130,11 @@ Step = Annotated[
 def parse_lang(value: str | None) -> str:
     if value in (None, "", "en"):
         return "en"
-    if value == "ar":
-        return "ar"
+    if value in _LANGUAGES:
+        return str(value)
     raise InvalidInput(
-        "lang is en or ar", details=[{"field": "lang", "reason": "unknown", "value": value}]
+        f"lang is {' or '.join(_LANGUAGES)}",
+        details=[{"field": "lang", "reason": "unknown", "value": value}],
     )
 
 

@@ -9,31 +9,17 @@ after it has ended too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from rasd.clock import minute_start
 from rasd.correlate.event import CauseHintLike
-from rasd.locale import N_, NC_, PUBLISHED, Words, listing, words
+from rasd.phrase import Arg, Phrase
 
 CauseState = Literal["holding", "ended"]
 
-# what each kind of hint is about, in the sentence that sums an event's causes up
-_TOPIC = {
-    "routing": NC_("cause", "routing"),
-    "dns_owner": NC_("cause", "DNS"),
-    "application": NC_("cause", "the application"),
-    "regional_network": NC_("cause", "the network"),
-    "shared_provider": NC_("cause", "a shared provider"),
-}
-# TRANSLATORS: what failed, and whose: "routing and DNS at Meta"
-_AT = N_("{topics} at {at}")
-# TRANSLATORS: the causes at one place, and what each one is: "DNS at Meta: SERVFAIL from ..."
-_SUMMED = N_("{head}: {summaries}")
-# TRANSLATORS: joins what each cause is: "AS32934 withdrew ...; SERVFAIL from 5 of 5 ..."
-_NEXT_SUMMARY = NC_("causes", "{items}; {item}")
 # in that sentence, routing comes before DNS: a name server that cannot be reached cannot answer
 _ORDER = ("routing", "dns_owner", "shared_provider", "application", "regional_network")
 
@@ -85,6 +71,18 @@ class Cause:
     @property
     def services(self) -> Sequence[str]:
         return self.hint.services
+
+    @property
+    def text(self) -> Arg:
+        return self.shown.text
+
+    @property
+    def at(self) -> Arg:
+        return self.shown.at
+
+    @property
+    def summary(self) -> Arg:
+        return self.shown.summary
 
     @property
     def first_seen_at(self) -> datetime:
@@ -149,56 +147,25 @@ class HintBook:
         ]
 
 
-def cause_text(causes: Sequence[Cause]) -> dict[str, str] | None:
-    """One sentence for an event's causes, holding ones first: "Routing and DNS at Meta: AS32934
-    withdrew the prefixes of its name servers; SERVFAIL from 5 of 5 vantage points"."""
+def cause_text(causes: Sequence[Cause]) -> Phrase | None:
+    """An event's causes for one sentence (`causes`), holding ones first, routing before DNS:
+    "Routing and DNS at Meta: AS32934 withdrew the prefixes of its name servers; SERVFAIL
+    from 5 of 5 vantage points". Each cause says what it is about, whose trouble it is and
+    its evidence in a few words, as last seen (at its strongest once ended)."""
     if not causes:
         return None
     holding = [c for c in causes if c.state == "holding"]
     chosen = holding or list(causes)
     rank = {code: n for n, code in enumerate(_ORDER)}
     chosen.sort(key=lambda c: (rank.get(c.code, len(rank)), c.first_seen, c.key))
-    out: dict[str, str] = {}
-    for lang in PUBLISHED:
-        _ = words(lang)
-        groups: dict[str, list[Cause]] = {}
-        for cause in chosen:
-            groups.setdefault(_named(cause, "at", lang), []).append(cause)
-        parts = []
-        for at, members in groups.items():
-            topics = list(dict.fromkeys(_topic(c.code, _) for c in members))
-            head = _(_AT, topics=listing(_, topics), at=at)
-            head = head[:1].upper() + head[1:]
-            summaries = [s for s in (_named(c, "summary", lang) for c in members) if s]
-            if summaries:
-                joined = summaries[0]
-                for summary in summaries[1:]:
-                    joined = _(_NEXT_SUMMARY, items=joined, item=summary)
-                head = _(_SUMMED, head=head, summaries=joined)
-            parts.append(head)
-        out[lang] = " — ".join(parts)
-    return out
+    return Phrase("causes", {"causes": tuple(_one(c) for c in chosen)})
 
 
-def cause_label(hint: CauseHintLike, lang: str) -> str:
+def _one(cause: Cause) -> Phrase:
+    shown = cause.shown
+    return Phrase("cause", {"code": cause.code, "at": shown.at, "summary": shown.summary})
+
+
+def cause_label(hint: CauseHintLike) -> Phrase:
     """A few words for a hint: "DNS at Meta"."""
-    cause = Cause(hint, 0, 0, "holding")
-    at = _named(cause, "at", lang)
-    _ = words(lang)
-    topic = _topic(hint.code, _)
-    if not at:
-        return topic
-    return _(_AT, topics=topic, at=at)
-
-
-def _topic(code: str, _: Words) -> str:
-    topic = _TOPIC.get(code)
-    return _(topic) if topic is not None else code
-
-
-def _named(cause: Cause, field: str, lang: str) -> str:
-    data: Mapping[str, Any] = cause.shown.to_dict()
-    value = data.get(field) or {}
-    if not isinstance(value, Mapping):
-        return ""
-    return str(value.get(lang) or value.get("en") or "")
+    return Phrase("cause.label", {"code": hint.code, "at": hint.at})

@@ -36,21 +36,12 @@ from rasd.correlate.event import (
 )
 from rasd.correlate.regional import Candidate, cluster, home_country
 from rasd.correlate.spillover import SpilloverRule
-from rasd.correlate.titles import (
-    LANGS,
-    country_name,
-    join_names,
-    network_title,
-    outage_title,
-    owner_name,
-    regional_title,
-    service_name,
-)
-from rasd.correlate.titles import log_text as _log_text
+from rasd.correlate.titles import log_line, network_title, outage_title, regional_title
 from rasd.detect.decision import Level
 from rasd.detect.fusion import FusedEvidence
 from rasd.detect.incidents import Incident, IncidentChange, IncidentState
 from rasd.ingest.networks import Network
+from rasd.phrase import Arg
 
 # When several things happen to an event in one minute, the change says the weightiest.
 _WEIGHT: dict[EventChangeKind, int] = {
@@ -225,9 +216,8 @@ class EventCorrelator:
                         event.causes[key] = Cause(hint, first, last, "holding", hint)
                     else:
                         event.causes[key] = held.seen_again(hint, last)
-                    what = {lang: hint.to_dict().get("text", {}).get(lang, "") for lang in LANGS}
                     kind = "cause" if held is None else "cause_again"
-                    self._note(event.id, m, kind, (), touched, what=what)
+                    self._note(event.id, m, kind, (), touched, what=hint.text)
                     continue
                 event.causes[key] = held.seen_again(hint, last)
                 if _summary(hint) != _summary(held.hint):
@@ -236,7 +226,7 @@ class EventCorrelator:
                 held = event.causes.get(key)
                 if held is not None and held.state == "holding":
                     event.causes[key] = held.ended()
-                    what = {lang: cause_label(held.hint, lang) for lang in LANGS}
+                    what = cause_label(held.hint)
                     self._note(event.id, m, "cause_ended", (), touched, what=what)
         return self._refresh(m, touched)
 
@@ -538,22 +528,13 @@ class EventCorrelator:
         services: tuple[str, ...],
         touched: dict[str, set[EventChangeKind]] | None,
         *,
-        what: str | Mapping[str, str] = "",
+        what: Arg = "",
         country: str = "",
     ) -> None:
         event = self._events[event_id]
         if kind == "opened":
             services = tuple(self._incidents[i].service for i in event.primary) or services
-        text = {
-            lang: _log_text(
-                kind,
-                lang,
-                names=join_names([service_name(self.catalog, s, lang) for s in services], lang, 0),
-                what=what if isinstance(what, str) else what.get(lang, ""),
-                country=country_name(country, lang) if country else "",
-            )
-            for lang in LANGS
-        }
+        text = log_line(kind, services, what, country)
         event.log.append(LogEntry(minute_start(m), kind, services, text))
         if touched is not None:
             touched.setdefault(event_id, set()).add("updated")
@@ -571,19 +552,15 @@ class EventCorrelator:
         owner = next(iter(owners)) if len(owners) == 1 else None
         if owner is not None and self._service(primaries[0].service) is None:
             owner = None  # a service the catalog does not know has no owner to name
-        title: dict[str, str] = {}
-        for lang in LANGS:
-            names = [service_name(self.catalog, i.service, lang) for i in primaries]
-            if event.kind is EventKind.REGIONAL and event.network is not None:
-                title[lang] = network_title(
-                    event.network.title, names, lang, self.config.max_title_names
-                )
-            elif event.kind is EventKind.REGIONAL and event.country:
-                place = country_name(event.country, lang)
-                title[lang] = regional_title(place, names, lang, self.config.max_title_names)
-            else:
-                named = owner_name(self.catalog, owner, lang) if owner and len(names) > 1 else None
-                title[lang] = outage_title(named, names, lang, self.config.max_title_names)
+        services = [i.service for i in primaries]
+        limit = self.config.max_title_names
+        if event.kind is EventKind.REGIONAL and event.network is not None:
+            title = network_title(event.network.title, services, limit)
+        elif event.kind is EventKind.REGIONAL and event.country:
+            title = regional_title(event.country, services, limit)
+        else:
+            # one service is named by itself; several of one owner under the owner's name
+            title = outage_title(owner if len(services) > 1 else None, services, limit)
         live = [i for i in primaries if i.is_open]
         level = max((i.level for i in live), default=Level.OK)
         causes = tuple(sorted(event.causes.values(), key=lambda c: (c.first_seen, c.key)))
@@ -678,5 +655,4 @@ def _network_dict(network: Network | None) -> dict[str, object] | None:
 
 
 def _summary(hint: CauseHintLike) -> object:
-    data = hint.to_dict()
-    return data.get("summary") or data.get("text")
+    return hint.summary or hint.text

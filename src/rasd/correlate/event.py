@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from rasd.detect.decision import Level
+from rasd.phrase import Arg, Phrase
 
 EventChangeKind = Literal["opened", "updated", "recovering", "resolved", "reopened", "merged"]
 
@@ -26,12 +27,20 @@ class EventState(StrEnum):
 
 
 class CauseHintLike(Protocol):
-    """A cause hint, as the probe side writes them: which services, and a JSON form."""
+    """A cause hint, as the probe side writes them: which services, what it says, whose
+    trouble it is and its evidence in a few words (phrases, or words an engine checkpointed
+    before events kept codes), and a JSON form."""
 
     @property
     def code(self) -> str: ...
     @property
     def services(self) -> Sequence[str]: ...
+    @property
+    def text(self) -> Arg: ...
+    @property
+    def at(self) -> Arg: ...
+    @property
+    def summary(self) -> Arg: ...
 
     def to_dict(self) -> Mapping[str, Any]: ...
 
@@ -41,14 +50,14 @@ class LogEntry:
     at: datetime
     kind: str
     services: tuple[str, ...]
-    text: Mapping[str, str]  # {"en": ..., "ar": ...}
+    text: Phrase  # `log.<kind>`; an entry checkpointed before codes holds {"en": ..., "ar": ...}
 
     def to_dict(self) -> dict[str, object]:
         return {
             "at": self.at.isoformat(),
             "kind": self.kind,
             "services": list(self.services),
-            "text": dict(self.text),
+            "text": _said(self.text),
         }
 
 
@@ -58,7 +67,7 @@ class Event:
 
     id: str
     kind: EventKind
-    title: Mapping[str, str]  # {"en": ..., "ar": ...}
+    title: Phrase  # `title.outage`, `title.regional` or `title.network`
     state: EventState
     level: Level
     start: datetime
@@ -70,7 +79,7 @@ class Event:
     owner: str | None  # the owner every primary service shares, if any
     country: str | None  # the country of a regional event
     cause_hints: tuple[CauseHintLike, ...]  # every cause it was given, first seen first
-    cause: Mapping[str, str] | None  # its causes in one sentence, per language
+    cause: Phrase | None  # its causes in one sentence (`causes`)
     log: tuple[LogEntry, ...]
     merged_into: str | None
     updated_at: datetime
@@ -92,7 +101,7 @@ class Event:
         return {
             "id": self.id,
             "kind": str(self.kind),
-            "title": dict(self.title),
+            "title": self.title.to_dict(),
             "state": str(self.state),
             "level": int(self.level),
             "start": self.start.isoformat(),
@@ -104,7 +113,7 @@ class Event:
             "owner": self.owner,
             "country": self.country,
             "cause_hints": [dict(h.to_dict()) for h in self.cause_hints],
-            "cause": dict(self.cause) if self.cause is not None else None,
+            "cause": self.cause.to_dict() if self.cause is not None else None,
             "log": [entry.to_dict() for entry in self.log],
             "merged_into": self.merged_into,
             "updated_at": self.updated_at.isoformat(),
@@ -119,3 +128,9 @@ class EventChange:
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "event": self.event.to_dict()}
+
+
+def _said(value: object) -> object:
+    if isinstance(value, Phrase):
+        return value.to_dict()
+    return dict(value) if isinstance(value, Mapping) else value

@@ -11,17 +11,19 @@ owner at one minute:
 - `regional_network`: one vantage point fails while the others reach the same services: the
   network in that region;
 - `shared_provider`: services of several owners on one CDN or cloud fail together.
-A hint is a suggestion with its evidence, never a verdict.
+A hint is a suggestion with its evidence, never a verdict. What it says, whose trouble it is
+and its evidence in a few words are phrases (rasd.phrase): codes with ids and counts, said in
+the reader's language by `rasd.locale.phrases`.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from rasd.locale import N_, NC_, PUBLISHED, Contextual, Words, commas, each, words
+from rasd.phrase import Arg, Phrase
 from rasd.signals.probes import ProbeEvidence, catalog_services, quorum_size
 from rasd.signals.routes import RouteEvidence
 
@@ -36,26 +38,6 @@ _UNKNOWN = "unknown"
 # a service whose owner answers for its names itself
 _SELF = "self"
 
-# what the probes got, as a hint names it
-_OUTCOME_NAMES = {
-    "ok": NC_("probe outcome", "success"),
-    "nxdomain": NC_("probe outcome", "NXDOMAIN (no such name)"),
-    "servfail": NC_("probe outcome", "SERVFAIL"),
-    "refused": NC_("probe outcome", "REFUSED"),
-    "timeout": NC_("probe outcome", "timeouts"),
-    "http_5xx": NC_("probe outcome", "HTTP 5xx errors"),
-    "http_4xx": NC_("probe outcome", "HTTP 4xx errors"),
-    "tls_error": NC_("probe outcome", "TLS errors"),
-    "cert_expired": NC_("probe outcome", "an expired certificate"),
-    "connect_error": NC_("probe outcome", "refused connections"),
-    "unexpected_content": NC_("probe outcome", "unexpected content"),
-}
-
-_PROVIDER_KIND = {
-    "cdn": NC_("provider", "CDN"),
-    "cloud": NC_("provider", "cloud"),
-}
-
 
 @dataclass(frozen=True)
 class CauseHint:
@@ -65,12 +47,12 @@ class CauseHint:
     `summary` says the evidence in a few words, `confidence` is in [0, 1]."""
 
     code: str
-    text: dict[str, str]
+    text: Arg  # a phrase (`hint.<code>`); words, in a hint checkpointed before codes
     services: list[str]
     evidence: dict[str, Any]
     subject: str = ""
-    at: dict[str, str] = field(default_factory=dict)
-    summary: dict[str, str] = field(default_factory=dict)
+    at: Arg = None
+    summary: Arg = None
     confidence: float = 0.5
 
     @property
@@ -81,13 +63,17 @@ class CauseHint:
         return {
             "code": self.code,
             "key": self.key,
-            "text": self.text,
-            "at": self.at,
-            "summary": self.summary,
+            "text": _out(self.text),
+            "at": _out(self.at),
+            "summary": _out(self.summary),
             "confidence": self.confidence,
             "services": self.services,
             "evidence": self.evidence,
         }
+
+
+def _out(value: Arg) -> Any:
+    return value.to_dict() if isinstance(value, Phrase) else value
 
 
 def cause_hints(
@@ -128,23 +114,11 @@ def _together(a: float, b: float) -> float:
 
 
 class _Names:
-    """Services by id, and the names people know them and their owners by, per language."""
+    """Services by id, and what the catalog says of them and their owners."""
 
     def __init__(self, catalog: Any) -> None:
         self.catalog = catalog
         self.services: dict[str, Any] = {s.id: s for s in catalog_services(catalog)}
-
-    def service(self, sid: str, lang: str) -> str:
-        service = self.services.get(sid)
-        display = getattr(service, "display_name", None)
-        return str(display(lang)) if callable(display) else sid
-
-    def services_list(self, sids: Iterable[str], lang: str) -> str:
-        return _listing((self.service(sid, lang) for sid in sids), lang)
-
-    def owner(self, owner_id: str, lang: str) -> str:
-        display = getattr(self.catalog, "owner_name", None)
-        return str(display(owner_id, lang)) if callable(display) else owner_id
 
     def attribute(self, sid: str, attribute: str) -> str | None:
         return _provider_of(self.services.get(sid), attribute)
@@ -160,7 +134,6 @@ class _Names:
 
 # --- evidence helpers ---
 
-_LANGS = PUBLISHED
 # a hint is a suggestion: even unanimous evidence leaves room for another explanation
 _MOST_CONFIDENT = 0.95
 
@@ -178,23 +151,8 @@ def _common(vantages: list[str], checks: list[str], answers: Mapping[str, int]) 
     return {"vantages": vantages, "checks": checks, "answers": dict(answers)}
 
 
-def _said(say: Callable[[Words], str]) -> dict[str, str]:
-    """A hint's words in each published language."""
-    return {lang: say(words(lang)) for lang in _LANGS}
-
-
-def _from_vantages(outcome: str, failing: int, seen: int) -> dict[str, str]:
-    def say(_: Words) -> str:
-        name = _outcome_name(outcome, _)
-        return _.plural(
-            "{outcome} from {failing} of {n} vantage point",
-            "{outcome} from {failing} of {n} vantage points",
-            seen,
-            outcome=name,
-            failing=failing,
-        )
-
-    return _said(say)
+def _from_vantages(outcome: str, failing: int, seen: int) -> Phrase:
+    return Phrase("summary.vantages", {"outcome": outcome, "failing": failing, "seen": seen})
 
 
 def _failing_with(ev: ProbeEvidence, kind: str) -> list[str]:
@@ -216,15 +174,6 @@ def _outcomes(evs: Iterable[ProbeEvidence], kind: str, *, failures_only: bool) -
 
 def _main_outcome(outcomes: Mapping[str, int]) -> str:
     return max(sorted(outcomes), key=lambda o: outcomes[o]) if outcomes else "timeout"
-
-
-def _outcome_name(outcome: str, _: Words) -> str:
-    name = _OUTCOME_NAMES.get(outcome)
-    return _(name) if name is not None else outcome
-
-
-def _listing(items: Iterable[str], lang: str) -> str:
-    return commas(words(lang), list(items))
 
 
 def _provider_of(service: Any, attribute: str) -> str | None:
@@ -251,51 +200,26 @@ def _routing(routes: Mapping[str, RouteEvidence], names: _Names) -> list[CauseHi
         usual = sum(p.usual for p in watched if p.usual)
         asns = names.asns(owner) or ev.origins
         pct = round(100 * (ev.share or 0.0))
-        listed = ", ".join(shown)  # prefixes read the same in every language
-        withdrawals = ev.withdrawals
-        who = "/".join(f"AS{a}" for a in asns)
-
-        def summary_of(
-            _: Words, owner: str = owner, who: str = who, listed: str = listed, pct: int = pct,
-            nameservers: bool = nameservers,
-        ) -> str:  # fmt: skip
-            fields = {"who": who or names.owner(owner, _.lang), "prefixes": listed, "pct": pct}
-            if nameservers:
-                # "{pct}% of" would read as a %-format ("% o") to gettext's checks
-                message = N_(
-                    "{who} withdrew the prefixes of its name servers ({prefixes}); "
-                    "share of the usual peers that still see them: {pct}%"
-                )
-            else:
-                message = N_(
-                    "{who} withdrew its prefixes ({prefixes}); "
-                    "share of the usual peers that still see them: {pct}%"
-                )
-            return _(message, **fields)
-
-        def text_of(
-            _: Words, owner: str = owner, seen: int = seen, usual: int = usual,
-            withdrawals: int = withdrawals, summary_of: Callable[[Words], str] = summary_of,
-        ) -> str:  # fmt: skip
-            routes = _.plural(
-                "{seen} of {n} peer route", "{seen} of {n} peer routes", usual, seen=seen
-            )
-            gone = _.plural(
-                "{n} withdrawal this minute", "{n} withdrawals this minute", withdrawals
-            )
-            fields = {"owner": names.owner(owner, _.lang), "summary": summary_of(_)}
-            return _(
-                N_(
-                    "Routes to {owner} are gone: {summary} ({routes}; {withdrawals}): "
-                    "{owner} cannot be reached on the internet."
-                ),
-                routes=routes,
-                withdrawals=gone,
-                **fields,
-            )
-
-        summary = _said(summary_of)
-        text = _said(text_of)
+        summary = Phrase(
+            "summary.routing_nameservers" if nameservers else "summary.routing",
+            {
+                # AS numbers and prefixes read the same in every language
+                "who": "/".join(f"AS{a}" for a in asns),
+                "owner": owner,
+                "prefixes": ", ".join(shown),
+                "pct": pct,
+            },
+        )
+        text = Phrase(
+            "hint.routing",
+            {
+                "owner": owner,
+                "summary": summary,
+                "seen": seen,
+                "usual": usual,
+                "withdrawals": ev.withdrawals,
+            },
+        )
         hints.append(
             CauseHint(
                 code=ROUTING,
@@ -315,7 +239,7 @@ def _routing(routes: Mapping[str, RouteEvidence], names: _Names) -> list[CauseHi
                     "counts": {"seen": seen, "usual": usual},
                 },
                 subject=owner,
-                at={lang: names.owner(owner, lang) for lang in _LANGS},
+                at=Phrase("at.owner", {"owner": owner}),
                 summary=summary,
                 confidence=round(
                     min(_MOST_CONFIDENT, (1.0 - (ev.share or 0.0)) * min(1.0, ev.usual_peers / 10)),
@@ -347,33 +271,18 @@ def _dns_owner(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[Cau
         dns_names = sorted({name for ev in evs for name in ev.failing_targets.get("dns", [])})
         # several owners under one DNS provider: the trouble is the provider's
         at = authority if len(owners) > 1 else owners[0]
-
-        def text_of(
-            _: Words, authority: str = authority, at: str = at, sids: list[str] = sids,
-            failing: list[str] = failing, seen: list[str] = seen, main: str = main,
-            dns_names: list[str] = dns_names,
-        ) -> str:  # fmt: skip
-            lang = _.lang
-            fields = {
-                "authority": names.owner(authority, lang),
-                "outcome": _outcome_name(main, _),
+        text = Phrase(
+            "hint.dns_owner",
+            {
+                "authority": authority,
+                "outcome": main,
                 "failing": len(failing),
-                "names": _listing(dns_names, lang),
-                "services": names.services_list(sids, lang),
-                "at": names.owner(at, lang),
-            }
-            return _.plural(
-                "Names under the same authoritative DNS ({authority}) fail with {outcome} from "
-                "{failing} of {n} vantage point ({names}; {services}): DNS or routing trouble "
-                "at {at}.",
-                "Names under the same authoritative DNS ({authority}) fail with {outcome} from "
-                "{failing} of {n} vantage points ({names}; {services}): DNS or routing trouble "
-                "at {at}.",
-                len(seen),
-                **fields,
-            )
-
-        text = _said(text_of)
+                "seen": len(seen),
+                "names": tuple(dns_names),
+                "services": tuple(sids),
+                "at": at,
+            },
+        )
         hints.append(
             CauseHint(
                 code=DNS_OWNER,
@@ -390,7 +299,7 @@ def _dns_owner(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[Cau
                     **_common(failing, ["dns"], outcomes),
                 },
                 subject=authority,
-                at={lang: names.owner(at, lang) for lang in _LANGS},
+                at=Phrase("at.owner", {"owner": at}),
                 summary=_from_vantages(main, len(failing), len(seen)),
                 confidence=_confidence(len(failing), len(seen)),
             )
@@ -410,39 +319,18 @@ def _application(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[C
         outcomes = _outcomes([ev], "http", failures_only=True)
         main = _main_outcome(outcomes)
         seen = ev.vantages
-
-        def text_of(
-            _: Words, sid: str = sid, main: str = main, failing: list[str] = failing,
-            seen: list[str] = seen, answered: bool = bool(dns_results),
-        ) -> str:  # fmt: skip
-            fields = {
-                "service": names.service(sid, _.lang),
-                "outcome": _outcome_name(main, _),
-                "failing": len(failing),
-            }
-            if answered:
-                return _.plural(
-                    "{service}: {outcome} from {failing} of {n} vantage point while DNS "
-                    "answers: the application itself is failing.",
-                    "{service}: {outcome} from {failing} of {n} vantage points while DNS "
-                    "answers: the application itself is failing.",
-                    len(seen),
-                    **fields,
-                )
-            return _.plural(
-                "{service}: {outcome} from {failing} of {n} vantage point while no DNS "
-                "trouble is seen: the application itself is failing.",
-                "{service}: {outcome} from {failing} of {n} vantage points while no DNS "
-                "trouble is seen: the application itself is failing.",
-                len(seen),
-                **fields,
-            )
-
-        text = _said(text_of)
+        args: dict[str, Arg] = {
+            "service": sid,
+            "outcome": main,
+            "failing": len(failing),
+            "seen": len(seen),
+            # DNS answered from the vantage points, or was not asked there
+            "dns_answered": bool(dns_results),
+        }
         hints.append(
             CauseHint(
                 code=APPLICATION,
-                text=text,
+                text=Phrase("hint.application", args),
                 services=[sid],
                 evidence={
                     "outcomes": outcomes,
@@ -454,7 +342,7 @@ def _application(evidence: Mapping[str, ProbeEvidence], names: _Names) -> list[C
                     **_common(failing, ["http"], outcomes),
                 },
                 subject=sid,
-                at={lang: names.service(sid, lang) for lang in _LANGS},
+                at=Phrase("at.service", {"service": sid}),
                 summary=_from_vantages(main, len(failing), len(seen)),
                 confidence=_confidence(len(failing), len(seen)),
             )
@@ -474,34 +362,11 @@ def _regional_network(evidence: Mapping[str, ProbeEvidence], names: _Names) -> l
         healthy_there = sorted(sid for sid, ev in evidence.items() if region in ev.healthy_vantages)
         kinds = sorted({k for ev in evs for k in ev.failing_kinds.get(region, [])})
         outcomes = {kind: _outcomes(evs, kind, failures_only=True) for kind in kinds}
-
-        def text_of(
-            _: Words, region: str = region, sids: list[str] = sids, elsewhere: list[str] = elsewhere
-        ) -> str:
-            lang = _.lang
-            fields = {
-                "region": region,
-                "services": names.services_list(sids, lang),
-                "elsewhere": _listing(elsewhere, lang),
-            }
-            return _.plural(
-                "Only vantage point {region} fails: {n} service ({services}) fails from there "
-                "and answers from {elsewhere}: a network problem around {region}.",
-                "Only vantage point {region} fails: {n} services ({services}) fail from there "
-                "and answer from {elsewhere}: a network problem around {region}.",
-                len(sids),
-                **fields,
-            )
-
-        def summary_of(_: Words, region: str = region, others: int = len(elsewhere)) -> str:
-            return _.plural(
-                "only {region} fails, {n} other vantage point answers",
-                "only {region} fails, {n} other vantage points answer",
-                others,
-                region=region,
-            )
-
-        text = _said(text_of)
+        text = Phrase(
+            "hint.regional_network",
+            {"region": region, "services": tuple(sids), "elsewhere": tuple(elsewhere)},
+        )
+        summary = Phrase("summary.regional_network", {"region": region, "others": len(elsewhere)})
         hints.append(
             CauseHint(
                 code=REGIONAL_NETWORK,
@@ -519,8 +384,8 @@ def _regional_network(evidence: Mapping[str, ProbeEvidence], names: _Names) -> l
                     "answers": outcomes,
                 },
                 subject=region,
-                at=each(N_("around {region}"), region=region),
-                summary=_said(summary_of),
+                at=Phrase("at.region", {"region": region}),
+                summary=summary,
                 # one vantage against the rest: the more that answer, the surer it is local
                 confidence=_confidence(len(elsewhere), len(elsewhere) + 1),
             )
@@ -545,41 +410,18 @@ def _shared_provider(evidence: Mapping[str, ProbeEvidence], names: _Names) -> li
             failing = sorted({v for ev in evs for v in ev.failing_vantages})
             kinds = sorted({k for ev in evs for ks in ev.failing_kinds.values() for k in ks})
             outcomes = {kind: _outcomes(evs, kind, failures_only=True) for kind in kinds}
-            label = _PROVIDER_KIND[attribute]
-
-            def summary_of(_: Words, services: int = len(sids), owners_: int = len(owners)) -> str:
-                count = _.plural("{n} service", "{n} services", services)
-                of_owners = _.plural("of {n} owner", "of {n} owners", owners_)
-                return _(
-                    N_("{services} {of_owners} fail together"), services=count, of_owners=of_owners
-                )
-
-            def text_of(
-                _: Words,
-                provider: str = provider,
-                sids: list[str] = sids,
-                owners_: int = len(owners),
-                label: Contextual = label,
-            ) -> str:
-                lang = _.lang
-                count = _.plural("{n} service", "{n} services", len(sids))
-                of_owners = _.plural("of {n} owner", "of {n} owners", owners_)
-                fields = {
-                    "kind": _(label),
-                    "provider": names.owner(provider, lang),
-                    "names": names.services_list(sids, lang),
-                }
-                return _(
-                    N_(
-                        "{services} {of_owners} on the same {kind} ({provider}) fail together "
-                        "({names}): a problem at {provider}."
-                    ),
-                    services=count,
-                    of_owners=of_owners,
-                    **fields,
-                )
-
-            text = _said(text_of)
+            text = Phrase(
+                "hint.shared_provider",
+                {
+                    "services": tuple(sids),
+                    "owners": len(owners),
+                    "kind": attribute,
+                    "provider": provider,
+                },
+            )
+            summary = Phrase(
+                "summary.shared_provider", {"services": len(sids), "owners": len(owners)}
+            )
             hints.append(
                 CauseHint(
                     code=SHARED_PROVIDER,
@@ -597,8 +439,8 @@ def _shared_provider(evidence: Mapping[str, ProbeEvidence], names: _Names) -> li
                         "answers": outcomes,
                     },
                     subject=f"{attribute}:{provider}",
-                    at={lang: names.owner(provider, lang) for lang in _LANGS},
-                    summary=_said(summary_of),
+                    at=Phrase("at.owner", {"owner": provider}),
+                    summary=summary,
                     confidence=_confidence(len(owners), len(owners) + 1),
                 )
             )

@@ -34,8 +34,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rasd.detect.decision import Level
-from rasd.locale import PUBLISHED, words
-from rasd.locale.evidence import reason_text
 from rasd.series import (
     OFFICIAL,
     POSTS,
@@ -94,10 +92,6 @@ class Reason:
     expected: float
     score: float
 
-    def text(self, lang: str = "en") -> str:
-        """This reason in words (rasd.locale.evidence); the code and numbers are what it is."""
-        return reason_text(words(lang), self.code, self.signal, self.observed, self.expected)
-
     def to_dict(self) -> dict[str, object]:
         return {
             "code": self.code,
@@ -105,7 +99,6 @@ class Reason:
             "observed": self.observed,
             "expected": self.expected,
             "score": self.score,
-            "text": {lang: self.text(lang) for lang in PUBLISHED},
         }
 
 

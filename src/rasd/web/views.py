@@ -18,6 +18,8 @@ from rasd.errors import NotFound
 from rasd.impact import ImpactReader
 from rasd.ingest.networks import network_of_label
 from rasd.locale import words as locale_words
+from rasd.locale.findings import said_event
+from rasd.locale.phrases import CatalogNames
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
 from rasd.signals.sample import saying
@@ -61,6 +63,11 @@ def live_events(rt: Runtime) -> list[dict[str, Any]]:
     ]
     events.sort(key=lambda e: (-int(e.get("level", 1)), -len(e.get("primary") or [])))
     return events
+
+
+def _said(rt: Runtime, event: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The event with its title, timeline and causes in the page's language."""
+    return said_event(event, CatalogNames(rt.catalog), (lang,))
 
 
 def _title(event: dict[str, Any], lang: str) -> str:
@@ -175,7 +182,7 @@ def home(
         "lang": lang,
         "now": _iso(now),
         "spark": {"since": _iso(minute_start(since)), "step": SPARK_STEP, "size": len(empty)},
-        "events": [_event_brief(e, lang) for e in live_events(rt)],
+        "events": [_event_brief(_said(rt, e, lang), lang) for e in live_events(rt)],
         "groups": [{"level": level, "services": groups[level]} for level in (2, 1, 0)],
         "categories": sorted(
             (
@@ -428,9 +435,10 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
     for item in recent:
         timeline.extend(_timeline_of_incident(item, lang))
     event = _event_of(rt, svc.id, {str(i["id"]) for i in recent})
+    shown = _said(rt, event, lang) if event is not None else None
     related: list[dict[str, Any]] = []
-    if event is not None:
-        timeline.extend(_event_log(event, lang, svc.id))
+    if event is not None and shown is not None:
+        timeline.extend(_event_log(shown, lang, svc.id))
         related = _event_services(rt, event, lang, exclude=svc.id)
     timeline.extend(_official(rt, svc.id, lang))
     timeline.extend(official.timeline(rt, [svc.id], lang))
@@ -470,7 +478,7 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
         "timeline": _sorted_timeline(timeline),
         "saying": saying(rt, svc.id),
         "comments": page_comments(rt, svc.id, lang),
-        "event": _event_brief(event, lang) if event is not None else None,
+        "event": _event_brief(shown, lang) if shown is not None else None,
         "related": related,
         "official": official.panel(rt, svc.id, lang, level, event),
     }
@@ -516,7 +524,7 @@ def _parse(value: Any) -> datetime | None:
 
 
 def event(rt: Runtime, event_id: str, lang: str) -> dict[str, Any]:
-    data = _find_event(rt, event_id)
+    data = _said(rt, _find_event(rt, event_id), lang)
     now = rt.clock.now()
     start = _parse(data.get("start")) or now
     end = _parse(data.get("end")) or now
