@@ -10,6 +10,7 @@ off the list once it is gone (the second test says when), so the list only shrin
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -210,3 +211,40 @@ def test_only_the_store_speaks_sql() -> None:
     assert not found, "SQL outside rasd.store:\n" + "\n".join(
         w for where in found.values() for w in where
     )
+
+
+# the packages that decide what happened: they hand out codes and numbers (rasd.phrase), and
+# the words are the catalogs' (rasd.locale), said where something is shown
+DOMAIN = ("detect", "correlate", "pipeline", "counting")
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def _domain_files() -> list[Path]:
+    return [path for package in DOMAIN for path in sorted((ROOT / package).rglob("*.py"))]
+
+
+def test_the_domain_writes_no_arabic() -> None:
+    found = [
+        f"{path.relative_to(ROOT.parent)}:{n}: {line.strip()}"
+        for path in _domain_files()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if _ARABIC.search(line)
+    ]
+    assert _domain_files() and not found, "Arabic in the domain:\n" + "\n".join(found)
+
+
+def test_the_domain_says_nothing_in_words() -> None:
+    found = []
+    for path in _domain_files():
+        seen = _Imports(path)
+        seen.visit(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+        found += [
+            f"{path.relative_to(ROOT.parent)}:{line} imports {module}"
+            for module, line in seen.found
+            if module == "rasd.locale" or module.startswith("rasd.locale.")
+        ]
+    assert not found, "the domain imports the catalogs' words:\n" + "\n".join(found)
+
+
+def test_the_arabic_check_sees_arabic() -> None:
+    assert _ARABIC.search("ميتا: فيسبوك") and not _ARABIC.search("Meta: Facebook")

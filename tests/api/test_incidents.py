@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from conftest import T0
@@ -7,6 +8,8 @@ from fastapi.testclient import TestClient
 from notify.samples import incident, store_incident
 from tests_support import assert_error_shape
 
+from rasd.correlate.titles import log_line, outage_title
+from rasd.phrase import Phrase
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey
 
@@ -115,3 +118,74 @@ def test_an_incident_and_an_event_say_their_impact(client: TestClient, runtime: 
     assert event["impact"]["sentence"]["ar"] in page.text
     feed = client.get("/feeds/incidents.atom").text
     assert "could not use WhatsApp for 30 min." in feed
+
+
+def _kept(runtime: Runtime, event_id: str, data: Mapping[str, object]) -> None:
+    ms = int(T0.timestamp() * 1000)
+    row = {"id": event_id, "kind": "outage", "state": "active", "start_ms": ms}
+    runtime.store.upsert_events([{**row, "end_ms": None, "updated_ms": ms, "data": data}])
+
+
+def test_an_event_kept_as_codes_is_said_in_the_fields_clients_read(
+    client: TestClient, runtime: Runtime
+) -> None:
+    title = outage_title("meta", ["facebook", "whatsapp"], 5)
+    cause_at = Phrase("at.owner", {"owner": "meta"})
+    summary = Phrase("summary.vantages", {"outcome": "servfail", "failing": 5, "seen": 5})
+    cause = Phrase("cause", {"code": "dns_owner", "at": cause_at, "summary": summary})
+    data = {
+        "id": "meta-1",
+        "state": "active",
+        "title": title.to_dict(),
+        "primary": ["facebook", "whatsapp"],
+        "log": [
+            {
+                "at": T0.isoformat(),
+                "kind": "opened",
+                "services": ["facebook", "whatsapp"],
+                "text": log_line("opened", ["facebook", "whatsapp"]).to_dict(),
+            }
+        ],
+        "cause_hints": [{"code": "dns_owner", "at": cause_at.to_dict(), "summary": None}],
+        "cause": Phrase("causes", {"causes": (cause,)}).to_dict(),
+    }
+    _kept(runtime, "meta-1", data)
+    event = client.get("/api/v1/events/meta-1").json()
+    assert event["title"] == {"en": "Meta: Facebook, WhatsApp", "ar": "ميتا: فيسبوك، واتساب"}
+    assert event["log"][0]["text"]["en"] == "Outage seen: Facebook, WhatsApp"
+    assert event["cause_hints"][0]["at"] == {"en": "Meta", "ar": "ميتا"}
+    assert event["cause"]["en"] == "DNS at Meta: SERVFAIL from 5 of 5 vantage points"
+    listed = client.get("/api/v1/events", params={"lang": "ar"}).json()["events"]
+    assert listed[0]["title"] == event["title"]  # the shape names en and ar: both are there
+    refused = client.get("/api/v1/events/meta-1", params={"lang": "xx"})
+    assert refused.status_code == 422 and assert_error_shape(refused.json())
+    page = client.get("/events/meta-1", params={"lang": "ar"}).text
+    assert "ميتا: فيسبوك، واتساب" in page and "DNS لدى ميتا" in page
+
+
+def test_an_event_kept_in_words_by_an_older_version_reads_as_it_was(
+    client: TestClient, runtime: Runtime
+) -> None:
+    words = {"en": "Meta: Facebook, Instagram", "ar": "ميتا: فيسبوك، إنستغرام"}
+    line = {"at": T0.isoformat(), "kind": "resolved", "services": [], "text": {"en": "Resolved"}}
+    data = {"id": "old-1", "state": "active", "title": words, "log": [line], "cause": None}
+    _kept(runtime, "old-1", data)
+    event = client.get("/api/v1/events/old-1").json()
+    assert event["title"] == words
+    # a language the row lacks is shown in English
+    assert event["log"][0]["text"] == {"en": "Resolved", "ar": "Resolved"}
+    assert event["cause"] is None and event["cause_hints"] == []
+
+
+def test_an_incidents_reasons_are_said_from_their_codes(
+    client: TestClient, runtime: Runtime
+) -> None:
+    row = incident("facebook", T0, number=8)
+    reason = {"code": "official", "signal": "official", "observed": 3.0, "expected": 0.0}
+    row["evidence"] = {"reasons": [{**reason, "score": 1.0}]}
+    store_incident(runtime.store, row)
+    said = client.get("/api/v1/incidents/facebook-8").json()["evidence"]["reasons"][0]
+    assert said["text"]["en"] == "official status page: major outage"
+    assert said["text"]["ar"] == "صفحة الحالة الرسمية: انقطاع كبير"
+    kept = runtime.store.get_incident("facebook-8")
+    assert kept is not None and "text" not in kept["evidence"]["reasons"][0]

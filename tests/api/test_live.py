@@ -15,7 +15,10 @@ from httpx_sse import EventSource, connect_sse
 
 from rasd.api.app import create_app
 from rasd.api.live import LiveHub, _frame, attach
+from rasd.catalog import default_catalog
 from rasd.clock import VirtualClock, minute_of
+from rasd.correlate.titles import outage_title
+from rasd.locale.phrases import CatalogNames
 from rasd.runtime import Runtime
 from rasd.series import SeriesKey
 
@@ -218,3 +221,14 @@ def test_frames_follow_the_event_stream_format() -> None:
     [event] = list(EventSource(stream).iter_sse())
     assert (event.event, event.id) == ("update", "12")
     assert orjson.loads(event.data) == {"text": "two\nlines\r\nand a\rreturn"}
+
+
+async def test_an_events_title_is_said_for_the_readers() -> None:
+    hub = LiveHub(VirtualClock(T0), interval=3600, names=CatalogNames(default_catalog()))
+    everyone = hub.subscribe(frozenset(), None)
+    title = outage_title("meta", ["facebook", "whatsapp"], 5).to_dict()
+    hub.on_change("event", {"event": {"id": "meta-1", "state": "active", "title": title}})
+    assert hub.flush() == 1
+    [(_, update)] = _frames(everyone)
+    [event] = update["events"]
+    assert event["title"] == {"en": "Meta: Facebook, WhatsApp", "ar": "ميتا: فيسبوك، واتساب"}
