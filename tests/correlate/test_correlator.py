@@ -402,3 +402,13 @@ def test_changes_alone_are_enough_to_place_new_incidents() -> None:
     changes = fresh.update(T0 + 10, opened, [], {})
     assert [c.kind for c in changes] == ["opened"]
     assert changes[0].event.primary == tuple(META)
+
+
+def test_a_timeline_line_checkpointed_in_words_is_kept_in_words() -> None:
+    # an engine checkpointed before events kept codes unpickles its lines with their words
+    from rasd.correlate.event import LogEntry
+
+    words = {"en": "Resolved", "ar": "تم الحل"}
+    old = LogEntry(minute_start(T0), "resolved", (), words)  # type: ignore[arg-type]
+    assert old.to_dict()["text"] == words
+    assert said(old.to_dict()["text"]) == words
