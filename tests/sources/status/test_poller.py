@@ -35,8 +35,7 @@ def _source(
         fetcher,
         cursors=Cursors(store),
         seed=1,
-        spread=0.5,
-        **kw,  # type: ignore[arg-type]
+        **{"spread": 0.5, **kw},  # type: ignore[arg-type]
     )
     return source, board
 
@@ -197,6 +196,22 @@ async def test_offline_pages_elsewhere_are_quietly_offline(
     snap = source.status().snapshot()
     assert snap["last_error"] is None and "loopback" in snap["detail"]["offline_reason"]
     assert board.services() == []
+
+
+async def test_offline_is_said_at_the_first_reads_not_after_every_page(
+    store: Store, fetcher: PageFetcher
+) -> None:
+    # the first reads are spread over two minutes: the first pages tried tell already
+    pages = pages_of(default_catalog())
+    source, _ = _source(pages, store, fetcher, spread=120.0)
+    stop = asyncio.Event()
+    task = asyncio.create_task(source.run(stop))
+    try:
+        await wait_for(lambda: source.status().state == "offline", timeout=60)
+        assert not all(p.offline for p in pages)
+    finally:
+        stop.set()
+        await task
 
 
 async def test_in_rasd_serve_a_local_page_admitting_an_outage_opens_an_incident(

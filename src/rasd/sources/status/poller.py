@@ -331,7 +331,10 @@ class StatusPageSource:
             not_modified=self.not_modified,
             failing=dict(list(failing.items())[:_FAILING_SHOWN]),
         )
-        if offline and offline == len(self.pages):
+        # the first reads are spread over a minute: what the pages tried so far say is what
+        # is known, so a server started with the network away says so at its first reads
+        tried = [p for p in self.pages if p.offline or p.error or p.reading is not None]
+        if tried and offline == len(tried):
             self._status.offline(
                 f"offline: {offline} status pages are not on loopback addresses"
                 if any(p.error and p.error.startswith("offline") for p in self.pages)
