@@ -36,7 +36,7 @@ class Phrase:
 
 def is_phrase(value: object) -> bool:
     """Whether a stored value is a phrase (`{"code", "args"}`), not words already said."""
-    return isinstance(value, Mapping) and "code" in value and "args" in value
+    return isinstance(value, dict | Mapping) and "code" in value and "args" in value
 
 
 def _out(value: Arg) -> Any:
@@ -50,6 +50,8 @@ def _out(value: Arg) -> Any:
 
 
 def _in(value: Any) -> Arg:
+    if isinstance(value, str):
+        return value
     if is_phrase(value):
         return Phrase.from_dict(value)
     if isinstance(value, list | tuple):

@@ -54,17 +54,18 @@ def _window(since: str | None, until: str | None) -> tuple[int | None, int | Non
     return _ms(since, "since"), _ms(until, "until")
 
 
-def _said(rt: Runtime, kind: str, row: dict[str, Any], lang: str | None) -> dict[str, Any]:
+def _said(names: CatalogNames, kind: str, row: dict[str, Any], lang: str | None) -> dict[str, Any]:
     langs = shown_languages(parse_lang(lang))
     if kind == "event":
-        return said_event(row, CatalogNames(rt.catalog), langs)
+        return said_event(row, names, langs)
     return said_incident(row, langs)
 
 
 def _answer(
     rt: Runtime, key: str, found: FoundPage, limit: int, offset: int, lang: str | None
 ) -> JSON:
-    rows = [_said(rt, key.removesuffix("s"), row, lang) for row in found.rows]
+    names = CatalogNames(rt.catalog)  # one for the page: its events name the same services
+    rows = [_said(names, key.removesuffix("s"), row, lang) for row in found.rows]
     return JSON({key: rows, **page_fields(limit, offset, len(found.rows), found.total)})
 
 
@@ -78,7 +79,7 @@ def _found(
         )
     reader = ImpactReader.of(rt)
     impact = reader.of_event(row) if kind == "event" else reader.of_incident(row)
-    return JSON({**_said(rt, kind, row, lang), "impact": impact})
+    return JSON({**_said(CatalogNames(rt.catalog), kind, row, lang), "impact": impact})
 
 
 @router.get(

@@ -58,17 +58,29 @@ class CatalogNames:
 
     def __init__(self, catalog: Any) -> None:
         self.catalog = catalog
+        # an event names the same few services in every line: each is looked up once
+        self._known: dict[tuple[str, str, str], str] = {}
 
     def service(self, service_id: str, lang: str) -> str:
-        try:
-            found = self.catalog.get(service_id)
-        except (KeyError, LookupError, RasdError):
-            return service_id
-        return _in_language(getattr(found, "name", None), lang) or service_id
+        key = ("service", service_id, lang)
+        name = self._known.get(key)
+        if name is None:
+            try:
+                found = self.catalog.get(service_id)
+            except (KeyError, LookupError, RasdError):
+                found = None
+            name = _in_language(getattr(found, "name", None), lang) or service_id
+            self._known[key] = name
+        return name
 
     def owner(self, owner_id: str, lang: str) -> str:
-        found = (getattr(self.catalog, "owners", None) or {}).get(owner_id)
-        return _in_language(getattr(found, "name", None), lang) or owner_id
+        key = ("owner", owner_id, lang)
+        name = self._known.get(key)
+        if name is None:
+            found = (getattr(self.catalog, "owners", None) or {}).get(owner_id)
+            name = _in_language(getattr(found, "name", None), lang) or owner_id
+            self._known[key] = name
+        return name
 
     def country(self, code: str, lang: str) -> str:
         return country_name(code, lang)
