@@ -42,7 +42,7 @@ from probe.local_rasd import (  # noqa: E402
 )
 from probe.local_web import GOOD_TEXT, LocalWeb  # noqa: E402
 
-from rasd.detect.incidents import IncidentConfig  # noqa: E402
+from rasd.incidents import IncidentConfig  # noqa: E402
 from rasd.settings import Settings  # noqa: E402
 
 

@@ -215,7 +215,7 @@ def test_only_the_store_speaks_sql() -> None:
 
 # the packages that decide what happened: they hand out codes and numbers (rasd.phrase), and
 # the words are the catalogs' (rasd.locale), said where something is shown
-DOMAIN = ("detect", "correlate", "pipeline", "counting")
+DOMAIN = ("detect", "incidents", "correlate", "pipeline", "counting")
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from rasd.clock import minute_of
 from rasd.correlate import EventChange, EventCorrelator
 from rasd.detect.fusion import FusedEvidence, Level
-from rasd.detect.incidents import IncidentChange, IncidentTracker
 from rasd.errors import NotFound
+from rasd.incidents import IncidentChange, IncidentTracker
 from rasd.locale import PUBLISHED
 from rasd.locale.findings import said as _said
 from rasd.locale.phrases import CatalogNames

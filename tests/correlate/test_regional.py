@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 from rasd.correlate.regional import Candidate, cluster, home_country
 from rasd.detect.fusion import Level
-from rasd.detect.incidents import Incident, IncidentState, Peak, RegionImpact, Severity
+from rasd.incidents import Incident, IncidentState, Peak, RegionImpact, Severity
 
 from .fixtures import catalog
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rasd.detect.decision import Level
-from rasd.detect.incidents import Incident, IncidentState, Peak, RegionImpact, Severity
+from rasd.incidents import Incident, IncidentState, Peak, RegionImpact, Severity
 from rasd.store.base import Store
 
 

@@ -39,7 +39,7 @@ from rasd.correlate.spillover import SpilloverRule
 from rasd.correlate.titles import log_line, network_title, outage_title, regional_title
 from rasd.detect.decision import Level
 from rasd.detect.fusion import FusedEvidence
-from rasd.detect.incidents import Incident, IncidentChange, IncidentState
+from rasd.incidents import Incident, IncidentChange, IncidentState
 from rasd.ingest.networks import Network
 from rasd.phrase import Arg
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from rasd.correlate.affinity import ServiceInfo
-from rasd.detect.incidents import Incident
+from rasd.incidents import Incident
 
 
 def home_country(incident: Incident, service: ServiceInfo | None, share: float) -> str | None:

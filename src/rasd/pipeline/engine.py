@@ -21,7 +21,7 @@ from rasd.clock import minute_start
 from rasd.detect.bank import SeriesBank
 from rasd.detect.decision import Level
 from rasd.detect.fusion import FusedEvidence, SignalEvidence, fuse, planned
-from rasd.detect.incidents import Incident, IncidentChange, IncidentTracker
+from rasd.incidents import Incident, IncidentChange, IncidentTracker
 from rasd.series import PROBLEM_PREFIX, REPORTS, ROUTES_UNSEEN, WORLD, SeriesKey, region_level
 from rasd.store.base import Store
 

@@ -24,123 +24,23 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from rasd.clock import minute_of, minute_start
 from rasd.detect.decision import Level
 from rasd.detect.fusion import FusedEvidence
-from rasd.series import region_level
-
-ChangeKind = Literal["opened", "escalated", "recovering", "resolved", "reopened", "updated"]
-
-
-class IncidentState(StrEnum):
-    OPENED = "opened"  # the minute it was opened (or reopened); ongoing from the next
-    ONGOING = "ongoing"
-    RECOVERING = "recovering"
-    RESOLVED = "resolved"
-
-
-class Peak(NamedTuple):
-    """The minute with the largest excess of reports over the usual level."""
-
-    observed: float
-    expected: float
-    ratio: float
-    at: datetime
-
-    @property
-    def excess(self) -> float:
-        return self.observed - self.expected
-
-
-class Severity(NamedTuple):
-    grade: str  # "minor" | "major" | "critical"
-    peak_ratio: float
-    peak_excess: float
-    excess_total: float  # reports above the usual level summed since the onset
-    ratio_now: float
-
-
-class RegionImpact(NamedTuple):
-    """Reports in one region since the onset, against that region's own usual level."""
-
-    region: str
-    observed: float
-    expected: float
-
-    @property
-    def excess(self) -> float:
-        return self.observed - self.expected
-
-
-@dataclass(frozen=True, slots=True)
-class Incident:
-    """A snapshot: the tracker hands out new ones as the incident moves on."""
-
-    id: str
-    service: str
-    state: IncidentState
-    level: Level
-    max_level: Level
-    start: datetime
-    end: datetime | None
-    detected_at: datetime
-    updated_at: datetime
-    peak: Peak
-    severity: Severity
-    regions: tuple[RegionImpact, ...]
-    relapses: int
-    probe_failures: bool  # the service's own probes failed at some point
-
-    @property
-    def is_open(self) -> bool:
-        return self.state is not IncidentState.RESOLVED
-
-    def countries(self) -> tuple[RegionImpact, ...]:
-        return tuple(r for r in self.regions if region_level(r.region) == "country")
-
-    def cities(self) -> tuple[RegionImpact, ...]:
-        return tuple(r for r in self.regions if region_level(r.region) == "city")
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "service": self.service,
-            "state": str(self.state),
-            "level": int(self.level),
-            "max_level": int(self.max_level),
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat() if self.end is not None else None,
-            "detected_at": self.detected_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-            "peak": {
-                "observed": self.peak.observed,
-                "expected": self.peak.expected,
-                "ratio": self.peak.ratio,
-                "at": self.peak.at.isoformat(),
-            },
-            "severity": self.severity._asdict(),
-            "regions": [
-                {"region": r.region, "observed": r.observed, "expected": r.expected}
-                for r in self.regions
-            ],
-            "relapses": self.relapses,
-            "probe_failures": self.probe_failures,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentChange:
-    kind: ChangeKind
-    incident: Incident
-
-    def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "incident": self.incident.to_dict()}
+from rasd.incidents.model import (
+    ChangeKind,
+    Incident,
+    IncidentChange,
+    IncidentState,
+    Peak,
+    RegionImpact,
+    Severity,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -644,11 +544,3 @@ def poisson_tail(observed: float, expected: float) -> float:
         log_term -= log_mu - math.log(n) if n > 0 else 0.0
         n -= 1
     return max(0.0, 1.0 - total)
-
-
-def fold_changes(changes: Iterable[IncidentChange]) -> dict[str, Incident]:
-    """The latest snapshot of each incident named in a run of changes."""
-    latest: dict[str, Incident] = {}
-    for change in changes:
-        latest[change.incident.id] = change.incident
-    return latest

@@ -8,7 +8,7 @@ import pytest
 
 from rasd.clock import minute_of, minute_start
 from rasd.detect.fusion import FusedEvidence, Level, Reason
-from rasd.detect.incidents import (
+from rasd.incidents import (
     IncidentChange,
     IncidentState,
     IncidentTracker,
