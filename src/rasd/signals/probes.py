@@ -413,34 +413,53 @@ def quorum_size(vantages_seen: int) -> int:
     return max(2, math.ceil(vantages_seen / 2))
 
 
+# what evidence reads of one result: (vantage, kind, outcome, target, vantage_offline)
+_Seen = tuple[str, str, str, str, bool]
+
+
 class ProbeState:
-    """Recent results per (service, check, vantage), in memory; bounded per key and by age."""
+    """Recent results per (service, check, vantage), in memory; bounded per key and by age.
+
+    Evidence is asked for every service every minute: each result is kept as the few fields
+    evidence reads (one shared tuple for results alike), and a service whose latest results
+    read as they did at an earlier minute gets that minute's evidence again, worked out once.
+    """
 
     def __init__(self, window_minutes: int = 5, per_key: int = 4) -> None:
         if window_minutes < 1 or per_key < 1:
             raise ValueError("window_minutes and per_key must be at least 1")
         self.window_minutes = window_minutes
         self._per_key = per_key
-        # each result with its minute, worked out once: evidence is asked for every service
-        # every minute, over every result kept
-        self._recent: dict[str, dict[tuple[str, str], deque[tuple[int, ProbeResult]]]] = (
+        # each result as (minute, time, what it saw), kept in the order fed
+        self._recent: dict[str, dict[tuple[str, str], deque[tuple[int, datetime, _Seen]]]] = (
             defaultdict(dict)
         )
+        # keys whose results were fed out of time order: they are searched in full
+        self._unordered: set[tuple[str, tuple[str, str]]] = set()
+        self._seen: dict[_Seen, _Seen] = {}
+        # per service, evidence by the latest results it was worked out from (a few kept)
+        self._worked: dict[str, dict[tuple[_Seen, ...], ProbeEvidence]] = {}
         self._vantages: dict[str, VantageSeen] = {}
 
     def feed(self, results: Iterable[ProbeResult]) -> None:
         minutes = _Minutes()
+        alike = self._seen
         for result in results:
             by_key = self._recent[result.service]
             key = (result.check, result.vantage)
+            ts = result.ts
             kept = by_key.get(key)
             if kept is None:
                 kept = by_key[key] = deque(maxlen=self._per_key)
-            kept.append((minutes.of(result.ts), result))
-            seen = self._vantages.get(result.vantage)
-            if seen is None:
-                seen = self._vantages[result.vantage] = VantageSeen(result.vantage)
-            seen.add(result)
+            elif kept and ts < kept[-1][1]:
+                self._unordered.add((result.service, key))
+            seen = (result.vantage, result.kind, result.outcome, result.target,
+                    result.vantage_offline)  # fmt: skip
+            kept.append((minutes.of(ts), ts, alike.setdefault(seen, seen)))
+            vantage = self._vantages.get(result.vantage)
+            if vantage is None:
+                vantage = self._vantages[result.vantage] = VantageSeen(result.vantage)
+            vantage.add(result)
 
     def vantages(self) -> list[VantageSeen]:
         """Every vantage point heard from since the server started, by name."""
@@ -459,60 +478,109 @@ class ProbeState:
                     kept.popleft()
                 if not kept:
                     del by_key[key]
+                    self._unordered.discard((service, key))
             if not by_key:
                 del self._recent[service]
+                self._worked.pop(service, None)
 
     def evidence(self, service: str, minute: int) -> ProbeEvidence:
+        latest = self._latest(service, minute)
+        worked = self._worked.setdefault(service, {})
+        evidence = worked.get(latest)
+        if evidence is None:
+            if len(worked) >= _WORKED_KEPT:
+                worked.clear()
+            evidence = worked[latest] = _evidence_of(service, minute, latest)
+        return _at_minute(evidence, minute)
+
+    def _latest(self, service: str, minute: int) -> tuple[_Seen, ...]:
+        """The newest result of each key within the window ending at `minute`, in key order
+        (the newest time; of results fed with the same time, the last fed)."""
         first = minute - self.window_minutes + 1
-        latest: dict[tuple[str, str], ProbeResult] = {}
+        unordered = self._unordered
+        latest: list[_Seen] = []
         for key, kept in self._recent.get(service, {}).items():
-            best: ProbeResult | None = None
-            for m, result in kept:
-                if first <= m <= minute and (best is None or result.ts >= best.ts):
-                    best = result
-            if best is not None:
-                latest[key] = best
-        outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        per_vantage: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
-        failing_targets: dict[str, set[str]] = defaultdict(set)
-        offline: set[str] = set()
-        for (_, vantage), result in latest.items():
-            if result.vantage_offline:
-                offline.add(vantage)
+            if unordered and (service, key) in unordered:
+                best: tuple[int, datetime, _Seen] | None = None
+                for entry in kept:
+                    if first <= entry[0] <= minute and (best is None or entry[1] >= best[1]):
+                        best = entry
+                if best is not None:
+                    latest.append(best[2])
                 continue
-            outcomes[result.kind][result.outcome] += 1
-            per_vantage[vantage][result.kind].append(result.failed)
-            if result.failed:
-                failing_targets[result.kind].add(result.target)
-        failing_kinds: dict[str, list[str]] = {}
-        for vantage, kinds in per_vantage.items():
-            dead = sorted(kind for kind, failed in kinds.items() if all(failed))
-            if dead:
-                failing_kinds[vantage] = dead
-        failing = sorted(failing_kinds)
-        healthy = sorted(v for v in per_vantage if v not in failing_kinds)
-        seen = len(per_vantage)
-        quorum = len(failing) >= quorum_size(seen) if seen else False
-        if quorum:
-            level = 2
-        elif failing and (seen == 1 or len(failing) >= 2):
-            # one vantage point alone cannot tell a local fault from the service's own
-            level = 1
-        else:
-            level = 0
-        return ProbeEvidence(
-            service=service,
-            minute=minute,
-            failing_vantages=failing,
-            healthy_vantages=healthy,
-            quorum=quorum,
-            outcomes={k: dict(v) for k, v in sorted(outcomes.items())},
-            level=level,
-            failing_kinds=failing_kinds,
-            failing_targets={k: sorted(v) for k, v in sorted(failing_targets.items())},
-            # a vantage with any check judged online still votes with those checks
-            offline_vantages=sorted(offline - set(per_vantage)),
-        )
+            # fed in time order: the last one not after `minute` is the newest of the window
+            for m, _, seen in reversed(kept):
+                if m <= minute:
+                    if m >= first:
+                        latest.append(seen)
+                    break
+        return tuple(latest)
 
     def all_evidence(self, minute: int) -> dict[str, ProbeEvidence]:
         return {service: self.evidence(service, minute) for service in self.services()}
+
+
+# evidence kept per service for the sets of latest results it was last worked out from
+_WORKED_KEPT = 8
+
+
+def _evidence_of(service: str, minute: int, latest: Sequence[_Seen]) -> ProbeEvidence:
+    outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_vantage: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    failing_targets: dict[str, set[str]] = defaultdict(set)
+    offline: set[str] = set()
+    for vantage, kind, outcome, target, vantage_offline in latest:
+        if vantage_offline:
+            offline.add(vantage)
+            continue
+        outcomes[kind][outcome] += 1
+        failed = outcome != OK
+        per_vantage[vantage][kind].append(failed)
+        if failed:
+            failing_targets[kind].add(target)
+    failing_kinds: dict[str, list[str]] = {}
+    for vantage, kinds in per_vantage.items():
+        dead = sorted(kind for kind, failed in kinds.items() if all(failed))
+        if dead:
+            failing_kinds[vantage] = dead
+    failing = sorted(failing_kinds)
+    healthy = sorted(v for v in per_vantage if v not in failing_kinds)
+    seen = len(per_vantage)
+    quorum = len(failing) >= quorum_size(seen) if seen else False
+    if quorum:
+        level = 2
+    elif failing and (seen == 1 or len(failing) >= 2):
+        # one vantage point alone cannot tell a local fault from the service's own
+        level = 1
+    else:
+        level = 0
+    return ProbeEvidence(
+        service=service,
+        minute=minute,
+        failing_vantages=failing,
+        healthy_vantages=healthy,
+        quorum=quorum,
+        outcomes={k: dict(v) for k, v in sorted(outcomes.items())},
+        level=level,
+        failing_kinds=failing_kinds,
+        failing_targets={k: sorted(v) for k, v in sorted(failing_targets.items())},
+        # a vantage with any check judged online still votes with those checks
+        offline_vantages=sorted(offline - set(per_vantage)),
+    )
+
+
+def _at_minute(evidence: ProbeEvidence, minute: int) -> ProbeEvidence:
+    """The evidence worked out once, as said at `minute`: its own lists and maps, so that
+    whoever holds one may change it without changing another's."""
+    return ProbeEvidence(
+        service=evidence.service,
+        minute=minute,
+        failing_vantages=list(evidence.failing_vantages),
+        healthy_vantages=list(evidence.healthy_vantages),
+        quorum=evidence.quorum,
+        outcomes={k: dict(v) for k, v in evidence.outcomes.items()},
+        level=evidence.level,
+        failing_kinds={k: list(v) for k, v in evidence.failing_kinds.items()},
+        failing_targets={k: list(v) for k, v in evidence.failing_targets.items()},
+        offline_vantages=list(evidence.offline_vantages),
+    )
