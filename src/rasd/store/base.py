@@ -291,17 +291,22 @@ class SqlStore:
     def _add_counts(self, conn: Connection, increments: Increments) -> None:
         if not increments:
             return
-        ids = self._ids_for(conn, {key for key, _ in increments})
-        p = self._param
         slot = schema.SLOT_MINUTES
+        ids = self._series_ids
+        try:
+            # the series are mostly known already: one look-up each, no set of them made
+            rows = [(m // slot, ids[key], m, n) for (key, m), n in increments.items()]
+        except KeyError:
+            ids = self._ids_for(conn, {key for key, _ in increments})
+            rows = [(m // slot, ids[key], m, n) for (key, m), n in increments.items()]
+        # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
+        rows.sort()
+        p = self._param
         self._driver_sql(
             conn,
             f"INSERT INTO counts (slot, series_id, minute, n) VALUES ({p}, {p}, {p}, {p}) "
             "ON CONFLICT (slot, series_id, minute) DO UPDATE SET n = counts.n + excluded.n",
-            # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
-            sorted(
-                (minute // slot, ids[key], minute, n) for (key, minute), n in increments.items()
-            ),
+            rows,
         )
 
     def _driver_sql(
