@@ -247,6 +247,36 @@ def test_only_the_latest_result_in_the_window_counts() -> None:
     assert state.services() == []
 
 
+def test_results_fed_out_of_time_order_still_give_the_newest_of_the_window() -> None:
+    state = ProbeState(window_minutes=3, per_key=6)
+    late = T0 + timedelta(seconds=40)
+    # a late delivery: eu's newest result (ok, 15:51:50) came before an older one (servfail)
+    state.feed([_result("eu", "ok", ts=late), _result("me", "servfail")])
+    state.feed([_result("eu", "servfail", ts=T0)])
+    assert state.evidence("facebook", M0).failing_vantages == ["me"]
+    # and of two results with the same time, the one fed last
+    state.feed([_result("me", "ok")])
+    assert state.evidence("facebook", M0).failing_vantages == []
+    # a result ahead of the minute asked about is not read yet
+    state.feed([_result("eu", "timeout", ts=T0 + timedelta(minutes=2))])
+    assert state.evidence("facebook", M0).failing_vantages == []
+    assert state.evidence("facebook", M0 + 2).failing_vantages == ["eu"]
+
+
+def test_evidence_read_alike_twice_is_two_evidences_of_their_own_minutes() -> None:
+    state = ProbeState()
+    state.feed([_result(v, "servfail") for v in ("eu", "me")])
+    state.feed([_result(v, "servfail", ts=T0 + timedelta(minutes=1)) for v in ("eu", "me")])
+    first, second = state.evidence("facebook", M0), state.evidence("facebook", M0 + 1)
+    assert (first.minute, second.minute) == (M0, M0 + 1)
+    assert first.to_dict() == {**second.to_dict(), "minute": M0}
+    # whoever holds one may change it: the other does not change with it
+    first.failing_vantages.append("us")
+    first.outcomes["dns"]["ok"] = 9
+    assert second.failing_vantages == ["eu", "me"] and second.outcomes == {"dns": {"servfail": 2}}
+    assert state.evidence("facebook", M0 + 1).to_dict() == second.to_dict()
+
+
 def test_a_single_vantage_point_cannot_tell_and_says_possible() -> None:
     state = ProbeState()
     state.feed([_result("eu", "http_5xx", kind="http")])
