@@ -89,6 +89,7 @@ class DetectionEngine:
         self._listeners: list[ChangeListener] = []
         self._index: dict[str, _ServiceIndex] = {}
         self._indexed = 0
+        self._indexed_bank: SeriesBank | None = None
         self.last_minute: int | None = None
         self.fused: dict[str, FusedEvidence] = {}
         self.ticks = 0
@@ -152,7 +153,7 @@ class DetectionEngine:
         for key in fresh:
             if find(key) is None and watched(key) and key.service in self.catalog:
                 self.bank.index(key)
-        if len(self.bank) != self._indexed:
+        if len(self.bank) != self._indexed or self._indexed_bank is not self.bank:
             self._reindex()
         counts = np.zeros(len(self.bank), np.float64)
         for key, n in fresh.items():
@@ -160,7 +161,11 @@ class DetectionEngine:
             if i is not None:
                 counts[i] = n
         result = self.bank.step(minute, counts)
-        scores = np.clip(result.score, 0.0, 1.0)
+        # read as Python numbers once: a tick reads a few thousand of them one by one
+        observed_of: list[float] = counts.tolist()
+        expected_of: list[float] = np.asarray(result.expected, np.float64).tolist()
+        score_of: list[float] = np.clip(result.score, 0.0, 1.0).astype(np.float64).tolist()
+        level_of: list[int] = np.asarray(result.level).astype(np.int64).tolist()
         changes: list[IncidentChange] = []
         self._routes = {} if self.route_state is None else self.route_state.all_evidence(minute)
         for service in self.catalog:
@@ -176,10 +181,10 @@ class DetectionEngine:
             evidence = [
                 SignalEvidence(
                     signal=signal,
-                    observed=float(counts[i]),
-                    expected=float(result.expected[i]),
-                    score=float(scores[i]),
-                    level=int(result.level[i]),
+                    observed=observed_of[i],
+                    expected=expected_of[i],
+                    score=score_of[i],
+                    level=level_of[i],
                 )
                 for signal, i in idx.world
             ]
@@ -194,12 +199,12 @@ class DetectionEngine:
             if official is not None and official.maintenance(service.id):
                 fused = planned(fused)
             self.fused[service.id] = fused
-            observed = float(counts[idx.reports]) if idx.reports is not None else 0.0
-            expected = float(result.expected[idx.reports]) if idx.reports is not None else 0.0
+            observed = observed_of[idx.reports] if idx.reports is not None else 0.0
+            expected = expected_of[idx.reports] if idx.reports is not None else 0.0
             regions = {
-                country: (float(counts[i]), float(result.expected[i]))
+                country: (observed_of[i], expected_of[i])
                 for country, i in idx.countries
-                if counts[i] > result.expected[i]
+                if observed_of[i] > expected_of[i]
             }
             changes.extend(
                 self.tracker.update(minute, service.id, fused, observed, expected, regions)
@@ -212,8 +217,12 @@ class DetectionEngine:
         return changes
 
     def _reindex(self) -> None:
-        index: dict[str, _ServiceIndex] = {}
-        for i, key in enumerate(self.bank.keys):
+        """Index the series the bank gained since the last time (all of them for a new bank):
+        the same entries a fresh index of every series makes, without walking them again."""
+        if self._indexed_bank is not self.bank:
+            self._index, self._indexed, self._indexed_bank = {}, 0, self.bank
+        index = self._index
+        for i, key in enumerate(self.bank.keys[self._indexed :], start=self._indexed):
             entry = index.setdefault(key.service, _ServiceIndex())
             if key.region == WORLD:
                 entry.world.append((key.signal, i))
@@ -221,7 +230,9 @@ class DetectionEngine:
                     entry.reports = i
             else:
                 entry.countries.append((key.region, i))
-        self._index = index
+        # a service given an entry with no series (its routes went) has none in a fresh index
+        for service in [s for s, e in index.items() if not e.world and not e.countries]:
+            del index[service]
         self._indexed = len(self.bank)
 
     def _persist(self, changes: Iterable[IncidentChange]) -> None:
