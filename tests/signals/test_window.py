@@ -61,6 +61,22 @@ def test_hash_table_agrees_with_a_dict() -> None:
     assert len(table) == len(reference)
 
 
+def test_hash_table_add_agrees_with_a_dict() -> None:
+    """Adding to distinct keys, some held and some new, through growth from a small table."""
+    rng = np.random.default_rng(11)
+    table = HashTable(capacity=16)
+    reference: dict[int, int] = {}
+    for _ in range(30):
+        keys = np.unique(rng.integers(1, 4000, 500, dtype=np.uint64))
+        amounts = rng.integers(1, 9, keys.shape[0], dtype=np.int64)
+        table.add(keys, amounts)
+        for k, a in zip(keys.tolist(), amounts.tolist(), strict=True):
+            reference[k] = reference.get(k, 0) + a
+        probe = rng.integers(0, 4500, 400, dtype=np.uint64)
+        assert table.get(probe, 0).tolist() == [reference.get(k or 1, 0) for k in probe.tolist()]
+    assert len(table) == len(reference)
+
+
 def test_hash_table_full_width_keys() -> None:
     table = HashTable()
     keys = np.array([2**64 - 1, 2**63, 12345, 0], dtype=np.uint64)
