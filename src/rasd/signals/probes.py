@@ -13,6 +13,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
 import msgspec
@@ -264,12 +265,15 @@ class ProbeCounter:
         self._keys: dict[tuple[str, str, str, bool, bool], tuple[SeriesKey, ...]] = {}
 
     def count(self, results: Iterable[ProbeResult]) -> dict[tuple[SeriesKey, int], int]:
-        # tally plain tuples first: thousands of results a minute share a few hundred keys
+        # tally the results' own fields first, in C: thousands of results a minute share a
+        # few hundred of them (a round of one vantage shares its time)
         minutes = _Minutes()
-        tally = Counter(
-            (r.service, r.kind, r.vantage, r.outcome != OK, r.vantage_offline, minutes.of(r.ts))
-            for r in results
-        )
+        tally: dict[tuple[str, str, str, bool, bool, int], int] = {}
+        for (service, kind, vantage, outcome, offline, ts), n in Counter(
+            map(_counted_fields, results)
+        ).items():
+            at = (service, kind, vantage, outcome != OK, offline, minutes.of(ts))
+            tally[at] = tally.get(at, 0) + n
         counts: dict[tuple[SeriesKey, int], int] = defaultdict(int)
         known = self._keys
         for (service, kind, vantage, failed, offline, minute), n in tally.items():
@@ -280,6 +284,9 @@ class ProbeCounter:
             for key in keys:
                 counts[(key, minute)] += n
         return dict(counts)
+
+
+_counted_fields = attrgetter("service", "kind", "vantage", "outcome", "vantage_offline", "ts")
 
 
 def _series_of(
