@@ -68,7 +68,7 @@ def test_hash_table_add_agrees_with_a_dict() -> None:
     reference: dict[int, int] = {}
     for _ in range(30):
         keys = np.unique(rng.integers(1, 4000, 500, dtype=np.uint64))
-        amounts = rng.integers(1, 9, keys.shape[0], dtype=np.int64)
+        amounts = rng.integers(1, 9, size=len(keys), dtype=np.int64)
         table.add(keys, amounts)
         for k, a in zip(keys.tolist(), amounts.tolist(), strict=True):
             reference[k] = reference.get(k, 0) + a
