@@ -318,7 +318,7 @@ def run_cluster(
                 "rss_mb": procs.peak_rss_mb("worker"),
                 "cpu": cpu,
                 "load": load,
-                "incidents": sorted((i["service"], i["start"][11:16]) for i in incidents),
+                "incidents": sorted((i.service, i.data["start"][11:16]) for i in incidents),
             }
         finally:
             if feed is not None:

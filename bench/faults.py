@@ -742,8 +742,8 @@ def flood(folder: Path) -> Row:
                 clock.advance(timedelta(minutes=1))
                 engine.tick(minute)
         found = runtime.store.list_incidents(limit=100)
-        opened[case] += sum(1 for i in found if i["service"] == service)
-        opened[f"{case} {service}"] = sum(1 for i in found if i["service"] == service)
+        opened[case] += sum(1 for i in found if i.service == service)
+        opened[f"{case} {service}"] = sum(1 for i in found if i.service == service)
         runtime.store.close()
     control = all(opened[f"{cases[2]} {s}"] > 0 for s in services)
     ok = opened[cases[0]] == 0 and opened[cases[1]] == 0 and control

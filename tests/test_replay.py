@@ -50,7 +50,7 @@ def _in_process(tmp: Path) -> tuple[dict[SeriesKey, int], list[str], Any]:
     assert runtime.aggregator is not None  # an embedded process counts
     stats = Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick)).run()
     totals = _totals(runtime, sim)
-    incidents = sorted(i["id"] for i in runtime.store.list_incidents())
+    incidents = sorted(i.id for i in runtime.store.list_incidents())
     runtime.store.close()
     return totals, incidents, stats
 

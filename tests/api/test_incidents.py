@@ -188,4 +188,4 @@ def test_an_incidents_reasons_are_said_from_their_codes(
     assert said["text"]["en"] == "official status page: major outage"
     assert said["text"]["ar"] == "صفحة الحالة الرسمية: انقطاع كبير"
     kept = runtime.store.get_incident("facebook-8")
-    assert kept is not None and "text" not in kept["evidence"]["reasons"][0]
+    assert kept is not None and "text" not in kept.data["evidence"]["reasons"][0]

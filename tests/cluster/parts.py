@@ -87,7 +87,7 @@ def load_history(store: Store, world: World) -> None:
 
 def incidents_of(store: Store) -> list[tuple[Any, ...]]:
     return sorted(
-        (i["id"], i["service"], i["state"], i["level"], i["start"], i.get("end"))
+        (i.id, i.service, str(i.state), i.level, i.data["start"], i.data.get("end"))
         for i in store.list_incidents(limit=1000)
     )
 

@@ -172,9 +172,9 @@ async def test_a_withdrawal_opens_an_incident_with_a_routing_cause(rt: Any) -> N
         await wait_for(lambda: source.status().totals["counted"] == 40 + 36)
     for m in range(1, 5):
         engine.tick(first + m)
-    incidents = {i["service"]: i for i in rt.store.list_incidents()}
+    incidents = {i.service: i for i in rt.store.list_incidents()}
     assert {"facebook", "instagram", "whatsapp", "messenger"} <= set(incidents)
-    reasons = incidents["facebook"]["evidence"]["reasons"]
+    reasons = incidents["facebook"].data["evidence"]["reasons"]
     assert "route_loss" in [r["code"] for r in reasons]
     (event,) = [e for e in rt.store.list_events() if e["owner"] == "meta"]
     (cause,) = event["cause_hints"]

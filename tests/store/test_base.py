@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from sqlalchemy import Connection
 
+from rasd.incidents.model import IncidentState
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.signals.reports import ReportColumns, batch_rows, encode_batch
 from rasd.store import RawBatch, Store, schema
+from rasd.store.rows import IncidentRow, level_now
 
 FB = SeriesKey("facebook", REPORTS, WORLD)
 FB_EG = SeriesKey("facebook", REPORTS, "EG")
@@ -178,23 +180,49 @@ def _incident(id_: str, service: str, state: str, start: int, end: int | None) -
 def test_incidents_upsert_and_filters(store: Store) -> None:
     store.upsert_incidents(
         [
-            _incident("fb-1", "facebook", "open", 1_000, None),
+            _incident("fb-1", "facebook", "ongoing", 1_000, None),
             _incident("ig-1", "instagram", "resolved", 2_000, 3_000),
             _incident("fb-0", "facebook", "resolved", 100, 200),
         ]
     )
     store.upsert_incidents([_incident("fb-1", "facebook", "resolved", 1_000, 5_000)])
-    assert [i["id"] for i in store.list_incidents()] == ["ig-1", "fb-1", "fb-0"]
-    assert store.list_incidents(service="facebook")[0] == {
-        "id": "fb-1",
-        "state": "resolved",
-        "title": "انقطاع",
-    }
-    assert [i["id"] for i in store.list_incidents(state="resolved", limit=2)] == ["ig-1", "fb-1"]
-    assert [i["id"] for i in store.list_incidents(since_ms=2_500)] == ["ig-1", "fb-1"]
-    assert [i["id"] for i in store.list_incidents(until_ms=1_000)] == ["fb-0"]
+    assert [i.id for i in store.list_incidents()] == ["ig-1", "fb-1", "fb-0"]
+    assert store.list_incidents(service="facebook")[0] == IncidentRow(
+        id="fb-1",
+        service="facebook",
+        state=IncidentState.RESOLVED,
+        level=2,
+        start_ms=1_000,
+        end_ms=5_000,
+        updated_ms=5_000,
+        event_id=None,
+        data={"id": "fb-1", "state": "resolved", "title": "انقطاع"},
+    )
+    resolved = store.list_incidents(state=IncidentState.RESOLVED, limit=2)
+    assert [i.id for i in resolved] == ["ig-1", "fb-1"]
+    assert [i.id for i in store.list_incidents(since_ms=2_500)] == ["ig-1", "fb-1"]
+    assert [i.id for i in store.list_incidents(until_ms=1_000)] == ["fb-0"]
     store.upsert_incidents([])
     assert len(store.list_incidents()) == 3
+
+
+def test_open_incidents_are_the_newest_open_one_of_each_service(store: Store) -> None:
+    store.upsert_incidents(
+        [
+            _incident("fb-0", "facebook", "ongoing", 100, None),
+            _incident("fb-1", "facebook", "recovering", 1_000, None),
+            _incident("fb-2", "facebook", "resolved", 2_000, 2_500),
+            _incident("ig-1", "instagram", "opened", 1_500, None),
+            _incident("wa-1", "whatsapp", "resolved", 3_000, 3_500),
+        ]
+    )
+    found = store.open_incidents()
+    assert {s: i.id for s, i in found.items()} == {"instagram": "ig-1", "facebook": "fb-1"}
+    assert list(found) == ["instagram", "facebook"]  # newest first, as pages list them
+    assert found["facebook"].state is IncidentState.RECOVERING and found["facebook"].is_open
+    assert [i.id for i in store.open_incidents("facebook").values()] == ["fb-1"]
+    assert store.open_incidents("whatsapp") == {}
+    assert level_now(found["facebook"]) == 2 and level_now(None) == 0
 
 
 def test_events_upsert_and_filters(store: Store) -> None:
@@ -223,14 +251,17 @@ def test_incidents_and_events_by_page_and_by_id(store: Store) -> None:
         + [_incident("ig-1", "instagram", "ongoing", 3_500, None)]
     )
     first = store.page_incidents(service="facebook", limit=3)
-    assert [i["id"] for i in first.rows] == ["fb-6", "fb-5", "fb-4"] and first.total == 7
+    assert [i.id for i in first.rows] == ["fb-6", "fb-5", "fb-4"] and first.total == 7
     last = store.page_incidents(service="facebook", limit=3, offset=6)
-    assert [i["id"] for i in last.rows] == ["fb-0"] and last.total == 7
+    assert [i.id for i in last.rows] == ["fb-0"] and last.total == 7
     assert store.page_incidents(limit=2, offset=50) == ([], 8)
     # the filters count as they select
     assert store.page_incidents(since_ms=3_600, until_ms=6_000).total == 3
-    assert [i["id"] for i in store.list_incidents(limit=2, offset=3)] == ["ig-1", "fb-3"]
-    assert store.get_incident("fb-2") == {"id": "fb-2", "state": "resolved", "title": "انقطاع"}
+    assert [i.id for i in store.list_incidents(limit=2, offset=3)] == ["ig-1", "fb-3"]
+    kept = store.get_incident("fb-2")
+    assert kept is not None and kept.state is IncidentState.RESOLVED and not kept.is_open
+    assert (kept.service, kept.start_ms, kept.end_ms) == ("facebook", 2_000, 2_500)
+    assert kept.data == {"id": "fb-2", "state": "resolved", "title": "انقطاع"}
     assert store.get_incident("fb-9") is None
     store.upsert_events(
         [

@@ -8,7 +8,7 @@ admin token).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,7 @@ from rasd.http.asking import SubscribeIn, checked
 from rasd.http.responses import JSON
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.runtime import Runtime
+from rasd.store.rows import IncidentRow
 from rasd.tokens import TokenStore
 from rasd.web.page_cache import touch
 
@@ -230,12 +231,11 @@ def _author(rt: Runtime, token: str) -> str:
     return info.label or info.id
 
 
-def _incident_of(rt: Runtime, service: str, incident_id: str | None) -> dict[str, Any] | None:
+def _incident_of(rt: Runtime, service: str, incident_id: str | None) -> IncidentRow | None:
     if incident_id is None:
-        rows = rt.store.list_incidents(service=service, limit=1000)
-        return next((r for r in rows if r.get("state") != "resolved"), None)
+        return rt.store.open_incidents(service).get(service)
     row = rt.store.get_incident(incident_id)
-    if row is not None and row.get("service") == service:
+    if row is not None and row.service == service:
         return row
     raise NotFound(
         f"{service} has no incident {incident_id!r}",
@@ -262,9 +262,9 @@ async def post_statement(request: Request, service_id: str, body: StatementIn) -
         status=body.status,
         message=body.message.model_dump(exclude_none=True),
         author=_author(rt, token),
-        incident_id=None if incident is None else str(incident["id"]),
+        incident_id=None if incident is None else incident.id,
     )
-    queued = notifier.statement(statement, incident)
+    queued = notifier.statement(statement, None if incident is None else incident.data)
     touch(rt)  # the service's page shows the statement from now on
     return JSON({"statement": statement, "queued": queued}, status_code=201)
 

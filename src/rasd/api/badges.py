@@ -13,6 +13,7 @@ from rasd.api.shapes import errors
 from rasd.locale import direction, words
 from rasd.locale.terms import level_phrase
 from rasd.runtime import Runtime
+from rasd.store.rows import level_now
 
 router = APIRouter(tags=["badges"])
 
@@ -80,10 +81,7 @@ async def service_badge(request: Request, service_id: str, lang: Lang = None) ->
     rt = _runtime(request)
     language = parse_lang(lang)
     service = rt.catalog.get(service_id)
-    level = 0
-    for incident in rt.store.list_incidents(service=service.id, limit=5):
-        if incident.get("state") != "resolved":
-            level = max(level, min(int(incident.get("level", 1)), 2))
+    level = min(level_now(rt.store.open_incidents(service.id).get(service.id)), 2)
     status = level_phrase(words(language), level)
     svg = badge(
         service.display_name(language), status, _COLORS[level], rtl=direction(language) == "rtl"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import msgspec
 from fastapi import APIRouter, Request
 
-from rasd.api.services import incident_status, open_incidents
+from rasd.api.services import incident_status
 from rasd.api.shapes import errors, from_struct
 from rasd.catalog import Catalog, Service
 from rasd.catalog.folding import fold
@@ -154,6 +154,6 @@ async def check_now(request: Request) -> JSON:
     answer.update(result.to_dict())
     answer["service"] = None
     if service is not None:
-        crowd = incident_status(open_incidents(rt).get(service.id))
+        crowd = incident_status(rt.store.open_incidents(service.id).get(service.id))
         answer["service"] = {"id": service.id, "name": dict(service.name), "crowd": crowd}
     return JSON(answer)

@@ -12,11 +12,13 @@ from feedgen.feed import FeedGenerator
 from rasd.api.params import Lang, parse_lang
 from rasd.api.shapes import errors
 from rasd.impact import ImpactReader
+from rasd.incidents.model import IncidentState
 from rasd.locale import N_, words
 from rasd.locale.terms import incident_state, level_phrase
 from rasd.notify.messages import STATEMENT_WORDS
 from rasd.notify.statements import StatementStore
 from rasd.runtime import Runtime
+from rasd.store.rows import IncidentRow
 
 router = APIRouter(tags=["feeds"])
 
@@ -50,7 +52,7 @@ def _feed(
     rt: Runtime,
     lang: str,
     title: str,
-    incidents: list[dict[str, Any]],
+    incidents: list[IncidentRow],
     statements: list[dict[str, Any]],
 ) -> Response:
     base = str(request.base_url).rstrip("/")
@@ -65,18 +67,19 @@ def _feed(
     stamps = [rt.clock.now()]
     entries: list[tuple[datetime, dict[str, Any]]] = []
     impacts = ImpactReader.of(rt)
-    for row in incidents:
-        service = rt.catalog.services.get(str(row["service"]))
-        name = service.display_name(lang) if service else str(row["service"])
-        level = level_phrase(_, max(int(row.get("max_level", row.get("level", 1))), 1))
+    for incident in incidents:
+        row = incident.data
+        service = rt.catalog.services.get(incident.service)
+        name = service.display_name(lang) if service else incident.service
+        level = level_phrase(_, max(int(row.get("max_level", incident.level)), 1))
         text = _(
             _INCIDENT_TEXT,
             name=name,
             level=level,
             start=_short(row["start"]),
-            state=incident_state(_, str(row["state"])),
+            state=incident_state(_, str(incident.state)),
         )
-        if row.get("state") == "resolved" and row.get("end"):
+        if incident.state is IncidentState.RESOLVED and row.get("end"):
             text += _(_ENDED, end=_short(row["end"]))
         impact = impacts.of_incident(row)
         if impact is not None:
@@ -85,12 +88,12 @@ def _feed(
             (
                 _when(row["updated_at"]),
                 {
-                    "id": f"{base}/api/v1/incidents/{row['id']}",
+                    "id": f"{base}/api/v1/incidents/{incident.id}",
                     "title": f"{name}: {level}",
                     "published": _when(row["detected_at"]),
-                    "link": f"{base}/services/{row['service']}",
+                    "link": f"{base}/services/{incident.service}",
                     "text": text,
-                    "category": str(row["service"]),
+                    "category": incident.service,
                 },
             )
         )

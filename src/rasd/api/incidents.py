@@ -15,10 +15,12 @@ from rasd.api.shapes import errors
 from rasd.errors import NotFound
 from rasd.http.responses import JSON
 from rasd.impact import ImpactReader
+from rasd.incidents.model import IncidentState as State
 from rasd.locale.findings import said_event, said_incident, shown_languages
 from rasd.locale.phrases import CatalogNames
 from rasd.runtime import Runtime
 from rasd.store.base import FoundPage
+from rasd.store.rows import IncidentRow
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
@@ -62,11 +64,20 @@ def _said(names: CatalogNames, kind: str, row: dict[str, Any], lang: str | None)
 
 
 def _answer(
-    rt: Runtime, key: str, found: FoundPage, limit: int, offset: int, lang: str | None
+    rt: Runtime,
+    key: str,
+    found: FoundPage[dict[str, Any]],
+    limit: int,
+    offset: int,
+    lang: str | None,
 ) -> JSON:
     names = CatalogNames(rt.catalog)  # one for the page: its events name the same services
     rows = [_said(names, key.removesuffix("s"), row, lang) for row in found.rows]
     return JSON({key: rows, **page_fields(limit, offset, len(found.rows), found.total)})
+
+
+def _documents(found: FoundPage[IncidentRow]) -> FoundPage[dict[str, Any]]:
+    return FoundPage([row.data for row in found.rows], found.total)
 
 
 def _found(
@@ -101,8 +112,9 @@ async def list_incidents(
     rt = _runtime(request)
     if service is not None:
         rt.catalog.get(service)
-    found = rt.store.page_incidents(service, state, *_window(since, until), limit, offset)
-    return _answer(rt, "incidents", found, limit, offset, lang)
+    wanted = None if state is None else State(state)
+    found = rt.store.page_incidents(service, wanted, *_window(since, until), limit, offset)
+    return _answer(rt, "incidents", _documents(found), limit, offset, lang)
 
 
 @router.get(
@@ -113,7 +125,8 @@ async def list_incidents(
 )
 async def get_incident(request: Request, incident_id: str, lang: Lang = None) -> JSON:
     rt = _runtime(request)
-    return _found(rt, rt.store.get_incident(incident_id), "incident", incident_id, lang)
+    row = rt.store.get_incident(incident_id)
+    return _found(rt, None if row is None else row.data, "incident", incident_id, lang)
 
 
 @router.get(

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rasd.detect.decision import Status, status_of
 from rasd.runtime import Runtime
+from rasd.store.rows import level_now
 
 router = APIRouter(tags=["meta"])
 
@@ -143,12 +144,8 @@ class _RuntimeCollector(Collector):
             "rasd_incidents_open", "Incidents not resolved, by level", labels=["level"]
         )
         levels = {str(Status.POSSIBLE): 0, str(Status.DETECTED): 0}
-        seen: set[str] = set()
-        for incident in rt.store.list_incidents(limit=1000):
-            if incident.get("state") == "resolved" or incident["service"] in seen:
-                continue
-            seen.add(str(incident["service"]))
-            levels[str(status_of(max(1, int(incident.get("level", 1)))))] += 1
+        for incident in rt.store.open_incidents().values():
+            levels[str(status_of(max(1, level_now(incident))))] += 1
         for name, n in levels.items():
             open_now.add_metric([name], n)
         yield open_now

@@ -12,6 +12,7 @@ from rasd.errors import NotFound
 from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.signals.official import board_of
+from rasd.store.rows import level_now
 
 router = APIRouter(prefix="/api/v1", tags=["official"])
 
@@ -22,10 +23,7 @@ def _runtime(request: Request) -> Runtime:
 
 
 def _open_level(rt: Runtime, service_id: str) -> int:
-    for incident in rt.store.list_incidents(service=service_id, limit=5):
-        if incident.get("state") != "resolved":
-            return int(incident.get("level", 1))
-    return 0
+    return level_now(rt.store.open_incidents(service_id).get(service_id))
 
 
 def _latest_event(rt: Runtime, service_id: str) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
 from rasd.signals.sample import saying
+from rasd.store.rows import IncidentRow, level_now
 from rasd.web import views
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
@@ -37,20 +38,11 @@ def service_summary(rt: Runtime, service: Service, lang: str) -> dict[str, Any]:
     }
 
 
-def open_incidents(rt: Runtime) -> dict[str, dict[str, Any]]:
-    """The open incident of each service, if any, newest first."""
-    out: dict[str, dict[str, Any]] = {}
-    for incident in rt.store.list_incidents(limit=1000):
-        if incident.get("state") != "resolved":
-            out.setdefault(str(incident["service"]), incident)
-    return out
-
-
-def incident_status(incident: dict[str, Any] | None) -> dict[str, Any]:
+def incident_status(incident: IncidentRow | None) -> dict[str, Any]:
+    level = level_now(incident)
     if incident is None:
-        return {"level": 0, "status": Status.OK, "incident": None}
-    level = int(incident.get("level", 1))
-    return {"level": level, "status": status_of(level), "incident": incident.get("id")}
+        return {"level": level, "status": Status.OK, "incident": None}
+    return {"level": level, "status": status_of(level), "incident": incident.id}
 
 
 @router.get("/services", summary="Every service, with its status now")
@@ -70,7 +62,7 @@ async def list_services(
         services = [s for s in services if s.category == category]
     if country:
         services = [s for s in services if not s.countries or country.upper() in s.countries]
-    incidents = open_incidents(rt)
+    incidents = rt.store.open_incidents()
     items = []
     for service in services:
         item = service_summary(rt, service, language)
@@ -99,7 +91,7 @@ async def get_service(request: Request, service_id: str, lang: Lang = None) -> J
     for p in problems:
         p["share"] = round(int(p["reports"]) / total, 4) if total else 0.0
     problems.sort(key=lambda p: -int(p["reports"]))
-    incident = open_incidents(rt).get(service.id)
+    incident = rt.store.open_incidents(service.id).get(service.id)
     body = service_summary(rt, service, language)
     body.update(incident_status(incident))
     body.update(

@@ -295,12 +295,7 @@ class _Page:
         return [self.incident(r, said.get(str(r["id"]), [])) for r in rows]
 
     def open_rows(self) -> list[dict[str, Any]]:
-        rows = self.rt.store.list_incidents(limit=1000)
-        latest: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            if row.get("state") != "resolved":
-                latest.setdefault(str(row["service"]), row)
-        return list(latest.values())
+        return [row.data for row in self.rt.store.open_incidents().values()]
 
     def components(self, open_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         by_service = {str(r["service"]): r for r in open_rows}
@@ -380,7 +375,7 @@ async def incidents(
     offset: int = Query(0, ge=0, le=10_000),
 ) -> JSON:
     page = _Page(request, _lang(lang))
-    rows = page.rt.store.list_incidents(limit=limit, offset=offset)
+    rows = [row.data for row in page.rt.store.list_incidents(limit=limit, offset=offset)]
     return JSON(
         {"page": page.info(page.updated_at(page.open_rows())), "incidents": page.incidents(rows)}
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from rasd.catalog import Catalog
 from rasd.signals.official import OfficialBoard
+from rasd.store.base import Store
 from rasd.store.official import StatementRows
 
 WINDOW_DAYS = 90
@@ -65,14 +66,14 @@ def first_word(
     return min(found, key=lambda w: str(w["at"])) if found else None
 
 
-def detected_at(store: Any, event: dict[str, Any]) -> datetime | None:
+def detected_at(store: Store, event: dict[str, Any]) -> datetime | None:
     """When Rasd detected the event: the first detection among its failing services."""
     times = []
     for service, incident_id in (event.get("incidents") or {}).items():
         if service not in (event.get("primary") or []):
             continue
         incident = store.get_incident(incident_id)
-        when = _time((incident or {}).get("detected_at"))
+        when = None if incident is None else _time(incident.data.get("detected_at"))
         if when is not None:
             times.append(when)
     return min(times) if times else _time(event.get("start"))

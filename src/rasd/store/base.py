@@ -6,16 +6,30 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, delete, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Table,
+    and_,
+    delete,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from rasd.incidents.model import IncidentState
 from rasd.series import SeriesKey
 from rasd.store import schema
+from rasd.store.rows import IncidentRow, newest_open
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # (series, epoch minute) -> how many to add
 Increments = Mapping[tuple[SeriesKey, int], int]
@@ -46,10 +60,10 @@ class RawReport(NamedTuple):
     reason: str | None
 
 
-class FoundPage(NamedTuple):
+class FoundPage(NamedTuple, Generic[R]):
     """One page of incidents or events, and how many match in all."""
 
-    rows: list[dict[str, Any]]
+    rows: list[R]
     total: int
 
 
@@ -123,28 +137,33 @@ class Store(Protocol):
     def list_incidents(
         self,
         service: str | None = None,
-        state: str | None = None,
+        state: IncidentState | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[IncidentRow]:
         """Newest first: those still open, or ended after `since`, and begun before `until`."""
         ...
 
     def page_incidents(
         self,
         service: str | None = None,
-        state: str | None = None,
+        state: IncidentState | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> FoundPage:
+    ) -> FoundPage[IncidentRow]:
         """As `list_incidents`, with how many match in all."""
         ...
 
-    def get_incident(self, incident_id: str) -> dict[str, Any] | None: ...
+    def get_incident(self, incident_id: str) -> IncidentRow | None: ...
+
+    def open_incidents(self, service: str | None = None) -> dict[str, IncidentRow]:
+        """The open incident of each service (of `service` alone when given), the newest
+        where a service has more."""
+        ...
 
     def upsert_events(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
@@ -164,7 +183,7 @@ class Store(Protocol):
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> FoundPage: ...
+    ) -> FoundPage[dict[str, Any]]: ...
 
     def get_event(self, event_id: str) -> dict[str, Any] | None: ...
 
@@ -573,10 +592,11 @@ class SqlStore:
         since_ms: int | None,
         until_ms: int | None,
         limit: int,
-        offset: int = 0,
+        offset: int,
+        shape: Callable[[Row[Any]], R],
         *,
         counted: bool = False,
-    ) -> tuple[list[dict[str, Any]], int | None]:
+    ) -> tuple[list[R], int | None]:
         """A page of findings, newest first, and how many match in all when `counted`."""
         c = table.c
         where = [c[column] == value for column, value in filters.items() if value is not None]
@@ -585,12 +605,12 @@ class SqlStore:
             where.append(c.end_ms.is_(None) | (c.end_ms >= since_ms))
         if until_ms is not None:
             where.append(c.start_ms < until_ms)
-        query = select(c.data).where(*where).order_by(c.start_ms.desc(), c.id)
+        query = select(*c).where(*where).order_by(c.start_ms.desc(), c.id)
         query = query.limit(limit).offset(offset)
         counting = select(func.count()).select_from(table).where(*where)
 
-        def run(conn: Connection) -> tuple[list[dict[str, Any]], int | None]:
-            rows = [json.loads(r.data) for r in conn.execute(query).all()]
+        def run(conn: Connection) -> tuple[list[R], int | None]:
+            rows = [shape(r) for r in conn.execute(query).all()]
             # in the same read, so the total and the page agree
             total = int(conn.execute(counting).scalar_one()) if counted else None
             return rows, total
@@ -605,16 +625,19 @@ class SqlStore:
         until_ms: int | None,
         limit: int,
         offset: int,
-    ) -> FoundPage:
+        shape: Callable[[Row[Any]], R],
+    ) -> FoundPage[R]:
         rows, total = self._list_findings(
-            table, filters, since_ms, until_ms, limit, offset, counted=True
+            table, filters, since_ms, until_ms, limit, offset, shape, counted=True
         )
         return FoundPage(rows, total or 0)
 
-    def _get_finding(self, table: Table, finding_id: str) -> dict[str, Any] | None:
-        query = select(table.c.data).where(table.c.id == finding_id)
+    def _get_finding(
+        self, table: Table, finding_id: str, shape: Callable[[Row[Any]], R]
+    ) -> R | None:
+        query = select(*table.c).where(table.c.id == finding_id)
         row = self.read(lambda conn: conn.execute(query).first())
-        return None if row is None else dict(json.loads(row.data))
+        return None if row is None else shape(row)
 
     def upsert_incidents(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._upsert_findings(schema.incidents, rows)
@@ -622,29 +645,42 @@ class SqlStore:
     def list_incidents(
         self,
         service: str | None = None,
-        state: str | None = None,
+        state: IncidentState | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        filters = {"service": service, "state": state}
-        return self._list_findings(schema.incidents, filters, since_ms, until_ms, limit, offset)[0]
+    ) -> list[IncidentRow]:
+        filters = _incident_filters(service, state)
+        return self._list_findings(
+            schema.incidents, filters, since_ms, until_ms, limit, offset, _incident
+        )[0]
 
     def page_incidents(
         self,
         service: str | None = None,
-        state: str | None = None,
+        state: IncidentState | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> FoundPage:
-        filters = {"service": service, "state": state}
-        return self._page_findings(schema.incidents, filters, since_ms, until_ms, limit, offset)
+    ) -> FoundPage[IncidentRow]:
+        filters = _incident_filters(service, state)
+        return self._page_findings(
+            schema.incidents, filters, since_ms, until_ms, limit, offset, _incident
+        )
 
-    def get_incident(self, incident_id: str) -> dict[str, Any] | None:
-        return self._get_finding(schema.incidents, incident_id)
+    def get_incident(self, incident_id: str) -> IncidentRow | None:
+        return self._get_finding(schema.incidents, incident_id, _incident)
+
+    def open_incidents(self, service: str | None = None) -> dict[str, IncidentRow]:
+        c = schema.incidents.c
+        query = select(*c).where(c.state != IncidentState.RESOLVED.value)
+        if service is not None:
+            query = query.where(c.service == service)
+        query = query.order_by(c.start_ms.desc(), c.id)
+        rows = self.read(lambda conn: conn.execute(query).all())
+        return newest_open(_incident(r) for r in rows)
 
     def upsert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._upsert_findings(schema.events, rows)
@@ -658,7 +694,9 @@ class SqlStore:
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         filters = {"state": state}
-        return self._list_findings(schema.events, filters, since_ms, until_ms, limit, offset)[0]
+        return self._list_findings(
+            schema.events, filters, since_ms, until_ms, limit, offset, _document
+        )[0]
 
     def page_events(
         self,
@@ -667,12 +705,27 @@ class SqlStore:
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> FoundPage:
+    ) -> FoundPage[dict[str, Any]]:
         filters = {"state": state}
-        return self._page_findings(schema.events, filters, since_ms, until_ms, limit, offset)
+        return self._page_findings(
+            schema.events, filters, since_ms, until_ms, limit, offset, _document
+        )
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
-        return self._get_finding(schema.events, event_id)
+        return self._get_finding(schema.events, event_id, _document)
+
+
+def _incident_filters(service: str | None, state: IncidentState | None) -> dict[str, str | None]:
+    # the value, not the member: a driver may write an enum by its name
+    return {"service": service, "state": None if state is None else str(state)}
+
+
+def _document(row: Row[Any]) -> dict[str, Any]:
+    return dict(json.loads(row.data))
+
+
+def _incident(row: Row[Any]) -> IncidentRow:
+    return IncidentRow.of(row, _document(row))
 
 
 def _with_json(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from rasd.clock import counted_until, minute_of, minute_start
 from rasd.detect.decision import status_of
 from rasd.errors import NotFound
 from rasd.impact import ImpactReader
+from rasd.incidents.model import IncidentState
 from rasd.ingest.networks import network_of_label
 from rasd.locale import words as locale_words
 from rasd.locale.findings import said_event
@@ -24,6 +25,7 @@ from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
 from rasd.signals.sample import saying
 from rasd.store import queries
+from rasd.store.rows import IncidentRow, level_now
 from rasd.web import official
 from rasd.web.i18n import number, strings
 
@@ -46,14 +48,6 @@ def _day_window(now: datetime, step: int) -> tuple[int, int]:
 def _counted_until(rt: Runtime) -> int:
     engine = rt.engine
     return counted_until(getattr(engine, "last_minute", None), rt.clock.now())
-
-
-def open_incidents(rt: Runtime) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for incident in rt.store.list_incidents(limit=1000):
-        if incident.get("state") != "resolved":
-            out.setdefault(str(incident["service"]), incident)
-    return out
 
 
 def live_events(rt: Runtime) -> list[dict[str, Any]]:
@@ -111,9 +105,9 @@ def client_view(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def _card(
-    rt: Runtime, service: Service, lang: str, incident: dict[str, Any] | None, spark: list[int]
+    rt: Runtime, service: Service, lang: str, incident: IncidentRow | None, spark: list[int]
 ) -> dict[str, Any]:
-    level = int(incident.get("level", 1)) if incident else 0
+    level = level_now(incident)
     return {
         "id": service.id,
         "name": service.display_name(lang),
@@ -122,7 +116,7 @@ def _card(
         "category_name": rt.catalog.category_name(service.category, lang),
         "level": level,
         "status": status_of(level),
-        "since": incident.get("start") if incident else None,
+        "since": incident.data.get("start") if incident else None,
         "spark": spark,
         "points": spark_points(spark),
         "total": sum(spark),
@@ -167,7 +161,7 @@ def home(
         services = [s for s in services if s.category == category]
     if country:
         services = [s for s in services if not s.countries or country in s.countries]
-    incidents = open_incidents(rt)
+    incidents = rt.store.open_incidents()
     sparks = _recent_sparks(rt, since, until)
     empty = [0] * ((until - since) // SPARK_STEP)
     cards = [_card(rt, s, lang, incidents.get(s.id), sparks.get(s.id, empty)) for s in services]
@@ -271,8 +265,9 @@ def networks(
     }
 
 
-def _timeline_of_incident(incident: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def _timeline_of_incident(row: IncidentRow, lang: str) -> list[dict[str, Any]]:
     t = strings(lang)
+    incident = row.data
     out: list[dict[str, Any]] = []
     level = int(incident.get("max_level", incident.get("level", 1)))
 
@@ -309,9 +304,9 @@ def _timeline_of_incident(incident: dict[str, Any], lang: str) -> list[dict[str,
         )
     if incident.get("probe_failures"):
         add(incident.get("detected_at"), "probes", t["tl_probes"])
-    if incident.get("state") == "recovering":
+    if row.state is IncidentState.RECOVERING:
         add(incident.get("updated_at"), "recovering", t["tl_recovering"])
-    if incident.get("state") == "resolved":
+    if row.state is IncidentState.RESOLVED:
         add(incident.get("end"), "resolved", t["tl_resolved"])
     return out
 
@@ -429,12 +424,12 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
     problems.sort(key=lambda p: -int(p["reports"]))
     day_ago_ms = (minute_of(now) - DAY) * 60_000
     recent = rt.store.list_incidents(service=svc.id, since_ms=day_ago_ms, limit=20)
-    incident = next((i for i in recent if i.get("state") != "resolved"), None)
-    level = int(incident.get("level", 1)) if incident else 0
+    incident = rt.store.open_incidents(svc.id).get(svc.id)
+    level = level_now(incident)
     timeline: list[dict[str, Any]] = []
     for item in recent:
         timeline.extend(_timeline_of_incident(item, lang))
-    event = _event_of(rt, svc.id, {str(i["id"]) for i in recent})
+    event = _event_of(rt, svc.id, {i.id for i in recent})
     shown = _said(rt, event, lang) if event is not None else None
     related: list[dict[str, Any]] = []
     if event is not None and shown is not None:
@@ -460,8 +455,8 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
         "status": {
             "level": level,
             "status": status_of(level),
-            "since": incident.get("start") if incident else None,
-            "incident": incident.get("id") if incident else None,
+            "since": incident.data.get("start") if incident else None,
+            "incident": incident.id if incident else None,
         },
         "chart": {
             "step": CHART_STEP,
@@ -487,14 +482,13 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
 def _event_services(
     rt: Runtime, event: dict[str, Any], lang: str, exclude: str | None = None
 ) -> list[dict[str, Any]]:
-    incidents = open_incidents(rt)
+    incidents = rt.store.open_incidents()
     out = []
     for role in ("primary", "spillover"):
         for sid in event.get(role) or []:
             if sid == exclude or sid not in rt.catalog:
                 continue
-            incident = incidents.get(sid)
-            level = int(incident.get("level", 1)) if incident else 0
+            level = level_now(incidents.get(sid))
             out.append(
                 {
                     "id": sid,
@@ -592,8 +586,8 @@ def history(rt: Runtime, lang: str, service_id: str | None = None) -> dict[str, 
     svc = rt.catalog.get(service_id) if service_id else None
     now = rt.clock.now()
     rows = []
-    for incident in rt.store.list_incidents(service=service_id, limit=300):
-        sid = str(incident.get("service"))
+    for row in rt.store.list_incidents(service=service_id, limit=300):
+        sid, incident = row.service, row.data
         if sid not in rt.catalog:
             continue
         start = _parse(incident.get("start"))
@@ -603,7 +597,7 @@ def history(rt: Runtime, lang: str, service_id: str | None = None) -> dict[str, 
         severity = incident.get("severity") or {}
         rows.append(
             {
-                "id": incident.get("id"),
+                "id": row.id,
                 "service": sid,
                 "name": rt.catalog.get(sid).display_name(lang),
                 "start": incident.get("start"),
@@ -612,7 +606,7 @@ def history(rt: Runtime, lang: str, service_id: str | None = None) -> dict[str, 
                 "peak": float(peak.get("observed", 0.0)),
                 "ratio": float(peak.get("ratio", 0.0)),
                 "grade": severity.get("grade"),
-                "state": incident.get("state"),
+                "state": str(row.state),
                 "level": int(incident.get("max_level", incident.get("level", 1))),
             }
         )

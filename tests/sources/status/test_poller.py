@@ -256,7 +256,7 @@ async def test_in_rasd_serve_a_local_page_admitting_an_outage_opens_an_incident(
         kinds = [str(c.kind) for m in range(minute, minute + 10) for c in engine.tick(m)]
         assert "opened" in kinds
         (incident,) = runtime.store.list_incidents(service="local-app")
-        assert any(r["code"] == "official" for r in incident["evidence"]["reasons"])
+        assert any(r["code"] == "official" for r in incident.data["evidence"]["reasons"])
         entries = views.service(runtime, "local-app", "en")["timeline"]
         official = [e for e in entries if e["source"] == "official"]
         assert official[0]["text"].startswith("Cause identified: Elevated errors in ChatGPT")
