@@ -18,6 +18,8 @@ from rasd.assembly import embedded
 from rasd.cli.options import settings_from
 from rasd.clock import VirtualClock, minute_of
 from rasd.correlate.hints import ROUTING
+from rasd.locale.findings import said_event
+from rasd.locale.phrases import CatalogNames
 from rasd.probe.reach import Reach
 from rasd.series import ROUTES_WITHDRAWALS, SeriesKey
 from rasd.sources.backoff import Backoff
@@ -183,5 +185,7 @@ async def test_a_withdrawal_opens_an_incident_with_a_routing_cause(rt: Any) -> N
     assert cause["evidence"]["asns"] == [32934]
     assert sorted(cause["evidence"]["prefixes"]) == sorted(NS)
     assert cause["evidence"]["unseen_peers"] == 9 and cause["evidence"]["usual_peers"] == 10
-    assert event["cause"]["en"].startswith("Routing at Meta: AS32934 withdrew the prefixes of its")
+    # the event keeps its cause as a phrase; said in English it is the sentence shown
+    shown = said_event(event, CatalogNames(rt.catalog))
+    assert shown["cause"]["en"].startswith("Routing at Meta: AS32934 withdrew the prefixes of its")
     assert [e["kind"] for e in event["log"]].count("cause") == 1
