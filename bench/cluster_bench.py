@@ -347,6 +347,13 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.05, help="of the reference volumes")
     parser.add_argument("--minutes", type=int, default=30, help="minutes in the throughput runs")
     parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="the cluster runs, by their number of workers",
+    )
+    parser.add_argument(
         "--reference-hours", type=float, default=2.0, help="hours of the reference replay (0: skip)"
     )
     args = parser.parse_args()
@@ -381,7 +388,7 @@ def _measure(args: argparse.Namespace) -> None:
     rows = []
     embedded = run_embedded(minutes)
     rows.append(("embedded (SQLite, 1 process)", embedded))
-    for workers in (1, 2):
+    for workers in args.workers:
         rows.append((f"cluster, 2 API + {workers} worker(s)", run_cluster(minutes, workers)))
     print(f"\n{'run':36} {'reports':>9} {'seconds':>8} {'reports/s':>10} {'peak RSS MB':>12}")
     for name, r in rows:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 
 from rasd.errors import Unavailable
 from rasd.series import POSTS, WORLD, SeriesKey
-from rasd.store import open_store
+from rasd.store import open_store, postgres
 from rasd.store.postgres import PostgresStore, engine_url
+from store.pg import ADMIN
 
 pytestmark = pytest.mark.postgres
 
@@ -52,3 +54,43 @@ def test_writers_in_many_processes_add_up(postgres_url: str) -> None:
     assert totals == {k: 40 for k in keys}
     for store in stores:
         store.close()
+
+
+def _drop_connections(url: str) -> None:
+    """Ends every other backend of the test's database, as a restart of the server would."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(ADMIN, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+
+
+def test_a_connection_dropped_while_idle_is_replaced_unseen(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = PostgresStore(postgres_url)
+    store.migrate()
+    store.put_state("k", b"1")
+    _drop_connections(postgres_url)
+    # every connection back in the pool counts as idle long enough to be pinged first
+    monkeypatch.setattr(postgres, "_PING_IDLE_S", 0.0)
+    assert store.get_state("k") == b"1"
+    store.close()
+
+
+def test_a_connection_in_steady_use_is_not_pinged_and_a_failure_clears_the_pool(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "_PING_IDLE_S", 3600.0)
+    store = PostgresStore(postgres_url)
+    store.migrate()
+    store.put_state("k", b"1")
+    _drop_connections(postgres_url)
+    # no ping: the use that finds the connection gone fails, as a write in flight would ...
+    with pytest.raises(Unavailable):
+        store.get_state("k")
+    # ... and every connection made before it is thrown away, so the next use works
+    assert store.get_state("k") == b"1"
+    store.close()

@@ -251,22 +251,27 @@ class SqlStore:
         # set operations in C: a minute of the reference day names thousands of series
         missing = set(keys) - known.keys()
         if missing:
-            s = schema.series.c
-            insert = self._insert(schema.series)
-            # a no-op update makes RETURNING name rows another writer created first
-            upsert = insert.on_conflict_do_update(
-                index_elements=["service", "signal", "region"],
-                set_={"service": insert.excluded.service},
-            ).returning(s.id, s.service, s.signal, s.region)
-            rows = conn.execute(
-                upsert,
-                [{"service": k.service, "signal": k.signal, "region": k.region} for k in missing],
-            ).all()
-            for row in rows:
-                key = SeriesKey(row.service, row.signal, row.region)
-                known[key] = row.id
-                self._series_by_id[row.id] = key
+            for series_id, service, signal, region in self._new_series(conn, missing):
+                key = SeriesKey(service, signal, region)
+                known[key] = series_id
+                self._series_by_id[series_id] = key
         return known
+
+    def _new_series(
+        self, conn: Connection, keys: set[SeriesKey]
+    ) -> Iterable[tuple[int, str, str, str]]:
+        """Ids for series not known here yet, made where another writer has not made them."""
+        s = schema.series.c
+        insert = self._insert(schema.series)
+        # a no-op update makes RETURNING name rows another writer created first
+        upsert = insert.on_conflict_do_update(
+            index_elements=["service", "signal", "region"],
+            set_={"service": insert.excluded.service},
+        ).returning(s.id, s.service, s.signal, s.region)
+        rows = conn.execute(
+            upsert, [{"service": k.service, "signal": k.signal, "region": k.region} for k in keys]
+        ).all()
+        return [(row.id, row.service, row.signal, row.region) for row in rows]
 
     def _load_series(self, conn: Connection) -> None:
         for row in conn.execute(select(schema.series)).all():
