@@ -155,6 +155,14 @@ def test_state_put_and_get(store: Store) -> None:
     assert store.get_state("other") == b""
 
 
+def test_states_read_together_leave_out_keys_with_none(store: Store) -> None:
+    assert store.get_states([]) == {}
+    assert store.get_states(["a", "b"]) == {}
+    store.put_state("a", b"1")
+    store.put_state("c", b"")
+    assert store.get_states(["a", "b", "c"]) == {"a": b"1", "c": b""}
+
+
 def test_state_claimed_keeps_the_first_value_written(store: Store) -> None:
     assert store.claim_state("link_key", b"first") == b"first"
     assert store.claim_state("link_key", b"second") == b"first"
