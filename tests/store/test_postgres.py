@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import psycopg
 import pytest
 
 from rasd.errors import Unavailable
-from rasd.series import POSTS, WORLD, SeriesKey
+from rasd.series import POSTS, REPORTS, WORLD, SeriesKey
 from rasd.store import open_store, postgres
+from rasd.store.base import AlreadyApplied
 from rasd.store.postgres import PostgresStore, engine_url
 from store.pg import ADMIN
 
@@ -93,4 +96,56 @@ def test_a_connection_in_steady_use_is_not_pinged_and_a_failure_clears_the_pool(
         store.get_state("k")
     # ... and every connection made before it is thrown away, so the next use works
     assert store.get_state("k") == b"1"
+    store.close()
+
+
+def test_writes_that_wait_together_commit_together_and_a_repeat_fails_alone(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = PostgresStore(postgres_url)
+    store.migrate()
+    key = SeriesKey("svc", REPORTS, WORLD)
+    store.write_reports(None, {(key, 100): 1}, ["seen"])
+    groups: list[int] = []
+    first_in = threading.Event()
+    release = threading.Event()
+    commit = store._commit_group
+
+    def held(group: list[Any]) -> None:
+        groups.append(len(group))
+        if len(groups) == 1:  # the first writer commits alone and slowly: the others queue
+            first_in.set()
+            release.wait()
+        commit(group)
+
+    monkeypatch.setattr(store._group, "_commit", held)
+    ids: list[str | list[str]] = ["lead", *[f"m{i}" for i in range(5)], "m0", ["seen"]]
+    outcomes: dict[int, object] = {}
+
+    def write(i: int) -> None:
+        try:
+            outcomes[i] = store.write_reports(None, {(key, 100 + i): 1}, ids[i])
+        except Exception as exc:  # noqa: BLE001 - the outcome is what is checked
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=write, args=(0,))]
+    threads[0].start()
+    first_in.wait()
+    threads += [threading.Thread(target=write, args=(i,)) for i in range(1, len(ids))]
+    for t in threads[1:]:
+        t.start()
+    while len(store._group._waiting) < len(ids) - 1:
+        threading.Event().wait(0.01)
+    release.set()
+    for t in threads:
+        t.join()
+    assert groups == [1, len(ids) - 1]
+    # the group could not be committed whole (an id applied before): each alone, and only
+    # the repeats are refused: "m0" a second time is not counted, the applied list raises
+    assert outcomes[0] is True and all(outcomes[i] is True for i in range(1, 6))
+    assert outcomes[6] is False
+    assert isinstance(outcomes[7], Unavailable | AlreadyApplied)
+    counted = store.read_minutes(100, 110)[key]
+    # minute 100 holds the write before and the first of the group; 106 and 107 nothing
+    assert counted == {100: 2, **{100 + i: 1 for i in range(1, 6)}}
     store.close()

@@ -354,6 +354,11 @@ class SqlStore:
                 return False
         else:
             self._claim_all(conn, msg_id)
+        self._insert_batch(conn, batch)
+        self._add_counts(conn, increments)
+        return True
+
+    def _insert_batch(self, conn: Connection, batch: RawBatch | None) -> None:
         if batch is not None and batch.n:
             p = self._param
             self._driver_sql(
@@ -362,8 +367,6 @@ class SqlStore:
                 f"VALUES ({p}, {p}, {p}, {p}, {p})",
                 tuple(batch),
             )
-        self._add_counts(conn, increments)
-        return True
 
     def write_reports(
         self,

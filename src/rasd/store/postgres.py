@@ -11,9 +11,11 @@ processes never roll the same hour up twice. A database that cannot be reached i
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, create_engine, event, text
@@ -22,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from rasd.errors import Unavailable
 from rasd.series import SeriesKey
 from rasd.store import migrations, schema
-from rasd.store.base import Increments, SqlStore
+from rasd.store.base import Increments, RawBatch, SqlStore
 
 T = TypeVar("T")
 
@@ -64,6 +66,62 @@ class PostgresStore(SqlStore):
         )
         _ping_when_idle(engine)
         super().__init__(engine)
+        self._group = _GroupCommit(self._commit_group)
+
+    def write_reports(
+        self,
+        batch: RawBatch | None,
+        increments: Increments,
+        msg_id: str | Sequence[str] | None = None,
+    ) -> bool:
+        # a worker's shards count in threads of their own: writes that wait at the same time
+        # are committed together, in one transaction of one connection
+        return self._group.submit(_Write(batch, increments, msg_id))
+
+    def _commit_group(self, group: list[_Write]) -> None:
+        if len(group) == 1:
+            one = group[0]
+            try:
+                one.ok = super().write_reports(one.batch, one.increments, one.msg_id)
+            except BaseException as exc:
+                one.error = exc
+            return
+        try:
+            oks = self.write(lambda conn: self._write_group(conn, group))
+        except Unavailable as exc:
+            for write in group:  # the database is away: each would wait for it in turn
+                write.error = exc
+            return
+        except Exception:
+            # one of them cannot be written (an id applied meanwhile): each alone, so only
+            # that one hears of it
+            for write in group:
+                try:
+                    write.ok = super().write_reports(write.batch, write.increments, write.msg_id)
+                except BaseException as exc:
+                    write.error = exc
+            return
+        for write, ok in zip(group, oks, strict=True):
+            write.ok = ok
+
+    def _write_group(self, conn: Connection, group: list[_Write]) -> list[bool]:
+        """Every write's claim and raw batch, then the counts of those claimed, summed."""
+        oks: list[bool] = []
+        counts: dict[tuple[SeriesKey, int], int] = {}
+        for write in group:
+            if isinstance(write.msg_id, str) or write.msg_id is None:
+                ok = self._claim(conn, write.msg_id)
+            else:
+                self._claim_all(conn, write.msg_id)
+                ok = True
+            oks.append(ok)
+            if not ok:
+                continue
+            self._insert_batch(conn, write.batch)
+            for key, n in write.increments.items():
+                counts[key] = counts.get(key, 0) + n
+        self._add_counts(conn, counts)
+        return oks
 
     def _new_series(
         self, conn: Connection, keys: set[SeriesKey]
@@ -97,7 +155,7 @@ class PostgresStore(SqlStore):
             "INSERT INTO counts (slot, series_id, minute, n) SELECT * FROM "
             "unnest(%s::bigint[], %s::integer[], %s::bigint[], %s::bigint[]) "
             "ON CONFLICT (slot, series_id, minute) DO UPDATE SET n = counts.n + excluded.n",
-            tuple(list(column) for column in zip(*rows, strict=True)),
+            tuple(_int_array(column) for column in zip(*rows, strict=True)),
         )
 
     def migrate(self) -> None:
@@ -143,6 +201,70 @@ class PostgresStore(SqlStore):
                 _log.info("write retried after %s (attempt %d)", state, attempt)
                 time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _int_array(values: Iterable[int]) -> str:
+    """An array of integers as PostgreSQL's literal: the driver's list adapter costs two
+    microseconds a number in Python, this a fifth of one."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+@dataclass(eq=False)
+class _Write:
+    batch: RawBatch | None
+    increments: Increments
+    msg_id: str | Sequence[str] | None
+    ok: bool = False
+    error: BaseException | None = None
+    lead: bool = False  # told to commit the writes waiting, its own among them
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def outcome(self) -> bool:
+        if self.error is not None:
+            raise self.error
+        return self.ok
+
+
+class _GroupCommit:
+    """Group commit: the first writer commits what waits, and writers that come meanwhile
+    wait for the next group, which one of them commits. Nobody waits for company."""
+
+    def __init__(self, commit: Callable[[list[_Write]], None]) -> None:
+        self._commit = commit
+        self._lock = threading.Lock()
+        self._waiting: list[_Write] = []
+        self._leading = False
+
+    def submit(self, write: _Write) -> bool:
+        with self._lock:
+            self._waiting.append(write)
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            write.wake.wait()
+            if not write.lead:
+                return write.outcome()
+        with self._lock:
+            group, self._waiting = self._waiting, []
+        try:
+            self._commit(group)
+        except BaseException as exc:
+            for one in group:  # not known to be stored: every writer hears it, and may retry
+                one.error = exc
+            raise
+        finally:
+            with self._lock:
+                if self._waiting:
+                    # the next group is committed by one of its own writers
+                    nxt = self._waiting[0]
+                    nxt.lead = True
+                    nxt.wake.set()
+                else:
+                    self._leading = False
+            for other in group:
+                if other is not write:
+                    other.wake.set()
+        return write.outcome()
 
 
 def _ping_when_idle(engine: Any) -> None:
