@@ -314,9 +314,10 @@ class SqlStore:
         except IntegrityError as exc:
             raise AlreadyApplied("a message of the group was applied meanwhile") from exc
 
-    def _add_counts(self, conn: Connection, increments: Increments) -> None:
-        if not increments:
-            return
+    def _count_rows(
+        self, conn: Connection, increments: Increments
+    ) -> list[tuple[int, int, int, int]]:
+        """(slot, series id, minute, n) of each increment, new series made, in key order."""
         slot = schema.SLOT_MINUTES
         ids = self._series_ids
         try:
@@ -327,6 +328,12 @@ class SqlStore:
             rows = [(m // slot, ids[key], m, n) for (key, m), n in increments.items()]
         # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
         rows.sort()
+        return rows
+
+    def _add_counts(self, conn: Connection, increments: Increments) -> None:
+        if not increments:
+            return
+        rows = self._count_rows(conn, increments)
         p = self._param
         self._driver_sql(
             conn,

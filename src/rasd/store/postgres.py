@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 
 from rasd.errors import Unavailable
 from rasd.series import SeriesKey
-from rasd.store import migrations, schema
+from rasd.store import migrations
 from rasd.store.base import Increments, RawBatch, SqlStore
 
 T = TypeVar("T")
@@ -143,12 +143,7 @@ class PostgresStore(SqlStore):
     def _add_counts(self, conn: Connection, increments: Increments) -> None:
         if not increments:
             return
-        ids = self._ids_for(conn, {key for key, _ in increments})
-        slot = schema.SLOT_MINUTES
-        # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
-        rows = sorted(
-            (minute // slot, ids[key], minute, n) for (key, minute), n in increments.items()
-        )
+        rows = self._count_rows(conn, increments)
         # one statement over four arrays, not a statement a row: PostgreSQL plans and runs it
         # once, and the driver sends four arrays instead of a message a row
         conn.exec_driver_sql(
