@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 
 from rasd.signals.window import HashTable, LastSeen, WindowCounter, occurrence_rank
@@ -138,3 +140,59 @@ def test_windows_one_key_at_a_time_agree_with_the_array_calls() -> None:
         assert [counter_ones.count_one(k, later) for k in probe.tolist()] == (
             counter_arrays.counts(probe, later).tolist()
         )
+
+
+def test_hash_table_keeps_every_key_while_it_grows_a_bit_at_a_time() -> None:
+    """Keys written, overwritten and added to while a growth is under way are all found,
+    with their last values, and counted once, whichever table they are in."""
+    rng = np.random.default_rng(11)
+    table = HashTable(capacity=16)
+    reference: dict[int, int] = {}
+    grew_under_way = 0
+    for _ in range(3000):
+        key = int(rng.integers(1, 2**64 - 1, dtype=np.uint64))
+        old = list(reference)[int(rng.integers(0, len(reference)))] if reference else key
+        table.put_one(key, 3)
+        reference[key] = 3
+        table.add_one(old, 2)  # a key that may still sit in the old table only
+        reference[old] = reference.get(old, 0) + 2
+        grew_under_way += table.growing
+        assert len(table) == len(reference)
+    assert grew_under_way  # the checks above ran while keys were still moving
+    assert [table.get_one(k, -1) for k in reference] == list(reference.values())
+    probe = np.array(list(reference), np.uint64)
+    assert table.get(probe, -1).tolist() == list(reference.values())
+
+
+def test_hash_table_array_calls_during_a_growth_agree_with_a_dict() -> None:
+    """A growth begun by single keys and carried on by array calls (and the reverse)."""
+    rng = np.random.default_rng(13)
+    table = HashTable(capacity=16)
+    reference: dict[int, int] = {}
+    for round_ in range(200):
+        if round_ % 2:
+            keys = rng.integers(0, 4000, 7, dtype=np.uint64)
+            values = rng.integers(-9, 9, 7, dtype=np.int64)
+            table.put(keys, values)
+        else:
+            keys = rng.integers(0, 4000, 5, dtype=np.uint64)
+            values = rng.integers(-9, 9, 5, dtype=np.int64)
+            for k, v in zip(keys.tolist(), values.tolist(), strict=True):
+                table.put_one(k, v)
+        for k, v in zip(keys.tolist(), values.tolist(), strict=True):
+            reference[k or 1] = v
+        assert len(table) == len(reference), round_
+    probe = np.arange(0, 4100, dtype=np.uint64)
+    want = [reference.get(k or 1, -7) for k in probe.tolist()]
+    assert table.get(probe, -7).tolist() == want
+    assert [table.get_one(k, -7) for k in probe.tolist()] == want
+
+
+def test_large_tables_are_mapped_and_start_empty() -> None:
+    """Tables past a megabyte take their memory from their own mapping: zeroed, writable."""
+    table = HashTable(capacity=1 << 18)
+    assert isinstance(getattr(table._keys.base, "obj", None), mmap.mmap)
+    assert not table._keys.any() and not table._values.any()
+    table.put_one(2**64 - 1, 5)
+    assert table.get_one(2**64 - 1, 0) == 5
+    assert len(table) == 1

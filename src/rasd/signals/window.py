@@ -11,6 +11,8 @@ however few keys it holds, and a key alone takes a fraction of one.
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 import numpy.typing as npt
 
@@ -21,6 +23,25 @@ _MIX_INT = int(_MIX)
 _BITS64 = (1 << 64) - 1
 _U64 = npt.NDArray[np.uint64]
 _I64 = npt.NDArray[np.int64]
+# from this size on a table's arrays are mapped by the table itself (see `_zeros`)
+_MAPPED_BYTES = 1 << 20
+
+
+def _zeros(n: int, dtype: type[np.generic]) -> npt.NDArray[np.generic]:
+    """A zeroed array of `n` items, in pages of the ordinary size.
+
+    numpy asks the kernel for huge pages for its large arrays, and the first write to each
+    2 MB page of a fresh table then waits for the kernel to find and clear one: stalls of
+    10 to 80 ms on a busy machine, right after a table grows. Anonymous memory mapped here is
+    zeroed by the kernel a 4 KB page at a time, as the table fills.
+    """
+    size = n * np.dtype(dtype).itemsize
+    if size < _MAPPED_BYTES:
+        return np.zeros(n, dtype)
+    memory = mmap.mmap(-1, size)
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):  # also where huge pages are the system's default
+        memory.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(memory, dtype)
 
 
 def _nonzero(keys: npt.ArrayLike) -> _U64:
@@ -29,23 +50,46 @@ def _nonzero(keys: npt.ArrayLike) -> _U64:
     return np.where(k == _EMPTY, np.uint64(1), k)
 
 
+# old slots moved into the grown table at each insert: a table four times as large fills to
+# half after at least 1.5 old capacities of inserts, and the old one is empty after a quarter
+_MOVED_PER_INSERT = 4
+
+
 class HashTable:
-    """uint64 keys to int64 values; linear probing, grown at half full."""
+    """uint64 keys to int64 values; linear probing, grown at half full.
+
+    Growing never rehashes the whole table at once: the grown table starts empty beside the
+    old one, which is only read from then on, and each insert moves a few of the old slots
+    over, so that a table of a million keys grows without stopping its caller for the tens
+    of milliseconds a full rehash takes. A key not yet moved is found in the old table; a key
+    written meanwhile is written to the new one, which is read first.
+    """
 
     def __init__(self, capacity: int = 1 << 12) -> None:
+        self._allocate(capacity)
+        self.size = 0
+        self._old: HashTable | None = None
+        self._moved = 0  # the old table's slots before this one are in the new table
+
+    def _allocate(self, capacity: int) -> None:
         size = 1 << max(4, int(capacity - 1).bit_length())
-        self._keys: _U64 = np.zeros(size, np.uint64)
-        self._values: _I64 = np.zeros(size, np.int64)
+        # fresh pages are mapped lazily: a large table costs its memory as it fills
+        self._keys: _U64 = _zeros(size, np.uint64)  # type: ignore[assignment]
+        self._values: _I64 = _zeros(size, np.int64)  # type: ignore[assignment]
         # the same memory seen as Python ints: one slot read costs nanoseconds, not a numpy call
         self._key_slots = self._keys.data
         self._value_slots = self._values.data
         self._shift_int = 64 - (size.bit_length() - 1)
         self._shift = np.uint64(self._shift_int)
         self._mask = size - 1
-        self.size = 0
 
     def __len__(self) -> int:
         return self.size
+
+    @property
+    def growing(self) -> bool:
+        """Whether keys are still being moved from the table before the last growth."""
+        return self._old is not None
 
     def _home(self, keys: _U64) -> _I64:
         with np.errstate(over="ignore"):
@@ -63,12 +107,21 @@ class HashTable:
             pos[pending] = (pos[pending] + 1) & self._mask
         return pos
 
+    def _found(self, keys: _U64) -> tuple[_I64, npt.NDArray[np.bool_]]:
+        """The slots of `keys` in this table's own arrays, and which of them hold their key."""
+        slots = self._slots(keys)
+        return slots, self._keys[slots] == keys
+
     def get(self, keys: npt.ArrayLike, default: int) -> _I64:
         k = _nonzero(keys)
         if k.size == 0 or self.size == 0:
             return np.full(k.shape[0], default, np.int64)
-        slots = self._slots(k)
-        return np.where(self._keys[slots] == k, self._values[slots], np.int64(default))
+        slots, here = self._found(k)
+        out = np.where(here, self._values[slots], np.int64(default))
+        if self._old is not None and not here.all():
+            missing = np.flatnonzero(~here)
+            out[missing] = self._old.get(k[missing], default)
+        return out
 
     def put(self, keys: npt.ArrayLike, values: npt.ArrayLike, *, distinct: bool = False) -> None:
         """Set values for keys; a key given twice keeps its last value.
@@ -86,9 +139,26 @@ class HashTable:
             k, v = k[keep], v[keep]
         if (self.size + k.size) * 2 > self._keys.shape[0]:
             self._grow(self.size + k.size)
+        known = 0
+        if self._old is not None:
+            self._move_many(k.size * _MOVED_PER_INSERT)
+        if self._old is not None:
+            # keys still only in the old table are counted already
+            _, here = self._found(k)
+            known = self._old.count_present(k[~here])
+        self._place(k, v)
+        self.size -= known
+
+    def count_present(self, keys: _U64) -> int:
+        """How many of `keys` (nonzero, as stored) this table holds, in its own arrays."""
+        if keys.size == 0 or self.size == 0:
+            return 0
+        return int(np.count_nonzero(self._found(keys)[1]))
+
+    def _place(self, k: _U64, v: _I64) -> None:
+        """Writes distinct keys into this table's own arrays; `size` grows by those it lacked."""
         while k.size:
-            slots = self._slots(k)
-            present = self._keys[slots] == k
+            slots, present = self._found(k)
             self._values[slots[present]] = v[present]
             k, v, slots = k[~present], v[~present], slots[~present]
             if not k.size:
@@ -128,10 +198,23 @@ class HashTable:
         held = slots[pos]
         while held != key:
             if not held:
-                return default
+                old = self._old
+                return default if old is None else old.get_one(key, default)
             pos = (pos + 1) & mask
             held = slots[pos]
         return self._value_slots[pos]
+
+    def position(self, key: int) -> int:
+        """The slot of `key` (nonzero) in this table's own arrays, or -1."""
+        slots, mask = self._key_slots, self._mask
+        pos = ((key * _MIX_INT) & _BITS64) >> self._shift_int
+        held = slots[pos]
+        while held != key:
+            if not held:
+                return -1
+            pos = (pos + 1) & mask
+            held = slots[pos]
+        return pos
 
     def put_one(self, key: int, value: int) -> None:
         """`put` of one key."""
@@ -144,26 +227,80 @@ class HashTable:
         self._value_slots[pos] += amount
 
     def _slot_for(self, key: int) -> int:
-        """The slot holding `key`, taken for it if it had none (an empty slot's value is 0)."""
+        """The slot holding `key`, taken for it if it had none, with the value it had in the
+        old table (an empty slot's value is 0)."""
         if (self.size + 1) * 2 > self._keys.shape[0]:
             self._grow(self.size + 1)
+        old = self._old
+        if old is not None:
+            self._move_some(_MOVED_PER_INSERT)
+            old = self._old
         slots, mask = self._key_slots, self._mask
         pos = ((key * _MIX_INT) & _BITS64) >> self._shift_int
         held = slots[pos]
         while held != key:
             if not held:
                 slots[pos] = key
-                self.size += 1
+                at = -1 if old is None else old.position(key)
+                if at >= 0:  # counted already: its value comes along
+                    self._value_slots[pos] = old._value_slots[at]  # type: ignore[union-attr]
+                else:
+                    self.size += 1
                 return pos
             pos = (pos + 1) & mask
             held = slots[pos]
         return pos
 
     def _grow(self, needed: int) -> None:
-        old_keys, old_values = self._keys, self._values
-        used = old_keys != _EMPTY
-        self.__init__(needed * 4)  # type: ignore[misc]
-        self.put(old_keys[used], old_values[used], distinct=True)
+        """Starts a table four times `needed`; the keys come over from the old one bit by bit."""
+        if self._old is not None:  # a growth before the last one ended: it ends now
+            self._move_many(self._old._keys.shape[0])
+        old = HashTable.__new__(HashTable)
+        old.__dict__.update(self.__dict__)
+        self._allocate(needed * 4)
+        self._old, self._moved = old, 0
+
+    def _move_some(self, n: int) -> None:
+        """Moves the next `n` slots of the old table over, one key at a time."""
+        old = self._old
+        assert old is not None
+        start = self._moved
+        end = min(start + n, old._keys.shape[0])
+        keys, values = old._key_slots, old._value_slots
+        slots, mask, shift = self._key_slots, self._mask, self._shift_int
+        for i in range(start, end):
+            key = keys[i]
+            if not key:
+                continue
+            pos = ((key * _MIX_INT) & _BITS64) >> shift
+            held = slots[pos]
+            while held and held != key:
+                pos = (pos + 1) & mask
+                held = slots[pos]
+            if not held:  # else it was written since, and the later value stands
+                slots[pos] = key
+                self._value_slots[pos] = values[i]
+        self._moved = end
+        if end == old._keys.shape[0]:
+            self._old = None
+
+    def _move_many(self, n: int) -> None:
+        """`_move_some` in array operations, for many slots at once."""
+        old = self._old
+        assert old is not None
+        start = self._moved
+        end = min(start + n, old._keys.shape[0])
+        keys = old._keys[start:end]
+        used = np.flatnonzero(keys != _EMPTY)
+        if used.size:
+            k, v = keys[used], old._values[start:end][used]
+            _, here = self._found(k)
+            size = self.size  # moved keys were counted already
+            self._place(k[~here], v[~here])
+            self.size = size
+        self._moved = end
+        if end == old._keys.shape[0]:
+            self._old = None
 
 
 class LastSeen:
