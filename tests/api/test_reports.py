@@ -258,7 +258,7 @@ def test_a_bad_report_late_in_a_long_batch_refuses_all_of_it(
 def test_rate_limit_per_client(client: TestClient, runtime: Runtime) -> None:
     runtime.limiters.requests.burst = 3
     runtime.limiters.requests.rate = 0.01
-    runtime.limiters.requests._buckets.clear()
+    runtime.limiters.requests.forget_all()
     codes = [
         client.post("/api/v1/reports", json={**GOOD, "reporter": f"r{i}"}).status_code
         for i in range(5)
