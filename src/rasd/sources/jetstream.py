@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ import msgspec
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from rasd.probe.agent import tls_context
 from rasd.probe.reach import is_network_away
 from rasd.sources.backoff import Backoff
 from rasd.sources.base import SourceStatus
@@ -197,6 +199,7 @@ class JetstreamSource:
         try:
             async with connect(
                 target,
+                ssl=_tls(target),
                 open_timeout=self._open_timeout,
                 max_size=self._max_message_bytes,
                 close_timeout=2.0,
@@ -372,3 +375,8 @@ def build(runtime: Runtime) -> list[Any]:
             sample=partial(sample.add, source=NAME),
         )
     ]
+
+
+def _tls(url: str) -> ssl.SSLContext | None:
+    """The shared client context for a secure URL (not made again at each reconnection)."""
+    return tls_context(None) if url.startswith("wss:") else None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import ssl
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from rasd.bus.base import new_message_id
 from rasd.errors import RasdError
+from rasd.probe.agent import tls_context
 from rasd.probe.reach import Reach, is_network_away
 from rasd.signals.routes import RouteUpdate, watched_prefixes
 from rasd.sources.backoff import Backoff
@@ -267,7 +269,12 @@ class RisLiveSource:
 
     async def _session(self, stop: asyncio.Event) -> None:
         async with connect(
-            self.url, max_size=_MAX_FRAME, open_timeout=15, close_timeout=2, ping_interval=None
+            self.url,
+            ssl=_tls(self.url),
+            max_size=_MAX_FRAME,
+            open_timeout=15,
+            close_timeout=2,
+            ping_interval=None,
         ) as ws:
             self._connections += 1
             if self._connections > 1:
@@ -390,3 +397,8 @@ def build(runtime: Runtime) -> list[Any]:
             silence_seconds=settings.ris_live_silence_seconds,
         )
     ]
+
+
+def _tls(url: str) -> ssl.SSLContext | None:
+    """The shared client context for a secure URL (not made again at each reconnection)."""
+    return tls_context(None) if url.startswith("wss:") else None
