@@ -196,3 +196,25 @@ def test_large_tables_are_mapped_and_start_empty() -> None:
     table.put_one(2**64 - 1, 5)
     assert table.get_one(2**64 - 1, 0) == 5
     assert len(table) == 1
+
+
+def test_hash_table_add_during_a_growth_adds_to_keys_not_moved_yet() -> None:
+    rng = np.random.default_rng(17)
+    table = HashTable(capacity=16)
+    reference: dict[int, int] = {}
+    under_way = 0
+    for round_ in range(300):
+        keys = np.unique(rng.integers(1, 3000, 6, dtype=np.uint64))
+        amounts = rng.integers(1, 5, size=len(keys), dtype=np.int64)
+        if round_ % 3:
+            table.add(keys, amounts)
+        else:
+            for k, a in zip(keys.tolist(), amounts.tolist(), strict=True):
+                table.add_one(k, a)
+        for k, a in zip(keys.tolist(), amounts.tolist(), strict=True):
+            reference[k] = reference.get(k, 0) + a
+        assert len(table) == len(reference), round_
+        under_way += table.growing
+    assert under_way
+    probe = np.arange(0, 3100, dtype=np.uint64)
+    assert table.get(probe, 0).tolist() == [reference.get(k or 1, 0) for k in probe.tolist()]

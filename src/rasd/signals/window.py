@@ -181,12 +181,16 @@ class HashTable:
         a = np.asarray(amounts, dtype=np.int64)
         if (self.size + k.size) * 2 > self._keys.shape[0]:
             self._grow(self.size + k.size)
-        slots = self._slots(k)
-        held = self._keys[slots] == k
+        if self._old is not None:
+            self._move_many(k.size * _MOVED_PER_INSERT)
+        slots, held = self._found(k)
         self._values[slots[held]] += a[held]
         if not held.all():
             new = ~held
-            self.put(k[new], a[new], distinct=True)
+            fresh, more = k[new], a[new]
+            if self._old is not None:  # a key not moved over yet adds to its old value
+                more = more + self._old.get(fresh, 0)
+            self.put(fresh, more, distinct=True)
 
     def get_one(self, key: int, default: int) -> int:
         """`get` of one key (a Python int below 2**64)."""
