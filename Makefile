@@ -8,7 +8,7 @@ WEB_STAMP := src/rasd/web/static/vendor/.built-stamp
 LOCALES := src/rasd/locale
 CATALOGS := $(wildcard $(LOCALES)/*/LC_MESSAGES/rasd.po)
 
-.PHONY: demo test install web browser lint typecheck pytest bench faults clean messages
+.PHONY: demo test install web browser loadgen lint typecheck pytest bench faults clean messages
 
 demo: install web
 	RASD_OFFLINE=true $(BIN)/rasd demo
@@ -57,13 +57,17 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest
 
-bench: install
+# The HTTP benchmarks drive wrk (Debian's); without it they fall back to a slower Python client.
+loadgen:
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+
+bench: install loadgen
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 # Faults under load, one table (bench/faults.py): kills, a full disk, slow and bad clients,
 # floods, the API contract. Needs PostgreSQL's and nats-server's binaries; run as root for the
 # full-disk row (a small tmpfs).
-faults: install
+faults: install loadgen
 	$(BIN)/python bench/faults.py
 
 clean:
