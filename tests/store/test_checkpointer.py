@@ -47,7 +47,8 @@ def test_an_in_memory_store_has_no_checkpointer() -> None:
 
 def test_the_log_stays_bounded_while_readers_never_stop(tmp_path: Path) -> None:
     """Readers that overlap one another keep a PASSIVE checkpoint from starting the log over;
-    past half its limit the checkpointer truncates it once the readers of the moment are done."""
+    past a quarter of its limit the checkpointer truncates it once the readers of the moment
+    are done."""
     import sqlite3
     import threading
 
@@ -129,4 +130,30 @@ def test_a_reader_that_never_ends_its_snapshot_is_waited_for_only_so_long(
         assert store.checkpointer.truncations >= 1
     finally:
         reader.close()
+        store.close()
+
+
+def test_truncating_starts_at_a_quarter_of_the_limit(tmp_path: Path) -> None:
+    """Room for the rounds that give up: the log is started over once it passes a quarter of
+    its limit, long before the limit."""
+    path = tmp_path / "quarter.db"
+    limit = 4 << 20
+    store = SQLiteStore(path, checkpoint_seconds=0.05, log_max_bytes=limit)
+    assert store.checkpointer is not None
+    try:
+        store.migrate()
+        round_ = 0
+        while store.checkpointer.truncations == 0 and os.path.getsize(f"{path}-wal") <= (
+            limit // 4 + (128 << 10)
+        ):
+            store.add_counts(
+                {(SeriesKey(f"s{i}", REPORTS, "EG"), M0 + round_): 1 for i in range(500)}
+            )
+            round_ += 1
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and store.checkpointer.truncations == 0:
+            time.sleep(0.02)
+        assert store.checkpointer.truncations >= 1
+        assert store.checkpointer.largest_log < limit // 2
+    finally:
         store.close()
