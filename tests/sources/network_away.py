@@ -52,8 +52,9 @@ def main(store_dir: str, seconds: float, offline: bool) -> None:
     settings = Settings(
         store_url=f"sqlite:///{Path(store_dir) / 'away.db'}",
         offline=offline,
-        # the one feed that is off until configured: one far server, as a user would set it
-        mastodon_instances=[MastodonInstance(url="https://mastodon.social", token="t")],
+        # the one feed that is off until configured: one far server (a reserved name), as a user
+        # would set one
+        mastodon_instances=[MastodonInstance(url="https://mastodon.example", token="t")],
     )
     runtime = embedded(settings)
     try:
