@@ -324,7 +324,8 @@ class SqlStore:
             # the series are mostly known already: one look-up each, no set of them made
             rows = [(m // slot, ids[key], m, n) for (key, m), n in increments.items()]
         except KeyError:
-            ids = self._ids_for(conn, {key for key, _ in increments})
+            # a minute names a few new series among thousands known: only those are asked for
+            ids = self._ids_for(conn, {key for key, _ in increments if key not in ids})
             rows = [(m // slot, ids[key], m, n) for (key, m), n in increments.items()]
         # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
         rows.sort()
