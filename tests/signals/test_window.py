@@ -45,6 +45,21 @@ def test_occurrence_rank() -> None:
     assert occurrence_rank(np.array([], dtype=np.uint64)).tolist() == []
 
 
+def test_occurrence_rank_agrees_with_counting_the_positions_before() -> None:
+    """Many repeats among many distinct keys, full-width ones included: each position's rank
+    is how many earlier positions hold its key, whatever order the sort left repeats in."""
+    rng = np.random.default_rng(13)
+    for size in (1, 2, 50, 5000):
+        keys = rng.integers(0, max(2, size // 3), size, dtype=np.uint64)
+        keys[rng.random(size) < 0.3] = np.uint64(2**64 - 1)
+        before: dict[int, int] = {}
+        want = []
+        for key in keys.tolist():
+            want.append(before.get(key, 0))
+            before[key] = want[-1] + 1
+        assert occurrence_rank(keys).tolist() == want
+
+
 def test_hash_table_agrees_with_a_dict() -> None:
     rng = np.random.default_rng(7)
     table = HashTable(capacity=16)

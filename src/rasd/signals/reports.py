@@ -105,6 +105,10 @@ class ReportCounter:
         self._per_network = WindowCounter(dedupe_minutes)
         self._per_reporter = WindowCounter(60)
         self._keys_cache: dict[tuple[str, str, str], SeriesKey] = {}
+        # (kind, services, names) -> series by code (`_keys_of`)
+        self._code_keys: dict[
+            tuple[str, tuple[str, ...], tuple[str, ...]], dict[int, SeriesKey]
+        ] = {}
 
     def _series(self, service: str, signal: str, region: str) -> SeriesKey:
         # NamedTuple construction is slow next to a dict hit, and the same keys recur all day
@@ -113,6 +117,30 @@ class ReportCounter:
         if key is None:
             key = self._keys_cache[raw] = SeriesKey(service, signal, region)
         return key
+
+    def _keys_of(
+        self, kind: str, services: tuple[str, ...], names: tuple[str, ...], codes: list[int]
+    ) -> list[SeriesKey]:
+        """The series of each code (service << 24 | name), `kind` the signal (or the problems'
+        prefix): the same tables of names come with every batch of a source, so the keys are
+        kept by code for each, and looked up in C."""
+        tables = self._code_keys
+        found = tables.get((kind, services, names))
+        if found is None:
+            if len(tables) >= 64:  # tables of ingested batches vary; keep the recent ones
+                tables.pop(next(iter(tables)))
+            found = tables[(kind, services, names)] = {}
+        keys = list(map(found.get, codes))
+        if None in keys:
+            for i, code in enumerate(codes):
+                if keys[i] is None:
+                    service, name = services[code >> 24], names[code & 0xFFFFFF]
+                    if kind == PROBLEM_PREFIX:
+                        key = self._series(service, kind + name, WORLD)
+                    else:
+                        key = self._series(service, kind, name)
+                    keys[i] = found[code] = key
+        return keys  # type: ignore[return-value]  # none is left None
 
     def remember(self, rows: list[RawReport]) -> None:
         """Rebuild the windows from stored raw reports after a restart."""
@@ -320,27 +348,31 @@ class ReportCounter:
             region = level[place]
             has = region >= 0
             codes.append((svc[has] << 44) | (region[has] << 20) | offset[has])
-        uniq, n = np.unique(np.concatenate(codes), return_counts=True)
-        series = self._series
-        for c, k in zip(uniq.tolist(), n.tolist(), strict=True):
-            key = series(cols.services[c >> 44], REPORTS, regions[(c >> 20) & 0xFFFFFF])
-            out[(key, base + (c & 0xFFFFF))] = k
+        self._add_codes(out, REPORTS, cols.services, regions, np.concatenate(codes), base)
         code = (svc << 44) | (problem << 20) | offset
-        uniq, n = np.unique(code, return_counts=True)
-        for c, k in zip(uniq.tolist(), n.tolist(), strict=True):
-            signal = PROBLEM_PREFIX + cols.problems[(c >> 20) & 0xFFFFFF]
-            out[(series(cols.services[c >> 44], signal, WORLD), base + (c & 0xFFFFF))] = k
+        self._add_codes(out, PROBLEM_PREFIX, cols.services, cols.problems, code, base)
         if cols.asn is not None:
             asn = cols.asn[counted].astype(np.int64)
             known = np.array([bool(label) for label in cols.asns], bool)[asn]
             code = (svc[known] << 44) | (asn[known] << 20) | offset[known]
-            uniq, n = np.unique(code, return_counts=True)
-            for c, k in zip(uniq.tolist(), n.tolist(), strict=True):
-                key = series(
-                    cols.services[c >> 44], NETWORK_REPORTS, cols.asns[(c >> 20) & 0xFFFFFF]
-                )
-                out[(key, base + (c & 0xFFFFF))] = k
+            self._add_codes(out, NETWORK_REPORTS, cols.services, cols.asns, code, base)
         return out
+
+    def _add_codes(
+        self,
+        out: dict[tuple[SeriesKey, int], int],
+        kind: str,
+        services: tuple[str, ...],
+        names: tuple[str, ...],
+        codes: npt.NDArray[np.int64],
+        base: int,
+    ) -> None:
+        """Counts each code (service << 44 | name << 20 | minute - base) into `out`, by the
+        series it names: thousands of series a busy minute, handed to the dict in C."""
+        uniq, n = np.unique(codes, return_counts=True)
+        keys = self._keys_of(kind, services, names, (uniq >> 20).tolist())
+        minutes = ((uniq & 0xFFFFF) + base).tolist()
+        out.update(zip(zip(keys, minutes, strict=True), n.tolist(), strict=True))
 
 
 def _over(used: dict[int, int], window: WindowCounter, key: int, minute: int, limit: int) -> bool:

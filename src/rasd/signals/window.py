@@ -163,14 +163,19 @@ class HashTable:
             k, v, slots = k[~present], v[~present], slots[~present]
             if not k.size:
                 return
-            # new keys that probe to the same empty slot: the first takes it, the rest probe on
-            _, first = np.unique(slots, return_index=True)
-            self._keys[slots[first]] = k[first]
-            self._values[slots[first]] = v[first]
-            self.size += int(first.size)
-            rest = np.ones(k.size, bool)
-            rest[first] = False
-            k, v = k[rest], v[rest]
+            k, v = self._claim(k, v, slots)
+
+    def _claim(self, k: _U64, v: _I64, slots: _I64) -> tuple[_U64, _I64]:
+        """Writes distinct keys new to this table into the empty slots their probes ended at;
+        returns those that lost their slot to another key, which probe on."""
+        # new keys that probe to the same empty slot: one of them takes it (the one whose key
+        # reads back there), the rest probe on; no sort to find who came first
+        self._keys[slots] = k
+        took = self._keys[slots] == k
+        self._values[slots[took]] = v[took]
+        self.size += int(np.count_nonzero(took))
+        lost = ~took
+        return k[lost], v[lost]
 
     def add(self, keys: npt.ArrayLike, amounts: npt.ArrayLike) -> None:
         """Adds `amounts` to distinct `keys` (0 for a key not held yet): the keys held are
@@ -188,8 +193,13 @@ class HashTable:
         if not held.all():
             new = ~held
             fresh, more = k[new], a[new]
-            if self._old is not None:  # a key not moved over yet adds to its old value
-                more = more + self._old.get(fresh, 0)
+            if self._old is None:
+                # their probes ended at empty slots: they are written there, not probed again
+                fresh, more = self._claim(fresh, more, slots[new])
+                self._place(fresh, more)
+                return
+            # a key not moved over yet adds to its old value
+            more = more + self._old.get(fresh, 0)
             self.put(fresh, more, distinct=True)
 
     def get_one(self, key: int, default: int) -> int:
@@ -395,10 +405,18 @@ def occurrence_rank(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
     n = keys.shape[0]
     if n == 0:
         return np.zeros(0, np.int64)
-    order = np.argsort(keys, kind="stable")
+    # numpy's unstable sort is several times faster than its stable one on 64-bit keys; the
+    # few keys that repeat are then put back in the order of their positions
+    order = np.argsort(keys)
     sorted_keys = keys[order]
     starts = np.ones(n, bool)
     starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    repeated = ~starts
+    repeated[:-1] |= repeated[1:]
+    if repeated.any():
+        at = np.flatnonzero(repeated)
+        # whole groups, in key order: sorting them by key, then position, keeps their places
+        order[at] = order[at][np.lexsort((order[at], sorted_keys[at]))]
     group_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
     rank_sorted = np.arange(n) - group_start
     rank = np.empty(n, np.int64)
