@@ -183,3 +183,32 @@ def test_a_long_series_counts_the_same_step_past_its_range_for_more() -> None:
     assert last_score(2001, 0.5) > 2 * last_score(2001, 0.0) > 0
     with pytest.raises(ValueError):
         ViewBank(long_after=0.0)
+
+
+def test_a_change_of_shape_inside_the_range_is_seen_by_the_shape_view_alone() -> None:
+    # a steady wave that goes flat at its middle for a while: no value leaves any range
+    rng = np.random.default_rng(0)
+    t = np.arange(3000)
+    values = 50 + 5 * np.sin(2 * np.pi * t / 48) + rng.normal(0, 0.2, t.size)
+    values[2500:2560] = 50 + rng.normal(0, 0.2, 60)
+    shapes = _run(_fresh(1, slots=1), values[None, :])[0]
+    ranges = _run(_fresh(1, slots=1, shape_window=0), values[None, :])[0]
+    assert not ranges[2500:2570].any()
+    assert shapes[2500:2570].max() > 0.3 > 5 * shapes[:2500].max()
+    assert _fresh(1).state()["half"].shape == (1, 4)
+
+
+def test_a_state_saved_before_the_shape_view_starts_that_view_from_nothing() -> None:
+    values = _series()
+    old_bank = _fresh(3, shape_window=0)
+    _run(old_bank, values[:, :400])
+    old = {k: v.copy() for k, v in old_bank.state().items()}
+    assert "window" not in old and old["half"].shape == (3, 3)
+    restored = ViewBank(**{**old_bank.config(), "shape_window": 8})
+    restored.load_state(old)
+    now = restored.state()
+    assert np.array_equal(now["mid"][:, :3], old["mid"]) and np.isnan(now["half"][:, 3]).all()
+    assert not now["window"].any() and np.isnan(now["usual_distance"]).all()
+    # the range views go on as before; the shape view learns from here on
+    fresh = _run(restored, values[:, 400:], start=400)
+    assert np.isfinite(fresh).all() and np.isfinite(restored.state()["usual_distance"]).all()

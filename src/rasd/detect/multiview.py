@@ -19,7 +19,7 @@ def seconds_of_day(x: Point) -> int:
 
 
 class MultiViewDetector(Detector):
-    """Context, context-level and level views of one series; see `ViewBank` for the meaning
+    """Context, context-level, level and shape views of one series; see `ViewBank` for the meaning
     of each argument (they are its constructor's, with the same defaults)."""
 
     def __init__(
@@ -38,6 +38,13 @@ class MultiViewDetector(Detector):
         chatter: float = 0.5,
         long_after: float = 4500.0,
         long_gain: float = 0.5,
+        shape_window: int = 8,
+        shape_prototypes: int = 2,
+        shape_vigilance: float = 0.05,
+        shape_learn: float = 0.3,
+        shape_memory: float = 110.0,
+        shape_width: float = 3.0,
+        shape_half: float = 0.6,
     ) -> None:
         self.seed = seed
         self.slots = slots
@@ -53,6 +60,13 @@ class MultiViewDetector(Detector):
         self.chatter = chatter
         self.long_after = long_after
         self.long_gain = long_gain
+        self.shape_window = shape_window
+        self.shape_prototypes = shape_prototypes
+        self.shape_vigilance = shape_vigilance
+        self.shape_learn = shape_learn
+        self.shape_memory = shape_memory
+        self.shape_width = shape_width
+        self.shape_half = shape_half
         self._bank = ViewBank(**self.params())
         self._bank.resize(1)
 

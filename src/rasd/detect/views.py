@@ -51,6 +51,9 @@ State = dict[str, np.ndarray[Any, Any]]
 _TINY = 1e-12
 _HUGE = 1e30
 _VIEWS = ("context", "context_level", "level")
+_LEVEL = 2  # the view whose range measures the shapes
+# A window of values in hundredths of the level range: a range holds -50 .. 50 of them.
+_STEPS = 100.0
 # Everything a series carries from one step to the next, with its shape past the series axis
 # (s = slots of the profile, v = views) and its type; `state()` saves exactly these. NaN says
 # "none yet": a slot of the profile never visited, a view without a range, no smoothed
@@ -68,15 +71,21 @@ _STATE: dict[str, tuple[str, type[np.generic]]] = {
     "view_held": ("v", np.float32),
     "held": ("", np.float32),
     "chatter": ("", np.float32),
+    # the shape view (w = values of a shape, k = prototypes): the last values and the usual
+    # shapes, in hundredths of the level range, and the usual distance to the nearest
+    "window": ("w", np.int8),
+    "prototypes": ("kw", np.int8),
+    "usual_distance": ("", np.float32),
 }
-_NONE_YET = ("profile", "smooth_residual", "half")
+_SHAPE_STATE = ("window", "prototypes", "usual_distance")
+_NONE_YET = ("profile", "smooth_residual", "half", "usual_distance")
 
 
 def _rate(halflife: float) -> float:
     return 1.0 - math.exp(-math.log(2.0) / halflife)
 
 
-def _squash(z: FloatArray, z_half: float) -> FloatArray:
+def _squash(z: FloatArray, z_half: float | FloatArray) -> FloatArray:
     z2 = np.square(np.maximum(z, 0.0))
     return np.asarray(z2 / (z2 + z_half * z_half), np.float64)
 
@@ -90,6 +99,17 @@ class _Evaluation:
     slot: IntArray
     smooth: FloatArray
     smooth_residual: FloatArray
+    shape: _Shape | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the shape view saw this step, for its learning."""
+
+    window: FloatArray  # (n, w): the last values, the newest included, in hundredths
+    centred: FloatArray  # (n, w): the same less its mean
+    nearest: IntArray  # the prototype nearest to it
+    distance: FloatArray  # to that prototype, in level range widths; NaN before a full window
 
 
 class ViewBank:
@@ -110,6 +130,12 @@ class ViewBank:
     - chatter: how much those recent alarms discount a new score (0: not at all).
     - long_after, long_gain: past `long_after` values seen, an excess counts
       (seen / long_after) ^ long_gain times more (0: never).
+    - shape_window: values in a shape (0: no shape view); shape_prototypes: usual shapes kept.
+    - shape_vigilance: the distance (in level range widths) within which a shape is the
+      nearest prototype's; shape_learn: how far that prototype moves towards it.
+    - shape_memory: values over which the usual distance to the nearest prototype is averaged.
+    - shape_width: the least width of the range of the shape view's readings.
+    - shape_half: that view's excess that scores 0.5 (the other views': `range_half`).
     - seed: part of the detector contract; nothing here is random.
     """
 
@@ -129,6 +155,13 @@ class ViewBank:
         chatter: float = 0.5,
         long_after: float = 4500.0,
         long_gain: float = 0.5,
+        shape_window: int = 8,
+        shape_prototypes: int = 2,
+        shape_vigilance: float = 0.05,
+        shape_learn: float = 0.3,
+        shape_memory: float = 110.0,
+        shape_width: float = 3.0,
+        shape_half: float = 0.6,
     ) -> None:
         if not 1 <= slots <= 1440 or warmup < 2 or young < 0 or range_half <= 0 or chatter < 0:
             raise ValueError(
@@ -136,6 +169,12 @@ class ViewBank:
             )
         if long_after <= 0 or long_gain < 0:
             raise ValueError("long_after > 0, long_gain >= 0")
+        if not 0 <= shape_window <= 64 or not 1 <= shape_prototypes <= 16:
+            raise ValueError("0 <= shape_window <= 64, 1 <= shape_prototypes <= 16")
+        if not 0 < shape_learn <= 1 or shape_memory < 1 or shape_half <= 0:
+            raise ValueError("0 < shape_learn <= 1, shape_memory >= 1, shape_half > 0")
+        if shape_vigilance < 0 or shape_width < 0:
+            raise ValueError("shape_vigilance >= 0, shape_width >= 0")
         halflives = (profile_halflife, smooth, range_halflife, view_quiet, quiet, chatter_halflife)
         if min(halflives) <= 0:
             raise ValueError("halflives must be positive")
@@ -153,6 +192,20 @@ class ViewBank:
         self.chatter = chatter
         self.long_after = long_after
         self.long_gain = long_gain
+        self.shape_window = shape_window
+        self.shape_prototypes = shape_prototypes
+        self.shape_vigilance = shape_vigilance
+        self.shape_learn = shape_learn
+        self.shape_memory = shape_memory
+        self.shape_width = shape_width
+        self.shape_half = shape_half
+        self._a_usual = 1.0 / shape_memory
+        self._layout = {
+            name: kind for name, kind in _STATE.items() if shape_window or name not in _SHAPE_STATE
+        }
+        self._n_views = len(_VIEWS) + (1 if shape_window else 0)
+        halves = [range_half] * len(_VIEWS) + ([shape_half] if shape_window else [])
+        self._halves = np.array(halves)
         self._a_chatter = _rate(chatter_halflife)
         self._a_profile = _rate(profile_halflife)
         self._a_smooth = _rate(smooth)
@@ -175,9 +228,14 @@ class ViewBank:
         self._resize_to(n)
 
     def _resize_to(self, n: int) -> None:
-        sizes = {"s": self.slots, "v": len(_VIEWS)}
+        sizes = {
+            "s": self.slots,
+            "v": self._n_views,
+            "w": self.shape_window,
+            "k": self.shape_prototypes,
+        }
         old = self._n
-        for name, (code, dtype) in _STATE.items():
+        for name, (code, dtype) in self._layout.items():
             fill = np.nan if name in _NONE_YET else 0
             arr = np.full((n, *(sizes[c] for c in code)), fill, dtype)
             if old:
@@ -233,7 +291,12 @@ class ViewBank:
         )
         smooth_residual = np.where(known, smooth_residual, s["smooth_residual"])
         smooth = np.where(first, xv, s["smooth"] + self._a_smooth * (xv - s["smooth"]))
-        readings = np.stack([residual, smooth_residual, smooth], axis=1)
+        columns = [residual, smooth_residual, smooth]
+        shape = None
+        if self.shape_window:
+            shape = self._shape(xv, seen)
+            columns.append(shape.distance / np.maximum(s["usual_distance"], _TINY))
+        readings = np.stack(columns, axis=1)
         readings = np.where(ok[:, None], readings, np.nan)
 
         mid, half = s["mid"].astype(np.float64), s["half"].astype(np.float64)
@@ -241,13 +304,18 @@ class ViewBank:
         width = np.maximum(hi - lo, 1e-6 * np.maximum(np.abs(hi), np.abs(lo)))
         width = np.maximum(width, _TINY) * (1.0 + self.young / np.maximum(seen, 1.0))[:, None]
         with np.errstate(invalid="ignore"):
-            excess = np.maximum(np.maximum(readings - hi, lo - readings), 0.0) / width
+            past = np.maximum(readings - hi, lo - readings)
+            if self.shape_window:
+                # a shape nearer the usual ones than ever is no news: that view is one-sided
+                width[:, _LEVEL + 1] = np.maximum(width[:, _LEVEL + 1], self.shape_width)
+                past[:, _LEVEL + 1] = readings[:, _LEVEL + 1] - hi[:, _LEVEL + 1]
+            excess = np.maximum(past, 0.0) / width
         excess = np.where(np.isfinite(s["half"]) & np.isfinite(readings), excess, 0.0)
         if self.long_gain:
             # a new record is rarer the longer the series: (values seen / long_after) ^ gain
             long = np.maximum(seen / self.long_after, 1.0) ** self.long_gain
             excess = excess * long[:, None]
-        views = _squash(excess, self.range_half)
+        views = _squash(excess, self._halves)
         views = np.where(views > s["view_held"], views, 0.0)
         best = views.max(axis=1)
         score = np.where(best > s["held"], best, 0.0)
@@ -257,7 +325,52 @@ class ViewBank:
         # the running sum of recent alarms: their average over about chatter_halflife values
         recent = s["chatter"].astype(np.float64) * self.chatter_halflife
         said = score / (1.0 + self.chatter * recent)
-        return _Evaluation(said, score, views, readings, slot, smooth, smooth_residual)
+        return _Evaluation(said, score, views, readings, slot, smooth, smooth_residual, shape)
+
+    def _shape(self, x: FloatArray, seen: FloatArray) -> _Shape:
+        """The newest `shape_window` values (x the newest) against the usual shapes."""
+        s = self._arrays
+        mid, half = s["mid"][:, _LEVEL], s["half"][:, _LEVEL].astype(np.float64)
+        width = np.maximum(2.0 * half, np.maximum(1e-6 * np.abs(mid), _TINY))
+        with np.errstate(invalid="ignore"):
+            step = np.where(np.isfinite(half), _STEPS * (x - mid) / width, 0.0)
+        newest = np.clip(np.rint(step), -127.0, 127.0)
+        window = np.concatenate([s["window"][:, 1:], newest[:, None]], axis=1).astype(np.float64)
+        centred = window - window.mean(axis=1, keepdims=True)
+        apart = np.abs(centred[:, None, :] - s["prototypes"]).mean(axis=2)
+        nearest = apart.argmin(axis=1)
+        distance = apart[np.arange(self._n), nearest] / _STEPS
+        full = seen + 1.0 >= self.shape_window
+        return _Shape(window, centred, nearest, np.where(full, distance, np.nan))
+
+    def _learn_shape(self, rows: IntArray, shape: _Shape) -> None:
+        """Keep the window; the nearest prototype moves towards a shape within vigilance, else
+        the shape takes the place of the prototype matched least lately (adaptive resonance);
+        prototypes are kept in the order of their last match."""
+        s = self._arrays
+        s["window"][rows] = shape.window[rows].astype(np.int8)
+        distance = shape.distance[rows]
+        rows = rows[np.isfinite(distance)]
+        if rows.size == 0:
+            return
+        distance = distance[np.isfinite(distance)]
+        k = self.shape_prototypes
+        matched = distance <= self.shape_vigilance
+        moved = np.where(matched, shape.nearest[rows], k - 1)
+        protos = s["prototypes"][rows].astype(np.float64)
+        centred = shape.centred[rows]
+        near = protos[np.arange(rows.size), moved]
+        first = np.where(matched[:, None], near + self.shape_learn * (centred - near), centred)
+        j = np.arange(k)[None, :]
+        order = np.where(j == 0, moved[:, None], np.where(j <= moved[:, None], j - 1, j))
+        protos = np.take_along_axis(protos, order[:, :, None], axis=1)
+        protos[:, 0] = first
+        s["prototypes"][rows] = np.clip(np.rint(protos), -127, 127).astype(np.int8)
+        usual = s["usual_distance"][rows].astype(np.float64)
+        known = np.isfinite(usual)
+        s["usual_distance"][rows] = np.where(
+            known, usual + self._a_usual * (distance - usual), distance
+        )
 
     def _learn(self, x: FloatArray, ev: _Evaluation) -> None:
         s = self._arrays
@@ -294,6 +407,8 @@ class ViewBank:
         s["held"][rows] = np.maximum(held, ev.alarm[rows])
         chatter = s["chatter"][rows].astype(np.float64)
         s["chatter"][rows] = chatter + self._a_chatter * (ev.alarm[rows] - chatter)
+        if ev.shape is not None:
+            self._learn_shape(rows, ev.shape)
         s["seen"][rows] += np.float32(1.0)
 
     # -- persistence -----------------------------------------------------------------------
@@ -302,7 +417,8 @@ class ViewBank:
         """The constructor arguments that rebuild an empty bank like this one."""
         names = (
             "seed slots profile_halflife smooth range_halflife range_half young warmup "
-            "view_quiet quiet chatter_halflife chatter long_after long_gain"
+            "view_quiet quiet chatter_halflife chatter long_after long_gain shape_window "
+            "shape_prototypes shape_vigilance shape_learn shape_memory shape_width shape_half"
         ).split()
         return {name: getattr(self, name) for name in names}
 
@@ -314,15 +430,20 @@ class ViewBank:
         """Continue exactly where the bank that gave `state` stopped (same config). Older
         layouts restore too: a state saved before the chatter was kept starts it at none; one
         that kept each range as its top and bottom (`hi`, `lo`, float64) and flags for the
-        ranges and slots seen (`ranged`, `profile_seen`) has them turned into this layout."""
+        ranges and slots seen (`ranged`, `profile_seen`) has them turned into this layout; one
+        saved before the shape view has that view start from nothing."""
         n = int(np.asarray(state["seen"]).shape[0])
         self._n = 0
         self._resize_to(n)
         state = _current_layout(state)
+        before_shapes = self.shape_window > 0 and "window" not in state
         for name, arr in self._arrays.items():
-            if name == "chatter" and name not in state:
+            if name not in state and (name == "chatter" or before_shapes):
                 continue
             given = np.asarray(state[name])
+            if before_shapes and _STATE[name][0] == "v" and given.shape == (n, len(_VIEWS)):
+                arr[:, : len(_VIEWS)] = given.astype(arr.dtype)
+                continue
             if given.shape != arr.shape:
                 raise ValueError(f"state {name!r} has shape {given.shape}, not {arr.shape}")
             arr[...] = given.astype(arr.dtype)
