@@ -1,7 +1,7 @@
 """Many numeric series watched at once through a few cheap views, vectorised with numpy.
 
 Every view asks one question: does this go beyond the range its series has visited? It is
-asked of three readings of the newest value, each scale-free (measured in widths of its own
+asked of four readings of the newest value, each scale-free (measured in widths of its own
 range), so one setting serves a CPU percentage, a temperature and a count alike:
 
 - context: the value less what this hour of the day usually brings (an hourly profile,
@@ -9,7 +9,13 @@ range), so one setting serves a CPU percentage, a temperature and a count alike:
   has been there before;
 - context level: the same, smoothed over a few values, so that a lasting shift shows even
   when a lone spike once stretched the range;
-- level: the value itself, smoothed, for series whose trouble is a new level whatever the hour.
+- level: the value itself, smoothed, for series whose trouble is a new level whatever the hour;
+- shape: how far the last few values, as a shape (less their mean, in hundredths of the level
+  range), are from the nearer of a few usual shapes, over how far they usually are, for
+  trouble that stays inside every range (a series stuck, a rhythm broken). The usual shapes
+  are learnt as in adaptive resonance (ARTime): a shape within `shape_vigilance` of the
+  nearest moves it towards itself, any other takes the place of the one matched least lately.
+  Only a shape farther than usual is news: that view is one-sided.
 
 A remembered range slowly shrinks towards its middle, so that a series that calmed down can
 surprise again; a young series' range is widened (records are common while few values have
