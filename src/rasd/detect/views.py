@@ -354,24 +354,25 @@ class ViewBank:
         the shape takes the place of the prototype matched least lately (adaptive resonance);
         prototypes are kept in the order of their last match."""
         s = self._arrays
-        s["window"][rows] = shape.window[rows].astype(np.int8)
+        s["window"][_all_or(rows, self._n)] = shape.window[rows].astype(np.int8)
         distance = shape.distance[rows]
         rows = rows[np.isfinite(distance)]
         if rows.size == 0:
             return
         distance = distance[np.isfinite(distance)]
+        at = _all_or(rows, self._n)  # a slice where every series learns: no gather, no scatter
         k = self.shape_prototypes
         matched = distance <= self.shape_vigilance
         moved = np.where(matched, shape.nearest[rows], k - 1)
-        protos = s["prototypes"][rows].astype(np.float64)
+        protos = s["prototypes"][at]
         centred = shape.centred[rows]
-        near = protos[np.arange(rows.size), moved]
+        near = protos[np.arange(rows.size), moved].astype(np.float64)
         first = np.where(matched[:, None], near + self.shape_learn * (centred - near), centred)
         j = np.arange(k)[None, :]
         order = np.where(j == 0, moved[:, None], np.where(j <= moved[:, None], j - 1, j))
         protos = np.take_along_axis(protos, order[:, :, None], axis=1)
-        protos[:, 0] = first
-        s["prototypes"][rows] = np.clip(np.rint(protos), -127, 127).astype(np.int8)
+        protos[:, 0] = np.clip(np.rint(first), -127, 127)
+        s["prototypes"][at] = protos
         usual = s["usual_distance"][rows].astype(np.float64)
         known = np.isfinite(usual)
         s["usual_distance"][rows] = np.where(
@@ -456,6 +457,11 @@ class ViewBank:
 
     def nbytes_per_series(self) -> float:
         return sum(a.nbytes for a in self._arrays.values()) / max(self._n, 1)
+
+
+def _all_or(rows: IntArray, n: int) -> IntArray | slice:
+    """`rows` as an index, a plain slice when it is every one of the `n` series."""
+    return slice(None) if rows.size == n else rows
 
 
 def _current_layout(state: State) -> State:
