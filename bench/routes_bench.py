@@ -138,8 +138,10 @@ async def _to_incident(tmp: Path) -> tuple[float, float]:
         seen = time.perf_counter() - sent
 
         def opened() -> bool:
-            events = [e for e in runtime.store.list_events() if e["owner"] == "meta"]
-            return bool(events) and any(h["code"] == "routing" for h in events[0]["cause_hints"])
+            events = [e for e in runtime.store.list_events() if e.owner == "meta"]
+            return bool(events) and any(
+                h["code"] == "routing" for h in events[0].data["cause_hints"]
+            )
 
         await until(opened)
         incident = time.perf_counter() - sent

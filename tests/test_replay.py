@@ -348,7 +348,7 @@ def _reference_events(tmp: Path) -> list[dict[str, Any]]:
     engine.warm(history.start_minute, history.series, history.counts)
     assert runtime.aggregator is not None  # an embedded process counts
     Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick)).run()
-    events: list[dict[str, Any]] = runtime.store.list_events()
+    events: list[dict[str, Any]] = [e.data for e in runtime.store.list_events()]
     runtime.store.close()
     # kept as codes; said in words as the API and the pages say them
     names = CatalogNames(load_catalog())

@@ -47,7 +47,7 @@ def test_meta_acknowledges_the_outage_after_rasd_sees_it(tmp_path: Path) -> None
         board = board_of(runtime)
         (said,) = board.updates("facebook")  # 16:05 only: the others come after the window
         assert said["approximate"] and said["at"] == "2021-10-04T16:05:00Z"
-        event = next(e for e in runtime.store.list_events() if "facebook" in e["primary"])
+        event = next(e.data for e in runtime.store.list_events() if "facebook" in e.primary)
         ack = acknowledgement(board, event, clock.now())
         assert ack["approximate"] and ack["first_word"]["service"] in event["primary"]
         # Rasd sees it within minutes of the routes going (15:40, probes failing from then);

@@ -178,7 +178,7 @@ async def test_a_withdrawal_opens_an_incident_with_a_routing_cause(rt: Any) -> N
     assert {"facebook", "instagram", "whatsapp", "messenger"} <= set(incidents)
     reasons = incidents["facebook"].data["evidence"]["reasons"]
     assert "route_loss" in [r["code"] for r in reasons]
-    (event,) = [e for e in rt.store.list_events() if e["owner"] == "meta"]
+    (event,) = [e.data for e in rt.store.list_events() if e.owner == "meta"]
     (cause,) = event["cause_hints"]
     assert cause["code"] == ROUTING
     assert cause["first_seen"] == (T0 + timedelta(minutes=1)).isoformat()

@@ -13,7 +13,7 @@ from rasd.incidents.model import IncidentState
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.signals.reports import ReportColumns, batch_rows, encode_batch
 from rasd.store import RawBatch, Store, schema
-from rasd.store.rows import IncidentRow, level_now
+from rasd.store.rows import EventKind, EventRow, EventState, IncidentRow, level_now
 
 FB = SeriesKey("facebook", REPORTS, WORLD)
 FB_EG = SeriesKey("facebook", REPORTS, "EG")
@@ -245,12 +245,66 @@ def test_events_upsert_and_filters(store: Store) -> None:
             "data": {"id": id_, "state": state},
         }
 
-    store.upsert_events([event("e1", "open", 10, None), event("e0", "closed", 1, 5)])
-    store.upsert_events([event("e1", "closed", 10, 20)])
-    assert store.list_events() == [{"id": "e1", "state": "closed"}, {"id": "e0", "state": "closed"}]
-    assert [e["id"] for e in store.list_events(since_ms=6)] == ["e1"]
-    assert [e["id"] for e in store.list_events(until_ms=10)] == ["e0"]
-    assert store.list_events(state="open") == []
+    store.upsert_events([event("e1", "active", 10, None), event("e0", "resolved", 1, 5)])
+    store.upsert_events([event("e1", "resolved", 10, 20)])
+    assert [e.data for e in store.list_events()] == [
+        {"id": "e1", "state": "resolved"},
+        {"id": "e0", "state": "resolved"},
+    ]
+    assert [e.id for e in store.list_events(since_ms=6)] == ["e1"]
+    assert [e.id for e in store.list_events(until_ms=10)] == ["e0"]
+    assert store.list_events(state=EventState.ACTIVE) == []
+    assert [e.id for e in store.list_events(state=EventState.RESOLVED)] == ["e1", "e0"]
+
+
+def test_events_come_out_typed(store: Store) -> None:
+    data = {
+        "id": "meta-1",
+        "kind": "outage",
+        "state": "recovering",
+        "level": 3,
+        "primary": ["facebook", "instagram"],
+        "spillover": ["twitter"],
+        "incidents": {"facebook": "fb-1", "instagram": "ig-1"},
+        "owner": "meta",
+        "title": {"code": "title.outage", "args": {}},
+    }
+    row = {"kind": "outage", "start_ms": 1_000, "end_ms": None, "updated_ms": 2_000, "data": data}
+    store.upsert_events(
+        [
+            {**row, "id": "meta-1", "state": "recovering"},
+            {
+                **row,
+                "id": "old",
+                "kind": "regional",
+                "state": "merged",
+                "end_ms": 1_500,
+                "data": {"id": "old"},
+            },
+        ]
+    )
+    kept = store.get_event("meta-1")
+    assert kept == EventRow(
+        id="meta-1",
+        kind=EventKind.OUTAGE,
+        state=EventState.RECOVERING,
+        level=3,
+        start_ms=1_000,
+        end_ms=None,
+        updated_ms=2_000,
+        primary=("facebook", "instagram"),
+        spillover=("twitter",),
+        incidents={"facebook": "fb-1", "instagram": "ig-1"},
+        owner="meta",
+        data=data,
+    )
+    assert kept.is_open and not kept.is_merged
+    assert kept.services == ("facebook", "instagram", "twitter")
+    merged = store.get_event("old")
+    assert merged is not None and merged.kind is EventKind.REGIONAL and merged.is_merged
+    assert not merged.is_open and merged.end_ms == 1_500
+    # a document kept before these fields were read: what it lacks is empty, level 1
+    assert (merged.level, merged.primary, merged.incidents, merged.owner) == (1, (), {}, None)
 
 
 def test_incidents_and_events_by_page_and_by_id(store: Store) -> None:
@@ -285,9 +339,10 @@ def test_incidents_and_events_by_page_and_by_id(store: Store) -> None:
             for n in range(5)
         ]
     )
-    page = store.page_events(state="resolved", limit=2, offset=1)
-    assert [e["id"] for e in page.rows] == ["e3", "e2"] and page.total == 5
-    assert store.get_event("e4") == {"id": "e4"} and store.get_event("e5") is None
+    page = store.page_events(state=EventState.RESOLVED, limit=2, offset=1)
+    assert [e.id for e in page.rows] == ["e3", "e2"] and page.total == 5
+    found = store.get_event("e4")
+    assert found is not None and found.data == {"id": "e4"} and store.get_event("e5") is None
 
 
 def test_unsigned_reporter_hashes_survive(store: Store) -> None:

@@ -15,20 +15,20 @@ from rasd.api.shapes import errors
 from rasd.errors import NotFound
 from rasd.http.responses import JSON
 from rasd.impact import ImpactReader
-from rasd.incidents.model import IncidentState as State
+from rasd.incidents.model import IncidentState
 from rasd.locale.findings import said_event, said_incident, shown_languages
 from rasd.locale.phrases import CatalogNames
 from rasd.runtime import Runtime
 from rasd.store.base import FoundPage
-from rasd.store.rows import IncidentRow
+from rasd.store.rows import EventRow, EventState, IncidentRow
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
-IncidentState = Annotated[
+IncidentStateQuery = Annotated[
     Literal["opened", "ongoing", "recovering", "resolved"] | None,
     Query(description="Only incidents in this state."),
 ]
-EventState = Annotated[
+EventStateQuery = Annotated[
     Literal["active", "recovering", "resolved", "merged"] | None,
     Query(description="Only events in this state."),
 ]
@@ -76,7 +76,7 @@ def _answer(
     return JSON({key: rows, **page_fields(limit, offset, len(found.rows), found.total)})
 
 
-def _documents(found: FoundPage[IncidentRow]) -> FoundPage[dict[str, Any]]:
+def _documents(found: FoundPage[IncidentRow] | FoundPage[EventRow]) -> FoundPage[dict[str, Any]]:
     return FoundPage([row.data for row in found.rows], found.total)
 
 
@@ -102,7 +102,7 @@ def _found(
 async def list_incidents(
     request: Request,
     service: str | None = None,
-    state: IncidentState = None,
+    state: IncidentStateQuery = None,
     since: Time = None,
     until: Time = None,
     limit: Limit = 100,
@@ -112,7 +112,7 @@ async def list_incidents(
     rt = _runtime(request)
     if service is not None:
         rt.catalog.get(service)
-    wanted = None if state is None else State(state)
+    wanted = None if state is None else IncidentState(state)
     found = rt.store.page_incidents(service, wanted, *_window(since, until), limit, offset)
     return _answer(rt, "incidents", _documents(found), limit, offset, lang)
 
@@ -137,7 +137,7 @@ async def get_incident(request: Request, incident_id: str, lang: Lang = None) ->
 )
 async def list_events(
     request: Request,
-    state: EventState = None,
+    state: EventStateQuery = None,
     since: Time = None,
     until: Time = None,
     limit: Limit = 100,
@@ -145,8 +145,9 @@ async def list_events(
     lang: Lang = None,
 ) -> JSON:
     rt = _runtime(request)
-    found = rt.store.page_events(state, *_window(since, until), limit, offset)
-    return _answer(rt, "events", found, limit, offset, lang)
+    wanted = None if state is None else EventState(state)
+    found = rt.store.page_events(wanted, *_window(since, until), limit, offset)
+    return _answer(rt, "events", _documents(found), limit, offset, lang)
 
 
 @router.get(
@@ -157,4 +158,5 @@ async def list_events(
 )
 async def get_event(request: Request, event_id: str, lang: Lang = None) -> JSON:
     rt = _runtime(request)
-    return _found(rt, rt.store.get_event(event_id), "event", event_id, lang)
+    row = rt.store.get_event(event_id)
+    return _found(rt, None if row is None else row.data, "event", event_id, lang)

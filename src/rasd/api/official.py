@@ -28,8 +28,8 @@ def _open_level(rt: Runtime, service_id: str) -> int:
 
 def _latest_event(rt: Runtime, service_id: str) -> dict[str, Any] | None:
     for event in rt.store.list_events(limit=200):
-        if event.get("state") != "merged" and service_id in (event.get("primary") or []):
-            return event
+        if not event.is_merged and service_id in event.primary:
+            return event.data
     return None
 
 
@@ -73,7 +73,7 @@ async def event_acknowledgement(request: Request, event_id: str) -> JSON:
             f"no event {event_id!r}",
             details=[{"field": "event_id", "reason": "unknown", "value": event_id}],
         )
-    return JSON(acknowledgement(board_of(rt), event, rt.clock.now()))
+    return JSON(acknowledgement(board_of(rt), event.data, rt.clock.now()))
 
 
 @router.get(

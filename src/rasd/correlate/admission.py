@@ -18,6 +18,7 @@ from rasd.catalog import Catalog
 from rasd.signals.official import OfficialBoard
 from rasd.store.base import Store
 from rasd.store.official import StatementRows
+from rasd.store.rows import EventRow
 
 WINDOW_DAYS = 90
 # a word counts for an event when it comes from an hour before the event to an hour after it
@@ -108,7 +109,7 @@ def grade(
     now: datetime,
     *,
     days: int = WINDOW_DAYS,
-    events: Sequence[dict[str, Any]] | None = None,
+    events: Sequence[EventRow] | None = None,
 ) -> dict[str, Any]:
     """One provider's record over the last `days` days."""
     since = now - timedelta(days=days)
@@ -117,10 +118,7 @@ def grade(
     listed = events
     if listed is None:
         listed = board.store.list_events(since_ms=since_ms, limit=1000)
-    mine = [
-        e for e in listed
-        if e.get("state") != "merged" and set(e.get("primary") or []) & set(services)
-    ]  # fmt: skip
+    mine = [e.data for e in listed if not e.is_merged and set(e.primary) & set(services)]
     lags: list[float] = []
     never = 0
     for event in mine:

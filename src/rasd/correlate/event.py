@@ -5,25 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from rasd.detect.decision import Level
 from rasd.phrase import Arg, Phrase
 
+# declared beside the stored row, as the store cannot import correlation; named here too
+from rasd.store.rows import EventKind as EventKind
+from rasd.store.rows import EventState as EventState
+
 EventChangeKind = Literal["opened", "updated", "recovering", "resolved", "reopened", "merged"]
-
-
-class EventKind(StrEnum):
-    OUTAGE = "outage"  # one owner or one piece of infrastructure failing
-    REGIONAL = "regional"  # the network of one country failing, taking unrelated services along
-
-
-class EventState(StrEnum):
-    ACTIVE = "active"
-    RECOVERING = "recovering"
-    RESOLVED = "resolved"
-    MERGED = "merged"  # folded into another event (`merged_into`)
 
 
 class CauseHintLike(Protocol):

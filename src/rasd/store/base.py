@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from rasd.incidents.model import IncidentState
 from rasd.series import SeriesKey
 from rasd.store import schema
-from rasd.store.rows import IncidentRow, newest_open
+from rasd.store.rows import EventRow, EventState, IncidentRow, newest_open
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -171,23 +171,27 @@ class Store(Protocol):
 
     def list_events(
         self,
-        state: str | None = None,
+        state: EventState | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[EventRow]:
+        """Newest first: those still open, or ended after `since`, and begun before `until`."""
+        ...
 
     def page_events(
         self,
-        state: str | None = None,
+        state: EventState | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> FoundPage[dict[str, Any]]: ...
+    ) -> FoundPage[EventRow]:
+        """As `list_events`, with how many match in all."""
+        ...
 
-    def get_event(self, event_id: str) -> dict[str, Any] | None: ...
+    def get_event(self, event_id: str) -> EventRow | None: ...
 
     def write(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` in one write transaction (through the single writer where there is one)."""
@@ -720,37 +724,39 @@ class SqlStore:
 
     def list_events(
         self,
-        state: str | None = None,
+        state: EventState | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        filters = {"state": state}
+    ) -> list[EventRow]:
         return self._list_findings(
-            schema.events, filters, since_ms, until_ms, limit, offset, _document
+            schema.events, _event_filters(state), since_ms, until_ms, limit, offset, _event
         )[0]
 
     def page_events(
         self,
-        state: str | None = None,
+        state: EventState | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> FoundPage[dict[str, Any]]:
-        filters = {"state": state}
+    ) -> FoundPage[EventRow]:
         return self._page_findings(
-            schema.events, filters, since_ms, until_ms, limit, offset, _document
+            schema.events, _event_filters(state), since_ms, until_ms, limit, offset, _event
         )
 
-    def get_event(self, event_id: str) -> dict[str, Any] | None:
-        return self._get_finding(schema.events, event_id, _document)
+    def get_event(self, event_id: str) -> EventRow | None:
+        return self._get_finding(schema.events, event_id, _event)
 
 
 def _incident_filters(service: str | None, state: IncidentState | None) -> dict[str, str | None]:
     # the value, not the member: a driver may write an enum by its name
     return {"service": service, "state": None if state is None else str(state)}
+
+
+def _event_filters(state: EventState | None) -> dict[str, str | None]:
+    return {"state": None if state is None else str(state)}
 
 
 def _document(row: Row[Any]) -> dict[str, Any]:
@@ -759,6 +765,10 @@ def _document(row: Row[Any]) -> dict[str, Any]:
 
 def _incident(row: Row[Any]) -> IncidentRow:
     return IncidentRow.of(row, _document(row))
+
+
+def _event(row: Row[Any]) -> EventRow:
+    return EventRow.of(row, _document(row))
 
 
 def _with_json(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
 from rasd.signals.sample import saying
 from rasd.store import queries
-from rasd.store.rows import IncidentRow, level_now
+from rasd.store.rows import EventState, IncidentRow, level_now
 from rasd.web import official
 from rasd.web.i18n import number, strings
 
@@ -52,11 +52,9 @@ def _counted_until(rt: Runtime) -> int:
 
 def live_events(rt: Runtime) -> list[dict[str, Any]]:
     """Events going on, the most severe and widest first."""
-    events = [
-        e for e in rt.store.list_events(limit=200) if e.get("state") in ("active", "recovering")
-    ]
-    events.sort(key=lambda e: (-int(e.get("level", 1)), -len(e.get("primary") or [])))
-    return events
+    events = [e for e in rt.store.list_events(limit=200) if e.is_open]
+    events.sort(key=lambda e: (-e.level, -len(e.primary)))
+    return [e.data for e in events]
 
 
 def _said(rt: Runtime, event: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -367,14 +365,12 @@ def _sorted_timeline(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _event_of(rt: Runtime, service_id: str, incident_ids: set[str]) -> dict[str, Any] | None:
     for event in rt.store.list_events(limit=200):
-        if event.get("state") == "merged":
+        if event.is_merged:
             continue
-        owned = set((event.get("incidents") or {}).values())
-        if owned & incident_ids or service_id in (event.get("primary") or []) + (
-            event.get("spillover") or []
-        ):
-            if event.get("state") != "resolved" or owned & incident_ids:
-                return event
+        owned = set(event.incidents.values())
+        if owned & incident_ids or service_id in event.services:
+            if event.state is not EventState.RESOLVED or owned & incident_ids:
+                return event.data
     return None
 
 
@@ -503,8 +499,8 @@ def _event_services(
 
 def _find_event(rt: Runtime, event_id: str) -> dict[str, Any]:
     for event in rt.store.list_events(limit=1000):
-        if event.get("id") == event_id:
-            return event
+        if event.id == event_id:
+            return event.data
     raise NotFound(
         f"no event {event_id!r}",
         details=[{"field": "event_id", "reason": "unknown", "value": event_id}],
