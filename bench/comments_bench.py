@@ -20,10 +20,10 @@ from typing import Any
 
 import httpx
 
-from rasd.api.app import create_app
 from rasd.assembly import embedded
 from rasd.clock import VirtualClock
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 
 NOW = datetime(2021, 10, 4, 16, 0, tzinfo=UTC)
 TEXTS = ("messages do not go out since an hour", "الواتس واقف عندي من الصبح", "see spam{i}.example")

@@ -684,12 +684,12 @@ def flood(folder: Path) -> Row:
 
     from fastapi.testclient import TestClient
 
-    from rasd.api.app import create_app
     from rasd.assembly import embedded
     from rasd.catalog import load_catalog
     from rasd.clock import VirtualClock, minute_of
     from rasd.ingest.places import Places
     from rasd.settings import Settings
+    from rasd.shell.app import create_app
     from rasd.sim import Simulation, load_scenario
 
     scenario = load_scenario("meta-2021-10-04")

@@ -150,10 +150,10 @@ def _serve(kind: str, port: int) -> None:
             backlog=4096,
         )
         return
-    from rasd.api.app import create_app
     from rasd.assembly import embedded
     from rasd.server import run
     from rasd.settings import Settings
+    from rasd.shell.app import create_app
 
     runtime = embedded(Settings())
     app = create_app(runtime)

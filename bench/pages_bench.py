@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import numpy as np
 
-from rasd.api.app import create_app
 from rasd.assembly import embedded
 from rasd.clock import VirtualClock, minute_of
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 
 NOW = datetime(2021, 10, 4, 18, 0, tzinfo=UTC)
 BUSY = ("facebook", "instagram", "whatsapp", "messenger", "twitter", "telegram")

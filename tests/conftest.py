@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from rasd.api.app import create_app
 from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
 from rasd.runtime import Runtime
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 from rasd.store import Store, open_store
 
 # no live source of any test reaches past loopback: the tests' stand-ins are on 127.0.0.1

@@ -22,10 +22,12 @@ ROOT = Path(rasd.__file__).parent
 STILL_BACKWARDS: set[tuple[str, str]] = set()
 
 # what puts a process together and runs it is reached only from above: the CLI from nothing,
-# the server from the CLI, the roles' builders from what starts a process of a role
+# the server from the CLI, the HTTP shell (the app around the API's and the pages' routers)
+# from the server, the roles' builders from what starts a process of a role
 REACHED_ONLY_FROM: dict[str, set[str]] = {
     "cli": set(),
     "server": {"cli"},
+    "shell": {"server"},
     "assembly": {"cli", "cluster", "eval", "server"},
 }
 
@@ -171,6 +173,21 @@ def test_no_cycle_between_top_level_packages() -> None:
 def test_every_backward_import_listed_is_still_there() -> None:
     gone = {pair for pair in STILL_BACKWARDS if pair not in package_imports()}
     assert not gone, f"no longer imported, take off STILL_BACKWARDS: {sorted(gone)}"
+
+
+def test_the_cli_the_server_the_shell_and_the_assembly_are_reached_only_from_above() -> None:
+    edges = package_imports()
+    wrong = [
+        f"{a} -> {b}: {where[0]}"
+        for (a, b), where in sorted(edges.items())
+        if b in REACHED_ONLY_FROM and a not in REACHED_ONLY_FROM[b]
+    ]
+    assert not wrong, "reached from below:\n" + "\n".join(wrong)
+
+
+def test_the_process_object_imports_nothing_of_rasd_when_it_runs() -> None:
+    # runtime.py names the parts (under TYPE_CHECKING) and holds them; it builds none
+    assert not [pair for pair in package_imports() if pair[0] == "runtime"]
 
 
 # the terminal's libraries belong to the commands: a tool or the product that imports them

@@ -16,7 +16,6 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from rasd.api.app import create_app
 from rasd.assembly import embedded
 from rasd.catalog import load_catalog
 from rasd.cli import app as cli_app
@@ -27,6 +26,7 @@ from rasd.locale.findings import said_event
 from rasd.locale.phrases import CatalogNames
 from rasd.replay import HttpSink, InProcessSink, Replay, ReplayStats, placement
 from rasd.series import POSTS, PROBES_TOTAL, REPORTS, WORLD, SeriesKey
+from rasd.shell.app import create_app
 from rasd.sim import Simulation, load_scenario
 
 TOKEN = "replay-test-token"

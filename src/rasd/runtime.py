@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from rasd.api.auth import Authorizer
     from rasd.api.check import CheckNow
     from rasd.api.live import LiveHub
     from rasd.bus.base import Log
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
     from rasd.clock import Clock
     from rasd.comments import CommentBook
     from rasd.counting.aggregator import Aggregator
+    from rasd.http.auth import Authorizer
     from rasd.ingest.limits import Limiters
     from rasd.ingest.places import Places
     from rasd.ingest.posts_import import RecentIds

@@ -18,7 +18,6 @@ import uvloop
 from fastapi import FastAPI
 
 from rasd.api import live
-from rasd.api.app import create_app
 from rasd.api.comments import book_of
 from rasd.api.connections import guarded_protocol
 from rasd.clock import minute_of
@@ -26,6 +25,7 @@ from rasd.notify.notifier import notifier_of
 from rasd.pipeline.checkpoint import dump_engine, load_engine
 from rasd.pipeline.engine import DetectionEngine
 from rasd.runtime import Runtime
+from rasd.shell.app import create_app
 from rasd.signals.sample import runtime_sample
 
 _log = logging.getLogger("rasd.server")

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from probe.local_http import free_loopback_address, serving_in_a_thread
 from tests_support import assert_error_shape
 
-from rasd.api.app import create_app
 from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 
 
 @pytest.fixture

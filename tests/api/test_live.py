@@ -13,7 +13,6 @@ import uvicorn
 from fastapi.testclient import TestClient
 from httpx_sse import EventSource, connect_sse
 
-from rasd.api.app import create_app
 from rasd.api.live import LiveHub, _frame, attach
 from rasd.catalog import default_catalog
 from rasd.clock import VirtualClock, minute_of
@@ -21,6 +20,7 @@ from rasd.correlate.titles import outage_title
 from rasd.locale.phrases import CatalogNames
 from rasd.runtime import Runtime
 from rasd.series import SeriesKey
+from rasd.shell.app import create_app
 
 T0 = datetime(2021, 10, 4, 15, 40, tzinfo=UTC)
 M0 = minute_of(T0)

@@ -7,11 +7,11 @@ from fastapi.testclient import TestClient
 from notify.samples import incident, store_incident
 from prometheus_client.parser import text_string_to_metric_families
 
-from rasd.api.app import create_app
 from rasd.clock import minute_of
 from rasd.notify.notifier import notifier_of
 from rasd.pipeline.engine import DetectionEngine
 from rasd.runtime import Runtime
+from rasd.shell.app import create_app
 
 
 def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

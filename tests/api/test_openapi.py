@@ -10,10 +10,10 @@ from conftest import T0
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from rasd.api.app import create_app
 from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 
 # what the API promises: no server error, and every answer's status, type, headers and body
 # as documented; whether a semantically wrong input (an unknown service) is refused is the

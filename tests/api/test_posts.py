@@ -11,7 +11,6 @@ from conftest import IMPORT_TOKEN, T0
 from fastapi.testclient import TestClient
 from tests_support import assert_error_shape
 
-from rasd.api.app import create_app
 from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock, minute_of
 from rasd.errors import Unavailable
@@ -19,6 +18,7 @@ from rasd.ingest.posts_import import RecentIds
 from rasd.runtime import Runtime
 from rasd.series import POSTS, WORLD, SeriesKey
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 
 INGEST = "ingest-token-for-tests"
 AUTH = {"Authorization": f"Bearer {INGEST}"}

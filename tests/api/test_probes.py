@@ -11,13 +11,13 @@ from conftest import IMPORT_TOKEN, T0
 from fastapi.testclient import TestClient
 from tests_support import assert_error_shape
 
-from rasd.api.app import create_app
 from rasd.assembly import embedded
 from rasd.clock import VirtualClock, minute_of
 from rasd.correlate.hints import DNS_OWNER
 from rasd.runtime import Runtime
 from rasd.series import PROBES_FAILED, PROBES_TOTAL, WORLD, SeriesKey
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 from rasd.signals.probes import (
     AUTHORITATIVE,
     ProbeBatch,

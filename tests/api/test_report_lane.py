@@ -11,10 +11,10 @@ from conftest import IMPORT_TOKEN, T0
 from fastapi.testclient import TestClient
 from tests_support import assert_error_shape
 
-from rasd.api.app import create_app
 from rasd.clock import minute_of
 from rasd.runtime import Runtime
 from rasd.series import SeriesKey
+from rasd.shell.app import create_app
 
 REPORT = {"service": "whatsapp", "problem": "messages", "reporter": "lane-1", "country": "EG"}
 _VARIABLE = {"date", "server", "content-length"}

@@ -8,11 +8,11 @@ from conftest import IMPORT_TOKEN
 from fastapi.testclient import TestClient
 from tests_support import assert_error_shape, write_mmdb
 
-from rasd.api.app import create_app
 from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
 from rasd.runtime import Runtime
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 
 REPORT = {"service": "whatsapp", "problem": "messages", "reporter": "r", "country": "EG"}
 
@@ -103,33 +103,6 @@ def test_a_window_that_ends_before_it_starts_is_empty_and_a_long_one_fits(
     decade = {"since": "2011-10-04T00:00:00Z", "until": "2021-10-04T00:00:00Z", "step": "1"}
     body = client.get("/api/v1/services/whatsapp/series", params=decade).json()
     assert body["step"] == 264 and 19_900 < len(body["points"]) <= 20_000
-
-
-def test_unknown_route_and_method(client: TestClient) -> None:
-    assert_error_shape(client.get("/api/v1/nothing-here").json())
-    response = client.delete("/api/v1/services")
-    assert response.status_code == 405
-    assert assert_error_shape(response.json())["code"] == "method_not_allowed"
-    assert response.headers["allow"] == "GET"
-
-
-@pytest.mark.parametrize(
-    ("path", "allow"),
-    [
-        # each path has its methods declared as separate routes: Allow names them all
-        ("/api/v1/subscriptions/abc", "DELETE, GET"),
-        ("/api/v1/subscriptions", "GET, POST"),
-        ("/api/v1/services/whatsapp/comments", "GET, POST"),
-        ("/api/v1/unsubscribe", "GET, POST"),
-    ],
-)
-def test_a_method_not_allowed_names_every_method_of_the_path(
-    client: TestClient, path: str, allow: str
-) -> None:
-    response = client.options(path)
-    assert response.status_code == 405
-    assert assert_error_shape(response.json())["code"] == "method_not_allowed"
-    assert response.headers["allow"] == allow
 
 
 def test_incidents_are_listed_and_filtered(client: TestClient, runtime: Runtime) -> None:

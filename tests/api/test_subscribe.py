@@ -16,12 +16,12 @@ from notify.receiver import receiver, signed_by
 from notify.samples import incident
 from tests_support import assert_error_shape
 
-from rasd.api.app import create_app
 from rasd.assembly import build_runtime
 from rasd.clock import VirtualClock
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.runtime import Runtime
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 
 ROUTE = "/api/v1/subscribe"
 

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from tests_support import assert_error_shape
 
 from bus.natsd import NATS_URL, free_port
-from rasd.api.app import create_app
 from rasd.assembly import build_runtime
 from rasd.bus import codec
 from rasd.bus.nats import MSG_ID, JetStreamLog, StreamLimits, kind_of
 from rasd.errors import RasdError, Unavailable
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 from rasd.signals.reports import ReportColumns
 
 pytestmark = pytest.mark.nats

@@ -96,9 +96,9 @@ def _embedded_reference(world: World) -> None:
     """The same reports through the embedded server's API and counting, ticked each minute."""
     from fastapi.testclient import TestClient
 
-    from rasd.api.app import create_app
     from rasd.clock import minute_start
     from rasd.settings import Settings
+    from rasd.shell.app import create_app
 
     clock = VirtualClock(minute_start(world.first))
     settings = Settings(

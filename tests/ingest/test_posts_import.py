@@ -12,7 +12,6 @@ from conftest import T0
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from rasd.api.app import create_app
 from rasd.assembly import build_runtime
 from rasd.cli import app as rasd_app
 from rasd.clock import VirtualClock, minute_of
@@ -21,6 +20,7 @@ from rasd.ingest.posts_import import HttpPostSink, PostImport, RecentIds, chunk_
 from rasd.runtime import Runtime
 from rasd.series import POSTS, WORLD, SeriesKey
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 from rasd.signals.posts import Post
 from rasd.store import open_store
 

@@ -17,12 +17,12 @@ import numpy as np
 import uvicorn
 from tests_support import crowd_address
 
-from rasd.api.app import create_app
 from rasd.assembly import embedded
 from rasd.clock import VirtualClock, minute_of
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, SeriesKey
 from rasd.settings import Settings
+from rasd.shell.app import create_app
 
 START = datetime(2021, 10, 4, 15, 0, tzinfo=UTC)
 TOKEN = "import-token-for-web-tests"

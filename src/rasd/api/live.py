@@ -39,10 +39,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rasd.clock import Clock, counted_until, minute_of, minute_start
 from rasd.errors import InvalidInput
+from rasd.http.guard import SECURITY_HEADERS
 from rasd.locale.findings import said
 from rasd.locale.phrases import CatalogNames, Names
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
-from rasd.web.guard import SECURITY_HEADERS
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 PATH = "/api/v1/live"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -218,7 +218,7 @@ def _source_metrics(rt: Runtime) -> Iterator[Metric]:
     yield errors
 
 
-class _IngestCounting:
+class IngestCounting:
     """Counts write-API requests by route and status; pure ASGI, so streams pass untouched."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
@@ -246,15 +246,6 @@ class _IngestCounting:
             await self.app(scope, receive, counted)
         finally:
             self.metrics.requests[(route, str(status))] += 1
-
-
-def install(app: FastAPI, runtime: Runtime) -> Metrics:
-    metrics = Metrics(runtime)
-    metrics.time_engine()
-    app.state.metrics = metrics
-    app.add_middleware(_IngestCounting, metrics=metrics)
-    app.include_router(router)
-    return metrics
 
 
 @router.get(

@@ -12,10 +12,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rasd.api.auth import bearer
 from rasd.api.idempotency import message_id
 from rasd.api.shapes import errors
 from rasd.errors import InvalidInput
+from rasd.http.auth import bearer
 from rasd.http.body import read_body
 from rasd.http.responses import JSON
 from rasd.ingest.posts_import import RecentIds, TimeWindow, check_times, decode_post_batch

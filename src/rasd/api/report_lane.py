@@ -17,14 +17,14 @@ import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rasd.api.errors import internal, render
 from rasd.api.idempotency import message_id
 from rasd.api.reports import SINGLE_BODY_LIMIT
 from rasd.errors import RasdError
 from rasd.http.body import address_of
+from rasd.http.errors import internal, render
+from rasd.http.guard import SECURITY_HEADERS
 from rasd.ingest.reports import decode_one
 from rasd.runtime import Runtime
-from rasd.web.guard import SECURITY_HEADERS
 
 PATH = "/api/v1/reports"
 # requests that carry these are for the route: tokens, and the headers browsers send

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rasd.api.auth import bearer
 from rasd.api.idempotency import message_id
 from rasd.api.shapes import from_struct
 from rasd.errors import InvalidInput
+from rasd.http.auth import bearer
 from rasd.http.body import client_address, read_body
 from rasd.http.responses import JSON
 from rasd.ingest.reports import BatchParts, ReportIn, decode_one

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from rasd.api.auth import bearer
 from rasd.api.shapes import errors
 from rasd.errors import Forbidden, Unauthorized
+from rasd.http.auth import bearer
 from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.tokens import SCOPES

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rasd.api.auth import Authorizer
 from rasd.assembly.signals import Counting, counting, report_counter
 from rasd.bus.base import Log
 from rasd.bus.memory import InlineLog
@@ -12,6 +11,7 @@ from rasd.catalog import load_catalog
 from rasd.clock import Clock, SystemClock
 from rasd.comments import CommentBook
 from rasd.counting.aggregator import Aggregator
+from rasd.http.auth import Authorizer
 from rasd.ingest.limits import Limiters, RequestLimiter
 from rasd.ingest.networks import NetworkDirectory
 from rasd.ingest.places import Places

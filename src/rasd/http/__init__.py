@@ -1,2 +1,3 @@
-"""What the API and the pages both need of HTTP: JSON answers, bodies read within a limit, the
-client's address, and caching (ETags, Cache-Control)."""
+"""What the API and the pages both need of HTTP: JSON answers, the one error renderer, bodies
+read within a limit, the client's address, caching (ETags, Cache-Control), the headers every
+answer carries and the cross-site guard, bearer tokens and their scopes."""

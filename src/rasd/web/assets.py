@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from rasd.http.caching import matches
-from rasd.web.guard import SECURITY_HEADERS
+from rasd.http.guard import SECURITY_HEADERS
 from rasd.web.weights import weighted
 
 BUILT = Path(__file__).parent / "static" / "vendor"

@@ -1,4 +1,9 @@
-"""The ASGI application: routers, the error renderer, and the runtime they share."""
+"""The ASGI application: one shell around the API's routers and the pages' routers.
+
+It holds what the two sets share and neither owns: the process (`app.state.runtime`), the
+error handlers, the middleware, and the lanes that answer some requests in front of the
+framework (hashed assets, live streams, pages read again, single reports).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ from rasd.api import (
     badges,
     check,
     comments,
-    errors,
     export,
     feeds,
     incidents,
@@ -32,12 +36,15 @@ from rasd.api import (
     token,
 )
 from rasd.api.live import LiveLane
+from rasd.api.metrics import IngestCounting, Metrics
 from rasd.api.report_lane import ReportLane
+from rasd.http.caching import CachingMiddleware
+from rasd.http.guard import CrossSiteGuard, SecurityHeaders
 from rasd.runtime import Runtime
-from rasd.web import assets
+from rasd.shell import errors
+from rasd.web import assets, pages, site
 from rasd.web.assets import Assets
 from rasd.web.page_cache import PageLane
-from rasd.web.site import install_site
 
 
 class _Application(FastAPI):
@@ -107,7 +114,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(badges.router)
     app.include_router(export.router)
-    counters = metrics.install(app, runtime)
+    counters = Metrics(runtime)
+    counters.time_engine()
+    app.state.metrics = counters
+    app.include_router(metrics.router)
     finishers = [check.document, reports.document, subscribe.document, shapes.links]
     shapes.install(app, finishers=finishers)
 
@@ -118,9 +128,20 @@ def create_app(runtime: Runtime) -> FastAPI:
     # live updates are the API's; the pages show what the same hub sends
     live.attach(runtime)
     app.include_router(live.router)
-    install_site(app)
+    app.include_router(pages.router)
+    app.mount("/static", site.static_files(), name="static")
+    _add_middleware(app, counters)
     app.lane = ReportLane(runtime, partial(FastAPI.__call__, app), counters.requests)
     app.pages = PageLane(runtime, partial(FastAPI.__call__, app))
     app.live = LiveLane(runtime, partial(FastAPI.__call__, app))
     app.assets = assets.built()
     return app
+
+
+def _add_middleware(app: FastAPI, counters: Metrics) -> None:
+    # the last added runs first: refuse cross-site writes, then add headers, then cache, then
+    # count the write requests
+    app.add_middleware(IngestCounting, metrics=counters)
+    app.add_middleware(CachingMiddleware, rules=site.CACHE_RULES)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(CrossSiteGuard)
