@@ -16,6 +16,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from notify.receiver import receiver, signed_by
 from notify.samples import incident
 from rasd.clock import VirtualClock
+from rasd.notify.alerts import MessageKind
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.notify.outbox import BACKOFF_MINUTES
 from rasd.notify.signing import standard_headers
@@ -187,11 +188,11 @@ def test_the_resolved_alert_says_the_impact_in_one_line(runtime: Runtime) -> Non
     notifier = notifier_of(runtime)
     sub = notifier.subscriptions.new(channel="webhook", target="http://rasd.test/hook")
     done = incident("facebook", T0, state="resolved", minutes=30)
-    message = notifier.message(sub, "resolved", "facebook", done, 2, None, dedupe="r")
+    message = notifier.message(sub, MessageKind.RESOLVED, "facebook", done, 2, None, dedupe="r")
     assert message["impact"]["reports"] == 30_000
     assert message["text"]["en"].endswith("could not use Facebook for 30 min.")
     assert message["text"]["ar"].endswith("مدة ٣٠ دقيقة.")
-    opened = notifier.message(sub, "opened", "facebook", done, 2, None, dedupe="o")
+    opened = notifier.message(sub, MessageKind.OPENED, "facebook", done, 2, None, dedupe="o")
     assert opened["impact"] is not None and "could not use" not in opened["text"]["en"]
 
 

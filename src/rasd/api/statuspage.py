@@ -18,10 +18,12 @@ from rasd.api.params import Lang, parse_lang
 from rasd.api.shapes import errors
 from rasd.catalog import Service
 from rasd.http.responses import JSON
+from rasd.incidents.model import IncidentState
 from rasd.locale import N_, words
 from rasd.locale.terms import level_phrase
-from rasd.notify.statements import StatementStore
+from rasd.notify.statements import StatementStatus, StatementStore
 from rasd.runtime import Runtime
+from rasd.store.rows import IncidentRow
 
 router = APIRouter(prefix="/api/v2", tags=["statuspage"])
 
@@ -137,32 +139,43 @@ class Incidents(BaseModel):
 
 
 # -- mapping Rasd's incidents onto Statuspage's words -------------------------------------
-def component_status(incident: dict[str, Any] | None) -> ComponentStatus:
-    if incident is None or incident.get("state") == "resolved":
+def component_status(incident: IncidentRow | None) -> ComponentStatus:
+    if incident is None or incident.state is IncidentState.RESOLVED:
         return "operational"
-    if int(incident.get("level", 1)) < 2:
+    return _failing(incident)
+
+
+def _failing(incident: IncidentRow) -> ComponentStatus:
+    """The component's status while the incident is open."""
+    if incident.level < 2:
         return "degraded_performance"
-    grade = (incident.get("severity") or {}).get("grade", "minor")
+    grade = (incident.data.get("severity") or {}).get("grade", "minor")
     return "partial_outage" if grade == "minor" else "major_outage"
 
 
-def impact(incident: dict[str, Any]) -> Impact:
-    if int(incident.get("max_level", incident.get("level", 1))) < 2:
+def impact(incident: IncidentRow) -> Impact:
+    data = incident.data
+    if int(data.get("max_level", data.get("level", 1))) < 2:
         return "minor"
-    grade = (incident.get("severity") or {}).get("grade", "minor")
+    grade = (data.get("severity") or {}).get("grade", "minor")
     return grade if grade in ("minor", "major", "critical") else "minor"
 
 
-def incident_status(incident: dict[str, Any], statements: list[dict[str, Any]]) -> IncidentStatus:
-    if incident.get("state") == "resolved":
-        return "resolved"
+# what the operator's last statement may leave an open incident at
+_SAID_OPEN = (StatementStatus.INVESTIGATING, StatementStatus.IDENTIFIED, StatementStatus.MONITORING)
+
+
+def incident_status(incident: IncidentRow, statements: list[dict[str, Any]]) -> StatementStatus:
+    """Where the incident is, in Statuspage's words (never `postmortem`: none is written)."""
+    if incident.state is IncidentState.RESOLVED:
+        return StatementStatus.RESOLVED
     said = statements[-1]["status"] if statements else None
-    if said in ("investigating", "identified", "monitoring"):
-        return said  # type: ignore[no-any-return]
-    if said == "resolved" or incident.get("state") == "recovering":
+    if said in _SAID_OPEN:
+        return StatementStatus(said)
+    if said == StatementStatus.RESOLVED or incident.state is IncidentState.RECOVERING:
         # the operator says it is over, or the counts say so, but Rasd still sees trouble
-        return "monitoring"
-    return "investigating"
+        return StatementStatus.MONITORING
+    return StatementStatus.INVESTIGATING
 
 
 class _Page:
@@ -185,8 +198,8 @@ class _Page:
             "updated_at": updated_at or self.now,
         }
 
-    def component(self, service: Service, incident: dict[str, Any] | None) -> dict[str, Any]:
-        updated = str(incident["updated_at"]) if incident else self.now
+    def component(self, service: Service, incident: IncidentRow | None) -> dict[str, Any]:
+        updated = str(incident.data["updated_at"]) if incident else self.now
         return {
             "id": service.id,
             "name": service.display_name(self.lang),
@@ -203,10 +216,11 @@ class _Page:
             "only_show_if_degraded": False,
         }
 
-    def incident(self, row: dict[str, Any], statements: list[dict[str, Any]]) -> dict[str, Any]:
-        service = self.rt.catalog.services.get(str(row["service"]))
-        name = service.display_name(self.lang) if service else str(row["service"])
-        level = int(row.get("max_level", row.get("level", 1)))
+    def incident(self, row: IncidentRow, statements: list[dict[str, Any]]) -> dict[str, Any]:
+        data = row.data
+        service = self.rt.catalog.services.get(row.service)
+        name = service.display_name(self.lang) if service else row.service
+        level = int(data.get("max_level", data.get("level", 1)))
         status = incident_status(row, statements)
         component = self.component(service, row) if service else None
         affected = (
@@ -215,7 +229,7 @@ class _Page:
                     "code": service.id,
                     "name": name,
                     "old_status": "operational",
-                    "new_status": component_status({**row, "state": "ongoing"}),
+                    "new_status": _failing(row),
                 }
             ]
             if service
@@ -224,42 +238,47 @@ class _Page:
         updates = [
             self._update(
                 row,
-                f"{row['id']}-detected",
-                "investigating",
+                f"{row.id}-detected",
+                StatementStatus.INVESTIGATING,
                 words(self.lang)(
                     _DETECTED, name=name, level=level_phrase(words(self.lang), max(level, 1))
                 ),
-                str(row["detected_at"]),
+                str(data["detected_at"]),
                 affected,
             )
         ]
         for s in statements:
             text = s["message"].get(self.lang) or next(iter(s["message"].values()), "")
             updates.append(self._update(row, s["id"], s["status"], text, s["created_at"], affected))
-        if row.get("state") == "resolved" and row.get("end"):
+        resolved = row.state is IncidentState.RESOLVED
+        if resolved and data.get("end"):
             updates.append(
                 self._update(
                     row,
-                    f"{row['id']}-resolved",
-                    "resolved",
+                    f"{row.id}-{StatementStatus.RESOLVED}",
+                    StatementStatus.RESOLVED,
                     words(self.lang)(_BACK, name=name),
-                    str(row["updated_at"]),
+                    str(data["updated_at"]),
                     affected,
                 )
             )
         updates.sort(key=lambda u: u["created_at"], reverse=True)
-        updated_at = max([str(row["updated_at"])] + [s["created_at"] for s in statements])
+        updated_at = max([str(data["updated_at"])] + [s["created_at"] for s in statements])
         return {
-            "id": str(row["id"]),
+            "id": row.id,
             "name": f"{name}: {level_phrase(words(self.lang), max(level, 1))}",
-            "status": status,
-            "created_at": str(row["detected_at"]),
+            "status": status.value,
+            "created_at": str(data["detected_at"]),
             "updated_at": updated_at,
-            "monitoring_at": str(row["updated_at"]) if status == "monitoring" else None,
-            "resolved_at": str(row["end"]) if status == "resolved" and row.get("end") else None,
+            "monitoring_at": (
+                str(data["updated_at"]) if status is StatementStatus.MONITORING else None
+            ),
+            "resolved_at": (
+                str(data["end"]) if status is StatementStatus.RESOLVED and data.get("end") else None
+            ),
             "impact": impact(row),
-            "shortlink": f"{self.base}/services/{row['service']}",
-            "started_at": str(row["start"]),
+            "shortlink": f"{self.base}/services/{row.service}",
+            "started_at": str(data["start"]),
             "page_id": PAGE_ID,
             "incident_updates": updates,
             "components": [component] if component else [],
@@ -267,7 +286,7 @@ class _Page:
 
     def _update(
         self,
-        row: dict[str, Any],
+        row: IncidentRow,
         update_id: str,
         status: str,
         body: str,
@@ -276,9 +295,9 @@ class _Page:
     ) -> dict[str, Any]:
         return {
             "id": update_id,
-            "status": status,
+            "status": str(status),
             "body": body,
-            "incident_id": str(row["id"]),
+            "incident_id": row.id,
             "created_at": at,
             "updated_at": at,
             "display_at": at,
@@ -288,20 +307,18 @@ class _Page:
             "tweet_id": None,
         }
 
-    def incidents(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        said = StatementStore(self.rt.store, self.rt.clock).by_incident(
-            [str(r["id"]) for r in rows]
-        )
-        return [self.incident(r, said.get(str(r["id"]), [])) for r in rows]
+    def incidents(self, rows: list[IncidentRow]) -> list[dict[str, Any]]:
+        said = StatementStore(self.rt.store, self.rt.clock).by_incident([r.id for r in rows])
+        return [self.incident(r, said.get(r.id, [])) for r in rows]
 
-    def open_rows(self) -> list[dict[str, Any]]:
-        return [row.data for row in self.rt.store.open_incidents().values()]
+    def open_rows(self) -> list[IncidentRow]:
+        return list(self.rt.store.open_incidents().values())
 
-    def components(self, open_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        by_service = {str(r["service"]): r for r in open_rows}
+    def components(self, open_rows: list[IncidentRow]) -> list[dict[str, Any]]:
+        by_service = {r.service: r for r in open_rows}
         return [self.component(s, by_service.get(s.id)) for s in self.rt.catalog]
 
-    def status(self, open_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def status(self, open_rows: list[IncidentRow]) -> dict[str, Any]:
         worst = "none"
         for row in open_rows:
             grade = impact(row)
@@ -309,8 +326,8 @@ class _Page:
                 worst = grade
         return {"indicator": worst, "description": _DESCRIPTIONS[worst]}
 
-    def updated_at(self, open_rows: list[dict[str, Any]]) -> str:
-        stamps = [str(r["updated_at"]) for r in open_rows]
+    def updated_at(self, open_rows: list[IncidentRow]) -> str:
+        stamps = [str(r.data["updated_at"]) for r in open_rows]
         return max(stamps) if stamps else self.now
 
 
@@ -375,7 +392,7 @@ async def incidents(
     offset: int = Query(0, ge=0, le=10_000),
 ) -> JSON:
     page = _Page(request, _lang(lang))
-    rows = [row.data for row in page.rt.store.list_incidents(limit=limit, offset=offset)]
+    rows = page.rt.store.list_incidents(limit=limit, offset=offset)
     return JSON(
         {"page": page.info(page.updated_at(page.open_rows())), "incidents": page.incidents(rows)}
     )

@@ -15,18 +15,32 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
+from rasd.incidents.model import IncidentState
 from rasd.store.base import Store
 
 _STATE_KEY = "notify.told"
+
+
+class MessageKind(StrEnum):
+    """What a message tells, kept as its delivery's kind: a change worth telling (the first
+    four), an operator's statement, or the one message that asks a channel to confirm."""
+
+    OPENED = "opened"
+    ESCALATED = "escalated"
+    REOPENED = "reopened"
+    RESOLVED = "resolved"
+    STATEMENT = "statement"
+    CONFIRM = "confirm"
 
 
 @dataclass(frozen=True)
 class Alert:
     """A change worth telling; who hears it depends on each subscription's level."""
 
-    kind: str  # "opened" | "escalated" | "reopened" | "resolved"
+    kind: MessageKind  # opened, escalated, reopened or resolved
     service: str
     incident: dict[str, Any]
     level: int  # the level to tell now
@@ -37,14 +51,15 @@ class Alert:
     def incident_id(self) -> str:
         return str(self.incident["id"])
 
-    def kind_for(self, min_level: int) -> str | None:
+    def kind_for(self, min_level: int) -> MessageKind | None:
         """What a subscriber from `min_level` up hears of this, if anything."""
-        if self.kind == "resolved":
-            return "resolved" if self.told_before >= min_level else None
+        if self.kind is MessageKind.RESOLVED:
+            return self.kind if self.told_before >= min_level else None
         if self.level < min_level:
             return None
-        if self.kind in ("escalated", "reopened") and self.told_before < min_level:
-            return "opened"  # the first they hear of it
+        worse = (MessageKind.ESCALATED, MessageKind.REOPENED)
+        if self.kind in worse and self.told_before < min_level:
+            return MessageKind.OPENED  # the first they hear of it
         return self.kind
 
 
@@ -81,26 +96,28 @@ class AlertPolicy:
         told = self._told.get(service)
         if told is not None and told.incident_id != incident_id and not told.open:
             told = None  # a new incident: start afresh
-        if incident.get("state") == "resolved":
+        if incident.get("state") == IncidentState.RESOLVED:
             if told is None or told.incident_id != incident_id or not told.open:
                 return []
             told.open = False
             told.seq += 1
-            return [Alert("resolved", service, incident, told.level, told.level, told.seq)]
+            resolved = MessageKind.RESOLVED
+            return [Alert(resolved, service, incident, told.level, told.level, told.seq)]
         if level < 1:
             return []
         if told is None or (told.incident_id != incident_id):
             seq = told.seq + 1 if told is not None else 1
             self._told[service] = _Told(incident_id, level, True, seq)
-            return [Alert("opened", service, incident, level, 0, seq)]
+            return [Alert(MessageKind.OPENED, service, incident, level, 0, seq)]
         if not told.open:
             # failing again after a resolve: the notifier withdraws a resolve not yet sent
             told.open = True
             told.seq += 1
             before, told.level = told.level, max(told.level, level)
-            return [Alert("reopened", service, incident, told.level, before, told.seq)]
+            reopened = MessageKind.REOPENED
+            return [Alert(reopened, service, incident, told.level, before, told.seq)]
         if level > told.level:
             before, told.level = told.level, level
             told.seq += 1
-            return [Alert("escalated", service, incident, level, before, told.seq)]
+            return [Alert(MessageKind.ESCALATED, service, incident, level, before, told.seq)]
         return []

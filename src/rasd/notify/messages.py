@@ -8,28 +8,32 @@ from typing import Any
 from rasd.locale import N_, NC_, Contextual, languages
 from rasd.locale import words as words_of
 from rasd.locale.terms import level_phrase
+from rasd.notify.alerts import MessageKind as Kind
+from rasd.notify.statements import StatementStatus as Status
 
 # what the provider's statement says it is at
 STATEMENT_WORDS: dict[str, Contextual] = {
-    "investigating": NC_("official status", "investigating"),
-    "identified": NC_("official status", "cause identified"),
-    "monitoring": NC_("official status", "monitoring a fix"),
-    "resolved": NC_("official status", "resolved"),
+    Status.INVESTIGATING: NC_("official status", "investigating"),
+    Status.IDENTIFIED: NC_("official status", "cause identified"),
+    Status.MONITORING: NC_("official status", "monitoring a fix"),
+    Status.RESOLVED: NC_("official status", "resolved"),
 }
 _TITLES = {
-    "opened": N_("{name}: {level}"),
-    "escalated": N_("{name}: now {level}"),
-    "reopened": N_("{name}: problems again"),
-    "resolved": N_("{name}: back to normal"),
-    "statement": N_("{name}: official update, {status}"),
+    Kind.OPENED: N_("{name}: {level}"),
+    Kind.ESCALATED: N_("{name}: now {level}"),
+    Kind.REOPENED: N_("{name}: problems again"),
+    Kind.RESOLVED: N_("{name}: back to normal"),
+    Kind.STATEMENT: N_("{name}: official update, {status}"),
 }
 _BODIES = {
-    "opened": N_("Rasd sees {level} with {name} since {start} UTC."),
-    "escalated": N_("The problems with {name} have grown since {start} UTC: {level}."),
-    "reopened": N_("{name} was recovering, but is failing again (since {start} UTC)."),
-    "resolved": N_("{name} is back to normal. The problems lasted from {start} to {end} UTC."),
-    "statement": N_("{message}"),
+    Kind.OPENED: N_("Rasd sees {level} with {name} since {start} UTC."),
+    Kind.ESCALATED: N_("The problems with {name} have grown since {start} UTC: {level}."),
+    Kind.REOPENED: N_("{name} was recovering, but is failing again (since {start} UTC)."),
+    Kind.RESOLVED: N_("{name} is back to normal. The problems lasted from {start} to {end} UTC."),
+    Kind.STATEMENT: N_("{message}"),
 }
+# the kinds that say where the reports come from
+_PLACED = (Kind.OPENED, Kind.ESCALATED, Kind.REOPENED)
 _WHERE = N_(" Most reports come from: {places}.")
 _UNSUBSCRIBE = N_("To stop these alerts, open this link and press its button: {url}")
 _DETAILS = N_("Details: {url}")
@@ -42,7 +46,7 @@ def _time(value: Any) -> str:
 
 
 def words(
-    kind: str,
+    kind: Kind,
     names: dict[str, str],
     incident: dict[str, Any] | None,
     level: int,
@@ -70,7 +74,7 @@ def words(
         places = [
             r["region"] for r in (incident or {}).get("regions", []) if "/" not in r["region"]
         ]
-        if places and kind in ("opened", "escalated", "reopened"):
+        if places and kind in _PLACED:
             body += _(_WHERE, places=", ".join(places[:5]))
         bodies[lang] = body
     return titles, bodies

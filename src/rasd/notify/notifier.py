@@ -20,6 +20,7 @@ from rasd.catalog import Catalog
 from rasd.clock import Clock
 from rasd.impact import ImpactReader
 from rasd.notify.alerts import Alert, AlertPolicy
+from rasd.notify.alerts import MessageKind as Kind
 from rasd.notify.confirmations import Asked, Confirmations
 from rasd.notify.messages import confirmation_words, words
 from rasd.notify.outbox import Delivery, Outbox
@@ -96,10 +97,10 @@ class Notifier:
             if "/" not in str(r["region"]) and str(r["region"]) != "*"
         ]
         withdrawn: set[str] = set()
-        if alert.kind == "reopened":
-            withdrawn = self.outbox.withdraw(alert.incident_id, "resolved")
+        if alert.kind is Kind.REOPENED:
+            withdrawn = self.outbox.withdraw(alert.incident_id, Kind.RESOLVED)
         due = self._now_ms()
-        if alert.kind == "resolved":
+        if alert.kind is Kind.RESOLVED:
             due += int(self.resolve_settle.total_seconds() * 1000)
         rows = []
         for sub in self.subscriptions.matching(alert.service, countries):
@@ -126,7 +127,7 @@ class Notifier:
         for sub in self.subscriptions.matching(service):
             message = self.message(
                 sub,
-                "statement",
+                Kind.STATEMENT,
                 service,
                 incident,
                 level,
@@ -134,13 +135,15 @@ class Notifier:
                 dedupe=f"statement:{statement['id']}",
             )
             incident_id = statement.get("incident")
-            rows.append(self._row(sub, message, "statement", service, incident_id, self._now_ms()))
+            rows.append(
+                self._row(sub, message, Kind.STATEMENT, service, incident_id, self._now_ms())
+            )
         return self.outbox.add(rows)
 
     def message(
         self,
         sub: Subscription,
-        kind: str,
+        kind: Kind,
         service_id: str,
         incident: dict[str, Any] | None,
         level: int,
@@ -153,9 +156,9 @@ class Notifier:
         impact = None
         if incident is not None and self.impacts is not None:
             impact = self.impacts.of_incident(incident)
-        if impact is not None and kind == "resolved":
+        if impact is not None and kind is Kind.RESOLVED:
             text = {lang: f"{body} {impact['sentence'][lang]}" for lang, body in text.items()}
-        event = "statement.posted" if kind == "statement" else f"incident.{kind}"
+        event = "statement.posted" if kind is Kind.STATEMENT else f"incident.{kind}"
         links = {
             "details": f"{self.public_url}/services/{service.id}",
             "unsubscribe": self._unsubscribe_url(sub),
@@ -207,7 +210,7 @@ class Notifier:
             },
         }
         service = sub.scope_value if sub.scope_kind == "service" else "*"
-        return self._row(sub, message, "confirm", service, None, self._now_ms())
+        return self._row(sub, message, Kind.CONFIRM, service, None, self._now_ms())
 
     def _scope_words(self, sub: Subscription) -> tuple[dict[str, str], str]:
         """What a subscription is about, by language, and the page that shows it."""
@@ -224,7 +227,7 @@ class Notifier:
         self,
         sub: Subscription,
         message: dict[str, Any],
-        kind: str,
+        kind: Kind,
         service: str,
         incident_id: Any,
         due: int,
@@ -233,7 +236,7 @@ class Notifier:
             "subscription_id": sub.id,
             # the message id is "<subscription>:<dedupe>", and subscription ids are hex
             "dedupe": str(message["id"]).split(":", 1)[1],
-            "kind": kind,
+            "kind": kind.value,
             "service": service,
             "incident_id": None if incident_id is None else str(incident_id),
             "body": orjson.dumps(message).decode(),
@@ -264,7 +267,7 @@ class Notifier:
     async def _deliver(self, delivery: Delivery, sub: Subscription | None) -> None:
         # a subscription waiting for confirmation is sent the message that asks for it, only
         wanted = sub is not None and (
-            sub.active or (sub.state == "pending" and delivery.kind == "confirm")
+            sub.active or (sub.state == "pending" and delivery.kind == Kind.CONFIRM)
         )
         if sub is None or not wanted:
             await asyncio.to_thread(self.outbox.cancel, delivery.id, "unsubscribed")

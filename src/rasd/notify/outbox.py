@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rasd.errors import InvalidInput, NotFound, field_error
+from rasd.notify.alerts import MessageKind
 from rasd.store.base import Store
 from rasd.store.notify import DeliveryRows, Transaction
 
@@ -99,10 +100,10 @@ class Outbox:
     def cancel(self, delivery_id: int, reason: str) -> None:
         self._set(delivery_id, status="cancelled", last_error=reason)
 
-    def withdraw(self, incident_id: str, kind: str) -> set[str]:
+    def withdraw(self, incident_id: str, kind: MessageKind) -> set[str]:
         """Cancel pending messages of one kind about an incident; whose they were."""
         return self.rows.cancel_pending(
-            incident_id=incident_id, kind=kind, reason="withdrawn: the incident went on"
+            incident_id=incident_id, kind=kind.value, reason="withdrawn: the incident went on"
         )
 
     def replay(self, delivery_id: int, now_ms: int) -> Delivery:

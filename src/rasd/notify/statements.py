@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from rasd.clock import Clock
@@ -12,8 +13,18 @@ from rasd.errors import InvalidInput, field_error
 from rasd.store.base import Store
 from rasd.store.official import StatementRows
 
-# Statuspage's incident statuses an operator may post (postmortem is written later, elsewhere)
-STATUSES = ("investigating", "identified", "monitoring", "resolved")
+
+class StatementStatus(StrEnum):
+    """Statuspage's incident statuses an operator may post (postmortem is written later,
+    elsewhere)."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+STATUSES = tuple(s.value for s in StatementStatus)
 MAX_MESSAGE = 5000
 
 
