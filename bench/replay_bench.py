@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import os
 import resource
 import tempfile
 import threading
@@ -146,18 +147,25 @@ class _LogPeak:
 
 
 class _Phases:
-    """Seconds the replay's own thread spent in each part of its work."""
+    """Seconds the replay's own thread spent in each part of its work: wall-clock and the
+    thread's own CPU time (other processes on a shared machine stretch the first, not the
+    second)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    def add(self, name: str, wall: float, cpu: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + wall
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu
 
     def timed(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any) -> Any:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             try:
                 return fn(*args)
             finally:
-                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+                self.add(name, time.perf_counter() - t0, time.thread_time() - c0)
 
         return run
 
@@ -174,16 +182,13 @@ class _TimedSimulation:
     def minutes(self) -> Iterator[Any]:
         made = iter(self._sim.minutes())
         while True:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             try:
                 traffic = next(made)
             except StopIteration:
                 return
             finally:
-                took = time.perf_counter() - t0
-                self._phases.seconds["generation"] = (
-                    self._phases.seconds.get("generation", 0.0) + took
-                )
+                self._phases.add("generation", time.perf_counter() - t0, time.thread_time() - c0)
             yield traffic
 
 
@@ -225,13 +230,16 @@ def _replay_pass(sim: Simulation, path: Path, *, detect: bool, readers: int) -> 
     peak = _LogPeak(path)
     stop = threading.Event()
     reading = _readers(runtime, stop, readers)
-    cpu_started = time.process_time()
+    cpu_started, thread_started = time.process_time(), time.thread_time()
+    load_before = os.getloadavg()
     sink = InProcessSink(lambda kind, *rest: feeds[kind](kind, *rest), clock, tick)
     with replay_bar(sim) as on_minute:
         stats = Replay(
             _TimedSimulation(sim, phases), sink, label="bench", on_minute=on_minute
         ).run()
     cpu = time.process_time() - cpu_started
+    thread_cpu = time.thread_time() - thread_started
+    load_after = os.getloadavg()
     stop.set()
     for thread in reading:
         thread.join()
@@ -248,10 +256,18 @@ def _replay_pass(sim: Simulation, path: Path, *, detect: bool, readers: int) -> 
         + " (target <= 60 s; generation alone, above: the floor)"
     )
     rest = stats.seconds - sum(phases.seconds.values())
+    rest_cpu = thread_cpu - sum(phases.cpu.values())
+    print(f"  {'part':<18} {'wall':>9} {'thread CPU':>12}")
     for name, seconds in sorted(phases.seconds.items(), key=lambda kv: -kv[1]):
-        print(f"  {name:<18} {seconds:7.1f} s")
-    print(f"  {'waiting, other':<18} {rest:7.1f} s (mostly the store, minutes ahead)")
-    print(f"CPU time of this pass, all threads: {cpu:.1f} s")
+        print(f"  {name:<18} {seconds:7.1f} s {phases.cpu[name]:10.1f} s")
+    print(
+        f"  {'waiting, other':<18} {rest:7.1f} s {rest_cpu:10.1f} s "
+        "(mostly the store, minutes ahead)"
+    )
+    print(
+        f"CPU time of this pass: the replay thread {thread_cpu:.1f} s, all threads {cpu:.1f} s; "
+        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+    )
     print(
         f"SQLite log peak {log_peak / 2**20:,.1f} MB with {readers} readers "
         f"({truncations} truncating checkpoints, {starved} gave up), beside the database's "
