@@ -203,6 +203,8 @@ class Store(Protocol):
 # Past this many quarter hours a range is read as one run of every series' rows instead of
 # a run per quarter hour (only ranges well beyond the minute retention come near it).
 _SLOTS_LISTED = 4_000
+# more series ids unknown at once than this: all series are read again, not those by id
+_LOAD_ALL_SERIES = 2_000
 
 
 def minutes_within(since_minute: int, until_minute: int) -> list[ColumnElement[bool]]:
@@ -279,15 +281,27 @@ class SqlStore:
         ).all()
         return [(row.id, row.service, row.signal, row.region) for row in rows]
 
-    def _load_series(self, conn: Connection) -> None:
-        for row in conn.execute(select(schema.series)).all():
-            key = SeriesKey(row.service, row.signal, row.region)
-            self._series_ids[key] = row.id
-            self._series_by_id[row.id] = key
+    def _load_series(self, conn: Connection, ids: Iterable[int] | None = None) -> None:
+        """The series of these ids (all when None) into the caches."""
+        s = schema.series
+        wanted = None if ids is None else sorted(set(ids))
+        if wanted is None or len(wanted) > _LOAD_ALL_SERIES:
+            queries = [select(s)]
+        else:
+            # only those another process made since we last looked: a minute of a cluster's
+            # detection names a few new series among many thousands
+            queries = [
+                select(s).where(s.c.id.in_(wanted[i : i + 500])) for i in range(0, len(wanted), 500)
+            ]
+        for query in queries:
+            for row in conn.execute(query).all():
+                key = SeriesKey(row.service, row.signal, row.region)
+                self._series_ids[key] = row.id
+                self._series_by_id[row.id] = key
 
     def _key_of(self, conn: Connection, series_id: int) -> SeriesKey:
         if series_id not in self._series_by_id:
-            self._load_series(conn)
+            self._load_series(conn, [series_id])
         return self._series_by_id[series_id]
 
     # -- writes --------------------------------------------------------------------------
@@ -494,8 +508,9 @@ class SqlStore:
                 (since_minute, until_minute),
             ).all()
             by_id = self._series_by_id
-            if any(series_id not in by_id for series_id, _, _ in rows):
-                self._load_series(conn)
+            missing = {series_id for series_id, _, _ in rows if series_id not in by_id}
+            if missing:
+                self._load_series(conn, missing)
                 by_id = self._series_by_id
             out: dict[SeriesKey, dict[int, int]] = {}
             for series_id, minute, n in rows:

@@ -123,6 +123,18 @@ class PostgresStore(SqlStore):
         self._add_counts(conn, counts)
         return oks
 
+    def applied_among(self, msg_ids: Sequence[str]) -> set[str]:
+        if not msg_ids:
+            return set()
+        # the driver's own statement over one array: a worker asks before every group, and
+        # SQLAlchemy's expanding IN costs more to build than the look-up does to run
+        rows = self.read(
+            lambda conn: conn.exec_driver_sql(
+                "SELECT msg_id FROM applied WHERE msg_id = ANY(%s::text[])", (list(msg_ids),)
+            ).all()
+        )
+        return {row[0] for row in rows}
+
     def _new_series(
         self, conn: Connection, keys: set[SeriesKey]
     ) -> Iterable[tuple[int, str, str, str]]:
