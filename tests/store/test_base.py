@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event, inspect
 
 from rasd.incidents.model import IncidentState
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.signals.reports import ReportColumns, batch_rows, encode_batch
-from rasd.store import RawBatch, Store, schema
+from rasd.store import RawBatch, Store, open_store, schema
+from rasd.store.base import SqlStore
 from rasd.store.rows import EventKind, EventRow, EventState, IncidentRow, level_now
 
 FB = SeriesKey("facebook", REPORTS, WORLD)
@@ -305,6 +306,49 @@ def test_events_come_out_typed(store: Store) -> None:
     assert not merged.is_open and merged.end_ms == 1_500
     # a document kept before these fields were read: what it lacks is empty, level 1
     assert (merged.level, merged.primary, merged.incidents, merged.owner) == (1, (), {}, None)
+
+
+def test_open_incidents_and_a_state_page_are_read_through_the_state_index(store: Store) -> None:
+    engine = cast(SqlStore, store).engine
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("SELECT") and "count(" not in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        store.open_incidents()
+        store.page_events(state=EventState.RESOLVED)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert len(statements) == 2
+    plans = []
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # few rows: the planner would read the table; say which index it could use
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN "
+        else:
+            explain = "EXPLAIN QUERY PLAN "
+        for statement, parameters in statements:
+            rows = conn.exec_driver_sql(explain + statement, parameters).all()
+            plans.append(" ".join(str(part) for row in rows for part in row))
+    assert "ix_incidents_state_start" in plans[0], plans[0]
+    assert "ix_events_state_start" in plans[1], plans[1]
+
+
+def test_a_file_made_before_an_index_gains_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    first = open_store(url)
+    first.migrate()
+    first.write(lambda conn: conn.exec_driver_sql("DROP INDEX ix_incidents_state_start"))
+    first.close()
+    again = open_store(url)
+    again.migrate()
+    indexes = again.read(lambda conn: inspect(conn).get_indexes("incidents"))
+    again.close()
+    assert "ix_incidents_state_start" in {ix["name"] for ix in indexes}
 
 
 def test_incidents_and_events_by_page_and_by_id(store: Store) -> None:

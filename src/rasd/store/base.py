@@ -727,7 +727,8 @@ class SqlStore:
 
     def open_incidents(self, service: str | None = None) -> dict[str, IncidentRow]:
         c = schema.incidents.c
-        query = select(*c).where(c.state != IncidentState.RESOLVED.value)
+        # the open states named, so that the index on state finds them
+        query = select(*c).where(c.state.in_(_OPEN_STATES))
         if service is not None:
             query = query.where(c.service == service)
         query = query.order_by(c.start_ms.desc(), c.id)
@@ -763,6 +764,9 @@ class SqlStore:
 
     def get_event(self, event_id: str) -> EventRow | None:
         return self._get_finding(schema.events, event_id, _event)
+
+
+_OPEN_STATES = [str(s) for s in IncidentState if s is not IncidentState.RESOLVED]
 
 
 def _incident_filters(service: str | None, state: IncidentState | None) -> dict[str, str | None]:

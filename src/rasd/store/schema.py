@@ -97,6 +97,8 @@ incidents = _Table(
     Column("data", Text, nullable=False),
 )
 Index("ix_incidents_service_start", incidents.c.service, incidents.c.start_ms)
+# the open incidents (every page, feed and badge asks), and a state's page, newest first
+Index("ix_incidents_state_start", incidents.c.state, incidents.c.start_ms)
 
 events = _Table(
     "events",
@@ -110,6 +112,7 @@ events = _Table(
     Column("data", Text, nullable=False),
 )
 Index("ix_events_start", events.c.start_ms)
+Index("ix_events_state_start", events.c.state, events.c.start_ms)  # a state's page
 
 # Small named blobs: detector state, watermarks.
 state = _Table(

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.pool import StaticPool
 
+from rasd.store import schema
 from rasd.store.base import Increments, RawBatch, SqlStore
 from rasd.store.checkpointer import Checkpointer
 from rasd.store.migrations import rekey_counts
@@ -94,15 +95,23 @@ class SQLiteStore(SqlStore):
 
     def migrate(self) -> None:
         """The declared schema; a file made before minute counts were kept by quarter hour
-        has them rebuilt in that order first (what revision 0007 does elsewhere)."""
+        has them rebuilt in that order first (what revision 0007 does elsewhere), and one made
+        before an index was declared is given it (as revision 0008 does elsewhere)."""
 
         def rekey(conn: Connection) -> None:
             columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(counts)")]
             if columns and "slot" not in columns:
                 rekey_counts(conn, by_slot=True)
 
+        def indexes(conn: Connection) -> None:
+            # the tables made before were left as they were: only their new indexes are added
+            for table in schema.metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
+
         self.write(rekey)
         super().migrate()
+        self.write(indexes)
 
     def write(self, fn: Callable[[Connection], T]) -> T:
         if threading.current_thread() is self._writer:
