@@ -212,3 +212,18 @@ def test_a_state_saved_before_the_shape_view_starts_that_view_from_nothing() -> 
     # the range views go on as before; the shape view learns from here on
     fresh = _run(restored, values[:, 400:], start=400)
     assert np.isfinite(fresh).all() and np.isfinite(restored.state()["usual_distance"]).all()
+
+
+def test_the_shape_view_is_silent_until_its_own_warmup() -> None:
+    # the same flat middle as above, early: the usual shapes are not learnt yet
+    rng = np.random.default_rng(0)
+    t = np.arange(1200)
+    values = 50 + 5 * np.sin(2 * np.pi * t / 48) + rng.normal(0, 0.2, t.size)
+    values[400:460] = 50 + rng.normal(0, 0.2, 60)
+    early = _run(_fresh(1, slots=1, shape_warmup=0), values[None, :])[0]
+    assert early[400:470].max() > 0.3
+    kept = _run(_fresh(1, slots=1), values[None, :])[0]
+    ranges = _run(_fresh(1, slots=1, shape_window=0), values[None, :])[0]
+    assert np.array_equal(kept[:600], ranges[:600])
+    with pytest.raises(ValueError):
+        ViewBank(shape_warmup=-1)

@@ -45,6 +45,8 @@ class MultiViewDetector(Detector):
         shape_memory: float = 110.0,
         shape_width: float = 3.0,
         shape_half: float = 0.6,
+        shape_warmup: int = 600,
+        shape_young: float = 200.0,
     ) -> None:
         self.seed = seed
         self.slots = slots
@@ -67,6 +69,8 @@ class MultiViewDetector(Detector):
         self.shape_memory = shape_memory
         self.shape_width = shape_width
         self.shape_half = shape_half
+        self.shape_warmup = shape_warmup
+        self.shape_young = shape_young
         self._bank = ViewBank(**self.params())
         self._bank.resize(1)
 

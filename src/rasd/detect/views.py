@@ -142,6 +142,9 @@ class ViewBank:
     - shape_memory: values over which the usual distance to the nearest prototype is averaged.
     - shape_width: the least width of the range of the shape view's readings.
     - shape_half: that view's excess that scores 0.5 (the other views': `range_half`).
+    - shape_warmup: values seen before the shape view speaks (the other views: `warmup`).
+    - shape_young: the shape view's `young` (its readings' range widened by
+      1 + shape_young / values seen).
     - seed: part of the detector contract; nothing here is random.
     """
 
@@ -168,6 +171,8 @@ class ViewBank:
         shape_memory: float = 110.0,
         shape_width: float = 3.0,
         shape_half: float = 0.6,
+        shape_warmup: int = 600,
+        shape_young: float = 200.0,
     ) -> None:
         if not 1 <= slots <= 1440 or warmup < 2 or young < 0 or range_half <= 0 or chatter < 0:
             raise ValueError(
@@ -179,8 +184,10 @@ class ViewBank:
             raise ValueError("0 <= shape_window <= 64, 1 <= shape_prototypes <= 16")
         if not 0 < shape_learn <= 1 or shape_memory < 1 or shape_half <= 0:
             raise ValueError("0 < shape_learn <= 1, shape_memory >= 1, shape_half > 0")
-        if shape_vigilance < 0 or shape_width < 0:
-            raise ValueError("shape_vigilance >= 0, shape_width >= 0")
+        if shape_vigilance < 0 or shape_width < 0 or shape_warmup < 0 or shape_young < 0:
+            raise ValueError(
+                "shape_vigilance >= 0, shape_width >= 0, shape_warmup >= 0, shape_young >= 0"
+            )
         halflives = (profile_halflife, smooth, range_halflife, view_quiet, quiet, chatter_halflife)
         if min(halflives) <= 0:
             raise ValueError("halflives must be positive")
@@ -205,6 +212,8 @@ class ViewBank:
         self.shape_memory = shape_memory
         self.shape_width = shape_width
         self.shape_half = shape_half
+        self.shape_warmup = shape_warmup
+        self.shape_young = shape_young
         self._a_usual = 1.0 / shape_memory
         self._layout = {
             name: kind for name, kind in _STATE.items() if shape_window or name not in _SHAPE_STATE
@@ -212,6 +221,8 @@ class ViewBank:
         self._n_views = len(_VIEWS) + (1 if shape_window else 0)
         halves = [range_half] * len(_VIEWS) + ([shape_half] if shape_window else [])
         self._halves = np.array(halves)
+        youth = [young] * len(_VIEWS) + ([shape_young] if shape_window else [])
+        self._young = np.array(youth)
         self._a_chatter = _rate(chatter_halflife)
         self._a_profile = _rate(profile_halflife)
         self._a_smooth = _rate(smooth)
@@ -308,7 +319,7 @@ class ViewBank:
         mid, half = s["mid"].astype(np.float64), s["half"].astype(np.float64)
         hi, lo = mid + half, mid - half
         width = np.maximum(hi - lo, 1e-6 * np.maximum(np.abs(hi), np.abs(lo)))
-        width = np.maximum(width, _TINY) * (1.0 + self.young / np.maximum(seen, 1.0))[:, None]
+        width = np.maximum(width, _TINY) * (1.0 + self._young / np.maximum(seen, 1.0)[:, None])
         with np.errstate(invalid="ignore"):
             past = np.maximum(readings - hi, lo - readings)
             if self.shape_window:
@@ -323,6 +334,10 @@ class ViewBank:
             excess = excess * long[:, None]
         views = _squash(excess, self._halves)
         views = np.where(views > s["view_held"], views, 0.0)
+        if self.shape_window:
+            # the usual shapes and their usual distance are learnt over several memories first
+            shaped = seen >= self.shape_warmup
+            views[:, _LEVEL + 1] = np.where(shaped, views[:, _LEVEL + 1], 0.0)
         best = views.max(axis=1)
         score = np.where(best > s["held"], best, 0.0)
         speak = ok & (seen >= self.warmup)
@@ -425,7 +440,8 @@ class ViewBank:
         names = (
             "seed slots profile_halflife smooth range_halflife range_half young warmup "
             "view_quiet quiet chatter_halflife chatter long_after long_gain shape_window "
-            "shape_prototypes shape_vigilance shape_learn shape_memory shape_width shape_half"
+            "shape_prototypes shape_vigilance shape_learn shape_memory shape_width shape_half "
+            "shape_warmup shape_young"
         ).split()
         return {name: getattr(self, name) for name in names}
 
