@@ -10,6 +10,7 @@ from typing import Any
 from rasd.correlate.admission import acknowledgement, grade
 from rasd.runtime import Runtime
 from rasd.signals.official import board_of
+from rasd.store.rows import EventRow, EventState
 from rasd.web.i18n import number, strings
 
 _TIMELINE_MAX = 50
@@ -62,7 +63,7 @@ def timeline(
 
 
 def panel(
-    rt: Runtime, service_id: str, lang: str, level: int, event: dict[str, Any] | None
+    rt: Runtime, service_id: str, lang: str, level: int, event: EventRow | None
 ) -> dict[str, Any] | None:
     """The official word's line on a service page; None when the page is not read."""
     t = strings(lang)
@@ -82,15 +83,15 @@ def panel(
         disagrees = level > 0 and state == "operational"
         if disagrees:
             lines.append(t["official_disagrees"])
-    if event is not None and service_id in (event.get("primary") or []):
-        ack = acknowledgement(board, event, now)
+    if event is not None and service_id in event.primary:
+        ack = acknowledgement(board, event.data, now)
         if ack["lag_seconds"] is not None:
             key = "official_ack_after" if ack["lag_seconds"] >= 0 else "official_ack_before"
             line = t[key].format(lag=duration(ack["lag_seconds"], lang))
             if ack["approximate"]:
                 line += f" {t['official_approximate']}"
             lines.append(line)
-        elif ack["waiting_seconds"] is not None and event.get("state") != "resolved":
+        elif ack["waiting_seconds"] is not None and event.state is not EventState.RESOLVED:
             lines.append(t["official_ack_none"].format(lag=duration(ack["waiting_seconds"], lang)))
     record = _record(rt, service_id, lang)
     if record is not None:

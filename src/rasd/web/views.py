@@ -25,7 +25,7 @@ from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
 from rasd.signals.sample import saying
 from rasd.store import queries
-from rasd.store.rows import EventState, IncidentRow, level_now
+from rasd.store.rows import EventRow, EventState, IncidentRow, level_now
 from rasd.web import official
 from rasd.web.i18n import number, strings
 
@@ -363,14 +363,14 @@ def _sorted_timeline(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(unique, key=lambda i: str(i.get("at") or ""), reverse=True)
 
 
-def _event_of(rt: Runtime, service_id: str, incident_ids: set[str]) -> dict[str, Any] | None:
+def _event_of(rt: Runtime, service_id: str, incident_ids: set[str]) -> EventRow | None:
     for event in rt.store.list_events(limit=200):
         if event.is_merged:
             continue
         owned = set(event.incidents.values())
         if owned & incident_ids or service_id in event.services:
             if event.state is not EventState.RESOLVED or owned & incident_ids:
-                return event.data
+                return event
     return None
 
 
@@ -426,11 +426,11 @@ def service(rt: Runtime, service_id: str, lang: str) -> dict[str, Any]:
     for item in recent:
         timeline.extend(_timeline_of_incident(item, lang))
     event = _event_of(rt, svc.id, {i.id for i in recent})
-    shown = _said(rt, event, lang) if event is not None else None
+    shown = _said(rt, event.data, lang) if event is not None else None
     related: list[dict[str, Any]] = []
     if event is not None and shown is not None:
         timeline.extend(_event_log(shown, lang, svc.id))
-        related = _event_services(rt, event, lang, exclude=svc.id)
+        related = _event_services(rt, event.data, lang, exclude=svc.id)
     timeline.extend(_official(rt, svc.id, lang))
     timeline.extend(official.timeline(rt, [svc.id], lang))
     return {
