@@ -13,30 +13,39 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from rasd.api.idempotency import message_id
-from rasd.api.shapes import errors
+from rasd.api.shapes import errors, from_struct
 from rasd.errors import InvalidInput
 from rasd.http.auth import bearer
 from rasd.http.body import read_body
 from rasd.http.responses import JSON
 from rasd.ingest.posts_import import RecentIds, TimeWindow, check_times, decode_post_batch
 from rasd.runtime import Runtime
-from rasd.signals.posts import MAX_KEY, MAX_TEXT
+from rasd.signals.posts import Post
 
 router = APIRouter(prefix="/api/v1", tags=["posts"])
 
 
+# a post as `Post` decodes it and the batch checks it (null is absent)
 _POST_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "text", "created", "author"],
-    "properties": {
-        "id": {"type": "string", "minLength": 1, "maxLength": MAX_KEY},
-        "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
-        "created": {"type": "string", "format": "date-time", "description": "With a time zone."},
-        "author": {"type": "string", "minLength": 1, "maxLength": MAX_KEY},
-        "lang": {"type": "string", "description": "BCP 47 language tag, e.g. ar-EG."},
-        "country": {"type": "string", "description": "ISO 3166 alpha-2 country code."},
-        "city": {"type": "string", "description": "City name (needs country)."},
-    },
+    **from_struct(
+        Post,
+        {
+            "created": {"description": "With a time zone."},
+            "lang": {"description": "BCP 47 language tag, e.g. ar-EG."},
+            "country": {"description": "ISO 3166 alpha-2 country code, in either case."},
+            "city": {"description": "City name (needs country), without '/'."},
+            "service": {"description": "The catalog service whose page the post was written on."},
+        },
+    ),
+    # a city needs its country
+    "allOf": [
+        {
+            "anyOf": [
+                {"properties": {"city": {"type": "null"}}},
+                {"required": ["country"], "properties": {"country": {"type": "string"}}},
+            ]
+        }
+    ],
 }
 _ACCEPTED = {
     "202": {
@@ -55,6 +64,17 @@ _ACCEPTED = {
         },
     }
 }
+
+
+def document(doc: dict[str, Any], rt: Runtime) -> None:
+    """The batch as the route takes it: at least one post, at most the settings' batch."""
+    body = doc["paths"]["/api/v1/posts/batch"]["post"]["requestBody"]["content"]
+    body["application/json"]["schema"] = {
+        "type": "array",
+        "items": _POST_SCHEMA,
+        "minItems": 1,
+        "maxItems": rt.settings.batch_max,
+    }
 
 
 def _runtime(request: Request) -> Runtime:

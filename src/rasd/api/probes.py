@@ -26,7 +26,7 @@ from fastapi.responses import Response
 
 from rasd.api.idempotency import message_id
 from rasd.api.posts import require_pusher
-from rasd.api.shapes import errors
+from rasd.api.shapes import errors, from_struct
 from rasd.clock import minute_of
 from rasd.errors import InvalidInput, MalformedBody, NotFound, field_error
 from rasd.http.body import read_body
@@ -34,8 +34,10 @@ from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.signals.probes import (
     KINDS,
+    MAX_BATCH_RESULTS,
     OUTCOMES,
     ProbeBatch,
+    ProbeCheck,
     ProbeCheckList,
     ProbeResult,
     ProbeState,
@@ -51,61 +53,52 @@ _MAX_ID = 200
 _MAX_DETAILS = 50
 _results_decoder = msgspec.json.Decoder(list[ProbeResult])
 
-_CHECK_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "service", "kind", "target"],
-    "properties": {
-        "id": {"type": "string"},
-        "service": {"type": "string"},
-        "kind": {"type": "string", "enum": list(KINDS)},
-        "target": {"type": "string", "description": "dns: a name; http: a URL; tcp: host:port"},
-        "resolver": {
-            "type": ["string", "null"],
-            "description": "ip[:port]; null: the agent's own; `authoritative`: the zone's",
-        },
-        "expect_text": {"type": ["string", "null"]},
-        "interval_s": {"type": "number"},
-        "timeout_s": {"type": "number"},
+# the check list as `ProbeCheckList` encodes it
+_CHECK_LIST_SCHEMA: dict[str, Any] = from_struct(
+    ProbeCheckList,
+    {
+        "checks": {
+            "items": from_struct(
+                ProbeCheck,
+                {
+                    "kind": {"enum": list(KINDS)},
+                    "target": {"description": "dns: a name; http: a URL; tcp: host:port"},
+                    "resolver": {
+                        "description": "ip[:port]; null: the agent's own; `authoritative`: the "
+                        "zone's"
+                    },
+                },
+            )
+        }
     },
-}
-_CHECK_LIST_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["checks"],
-    "properties": {"checks": {"type": "array", "items": _CHECK_SCHEMA}},
-}
-_RESULT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["service", "check", "kind", "target", "vantage", "ts", "outcome"],
-    "properties": {
-        "service": {"type": "string"},
-        "check": {"type": "string"},
-        "kind": {"type": "string", "enum": list(KINDS)},
-        "target": {"type": "string"},
-        "vantage": {"type": "string"},
-        "ts": {"type": "string", "format": "date-time"},
-        "outcome": {"type": "string", "enum": list(OUTCOMES)},
-        "latency_ms": {"type": ["number", "null"]},
-        "status": {"type": ["integer", "null"]},
-        "rcode": {"type": ["string", "null"]},
-        "resolver": {"type": ["string", "null"]},
-        "cert_days_left": {"type": ["number", "null"]},
-        "detail": {"type": ["string", "null"]},
+)
+# a result as `ProbeResult` decodes it and `decode_batch` checks it
+_RESULT_SCHEMA: dict[str, Any] = from_struct(
+    ProbeResult,
+    {
+        "service": {"minLength": 1},
+        "kind": {"enum": list(KINDS)},
+        "ts": {"format": "date-time", "description": "With a time zone."},
+        "outcome": {"enum": list(OUTCOMES)},
         "vantage_offline": {
-            "type": "boolean",
-            "description": "The vantage's canaries failed too: its own link was down.",
+            "description": "The vantage's canaries failed too: its own link was down."
         },
     },
-}
-_BATCH_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "vantage", "results"],
-    "properties": {
-        "id": {"type": "string", "description": "Sent again with a batch the agent re-sends."},
-        "vantage": {"type": "string"},
-        "results": {"type": "array", "items": _RESULT_SCHEMA},
-        "dropped": {"type": "integer", "minimum": 0},
+)
+# a batch as `ProbeBatch` decodes it and `decode_batch` checks it
+_BATCH_SCHEMA: dict[str, Any] = from_struct(
+    ProbeBatch,
+    {
+        "id": {
+            "minLength": 1,
+            "maxLength": _MAX_ID,
+            "description": "Printable; sent again with a batch the agent re-sends.",
+        },
+        "vantage": {"pattern": "^[^@]", "description": "Every result's vantage too."},
+        "results": {"items": _RESULT_SCHEMA, "maxItems": MAX_BATCH_RESULTS},
+        "dropped": {"minimum": 0},
     },
-}
+)
 
 
 def _runtime(request: Request) -> Runtime:

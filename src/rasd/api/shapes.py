@@ -34,17 +34,19 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def from_struct(struct: type[msgspec.Struct], refine: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def from_struct(
+    struct: type[msgspec.Struct], refine: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The JSON schema of the struct a route decodes its body with, each named field refined
     with what the route checks beyond its type (a field of None or a value: the value's part).
     The fields, their types, which are required and that no other is taken, come from the
-    struct itself, so the document cannot drift from the decoder."""
+    struct itself, so the document cannot drift from the decoder. A struct inside it is
+    written out in place (refine its field with the inner struct's own `from_struct`)."""
     generated = msgspec.json.schema(struct)
-    name = generated["$ref"].rsplit("/", 1)[-1]
-    schema: dict[str, Any] = dict(generated["$defs"][name])
-    schema.pop("title", None)
+    defs: dict[str, Any] = generated["$defs"]
+    schema: dict[str, Any] = _inlined(generated, defs)
     properties = schema["properties"]
-    for field, extra in refine.items():
+    for field, extra in (refine or {}).items():
         if field not in properties:
             raise KeyError(f"{struct.__name__} has no field {field!r}")
         branches = properties[field].get("anyOf")
@@ -55,6 +57,19 @@ def from_struct(struct: type[msgspec.Struct], refine: dict[str, dict[str, Any]])
         assert len(value) == 1, f"{field}: one type or None"
         properties[field] = {"anyOf": [{**value[0], **extra}, *null]}
     return schema
+
+
+def _inlined(node: Any, defs: dict[str, Any]) -> Any:
+    """`node` with every `{"$ref": "#/$defs/Name"}` replaced by that struct's schema."""
+    if isinstance(node, list):
+        return [_inlined(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = {k: v for k, v in defs[ref.rsplit("/", 1)[-1]].items() if k != "title"}
+        return _inlined(target, defs)
+    return {key: _inlined(value, defs) for key, value in node.items() if key != "$defs"}
 
 
 # OpenAPI links: where an answer's ids lead (tools that follow them, schemathesis' stateful

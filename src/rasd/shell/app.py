@@ -118,7 +118,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     counters.time_engine()
     app.state.metrics = counters
     app.include_router(metrics.router)
-    finishers = [check.document, reports.document, subscribe.document, shapes.links]
+    finishers = [
+        check.document,
+        reports.document,
+        posts.document,
+        subscribe.document,
+        shapes.links,
+    ]
     shapes.install(app, finishers=finishers)
 
     @app.get("/api/v1/health", tags=["meta"], summary="Liveness")
