@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from rasd.store.rows import EventState
+
 Role = Literal["primary", "spillover"]
 
 
@@ -115,7 +117,7 @@ def assemble(
     by_id = {str(e["id"]): e for e in events}
     membership: dict[str, tuple[str, Role]] = {}
     for event in by_id.values():
-        if event.get("state") == "merged":
+        if event.get("state") == EventState.MERGED:
             continue
         spill = set(event.get("spillover", ()))
         for service, incident_id in dict(event.get("incidents", {})).items():
@@ -158,7 +160,7 @@ def assemble(
             country=e.get("country"),
         )
         for e in by_id.values()
-        if e.get("state") != "merged"
+        if e.get("state") != EventState.MERGED
     ]
     kept.sort(key=lambda e: (e.start, e.id))
     return Findings(found, kept)
@@ -172,7 +174,7 @@ def _surviving(event_id: str, events: Mapping[str, Mapping[str, Any]]) -> str | 
         event = events.get(current)
         if event is None:
             return None
-        if event.get("state") != "merged":
+        if event.get("state") != EventState.MERGED:
             return current
         merged_into = event.get("merged_into")
         current = str(merged_into) if merged_into is not None else None
