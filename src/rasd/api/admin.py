@@ -18,6 +18,7 @@ from rasd.api.shapes import errors
 from rasd.api.subscribe import SubscriptionOut
 from rasd.errors import NotFound, field_error
 from rasd.http.asking import SubscribeIn, checked
+from rasd.http.process import require, runtime_of
 from rasd.http.responses import JSON
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.runtime import Runtime
@@ -28,13 +29,8 @@ from rasd.web.page_cache import touch
 router = APIRouter(prefix="/api/v1")
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _notifier(request: Request) -> Notifier:
-    return notifier_of(_runtime(request))
+    return notifier_of(runtime_of(request))
 
 
 # -- shapes ------------------------------------------------------------------------------
@@ -121,8 +117,7 @@ _BY_ACTIVE: dict[bool | None, tuple[str, ...] | None] = {
     responses=errors(401, 403, 404, 422),
 )
 async def create_subscription(request: Request, body: SubscriptionIn) -> JSON:
-    rt = _runtime(request)
-    rt.auth.require(request, "admin")
+    require(request, "admin")
     notifier = _notifier(request)
     sub = notifier.subscriptions.keep(checked(notifier, body, label=body.label, active=True))
     return JSON(
@@ -152,7 +147,7 @@ async def list_subscriptions(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> JSON:
-    _runtime(request).auth.require(request, "admin")
+    require(request, "admin")
     states: tuple[str, ...] | None = _BY_ACTIVE[active] if state is None else (state,)
     subs, total = _notifier(request).subscriptions.page(states=states, limit=limit, offset=offset)
     page = page_fields(limit, offset, len(subs), total)
@@ -167,7 +162,7 @@ async def list_subscriptions(
     responses=errors(401, 403, 404),
 )
 async def get_subscription(request: Request, subscription_id: str) -> JSON:
-    _runtime(request).auth.require(request, "admin")
+    require(request, "admin")
     return JSON(_notifier(request).subscriptions.get(subscription_id).public())
 
 
@@ -179,7 +174,7 @@ async def get_subscription(request: Request, subscription_id: str) -> JSON:
     responses=errors(401, 403, 404),
 )
 async def delete_subscription(request: Request, subscription_id: str) -> JSON:
-    _runtime(request).auth.require(request, "admin")
+    require(request, "admin")
     subs = _notifier(request).subscriptions
     subs.deactivate(subscription_id)
     return JSON(subs.get(subscription_id).public())
@@ -200,7 +195,7 @@ async def list_deliveries(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> JSON:
-    _runtime(request).auth.require(request, "admin")
+    require(request, "admin")
     rows, total = _notifier(request).outbox.page(
         status=status, subscription_id=subscription, limit=limit, offset=offset
     )
@@ -216,8 +211,8 @@ async def list_deliveries(
     responses=errors(401, 403, 404, 422),
 )
 async def replay_delivery(request: Request, delivery_id: int) -> JSON:
-    rt = _runtime(request)
-    rt.auth.require(request, "admin")
+    rt = runtime_of(request)
+    require(request, "admin")
     now_ms = int(rt.clock.now().timestamp() * 1000)
     return JSON(_notifier(request).outbox.replay(delivery_id, now_ms).public())
 
@@ -252,9 +247,9 @@ def _incident_of(rt: Runtime, service: str, incident_id: str | None) -> Incident
     responses=errors(401, 403, 404, 422),
 )
 async def post_statement(request: Request, service_id: str, body: StatementIn) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     service = rt.catalog.get(service_id)
-    token = rt.auth.require(request, f"statements:{service.id}")
+    token = require(request, f"statements:{service.id}")
     incident = _incident_of(rt, service.id, body.incident)
     notifier = _notifier(request)
     statement = notifier.statements.add(
@@ -282,7 +277,7 @@ async def list_statements(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     service = rt.catalog.get(service_id)
     rows, total = _notifier(request).statements.page(service=service.id, limit=limit, offset=offset)
     return JSON({"statements": rows, **page_fields(limit, offset, len(rows), total)})

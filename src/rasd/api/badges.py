@@ -10,9 +10,9 @@ from fastapi.responses import Response
 
 from rasd.api.params import Lang, parse_lang
 from rasd.api.shapes import errors
+from rasd.http.process import runtime_of
 from rasd.locale import direction, words
 from rasd.locale.terms import level_phrase
-from rasd.runtime import Runtime
 from rasd.store.rows import level_now
 
 router = APIRouter(tags=["badges"])
@@ -23,11 +23,6 @@ _HEIGHT = 20
 _PAD = 6
 # badges are short: a fresh status matters more than saving requests
 _MAX_AGE = 30
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def text_width(text: str) -> int:
@@ -78,7 +73,7 @@ def badge(label: str, message: str, color: str, rtl: bool = False) -> str:
     responses={200: {"content": {SVG: {}}, "description": "An SVG image"}, **errors(404, 422)},
 )
 async def service_badge(request: Request, service_id: str, lang: Lang = None) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     language = parse_lang(lang)
     service = rt.catalog.get(service_id)
     level = min(level_now(rt.store.open_incidents(service.id).get(service.id)), 2)

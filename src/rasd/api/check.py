@@ -21,6 +21,7 @@ from rasd.catalog import Catalog, Service
 from rasd.catalog.folding import fold
 from rasd.errors import InvalidInput, NotFound, RateLimited
 from rasd.http.body import client_address, read_body
+from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.ingest.reports import network_of
 from rasd.probe.agent import tls_context
@@ -119,7 +120,7 @@ def service_named(catalog: Catalog, target: str) -> Service | None:
     },
 )
 async def check_now(request: Request) -> JSON:
-    rt: Runtime = request.app.state.runtime
+    rt = runtime_of(request)
     if not rt.settings.check_now_enabled:
         raise NotFound("check it now is turned off on this server")
     body = await read_body(request, 4096)

@@ -17,6 +17,7 @@ from rasd.api.shapes import errors
 from rasd.comments import MAX_TEXT, Comment, CommentBook, clean, described
 from rasd.errors import InvalidInput, field_error
 from rasd.http.body import client_address
+from rasd.http.process import require, runtime_of
 from rasd.http.responses import JSON
 from rasd.ingest.reports import network_of
 from rasd.runtime import Runtime
@@ -81,11 +82,6 @@ def book_of(rt: Runtime) -> CommentBook:
     return rt.comments
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 async def count_as_post(rt: Runtime, comment: Comment) -> None:
     """The comment to the posts signal, once: the message id is the comment's."""
     await rt.log.publish("posts", [comment.as_post()], f"comment:{comment.id}")
@@ -99,7 +95,7 @@ async def count_as_post(rt: Runtime, comment: Comment) -> None:
     responses=errors(404, 413, 422, 429, 503),
 )
 async def post_comment(request: Request, service_id: str, body: CommentIn) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     service = rt.catalog.get(service_id)
     network = network_of(client_address(request, rt.settings.trusted_proxies))
     rt.limiters.comments.take(network)
@@ -153,7 +149,7 @@ async def post_comment(request: Request, service_id: str, body: CommentIn) -> JS
 async def list_comments(
     request: Request, service_id: str, limit: Limit = 20, offset: Offset = 0
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     service = rt.catalog.get(service_id)
     rows, total = book_of(rt).shown(service.id, limit=limit, offset=offset)
     return JSON(
@@ -177,8 +173,8 @@ async def comment_queue(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> JSON:
-    rt = _runtime(request)
-    rt.auth.require(request, "admin")
+    rt = runtime_of(request)
+    require(request, "admin")
     rows, total = book_of(rt).queue(state=state, service=service, limit=limit, offset=offset)
     return JSON(
         {
@@ -189,8 +185,8 @@ async def comment_queue(
 
 
 async def _decide(request: Request, comment_id: str, state: Literal["shown", "hidden"]) -> JSON:
-    rt = _runtime(request)
-    rt.auth.require(request, "admin")
+    rt = runtime_of(request)
+    require(request, "admin")
     comment, newly_shown = book_of(rt).decide(comment_id, state)
     touch(rt)
     if newly_shown:
@@ -225,8 +221,8 @@ async def hide_comment(request: Request, comment_id: str) -> JSON:
     responses=errors(401, 403, 404),
 )
 async def delete_comment(request: Request, comment_id: str) -> JSON:
-    rt = _runtime(request)
-    rt.auth.require(request, "admin")
+    rt = runtime_of(request)
+    require(request, "admin")
     gone = book_of(rt).delete(comment_id)
     touch(rt)
     return JSON(described(rt, gone, gone.moderated()))

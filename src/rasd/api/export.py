@@ -13,7 +13,7 @@ from rasd.api.params import Step, Time, parse_window
 from rasd.api.shapes import errors
 from rasd.clock import minute_of, minute_start
 from rasd.errors import InvalidInput, field_error
-from rasd.runtime import Runtime
+from rasd.http.process import runtime_of
 from rasd.series import SeriesKey
 from rasd.store.base import Store
 
@@ -21,11 +21,6 @@ router = APIRouter(prefix="/api/v1", tags=["services"])
 
 MAX_ROWS = 1_000_000
 COLUMNS = ("time", "service", "signal", "region", "count")
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _rows(store: Store, keys: list[SeriesKey], start: int, end: int, step: int) -> Iterator[str]:
@@ -57,7 +52,7 @@ async def series_csv(
     until: Time = None,
     step: Step = None,
 ) -> StreamingResponse:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     service = rt.catalog.get(service_id)
     since_t, until_t, step_m = parse_window(since, until, step, rt.clock.now())
     keys = [

@@ -11,6 +11,7 @@ from feedgen.feed import FeedGenerator
 
 from rasd.api.params import Lang, parse_lang
 from rasd.api.shapes import errors
+from rasd.http.process import runtime_of
 from rasd.impact import ImpactReader
 from rasd.incidents.model import IncidentState
 from rasd.locale import N_, words
@@ -32,11 +33,6 @@ _STATEMENT_TITLE = N_("{name}, official update: {status}")
 _ATOM_DOC: dict[int | str, dict[str, Any]] = {
     200: {"content": {ATOM: {}}, "description": "An Atom 1.0 feed"}
 }
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _when(value: Any) -> datetime:
@@ -138,7 +134,7 @@ def _feed(
 async def all_incidents(
     request: Request, lang: Lang = None, limit: int = Query(50, ge=1, le=500)
 ) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     language = parse_lang(lang)
     incidents = rt.store.list_incidents(limit=limit)
     statements, _ = StatementStore(rt.store, rt.clock).page(limit=limit)
@@ -157,7 +153,7 @@ async def service_incidents(
     lang: Lang = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     language = parse_lang(lang)
     service = rt.catalog.get(service_id)
     incidents = rt.store.list_incidents(service=service.id, limit=limit)

@@ -13,6 +13,7 @@ from rasd.api.paging import Limit, Offset, Page, page_fields
 from rasd.api.params import Lang, Time, parse_lang, parse_time
 from rasd.api.shapes import errors
 from rasd.errors import NotFound
+from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.impact import ImpactReader
 from rasd.incidents.model import IncidentState
@@ -40,11 +41,6 @@ class IncidentList(Page):
 
 class EventList(Page):
     events: list[dict[str, Any]]
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _ms(value: str | None, field: str) -> int | None:
@@ -109,7 +105,7 @@ async def list_incidents(
     offset: Offset = 0,
     lang: Lang = None,
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     if service is not None:
         rt.catalog.get(service)
     wanted = None if state is None else IncidentState(state)
@@ -124,7 +120,7 @@ async def list_incidents(
     responses=errors(404),
 )
 async def get_incident(request: Request, incident_id: str, lang: Lang = None) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     row = rt.store.get_incident(incident_id)
     return _found(rt, None if row is None else row.data, "incident", incident_id, lang)
 
@@ -144,7 +140,7 @@ async def list_events(
     offset: Offset = 0,
     lang: Lang = None,
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     wanted = None if state is None else EventState(state)
     found = rt.store.page_events(wanted, *_window(since, until), limit, offset)
     return _answer(rt, "events", _documents(found), limit, offset, lang)
@@ -157,6 +153,6 @@ async def list_events(
     responses=errors(404),
 )
 async def get_event(request: Request, event_id: str, lang: Lang = None) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     row = rt.store.get_event(event_id)
     return _found(rt, None if row is None else row.data, "event", event_id, lang)

@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from rasd.clock import Clock, counted_until, minute_of, minute_start
 from rasd.errors import InvalidInput
 from rasd.http.guard import SECURITY_HEADERS
+from rasd.http.process import runtime_of
 from rasd.locale.findings import said
 from rasd.locale.phrases import CatalogNames, Names
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
@@ -486,7 +487,7 @@ async def live(
     request: Request,
     service: list[str] = _SERVICES,
 ) -> Response:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     if len(service) > _MAX_SERVICES:
         raise InvalidInput(
             f"watch at most {_MAX_SERVICES} services at once",

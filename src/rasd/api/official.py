@@ -9,17 +9,13 @@ from fastapi import APIRouter, Query, Request
 
 from rasd.correlate.admission import WINDOW_DAYS, acknowledgement, grade, graded_owners
 from rasd.errors import NotFound
+from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.signals.official import board_of
 from rasd.store.rows import level_now
 
 router = APIRouter(prefix="/api/v1", tags=["official"])
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _open_level(rt: Runtime, service_id: str) -> int:
@@ -40,7 +36,7 @@ def _latest_event(rt: Runtime, service_id: str) -> dict[str, Any] | None:
 async def service_official(
     request: Request, service_id: str, limit: int = Query(50, ge=1, le=500)
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     service = rt.catalog.get(service_id)
     board = board_of(rt)
     now = rt.clock.now()
@@ -66,7 +62,7 @@ async def service_official(
     summary="When the provider first acknowledged an event, against Rasd's detection",
 )
 async def event_acknowledgement(request: Request, event_id: str) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     event = rt.store.get_event(event_id)
     if event is None:
         raise NotFound(
@@ -81,7 +77,7 @@ async def event_acknowledgement(request: Request, event_id: str) -> JSON:
     summary="Each provider over 90 days: median lag, events never acknowledged, incidents seen",
 )
 async def grades(request: Request) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     board = board_of(rt)
     now = rt.clock.now()
     since_ms = int(now.timestamp() * 1000) - WINDOW_DAYS * 86_400_000

@@ -17,6 +17,7 @@ from rasd.api.shapes import errors, from_struct
 from rasd.errors import InvalidInput
 from rasd.http.auth import bearer
 from rasd.http.body import read_body
+from rasd.http.process import require, runtime_of
 from rasd.http.responses import JSON
 from rasd.ingest.posts_import import RecentIds, TimeWindow, check_times, decode_post_batch
 from rasd.runtime import Runtime
@@ -77,15 +78,10 @@ def document(doc: dict[str, Any], rt: Runtime) -> None:
     }
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def require_pusher(rt: Runtime, request: Request) -> None:
     """Ingest tokens push signals; import tokens (replays over HTTP) may too."""
     if not rt.auth.allows(bearer(request), "import"):
-        rt.auth.require(request, "ingest")
+        require(request, "ingest")
 
 
 def recent_ids(rt: Runtime) -> RecentIds:
@@ -109,7 +105,7 @@ def recent_ids(rt: Runtime) -> RecentIds:
     },
 )
 async def post_posts(request: Request) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     require_pusher(rt, request)
     settings = rt.settings
     body = await read_body(request, settings.body_max_bytes)

@@ -30,6 +30,7 @@ from rasd.api.shapes import errors, from_struct
 from rasd.clock import minute_of
 from rasd.errors import InvalidInput, MalformedBody, NotFound, field_error
 from rasd.http.body import read_body
+from rasd.http.process import require, runtime_of
 from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.signals.probes import (
@@ -101,11 +102,6 @@ _BATCH_SCHEMA: dict[str, Any] = from_struct(
 )
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 @cache
 def _countries() -> frozenset[str]:
     import pycountry
@@ -147,8 +143,8 @@ async def get_checks(
         description="The agent's vantage point; a country code keeps the services used there.",
     ),
 ) -> Response:
-    rt = _runtime(request)
-    rt.auth.require(request, "ingest")
+    rt = runtime_of(request)
+    require(request, "ingest")
     checks = checks_for_catalog(services_for_region(rt.catalog, region))
     return Response(encode(ProbeCheckList(checks=checks)), media_type="application/json")
 
@@ -192,7 +188,7 @@ async def get_checks(
     },
 )
 async def post_batch(request: Request) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     require_pusher(rt, request)
     body = await read_body(request, rt.settings.body_max_bytes)
     if body.lstrip()[:1] == b"[":
@@ -223,7 +219,7 @@ def _probe_state(rt: Runtime) -> ProbeState | None:
     summary="The vantage points heard from, and whether each is online",
 )
 async def get_vantages(request: Request) -> JSON:
-    state = _probe_state(_runtime(request))
+    state = _probe_state(runtime_of(request))
     items = [v.to_dict() for v in state.vantages()] if state is not None else []
     return JSON({"count": len(items), "vantages": items})
 
@@ -237,7 +233,7 @@ async def get_evidence(
     request: Request,
     service: str | None = Query(None, min_length=1, max_length=100),
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     if service is not None and service not in rt.catalog:
         raise NotFound(
             f"no service is named {service!r}", details=[field_error("service", "unknown")]

@@ -12,6 +12,7 @@ from rasd.api.shapes import from_struct
 from rasd.errors import InvalidInput
 from rasd.http.auth import bearer
 from rasd.http.body import client_address, read_body
+from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.ingest.reports import BatchParts, ReportIn, decode_one
 from rasd.runtime import Runtime
@@ -125,11 +126,6 @@ _ACCEPTED = {
 }
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 @router.post(
     "/reports",
     status_code=202,
@@ -143,7 +139,7 @@ def _runtime(request: Request) -> Runtime:
     },
 )
 async def post_report(request: Request) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     client = client_address(request, rt.settings.trusted_proxies)
     rt.limiters.requests.take(client)
     body = await read_body(request, SINGLE_BODY_LIMIT)
@@ -171,7 +167,7 @@ async def post_report(request: Request) -> JSON:
     },
 )
 async def post_batch(request: Request) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     client = client_address(request, rt.settings.trusted_proxies)
     rt.limiters.requests.take(client)
     # a batch's reports cost far more to decode than its bytes to read: its cap is tighter

@@ -10,6 +10,7 @@ from rasd.api.params import Lang, Step, Time, parse_lang, parse_window
 from rasd.catalog import Service
 from rasd.clock import counted_until, minute_of, minute_start
 from rasd.detect.decision import Status, status_of
+from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
@@ -18,11 +19,6 @@ from rasd.store.rows import IncidentRow, level_now
 from rasd.web import views
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def service_summary(rt: Runtime, service: Service, lang: str) -> dict[str, Any]:
@@ -53,7 +49,7 @@ async def list_services(
     country: str | None = None,
     q: str | None = Query(None, max_length=100),
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     language = parse_lang(lang)
     services = list(rt.catalog)
     if q:
@@ -75,7 +71,7 @@ async def list_services(
 
 @router.get("/services/{service_id}", summary="One service: status, recent reports, top problems")
 async def get_service(request: Request, service_id: str, lang: Lang = None) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     language = parse_lang(lang)
     service = rt.catalog.get(service_id)
     now = minute_of(rt.clock.now())
@@ -121,7 +117,7 @@ async def get_networks(
     lang: Lang = None,
     top: int = Query(10, ge=1, le=100),
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     service = rt.catalog.get(service_id)
     since_t, until_t, _ = parse_window(since, until, None, rt.clock.now())
     start, end = minute_of(since_t), minute_of(until_t) + 1
@@ -148,7 +144,7 @@ async def get_series(
     until: Time = None,
     step: Step = None,
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     service = rt.catalog.get(service_id)
     since_t, until_t, step_m = parse_window(since, until, step, rt.clock.now())
     start, end = minute_of(since_t), minute_of(until_t) + 1

@@ -8,15 +8,11 @@ from fastapi import APIRouter, Request
 
 from rasd.api.shapes import errors
 from rasd.errors import NotFound
+from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["sources"])
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _listing(rt: Runtime) -> dict[str, Any]:
@@ -29,7 +25,7 @@ def _listing(rt: Runtime) -> dict[str, Any]:
     summary="The live sources (posts streams, status pages, BGP, probes) and their state",
 )
 async def list_sources(request: Request) -> JSON:
-    return JSON(_listing(_runtime(request)))
+    return JSON(_listing(runtime_of(request)))
 
 
 @router.get(
@@ -38,7 +34,7 @@ async def list_sources(request: Request) -> JSON:
     responses=errors(404),
 )
 async def get_source(request: Request, name: str) -> JSON:
-    source = _runtime(request).sources.get(name)
+    source = runtime_of(request).sources.get(name)
     if source is None:
         raise NotFound(
             f"no source is named {name!r}", details=[{"field": "name", "reason": "unknown"}]

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from rasd.api.shapes import errors
 from rasd.errors import NotFound, field_error
 from rasd.http.asking import SubscribeIn, answer, ask
+from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.locale import N_, each
 from rasd.notify.notifier import Notifier, notifier_of
@@ -140,11 +141,6 @@ def document(doc: dict[str, Any], rt: Runtime) -> None:
 
 
 # -- asking ------------------------------------------------------------------------------
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 @router.post(
     "/subscribe",
     summary="Ask for alerts to a webhook or an apprise URL; they start once confirmed from there",
@@ -157,7 +153,7 @@ async def subscribe(request: Request, body: SubscribeIn) -> JSON:
 
 
 def _notifier(request: Request) -> Notifier:
-    return notifier_of(_runtime(request))
+    return notifier_of(runtime_of(request))
 
 
 # A GET of the link only shows what it would confirm (rasd.web.confirm): mail scanners and

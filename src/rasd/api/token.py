@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request
 from rasd.api.shapes import errors
 from rasd.errors import Forbidden, Unauthorized
 from rasd.http.auth import bearer
+from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
-from rasd.runtime import Runtime
 from rasd.tokens import SCOPES
 
 router = APIRouter(prefix="/api/v1", tags=["meta"])
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["meta"])
     responses=errors(401, 403),
 )
 async def get_token(request: Request) -> JSON:
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     token = bearer(request)
     if token is None:
         raise Unauthorized(

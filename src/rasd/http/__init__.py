@@ -1,3 +1,4 @@
-"""What the API and the pages both need of HTTP: JSON answers, the one error renderer, bodies
-read within a limit, the client's address, caching (ETags, Cache-Control), the headers every
-answer carries and the cross-site guard, bearer tokens and their scopes."""
+"""What the API and the pages both need of HTTP: the process an app serves, JSON answers, the
+one error renderer, bodies read within a limit, the client's address, caching (ETags,
+Cache-Control), the headers every answer carries and the cross-site guard, bearer tokens and
+their scopes."""

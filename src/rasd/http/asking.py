@@ -10,12 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from rasd.http.body import client_address
+from rasd.http.process import runtime_of
 from rasd.ingest.reports import network_of
 from rasd.locale import N_, each
 from rasd.notify.confirmations import Asked
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.notify.subscriptions import LEVELS, Subscription, scope_from
-from rasd.runtime import Runtime
 
 _SENT = N_(
     "One message went to this address. Follow the link in it before {until} UTC to start "
@@ -54,7 +54,7 @@ def answer(asked: Asked) -> dict[str, Any]:
 
 async def ask(request: Request, body: SubscribeIn) -> Asked:
     """One request for alerts, from the API or the site's form: limited per client network."""
-    rt: Runtime = request.app.state.runtime
+    rt = runtime_of(request)
     client = client_address(request, rt.settings.trusted_proxies)
     rt.limiters.subscriptions.take(network_of(client))
     # in a thread: checking an apprise URL loads apprise's plugins, and the store may wait

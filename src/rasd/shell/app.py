@@ -1,6 +1,6 @@
 """The ASGI application: one shell around the API's routers and the pages' routers.
 
-It holds what the two sets share and neither owns: the process (`app.state.runtime`), the
+It holds what the two sets share and neither owns: the process (`rasd.http.process`), the
 error handlers, the middleware, and the lanes that answer some requests in front of the
 framework (hashed assets, live streams, pages read again, single reports).
 """
@@ -38,6 +38,7 @@ from rasd.api import (
 from rasd.api.live import LiveLane
 from rasd.api.metrics import IngestCounting, Metrics
 from rasd.api.report_lane import ReportLane
+from rasd.http import process
 from rasd.http.caching import CachingMiddleware
 from rasd.http.guard import CrossSiteGuard, SecurityHeaders
 from rasd.runtime import Runtime
@@ -95,7 +96,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
     )
-    app.state.runtime = runtime
+    process.attach(app, runtime)
     errors.install(app)
     app.include_router(reports.router)
     app.include_router(services.router)

@@ -16,6 +16,7 @@ from rasd.catalog.model import Service
 from rasd.errors import RasdError, RateLimited
 from rasd.http import asking
 from rasd.http.body import read_body
+from rasd.http.process import runtime_of
 from rasd.web import i18n
 
 _FORM_MAX_BYTES = 8 * 1024
@@ -26,7 +27,7 @@ async def ask(request: Request, service: Service, lang: str) -> tuple[int, dict[
     view: dict[str, Any] = {
         "page": "alerts",
         "lang": lang,
-        "now": request.app.state.runtime.clock.now().isoformat(),
+        "now": runtime_of(request).clock.now().isoformat(),
         "service": {"id": service.id, "name": service.display_name(lang)},
     }
     try:

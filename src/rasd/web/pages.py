@@ -15,9 +15,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from rasd.errors import NotFound
 from rasd.http.caching import matches
+from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.locale import direction, languages, words
-from rasd.runtime import Runtime
 from rasd.web import alerts, assets, confirm, i18n, unsubscribe, views
 from rasd.web.page_cache import PageCache, page_version
 
@@ -61,11 +61,6 @@ def _duration(minutes: int, lang: str) -> str:
 _env = _environment()
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _lang(request: Request, lang: str | None = None) -> str:
     return i18n.choose(lang, request.cookies, request.headers.get("accept-language"))
 
@@ -82,7 +77,7 @@ def _render(
     t = i18n.strings(lang)
     said = words(lang)
     other = i18n.other_language(lang)
-    hub = request.app.state.runtime.live.made
+    hub = runtime_of(request).live.made
     context = {
         "t": t,
         # a template's own messages: {{ _("...") }}, {{ ngettext("...", "...", n) }}
@@ -144,7 +139,7 @@ def drawn_once(request: Request, language: str, draw: Callable[[], Response]) ->
     A crowd reading one page during an outage costs one drawing per change, not one per
     reader: between changes every reader gets the same bytes, and live updates carry the rest.
     """
-    rt = _runtime(request)
+    rt = runtime_of(request)
     cache: PageCache | None = getattr(request.app.state, "page_cache", None)
     if cache is None:
         cache = request.app.state.page_cache = PageCache()
@@ -174,7 +169,7 @@ def home_page(
     country: str | None = Query(None, max_length=2),
     q: str | None = Query(None, max_length=100),
 ) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     language = _lang(request, lang)
 
     def draw() -> Response:
@@ -195,7 +190,7 @@ def _country(value: str | None) -> str | None:
 
 @router.get("/services/{service_id}", response_class=HTMLResponse, summary="A service's page")
 def service_page(request: Request, service_id: str, lang: str | None = None) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     language = _lang(request, lang)
 
     def draw() -> Response:
@@ -237,7 +232,7 @@ def service_page(request: Request, service_id: str, lang: str | None = None) -> 
     },
 )
 async def service_alerts(request: Request, service_id: str, lang: str | None = None) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     # the form names the language it was filled in (`?lang=`): the alerts speak it too
     language = _lang(request, lang)
     if service_id not in rt.catalog:
@@ -302,7 +297,7 @@ def _link_page(
 ) -> Response:
     """The page a link of a message opens (`link`), or its button's answer (posted to `form`)."""
     language = _lang(request, lang)
-    status, view = answer(_runtime(request), token, language)
+    status, view = answer(runtime_of(request), token, language)
     action = form + "?" + urlencode({"token": token, "lang": language})
     # the language switch comes back to the link, token and all
     extra = {"action": action, "path": link + "?" + urlencode({"token": token})}
@@ -316,19 +311,19 @@ def _link_page(
     "/services/{service_id}/history", response_class=HTMLResponse, summary="A service's incidents"
 )
 def service_history_page(request: Request, service_id: str, lang: str | None = None) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     return _page(request, "history.html", lambda lg: views.history(rt, lg, service_id), lang)
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse, summary="An outage's whole story")
 def event_page(request: Request, event_id: str, lang: str | None = None) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     return _page(request, "event.html", lambda lg: views.event(rt, event_id, lg), lang)
 
 
 @router.get("/history", response_class=HTMLResponse, summary="Past incidents")
 def history_page(request: Request, lang: str | None = None) -> Response:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     return _page(request, "history.html", lambda lg: views.history(rt, lg), lang)
 
 
@@ -358,21 +353,21 @@ def home_view(
     category: str | None = Query(None, max_length=40),
     country: str | None = Query(None, max_length=2),
 ) -> JSON:
-    rt = _runtime(request)
+    rt = runtime_of(request)
     view = views.home(rt, _lang(request, lang), category=category, country=_country(country))
     return _json(view)
 
 
 @router.get("/api/v1/view/services/{service_id}", tags=["pages"], summary="A service's page data")
 def service_view(request: Request, service_id: str, lang: str | None = None) -> JSON:
-    return _json(views.service(_runtime(request), service_id, _lang(request, lang)))
+    return _json(views.service(runtime_of(request), service_id, _lang(request, lang)))
 
 
 @router.get("/api/v1/view/events/{event_id}", tags=["pages"], summary="An event's page data")
 def event_view(request: Request, event_id: str, lang: str | None = None) -> JSON:
-    return _json(views.event(_runtime(request), event_id, _lang(request, lang)))
+    return _json(views.event(runtime_of(request), event_id, _lang(request, lang)))
 
 
 @router.get("/api/v1/view/history", tags=["pages"], summary="Past incidents")
 def history_view(request: Request, lang: str | None = None, service: str | None = None) -> JSON:
-    return _json(views.history(_runtime(request), _lang(request, lang), service))
+    return _json(views.history(runtime_of(request), _lang(request, lang), service))
