@@ -192,6 +192,20 @@ class _TimedSimulation:
             yield traffic
 
 
+def _threads_cpu() -> dict[str, float]:
+    """CPU seconds of every other thread alive, by name (the page readers' summed): what the
+    store's writer and the readers take of the cores and of the interpreter's lock."""
+    out: dict[str, float] = {}
+    for thread in threading.enumerate():
+        if thread is threading.current_thread() or thread.ident is None:
+            continue
+        name = "readers" if thread.name.startswith("page-reader") else thread.name
+        with contextlib.suppress(OSError):
+            seconds = time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+            out[name] = out.get(name, 0.0) + seconds
+    return out
+
+
 def _readers(runtime: Any, stop: threading.Event, count: int) -> list[threading.Thread]:
     """What a demo's readers do to the store: the home page's sums of every service over the
     last day, and one service's day chart, again and again (each a read transaction)."""
@@ -206,7 +220,9 @@ def _readers(runtime: Any, stop: threading.Event, count: int) -> list[threading.
             runtime.store.read_counts(SeriesKey("whatsapp", REPORTS, WORLD), now - 1440, now, 5)
             time.sleep(0.01)
 
-    threads = [threading.Thread(target=read, daemon=True) for _ in range(count)]
+    threads = [
+        threading.Thread(target=read, daemon=True, name=f"page-reader-{i}") for i in range(count)
+    ]
     for thread in threads:
         thread.start()
     return threads
@@ -240,6 +256,7 @@ def _replay_pass(sim: Simulation, path: Path, *, detect: bool, readers: int) -> 
     cpu = time.process_time() - cpu_started
     thread_cpu = time.thread_time() - thread_started
     load_after = os.getloadavg()
+    others = _threads_cpu()
     stop.set()
     for thread in reading:
         thread.join()
@@ -267,6 +284,10 @@ def _replay_pass(sim: Simulation, path: Path, *, detect: bool, readers: int) -> 
     print(
         f"CPU time of this pass: the replay thread {thread_cpu:.1f} s, all threads {cpu:.1f} s; "
         f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+    )
+    print(
+        "  other threads' CPU since they began: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in others.items())
     )
     print(
         f"SQLite log peak {log_peak / 2**20:,.1f} MB with {readers} readers "
