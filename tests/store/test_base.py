@@ -62,6 +62,19 @@ def test_add_counts_upserts_and_dedupes(store: Store) -> None:
     assert store.series_keys(signal=REPORTS) == [IG]
 
 
+def test_many_counts_in_one_write_add_up(store: Store) -> None:
+    # more rows than one statement takes (SQLite upserts them many a statement), twice over
+    keys = [SeriesKey(f"service-{i}", REPORTS, WORLD) for i in range(91)]
+    increments = {(key, M0 + m): 1 + i + m for i, key in enumerate(keys) for m in range(3)}
+    assert len(increments) == 273  # 256 + 16 + 1
+    assert store.add_counts(increments, msg_id="many-1")
+    assert store.add_counts(dict(increments), msg_id="many-2")
+    stored = store.read_minutes(M0, M0 + 3)
+    assert {(key, m): n for key, row in stored.items() for m, n in row.items()} == {
+        at: 2 * n for at, n in increments.items()
+    }
+
+
 def test_a_failed_write_leaves_no_trace(store: Store) -> None:
     def claim_then_fail(conn: Connection) -> None:
         conn.execute(schema.applied.insert(), {"msg_id": "once", "applied_ms": 1})

@@ -29,6 +29,16 @@ _CHECKPOINT_PAGES = 12_288  # of 4 KiB: 48 MiB
 _LOG_KEPT_BYTES = 64 << 20
 _WRITER_CACHE_KIB = 128 << 10
 _STOP = object()
+# count rows a statement upserts: a busy minute's thousands of rows in a few dozen statements,
+# each one step of the database, not one a row (and one hand-over of the interpreter a row,
+# which the threads counting and detecting meanwhile wait on)
+_UPSERT_ROWS = (256, 16)
+_UPSERT = {
+    size: "INSERT INTO counts (slot, series_id, minute, n) VALUES "
+    + ", ".join(["(?, ?, ?, ?)"] * size)
+    + " ON CONFLICT (slot, series_id, minute) DO UPDATE SET n = counts.n + excluded.n"
+    for size in (*_UPSERT_ROWS, 1)
+}
 
 
 class SQLiteStore(SqlStore):
@@ -175,6 +185,27 @@ class SQLiteStore(SqlStore):
         done: Future[T] = Future()
         done.set_result(result)
         return done
+
+    def _add_counts(self, conn: Connection, increments: Increments) -> None:
+        """The rows in their order, many a statement (`_UPSERT_ROWS`); the rows of one write
+        name each (series, minute) once, so no statement meets its own row twice."""
+        if not increments:
+            return
+        rows = self._count_rows(conn, increments)
+        start = 0
+        for size in _UPSERT_ROWS:
+            end = start + (len(rows) - start) // size * size
+            if end > start:
+                flat = [value for row in rows[start:end] for value in row]
+                width = 4 * size
+                self._driver_sql(
+                    conn,
+                    _UPSERT[size],
+                    [tuple(flat[i : i + width]) for i in range(0, len(flat), width)],
+                )
+                start = end
+        if start < len(rows):
+            self._driver_sql(conn, _UPSERT[1], rows[start:])
 
     def _driver_sql(
         self, conn: Connection, sql: str, params: tuple[Any, ...] | list[tuple[Any, ...]]
