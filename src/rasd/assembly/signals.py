@@ -8,12 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasd.catalog import Catalog
-from rasd.clock import minute_of
 from rasd.counting.counter import Counter
 from rasd.series import SeriesKey
 from rasd.settings import Settings
 from rasd.signals.posts import PostCounter
-from rasd.signals.probes import ProbeCounter, ProbeEvidence, ProbeResult, ProbeState, VantageSeen
+from rasd.signals.probes import (
+    MinutesOf,
+    ProbeCounter,
+    ProbeEvidence,
+    ProbeResult,
+    ProbeState,
+    VantageSeen,
+)
 from rasd.signals.reports import ReportCounter
 from rasd.signals.routes import RouteCounter, RouteState, services_of_owners, watched_prefixes
 from rasd.signals.text import AliasMatcher
@@ -34,7 +40,9 @@ class SharedProbeState(ProbeState):
         results = list(results)
         with self._lock:
             super().feed(results)
-            newest = max((minute_of(r.ts) for r in results), default=None)
+            # a round's results share their time: each time worked out once
+            minutes = MinutesOf()
+            newest = max((minutes.of(r.ts) for r in results), default=None)
             if newest is not None and (self._newest is None or newest > self._newest):
                 self._newest = newest
                 self.forget_before(newest - 2 * self.window_minutes)

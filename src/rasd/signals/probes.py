@@ -267,7 +267,7 @@ class ProbeCounter:
     def count(self, results: Iterable[ProbeResult]) -> dict[tuple[SeriesKey, int], int]:
         # tally the results' own fields first, in C: thousands of results a minute share a
         # few hundred of them (a round of one vantage shares its time)
-        minutes = _Minutes()
+        minutes = MinutesOf()
         tally: dict[tuple[str, str, str, bool, bool, int], int] = {}
         for (service, kind, vantage, outcome, offline, ts), n in Counter(
             map(_counted_fields, results)
@@ -302,7 +302,7 @@ def _series_of(
     return tuple(SeriesKey(service, signal, where) for where in (WORLD, own) for signal in signals)
 
 
-class _Minutes:
+class MinutesOf:
     """`minute_of` for times that come again and again (a round's results share theirs)."""
 
     __slots__ = ("_seen",)
@@ -449,7 +449,7 @@ class ProbeState:
         self._vantages: dict[str, VantageSeen] = {}
 
     def feed(self, results: Iterable[ProbeResult]) -> None:
-        minutes = _Minutes()
+        minutes = MinutesOf()
         alike = self._seen
         for result in results:
             by_key = self._recent[result.service]
