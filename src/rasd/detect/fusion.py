@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from rasd.detect.decision import Level
 from rasd.series import (
@@ -171,13 +172,33 @@ def signal_group(signal: str) -> str | None:
     return None
 
 
+# the group of each signal name seen, worked out once: a tick fuses a dozen signals of each of
+# a hundred services, all named from a few dozen names (bounded all the same)
+_GROUPS: dict[str, str | None] = {}
+_GROUPS_KEPT = 4096
+
+
+def _group_of(signal: str) -> str | None:
+    try:
+        return _GROUPS[signal]
+    except KeyError:
+        group = signal_group(signal)
+        if len(_GROUPS) < _GROUPS_KEPT:
+            _GROUPS[signal] = group
+        return group
+
+
+_signal_of = attrgetter("signal")
+
+
 def fuse(
     evidence: Iterable[SignalEvidence], config: FusionConfig = DEFAULT_CONFIG
 ) -> FusedEvidence:
-    items = sorted(evidence, key=lambda e: e.signal)
+    items = sorted(evidence, key=_signal_of)
     strongest: dict[str, SignalEvidence] = {}
     recovery: SignalEvidence | None = None
     probes_total: SignalEvidence | None = None
+    probe_items: list[SignalEvidence] = []  # in signal order, as items
     for item in items:
         if not 0.0 <= item.score <= 1.0 or math.isnan(item.score):
             raise ValueError(f"score of {item.signal} out of [0, 1]: {item.score}")
@@ -185,17 +206,17 @@ def fuse(
             recovery = item
         elif item.signal == PROBES_TOTAL:
             probes_total = item
-        group = signal_group(item.signal)
+        group = _group_of(item.signal)
+        if group == PROBE_PREFIX:
+            probe_items.append(item)
         if group is None or config.weights.get(group, 0.0) <= 0.0:
             continue
         held = strongest.get(group)
         if held is None or item.score > held.score:
             strongest[group] = item
 
-    weighted = [
-        (config.weights[group], z_of(item.score, config.z_half))
-        for group, item in sorted(strongest.items())
-    ]
+    ranked = sorted(strongest.items())
+    weighted = [(config.weights[group], z_of(item.score, config.z_half)) for group, item in ranked]
     # The reports are the main signal: the others can add to what they say, never take from it.
     main = z_of(strongest[REPORTS].score, config.z_half) if REPORTS in strongest else 0.0
     score = score_of(max(main, _stouffer(weighted)), config.z_half)
@@ -207,7 +228,7 @@ def fuse(
         level = Level(min(int(reports.level), Level.DETECTED))
         reasons.append(_reason("signal", reports))
 
-    agreeing = [item for _, item in sorted(strongest.items()) if item.score >= config.agree_score]
+    agreeing = [item for _, item in ranked if item.score >= config.agree_score]
     if len(agreeing) >= 2:
         capped = [(w, min(z, config.agree_cap)) for w, z in weighted]
         agreed = _level_of(score_of(_stouffer(capped), config.z_half), config)
@@ -217,9 +238,7 @@ def fuse(
 
     totals = {item.signal: item for item in items if item.signal.startswith(PROBE_PREFIX)}
     probe_level, failing, probe = Level.OK, None, None
-    for item in items:
-        if signal_group(item.signal) != PROBE_PREFIX:
-            continue
+    for item in probe_items:
         its_level, its_failing = _probe_level(item, _total_for(item.signal, totals), config)
         if probe is None or (its_level, its_failing or 0.0) > (probe_level, failing or 0.0):
             probe_level, failing, probe = its_level, its_failing, item
@@ -242,7 +261,7 @@ def fuse(
         level = max(level, Level(min(int(said.level), Level.DETECTED)))
         reasons.append(_reason("official", said))
 
-    healthy = _probes_healthy(items, probes_total)
+    healthy = _probes_healthy(probe_items, probes_total)
     recovery_score = 0.0
     if recovery is not None and recovery.observed > recovery.expected:
         recovery_score = recovery.score
@@ -319,10 +338,11 @@ def _probe_level(
     return Level.OK, failing
 
 
-def _probes_healthy(items: list[SignalEvidence], probes_total: SignalEvidence | None) -> bool:
+def _probes_healthy(probe_items: list[SignalEvidence], probes_total: SignalEvidence | None) -> bool:
+    """Probes were tried and none of the failure signals (`probe_items`) saw one."""
     if probes_total is None or probes_total.observed <= 0:
         return False
-    return all(item.observed <= 0 for item in items if signal_group(item.signal) == PROBE_PREFIX)
+    return all(item.observed <= 0 for item in probe_items)
 
 
 def z_of(score: float, z_half: float) -> float:
