@@ -428,3 +428,16 @@ def test_a_failed_write_forgets_the_series_ids_it_made(tmp_path: Path) -> None:
     assert store.total(key, 100, 101) == 5
     assert store.total(other, 100, 101) == 2
     store.close()
+
+
+def test_world_reports_in_buckets(store: Store) -> None:
+    from rasd.store import queries
+
+    store.add_counts({(FB, M0): 2, (FB, M0 + 14): 3, (FB, M0 + 15): 1, (FB_EG, M0): 50})
+    store.add_counts({(IG, M0 + 29): 4, (IG, M0 + 30): 9, (FB, M0 - 1): 7})
+    assert queries.world_reports(store, None, M0, M0 + 30, 15) == {
+        "facebook": [5, 1],
+        "instagram": [0, 4],
+    }
+    assert queries.world_reports(store, ["instagram"], M0, M0 + 31, 15) == {"instagram": [0, 4]}
+    assert queries.world_reports(store, ["twitter"], M0, M0 + 30, 15) == {}

@@ -59,11 +59,18 @@ def world_reports(
 
     def run(conn: Connection) -> dict[str, list[int]]:
         series = _series_ids(conn, *conditions)
+        names = {series_id: str(row.service) for series_id, row in series.items()}
         out: dict[str, list[int]] = {}
+        # a day of every service in quarter hours is some 10,000 rows, read as the pages are
+        # made: a service's list is made once, not for every row
         for series_id, index, n in _sums(conn, series, since, until, step):
             i = int(index)
             if 0 <= i < size:
-                out.setdefault(str(series[series_id].service), [0] * size)[i] += int(n)
+                name = names[series_id]
+                buckets = out.get(name)
+                if buckets is None:
+                    buckets = out[name] = [0] * size
+                buckets[i] += int(n)
         return out
 
     return store.read(run)
