@@ -256,8 +256,9 @@ class SqlStore:
     # -- series ids ----------------------------------------------------------------------
     def _ids_for(self, conn: Connection, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
         known = self._series_ids
-        # set operations in C: a minute of the reference day names thousands of series
-        missing = set(keys) - known.keys()
+        # each key looked up once: a set less the dictionary's keys would walk every series
+        # known (tens of thousands by the evening of the reference day) for a few new ones
+        missing = {key for key in keys if key not in known}
         if missing:
             for series_id, service, signal, region in self._new_series(conn, missing):
                 key = SeriesKey(service, signal, region)
