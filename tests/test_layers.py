@@ -31,6 +31,11 @@ REACHED_ONLY_FROM: dict[str, set[str]] = {
     "assembly": {"cli", "cluster", "eval", "server"},
 }
 
+# packages side by side, that never import each other (not even inside a function): the
+# API's routers and the pages' routers, which the HTTP shell puts together above both; what
+# both need lies below them (rasd.http, rasd.reading, rasd.locale)
+SIBLINGS: tuple[frozenset[str], ...] = (frozenset({"api", "web"}),)
+
 
 def _top(module: str) -> str | None:
     parts = module.split(".")
@@ -183,6 +188,18 @@ def test_the_cli_the_server_the_shell_and_the_assembly_are_reached_only_from_abo
         if b in REACHED_ONLY_FROM and a not in REACHED_ONLY_FROM[b]
     ]
     assert not wrong, "reached from below:\n" + "\n".join(wrong)
+
+
+def test_siblings_import_nothing_of_each_other() -> None:
+    edges = package_imports()
+    wrong = [
+        f"{a} -> {b}: {where}"
+        for (a, b), found in sorted(edges.items())
+        for group in SIBLINGS
+        if a in group and b in group
+        for where in found
+    ]
+    assert not wrong, "siblings importing each other:\n" + "\n".join(wrong)
 
 
 def test_the_process_object_imports_nothing_of_rasd_when_it_runs() -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rasd.comments import CommentBook
     from rasd.counting.aggregator import Aggregator
     from rasd.http.auth import Authorizer
+    from rasd.http.page_epoch import PageEpoch
     from rasd.ingest.limits import Limiters
     from rasd.ingest.places import Places
     from rasd.ingest.posts_import import RecentIds
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from rasd.sources import SourceSet
     from rasd.store import Store
     from rasd.tokens import TokenStore
-    from rasd.web.page_cache import PageEpoch
     from rasd.web.views import SharedSparks
 
 T = TypeVar("T")

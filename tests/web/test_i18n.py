@@ -27,12 +27,6 @@ def test_the_language_comes_from_the_query_then_the_cookie_then_the_browser() ->
     assert i18n.choose(None, {}, None) == "en"
 
 
-def test_the_region_of_the_browser_language_defaults_the_country() -> None:
-    assert i18n.region_of("ar-EG,ar;q=0.9") == "EG"
-    assert i18n.region_of("zh-Hant-TW") == "TW"
-    assert i18n.region_of("en") is None
-
-
 def test_numbers_are_written_as_the_locale_writes_them() -> None:
     assert i18n.number(1234567, "en") == "1,234,567"
     assert i18n.number(1234567, "ar") == "١٬٢٣٤٬٥٦٧"

@@ -8,8 +8,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from rasd.clock import VirtualClock
+from rasd.http.page_epoch import touch
 from rasd.runtime import Runtime
-from rasd.web.page_cache import touch
 
 _VARYING = {"date", "server"}
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from rasd.clock import VirtualClock, minute_of, minute_start
+from rasd.http.page_epoch import touch
 from rasd.runtime import Runtime
 from rasd.web import views
-from rasd.web.page_cache import touch
 
 REPORT = {"service": "whatsapp", "problem": "messages", "reporter": "r1", "country": "EG"}
 

@@ -18,13 +18,13 @@ from rasd.api.shapes import errors
 from rasd.api.subscribe import SubscriptionOut
 from rasd.errors import NotFound, field_error
 from rasd.http.asking import SubscribeIn, checked
+from rasd.http.page_epoch import touch
 from rasd.http.process import require, runtime_of
 from rasd.http.responses import JSON
 from rasd.notify.notifier import Notifier, notifier_of
 from rasd.runtime import Runtime
 from rasd.store.rows import IncidentRow
 from rasd.tokens import TokenStore
-from rasd.web.page_cache import touch
 
 router = APIRouter(prefix="/api/v1")
 

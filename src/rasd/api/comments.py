@@ -17,13 +17,13 @@ from rasd.api.shapes import errors
 from rasd.comments import MAX_TEXT, Comment, CommentBook, clean, described
 from rasd.errors import InvalidInput, field_error
 from rasd.http.body import client_address
+from rasd.http.page_epoch import touch
 from rasd.http.process import require, runtime_of
 from rasd.http.responses import JSON
 from rasd.ingest.reports import network_of
+from rasd.locale.regions import region_of
 from rasd.runtime import Runtime
 from rasd.signals.reports import key_hash
-from rasd.web.i18n import region_of
-from rasd.web.page_cache import touch
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 

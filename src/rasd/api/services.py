@@ -12,11 +12,11 @@ from rasd.clock import counted_until, minute_of, minute_start
 from rasd.detect.decision import Status, status_of
 from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
+from rasd.reading.reports import networks
 from rasd.runtime import Runtime
 from rasd.series import PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
 from rasd.signals.sample import saying
 from rasd.store.rows import IncidentRow, level_now
-from rasd.web import views
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 
@@ -121,7 +121,7 @@ async def get_networks(
     service = rt.catalog.get(service_id)
     since_t, until_t, _ = parse_window(since, until, None, rt.clock.now())
     start, end = minute_of(since_t), minute_of(until_t) + 1
-    found = views.networks(rt, service.id, parse_lang(lang), start, end, top)
+    found = networks(rt, service.id, parse_lang(lang), start, end, top)
     return JSON(
         {
             "service": service.id,

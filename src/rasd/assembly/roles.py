@@ -12,6 +12,7 @@ from rasd.clock import Clock, SystemClock
 from rasd.comments import CommentBook
 from rasd.counting.aggregator import Aggregator
 from rasd.http.auth import Authorizer
+from rasd.http.page_epoch import PageEpoch
 from rasd.ingest.limits import Limiters, RequestLimiter
 from rasd.ingest.networks import NetworkDirectory
 from rasd.ingest.places import Places
@@ -26,7 +27,6 @@ from rasd.signals.sample import PostSample
 from rasd.sources import SourceSet
 from rasd.store import Store, open_store
 from rasd.tokens import TokenStore
-from rasd.web.page_cache import PageEpoch
 from rasd.web.views import SharedSparks
 
 

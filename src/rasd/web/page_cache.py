@@ -2,8 +2,9 @@
 
 What a page shows changes when detection ticks a minute (counts, charts), when an incident or
 event changes (the live stream's generation) or when something else a page shows is written
-(official word, comments: `touch`). That triple is the page's version; a page drawn at the
-current version is served as it is, byte for byte, with its ETag and Last-Modified.
+(official word, comments: `touch` in `rasd.http.page_epoch`). That triple is the page's
+version; a page drawn at the current version is served as it is, byte for byte, with its ETag
+and Last-Modified.
 """
 
 from __future__ import annotations
@@ -57,19 +58,6 @@ class PageCache:
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
         return page
-
-
-class PageEpoch:
-    """Bumped by writes that pages show but neither counting nor detection makes (a comment,
-    an official word): a count of its own, as it changes while the process is fixed."""
-
-    def __init__(self) -> None:
-        self.value = 0
-
-
-def touch(runtime: Any) -> None:
-    """Something pages show was written outside counting and detection: draw them again."""
-    runtime.page_epoch.value += 1
 
 
 def page_version(runtime: Any) -> Version:

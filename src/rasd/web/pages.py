@@ -18,6 +18,7 @@ from rasd.http.caching import matches
 from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.locale import direction, languages, words
+from rasd.locale.regions import region_of
 from rasd.web import alerts, assets, confirm, i18n, unsubscribe, views
 from rasd.web.page_cache import PageCache, page_version
 
@@ -92,7 +93,7 @@ def _render(
             "lang": lang,
             "strings": i18n.client_strings(lang),
             "view": views.client_view(view),
-            "region": i18n.region_of(request.headers.get("accept-language")),
+            "region": region_of(request.headers.get("accept-language")),
             # what the live stream had told when this page was drawn: a page that connects
             # later than a change catches up
             "generation": hub.generation if hub is not None else None,
@@ -147,7 +148,7 @@ def drawn_once(request: Request, language: str, draw: Callable[[], Response]) ->
         request.url.path,
         tuple(sorted(request.query_params.multi_items())),
         language,
-        i18n.region_of(request.headers.get("accept-language")),
+        region_of(request.headers.get("accept-language")),
     )
     page = cache.get(key, page_version(rt), draw)
     if_none_match = request.headers.get("if-none-match")

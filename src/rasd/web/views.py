@@ -17,10 +17,10 @@ from rasd.detect.decision import status_of
 from rasd.errors import NotFound
 from rasd.impact import ImpactReader
 from rasd.incidents.model import IncidentState
-from rasd.ingest.networks import network_of_label
 from rasd.locale import words as locale_words
 from rasd.locale.findings import said_event
 from rasd.locale.phrases import CatalogNames
+from rasd.reading.reports import networks
 from rasd.runtime import Runtime
 from rasd.series import REPORTS, WORLD, SeriesKey, region_level
 from rasd.signals.sample import saying
@@ -227,40 +227,6 @@ def regions(rt: Runtime, service_id: str, lang: str, since: int, until: int) -> 
     countries.sort(key=lambda c: -int(c["reports"]))
     cities.sort(key=lambda c: -int(c["reports"]))
     return {"countries": countries, "cities": cities[:300]}
-
-
-def networks(
-    rt: Runtime, service_id: str, lang: str, since: int, until: int, top: int = 10
-) -> dict[str, Any]:
-    """The networks people report from, most reports first, and whether any data says so:
-    without a network file (setting `network_db`) there is none to show."""
-    total = 0
-    found: list[dict[str, Any]] = []
-    for label, n in queries.network_reports(rt.store, service_id, since, until).items():
-        network = network_of_label(label)
-        if network is None:
-            continue
-        total += n
-        found.append(
-            {
-                "asn": network.asn,
-                "name": network.name,
-                "title": network.title,
-                "country": network.country,
-                "country_name": (
-                    rt.places.country_name(network.country, lang) if network.country else None
-                ),
-                "reports": n,
-            }
-        )
-    found.sort(key=lambda x: (-int(x["reports"]), int(x["asn"])))
-    for item in found:
-        item["share"] = round(int(item["reports"]) / total, 4) if total else 0.0
-    return {
-        "data": rt.validator.networks.available or bool(found),
-        "networks": found[:top],
-        "total": total,
-    }
 
 
 def _timeline_of_incident(row: IncidentRow, lang: str) -> list[dict[str, Any]]:
