@@ -204,3 +204,20 @@ def test_a_fold_keeps_the_thresholds_chosen_without_its_family_and_its_own() -> 
     assert fold_a.own["standard"] == 0.3
     assert fold_a.held_out.scores["standard"] == 0.0  # nothing passes 0.9 in a: the null
     assert fold_b.thresholds["standard"] == 0.3 and fold_b.own["standard"] == 0.9
+
+
+def test_a_tie_between_candidates_keeps_the_one_nearest_the_defaults() -> None:
+    a = _file(200, [(100, 120)], "a/one.csv")
+    b = _file(200, [(100, 120)], "b/one.csv")
+    sa, sb = np.zeros(200), np.zeros(200)
+    sa[102], sb[101] = 0.5, 0.9
+    saved = nab_folds.CANDIDATES[:]
+    # the first candidate moves the length gain; on these files it changes nothing
+    nab_folds.CANDIDATES[:] = [{"long_gain": 0.0}, {}]
+    try:
+        k, _ = nab_folds.choose([a, b], [[sa, sb], [sa, sb]], [STANDARD], [0, 1])
+        fold_a, _ = nab_folds.folds([a, b], [[sa, sb], [sa, sb]], [STANDARD])
+    finally:
+        nab_folds.CANDIDATES[:] = saved
+    assert k == 1 and fold_a.chosen == {} and fold_a.tied == 1
+    assert nab_folds.departures({"long_gain": 0.0}) == 1 and nab_folds.departures({}) == 0

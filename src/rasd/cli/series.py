@@ -233,6 +233,8 @@ def _fold_table(
             if fold.chosen == chosen
             else ", ".join(f"{k}={v:g}" for k, v in fold.chosen.items())
         )
+        if fold.tied:
+            choice += f" (tied with {fold.tied}: the fewest moved from the defaults)"
         table.add_row(
             fold.family,
             choice,
