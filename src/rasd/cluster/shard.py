@@ -27,7 +27,7 @@ _log = logging.getLogger("rasd.cluster.shard")
 
 # how long a shard that keeps up lets messages gather between fetches: what is acknowledged
 # is counted that much later, well inside a minute's detection lag
-GATHER_S = 0.25
+GATHER_S = 1.0
 
 
 def watermark_key(stream: str, shard: int) -> str:

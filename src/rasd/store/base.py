@@ -369,6 +369,12 @@ class SqlStore:
         expression form costs more than the database does for the hot writes."""
         conn.exec_driver_sql(sql, params)
 
+    def _minute_rows(
+        self, conn: Connection, sql: str, params: tuple[Any, ...]
+    ) -> Sequence[tuple[Any, ...]]:
+        """Rows of a read of many counts, as plain tuples."""
+        return [tuple(row) for row in conn.exec_driver_sql(sql, params)]
+
     def _write_reports(
         self,
         conn: Connection,
@@ -504,10 +510,11 @@ class SqlStore:
         def run(conn: Connection) -> dict[SeriesKey, dict[int, int]]:
             # the driver's own statement and plain tuples: a cluster's detection reads every
             # series of the minute this way each tick
-            rows = conn.exec_driver_sql(
+            rows = self._minute_rows(
+                conn,
                 f"SELECT series_id, minute, n FROM counts WHERE minute >= {p} AND minute < {p}",
                 (since_minute, until_minute),
-            ).all()
+            )
             by_id = self._series_by_id
             missing = {series_id for series_id, _, _ in rows if series_id not in by_id}
             if missing:

@@ -18,13 +18,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Connection, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 
 from rasd.errors import Unavailable
 from rasd.series import SeriesKey
 from rasd.store import migrations
-from rasd.store.base import Increments, RawBatch, SqlStore
+from rasd.store.base import AlreadyApplied, Increments, RawBatch, SqlStore
 
 T = TypeVar("T")
 
@@ -129,11 +136,35 @@ class PostgresStore(SqlStore):
         # the driver's own statement over one array: a worker asks before every group, and
         # SQLAlchemy's expanding IN costs more to build than the look-up does to run
         rows = self.read(
-            lambda conn: conn.exec_driver_sql(
-                "SELECT msg_id FROM applied WHERE msg_id = ANY(%s::text[])", (list(msg_ids),)
-            ).all()
+            lambda conn: _driver_rows(
+                conn, "SELECT msg_id FROM applied WHERE msg_id = ANY(%s::text[])", (list(msg_ids),)
+            )
         )
         return {row[0] for row in rows}
+
+    def _claim_all(self, conn: Connection, msg_ids: Sequence[str]) -> None:
+        if not msg_ids:
+            return
+        try:
+            # one statement over one array; a single id seen before fails all of it
+            _driver_rows(
+                conn,
+                "INSERT INTO applied (msg_id, applied_ms) SELECT m, %s FROM unnest(%s::text[]) m",
+                (int(time.time() * 1000), list(msg_ids)),
+                fetch=False,
+            )
+        except IntegrityError as exc:
+            raise AlreadyApplied("a message of the group was applied meanwhile") from exc
+
+    def _driver_sql(
+        self, conn: Connection, sql: str, params: tuple[Any, ...] | list[tuple[Any, ...]]
+    ) -> None:
+        _driver_rows(conn, sql, params, fetch=False)
+
+    def _minute_rows(
+        self, conn: Connection, sql: str, params: tuple[Any, ...]
+    ) -> Sequence[tuple[Any, ...]]:
+        return _driver_rows(conn, sql, params)
 
     def _new_series(
         self, conn: Connection, keys: set[SeriesKey]
@@ -142,7 +173,8 @@ class PostgresStore(SqlStore):
         # networks), and a statement of thousands of placeholders costs more to build and
         # parse than to run. In one order, as every writer makes them: no deadlock.
         rows = sorted(keys)
-        result = conn.exec_driver_sql(
+        return _driver_rows(
+            conn,
             "INSERT INTO series (service, signal, region) SELECT * FROM "
             "unnest(%s::text[], %s::text[], %s::text[]) "
             # a no-op update makes RETURNING name rows another writer created first
@@ -150,7 +182,6 @@ class PostgresStore(SqlStore):
             "RETURNING id, service, signal, region",
             tuple(list(column) for column in zip(*rows, strict=True)),
         )
-        return [tuple(row) for row in result]
 
     def _add_counts(self, conn: Connection, increments: Increments) -> None:
         if not increments:
@@ -158,11 +189,13 @@ class PostgresStore(SqlStore):
         rows = self._count_rows(conn, increments)
         # one statement over four arrays, not a statement a row: PostgreSQL plans and runs it
         # once, and the driver sends four arrays instead of a message a row
-        conn.exec_driver_sql(
+        _driver_rows(
+            conn,
             "INSERT INTO counts (slot, series_id, minute, n) SELECT * FROM "
             "unnest(%s::bigint[], %s::integer[], %s::bigint[], %s::bigint[]) "
             "ON CONFLICT (slot, series_id, minute) DO UPDATE SET n = counts.n + excluded.n",
             tuple(_int_array(column) for column in zip(*rows, strict=True)),
+            fetch=False,
         )
 
     def migrate(self) -> None:
@@ -208,6 +241,33 @@ class PostgresStore(SqlStore):
                 _log.info("write retried after %s (attempt %d)", state, attempt)
                 time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _driver_rows(
+    conn: Connection,
+    sql: str,
+    params: tuple[Any, ...] | list[tuple[Any, ...]],
+    *,
+    fetch: bool = True,
+) -> list[tuple[Any, ...]]:
+    """A statement straight on psycopg's connection, inside the transaction the framework
+    began: the framework's bookkeeping of a statement and of its result (a few hundred
+    microseconds) cost more than the hot statements of a worker do. Its errors come out as the
+    framework's own (IntegrityError, OperationalError...), so a retry, a 503 or the pool's
+    handling of a broken connection (at the rollback that follows) are as before."""
+    driver = conn.connection.driver_connection
+    if driver is None:  # the connection was invalidated: the framework says so
+        result = conn.exec_driver_sql(sql, params)
+        return [tuple(row) for row in result] if fetch else []
+    try:
+        with driver.cursor() as cursor:
+            if isinstance(params, list):
+                cursor.executemany(sql, params)
+            else:
+                cursor.execute(sql, params)
+            return cursor.fetchall() if fetch else []
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error, dialect=conn.dialect) from exc
 
 
 def _int_array(values: Iterable[int]) -> str:
