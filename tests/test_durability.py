@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from rasd.signals.reports import decode_batch, key_hash
-from rasd.store.base import RawBatch
+from rasd.store.counts import RawBatch
 
 _BATCHES = "SELECT first_ms, last_ms, n, counted, data FROM report_batches"
 

@@ -18,7 +18,7 @@ from rasd.server import retention_loop
 from rasd.settings import Settings
 from rasd.signals.reports import ReportColumns, encode_batch
 from rasd.signals.sample import Heard, runtime_sample
-from rasd.store.base import RawBatch
+from rasd.store.counts import RawBatch
 
 T0 = datetime(2024, 2, 24, 12, 0, tzinfo=UTC)
 WA = SeriesKey("whatsapp", REPORTS, WORLD)

@@ -21,7 +21,7 @@ from rasd.ingest.reports import ReportIn, ReportValidator
 from rasd.series import SeriesKey
 from rasd.signals.reports import CountedReports, ReportRow, Reports
 from rasd.store import Store
-from rasd.store.base import Increments
+from rasd.store.counts import Increments
 from rasd.store.sqlite import SQLiteStore
 
 WORLD = SeriesKey("whatsapp", "reports", "*")

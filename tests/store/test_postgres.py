@@ -13,7 +13,7 @@ import pytest
 from rasd.errors import Unavailable
 from rasd.series import POSTS, REPORTS, WORLD, SeriesKey
 from rasd.store import open_store, postgres
-from rasd.store.base import AlreadyApplied
+from rasd.store.counts import AlreadyApplied
 from rasd.store.postgres import PostgresStore, engine_url
 from store.pg import ADMIN
 

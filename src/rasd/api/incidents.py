@@ -20,7 +20,7 @@ from rasd.incidents.model import IncidentState
 from rasd.locale.findings import said_event, said_incident, shown_languages
 from rasd.locale.phrases import CatalogNames
 from rasd.runtime import Runtime
-from rasd.store.base import FoundPage
+from rasd.store.findings import FoundPage
 from rasd.store.rows import EventRow, EventState, IncidentRow
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])

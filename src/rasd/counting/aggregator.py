@@ -22,7 +22,8 @@ from rasd.signals.reports import (
     batch_rows,
     columns_together,
 )
-from rasd.store.base import AlreadyApplied, Increments, RawBatch, Store
+from rasd.store.base import Store
+from rasd.store.counts import AlreadyApplied, Increments, RawBatch
 
 Listener = Callable[[Increments], None]
 # counting holds the event loop up for as long: larger groups are counted in a thread

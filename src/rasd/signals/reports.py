@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from rasd.series import NETWORK_REPORTS, PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
 from rasd.signals.window import LastSeen, WindowCounter, occurrence_rank
-from rasd.store.base import RawBatch, RawReport
+from rasd.store.counts import RawBatch, RawReport
 
 
 @dataclass(frozen=True)

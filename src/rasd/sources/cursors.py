@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rasd.store import Store
+from rasd.store.state import StateStore
 
 _PREFIX = "cursor:"
 
 
 class Cursors:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: StateStore) -> None:
         self._store = store
 
     def get(self, source: str) -> bytes | None:

@@ -31,7 +31,8 @@ from sqlalchemy.exc import (
 from rasd.errors import Unavailable
 from rasd.series import SeriesKey
 from rasd.store import migrations
-from rasd.store.base import AlreadyApplied, Increments, RawBatch, SqlStore
+from rasd.store.base import SqlStore
+from rasd.store.counts import AlreadyApplied, Increments, RawBatch
 
 T = TypeVar("T")
 

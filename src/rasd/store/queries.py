@@ -13,7 +13,8 @@ from sqlalchemy import Connection, func, select
 
 from rasd.series import NETWORK_REPORTS, REPORTS, WORLD
 from rasd.store import schema
-from rasd.store.base import Store, minutes_within
+from rasd.store.base import Store
+from rasd.store.counts import minutes_within
 
 
 def _series_ids(conn: Connection, *conditions: Any) -> dict[int, Any]:

@@ -18,8 +18,9 @@ from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from rasd.store import schema
-from rasd.store.base import Increments, RawBatch, SqlStore
+from rasd.store.base import SqlStore
 from rasd.store.checkpointer import Checkpointer
+from rasd.store.counts import Increments, RawBatch
 from rasd.store.migrations import rekey_counts
 
 T = TypeVar("T")
