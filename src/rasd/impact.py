@@ -19,6 +19,7 @@ from rasd.clock import minute_of, minute_start
 from rasd.locale import N_, PUBLISHED, Words, listing, words
 from rasd.series import REPORTS, WORLD, SeriesKey
 from rasd.store.base import Store
+from rasd.store.counts import CountStore
 
 if TYPE_CHECKING:
     from rasd.catalog import Catalog
@@ -55,7 +56,7 @@ class Impact:
 
 
 def estimate(
-    store: Store,
+    store: CountStore,
     services: Sequence[str],
     start: datetime,
     end: datetime | None,

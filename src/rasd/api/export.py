@@ -15,7 +15,7 @@ from rasd.clock import minute_of, minute_start
 from rasd.errors import InvalidInput, field_error
 from rasd.http.process import runtime_of
 from rasd.series import SeriesKey
-from rasd.store.base import Store
+from rasd.store.counts import CountStore
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 
@@ -23,7 +23,9 @@ MAX_ROWS = 1_000_000
 COLUMNS = ("time", "service", "signal", "region", "count")
 
 
-def _rows(store: Store, keys: list[SeriesKey], start: int, end: int, step: int) -> Iterator[str]:
+def _rows(
+    store: CountStore, keys: list[SeriesKey], start: int, end: int, step: int
+) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

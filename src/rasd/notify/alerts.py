@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from rasd.incidents.model import IncidentState
-from rasd.store.base import Store
+from rasd.store.state import StateStore
 
 _STATE_KEY = "notify.told"
 
@@ -72,7 +72,7 @@ class _Told:
 
 
 class AlertPolicy:
-    def __init__(self, store: Store | None = None) -> None:
+    def __init__(self, store: StateStore | None = None) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._told: dict[str, _Told] = {}

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from standardwebhooks import Webhook
 
-from rasd.store.base import Store
+from rasd.store.state import StateStore
 
 SIGNATURE_HEADER = "X-Rasd-Signature"
 TIMESTAMP_HEADER = "X-Rasd-Timestamp"
@@ -59,7 +59,7 @@ class LinkSigner:
         self._key = key
 
     @classmethod
-    def from_store(cls, store: Store) -> LinkSigner:
+    def from_store(cls, store: StateStore) -> LinkSigner:
         key = store.get_state(_KEY_STATE)
         if key is None:
             # processes starting together must agree on one key: the first one kept

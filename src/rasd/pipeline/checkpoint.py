@@ -10,10 +10,12 @@ import numpy as np
 
 from rasd.detect.bank import SeriesBank
 from rasd.pipeline.engine import DetectionEngine, watched
-from rasd.store.base import Store
+from rasd.store.counts import CountStore
 
 
-def warm_from_store(engine: DetectionEngine, store: Store, until_minute: int, days: int) -> int:
+def warm_from_store(
+    engine: DetectionEngine, store: CountStore, until_minute: int, days: int
+) -> int:
     """Teaches the engine the stored counts of the `days` before `until_minute`; returns how
     many series it learnt. Series the engine watches only; minutes without counts are zeros."""
     since = until_minute - days * 1440
