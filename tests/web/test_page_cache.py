@@ -3,13 +3,16 @@ as the whole stack answered them the first time."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from starlette.responses import Response
 
 from rasd.clock import VirtualClock
 from rasd.http.page_epoch import touch
 from rasd.runtime import Runtime
+from rasd.web.page_cache import DrawnPage, PageCache
 
 _VARYING = {"date", "server"}
 
@@ -76,3 +79,69 @@ def test_a_part_of_a_file_is_asked_of_the_file_server(client: TestClient) -> Non
     part = client.get("/static/vendor/site.css", headers={"range": "bytes=0-9"})
     assert part.status_code == 206 and part.content == whole.content[:10]
     assert lane.answered == 0
+
+
+def test_readers_who_miss_together_wait_for_one_drawing() -> None:
+    cache = PageCache()
+    release = threading.Event()
+    draws = 0
+
+    def draw() -> Response:
+        nonlocal draws
+        draws += 1
+        release.wait(30)
+        return Response(b"page", status_code=200)
+
+    pages: list[DrawnPage] = []
+    readers = [
+        threading.Thread(target=lambda: pages.append(cache.get("/", (1, 0, 0), draw)))
+        for _ in range(6)
+    ]
+    for reader in readers:
+        reader.start()
+    for _ in range(3000):  # until five of them wait for the first one's drawing
+        if cache.waited == 5:
+            break
+        threading.Event().wait(0.01)
+    release.set()
+    for reader in readers:
+        reader.join(30)
+    assert cache.waited == 5 and draws == 1 and cache.drawn == 1
+    assert len(pages) == 6 and all(page is pages[0] for page in pages)
+    # a new version is drawn again, once
+    assert cache.get("/", (2, 0, 0), draw) is not pages[0] and draws == 2
+
+
+def test_when_the_drawing_fails_a_waiting_reader_draws_it_itself() -> None:
+    cache = PageCache()
+    started, release = threading.Event(), threading.Event()
+
+    def failing() -> Response:
+        started.set()
+        release.wait(30)
+        raise RuntimeError("the store went away")
+
+    failed: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            cache.get("/", (1, 0, 0), failing)
+        except RuntimeError as exc:
+            failed.append(exc)
+
+    drawer = threading.Thread(target=first)
+    drawer.start()
+    started.wait(30)
+    got: list[DrawnPage] = []
+    waiter = threading.Thread(
+        target=lambda: got.append(cache.get("/", (1, 0, 0), lambda: Response(b"ok")))
+    )
+    waiter.start()
+    for _ in range(3000):
+        if cache.waited == 1:
+            break
+        threading.Event().wait(0.01)
+    release.set()
+    drawer.join(30)
+    waiter.join(30)
+    assert len(failed) == 1 and got[0].body == b"ok" and cache.drawn == 1

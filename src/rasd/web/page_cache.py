@@ -33,31 +33,82 @@ class DrawnPage:
     modified: str
 
 
+class _Drawing:
+    """A page being drawn at one version; readers who ask for it meanwhile wait for it."""
+
+    __slots__ = ("done", "page", "version")
+
+    def __init__(self, version: Version) -> None:
+        self.version = version
+        self.done = threading.Event()
+        self.page: DrawnPage | None = None
+
+
 class PageCache:
     def __init__(self, size: int = 2048) -> None:
         self.size = size
         self.drawn = 0  # pages drawn, for the benchmark and the tests
+        self.waited = 0  # readers who waited for another's drawing, for the tests
         self._pages: OrderedDict[Hashable, DrawnPage] = OrderedDict()
+        self._drawing: dict[Hashable, _Drawing] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, version: Version, draw: Callable[[], Response]) -> DrawnPage:
+        """The page at `version`, drawn by one reader only: when a change comes, a crowd of
+        readers of one page all miss at once, and each drawing it would take every worker
+        thread and the store's connections for the same bytes."""
         with self._lock:
             page = self._pages.get(key)
             if page is not None and page.version == version:
                 self._pages.move_to_end(key)
                 return page
-        response = draw()
-        body = bytes(response.body)
-        page = DrawnPage(
-            version, body, response.status_code, etag_of(body), formatdate(usegmt=True)
-        )
+            drawing = self._drawing.get(key)
+            mine = drawing is None or drawing.version != version
+            if mine:
+                drawing = self._drawing[key] = _Drawing(version)
+            else:
+                self.waited += 1
+        assert drawing is not None
+        if not mine:
+            drawing.done.wait()
+            if drawing.page is not None:
+                return drawing.page
+            return self._draw(key, version, draw, None)  # the one drawing it failed
+        return self._draw(key, version, draw, drawing)
+
+    def _draw(
+        self,
+        key: Hashable,
+        version: Version,
+        draw: Callable[[], Response],
+        drawing: _Drawing | None,
+    ) -> DrawnPage:
+        try:
+            response = draw()
+            body = bytes(response.body)
+            page = DrawnPage(
+                version, body, response.status_code, etag_of(body), formatdate(usegmt=True)
+            )
+        except BaseException:
+            if drawing is not None:
+                self._finish(key, drawing)
+            raise
         with self._lock:
             self.drawn += 1
             self._pages[key] = page
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
+        if drawing is not None:
+            drawing.page = page
+            self._finish(key, drawing)
         return page
+
+    def _finish(self, key: Hashable, drawing: _Drawing) -> None:
+        with self._lock:
+            if self._drawing.get(key) is drawing:
+                del self._drawing[key]
+        drawing.done.set()
 
 
 def page_version(runtime: Any) -> Version:
