@@ -62,19 +62,18 @@ class PageCache:
             if page is not None and page.version == version:
                 self._pages.move_to_end(key)
                 return page
-            drawing = self._drawing.get(key)
-            mine = drawing is None or drawing.version != version
-            if mine:
-                drawing = self._drawing[key] = _Drawing(version)
-            else:
+            waiting = self._drawing.get(key)
+            if waiting is not None and waiting.version == version:
                 self.waited += 1
-        assert drawing is not None
-        if not mine:
-            drawing.done.wait()
-            if drawing.page is not None:
-                return drawing.page
-            return self._draw(key, version, draw, None)  # the one drawing it failed
-        return self._draw(key, version, draw, drawing)
+            else:
+                mine = self._drawing[key] = _Drawing(version)
+                waiting = None
+        if waiting is None:
+            return self._draw(key, version, draw, mine)
+        waiting.done.wait()
+        if waiting.page is not None:
+            return waiting.page
+        return self._draw(key, version, draw, None)  # the one drawing it failed
 
     def _draw(
         self,
