@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
+from rasd.detect.multiview import MultiViewDetector
 from rasd.detect.views import ViewBank
 
 
@@ -227,3 +230,14 @@ def test_the_shape_view_is_silent_until_its_own_warmup() -> None:
     assert np.array_equal(kept[:600], ranges[:600])
     with pytest.raises(ValueError):
         ViewBank(shape_warmup=-1)
+
+
+def test_the_single_series_detector_takes_the_banks_arguments_with_its_defaults() -> None:
+    # written twice so that each constructor reads as its whole configuration; this keeps the
+    # two from drifting apart
+    def defaults(init: object) -> dict[str, object]:
+        params = inspect.signature(init).parameters.values()  # type: ignore[arg-type]
+        return {p.name: p.default for p in params if p.name != "self"}
+
+    assert defaults(MultiViewDetector.__init__) == defaults(ViewBank.__init__)
+    assert MultiViewDetector().params() == ViewBank().config()

@@ -43,6 +43,7 @@ value: it scores 0 and teaches nothing.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -437,12 +438,7 @@ class ViewBank:
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild an empty bank like this one."""
-        names = (
-            "seed slots profile_halflife smooth range_halflife range_half young warmup "
-            "view_quiet quiet chatter_halflife chatter long_after long_gain shape_window "
-            "shape_prototypes shape_vigilance shape_learn shape_memory shape_width shape_half "
-            "shape_warmup shape_young"
-        ).split()
+        names = [name for name in inspect.signature(ViewBank.__init__).parameters if name != "self"]
         return {name: getattr(self, name) for name in names}
 
     def state(self) -> State:
