@@ -6,7 +6,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rasd.web.assets import BUILT, IMMUTABLE, Assets, _accepted, built
+from rasd.web.assets import BUILT, IMMUTABLE, Assets, built
+from rasd.web.encodings import accepted as _accepted
 from web.server import LiveServer, live_server
 
 pytestmark = pytest.mark.skipif(

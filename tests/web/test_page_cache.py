@@ -3,6 +3,7 @@ as the whole stack answered them the first time."""
 
 from __future__ import annotations
 
+import gzip
 import threading
 from datetime import timedelta
 
@@ -145,3 +146,66 @@ def test_when_the_drawing_fails_a_waiting_reader_draws_it_itself() -> None:
     drawer.join(30)
     waiter.join(30)
     assert len(failed) == 1 and got[0].body == b"ok" and cache.drawn == 1
+
+
+def _raw(client: TestClient, method: str, path: str, **headers: str) -> tuple[object, bytes]:
+    with client.stream(method, path, headers=headers) as response:
+        return response, b"".join(response.iter_raw())
+
+
+def test_a_page_is_gzipped_once_per_drawing_for_those_who_take_it(client: TestClient) -> None:
+    lane = client.app.pages  # type: ignore[attr-defined]
+    for path in ("/services/whatsapp", "/"):
+        plain, body = _raw(client, "GET", path, **{"accept-encoding": "identity"})
+        cache = client.app.state.page_cache  # type: ignore[attr-defined]
+        drawn = cache.drawn
+        for _ in range(2):  # drawn by the framework, then answered by the lane
+            packed, raw = _raw(client, "GET", path, **{"accept-encoding": "gzip, br"})
+            headers = packed.headers  # type: ignore[attr-defined]
+            assert headers["content-encoding"] == "gzip" and gzip.decompress(raw) == body
+            assert int(headers["content-length"]) == len(raw) < len(body) // 3
+            assert headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'  # type: ignore[attr-defined]
+            assert "Accept-Encoding" in headers["vary"]
+            assert headers["last-modified"] == plain.headers["last-modified"]  # type: ignore[attr-defined]
+        assert cache.drawn == drawn  # the gzip copy came with the drawing
+        assert "content-encoding" not in plain.headers  # type: ignore[attr-defined]
+        assert "Accept-Encoding" in plain.headers["vary"]  # type: ignore[attr-defined]
+    before = lane.answered
+    again, _ = _raw(client, "GET", "/", **{"accept-encoding": "identity"})
+    assert lane.answered == before + 1 and "content-encoding" not in again.headers  # type: ignore[attr-defined]
+
+
+def test_a_304_names_the_coding_a_cache_holds(client: TestClient, runtime: Runtime) -> None:
+    path = "/services/facebook"
+    packed = client.get(path, headers={"accept-encoding": "gzip"})
+    plain = client.get(path, headers={"accept-encoding": "identity"})
+    for _ in range(2):  # through the framework the first time, the lane after
+        tag = {"accept-encoding": "gzip", "if-none-match": packed.headers["etag"]}
+        known = client.get(path, headers=tag)
+        assert known.status_code == 304 and not known.content
+        assert known.headers["etag"] == packed.headers["etag"]
+        assert "Accept-Encoding" in known.headers["vary"]
+    # a cache that holds the identity bytes and now asks for gzip gets the gzip bytes
+    other = client.get(
+        path, headers={"accept-encoding": "gzip", "if-none-match": plain.headers["etag"]}
+    )
+    assert other.status_code == 200 and other.text == plain.text
+    assert other.headers["content-encoding"] == "gzip"
+    # and a page drawn again at a new version answers the old tag from the framework too
+    touch(runtime)
+    tag = {"accept-encoding": "gzip", "if-none-match": packed.headers["etag"]}
+    assert client.get(path, headers=tag).status_code == 304
+
+
+def test_a_head_of_a_page_says_the_encoded_length(client: TestClient) -> None:
+    # drawn for the HEAD (the routes answer GET only), then answered by the lane
+    first, nothing = _raw(client, "HEAD", "/history", **{"accept-encoding": "gzip"})
+    assert first.status_code == 200 and nothing == b""  # type: ignore[attr-defined]
+    packed, raw = _raw(client, "GET", "/history", **{"accept-encoding": "gzip"})
+    head, nothing = _raw(client, "HEAD", "/history", **{"accept-encoding": "gzip"})
+    assert nothing == b""
+    for answer in (first, head):
+        headers = answer.headers  # type: ignore[attr-defined]
+        assert headers["content-encoding"] == "gzip" and "Accept-Encoding" in headers["vary"]
+        assert headers["content-length"] == str(len(raw))
+        assert headers["etag"] == packed.headers["etag"]  # type: ignore[attr-defined]

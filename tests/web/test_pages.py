@@ -55,7 +55,7 @@ def test_home_is_english_by_default_and_arabic_right_to_left_when_asked(
     arabic = client.get("/", headers={"accept-language": "ar-EG,ar;q=0.9"})
     assert '<html lang="ar" dir="rtl">' in arabic.text
     assert "الحالة الآن" in arabic.text and "فيسبوك" in arabic.text
-    assert english.headers["vary"] == "Accept-Language, Cookie"
+    assert english.headers["vary"] == "Accept-Language, Cookie, Accept-Encoding"
 
 
 def test_the_language_switch_is_remembered(client: TestClient) -> None:

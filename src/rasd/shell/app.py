@@ -73,7 +73,11 @@ class _Application(FastAPI):
         ):
             await self.live(scope, receive, send)  # a crowd of streams, without the framework
             return
-        if self.pages is not None and scope["type"] == "http" and scope["method"] == "GET":
+        if (
+            self.pages is not None
+            and scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+        ):
             await self.pages(scope, receive, send)  # pages read again go no further
             return
         lane = self.lane

@@ -21,7 +21,7 @@ import orjson
 
 from rasd.http.caching import matches
 from rasd.http.guard import SECURITY_HEADERS
-from rasd.web.weights import weighted
+from rasd.web.encodings import chosen, tagged
 
 BUILT = Path(__file__).parent / "static" / "vendor"
 PREFIX = "/static/vendor/"
@@ -59,10 +59,9 @@ class Assets:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Answers a GET or HEAD of a hashed asset (the caller checks the path is one)."""
         asset = self._files[scope["path"]]
-        accepted = _accepted(scope["headers"])
-        encoding = next((e for e, _ in _ENCODINGS if e in accepted and e in asset.bodies), None)
+        encoding = chosen(scope["headers"], asset.bodies)
         body = asset.bodies[encoding or "identity"]
-        etag = asset.etag if encoding is None else f'{asset.etag[:-1]}-{encoding}"'
+        etag = tagged(asset.etag, encoding)
         headers = [
             (b"content-type", asset.content_type),
             (b"cache-control", IMMUTABLE),
@@ -105,19 +104,6 @@ def _load(path: Path) -> _Asset:
     # the name already carries a hash of the content
     digest = path.stem.rpartition(".")[2]
     return _Asset(kind.encode(), f'"{digest}"', bodies)
-
-
-def _accepted(headers: Any) -> set[str]:
-    """The content codings an Accept-Encoding header allows (q above 0)."""
-    accepted: set[str] = set()
-    refused: set[str] = set()
-    for name, value in headers:
-        if name == b"accept-encoding":
-            for coding, q in weighted(value.decode("latin-1")):
-                (accepted if q > 0 else refused).add(coding)
-    if "*" in accepted:
-        accepted.update(e for e, _ in _ENCODINGS if e not in refused)
-    return accepted
 
 
 def _named(headers: Any, etag: str) -> bool:

@@ -4,7 +4,7 @@ What a page shows changes when detection ticks a minute (counts, charts), when a
 event changes (the live stream's generation) or when something else a page shows is written
 (official word, comments: `touch` in `rasd.http.page_epoch`). That triple is the page's
 version; a page drawn at the current version is served as it is, byte for byte, with its ETag
-and Last-Modified.
+and Last-Modified, and gzipped once when drawn for the readers who take it.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from starlette.responses import Response
 
 from rasd.clock import counted_until
 from rasd.http.caching import etag_of, matches
+from rasd.web import encodings
 
 Version = tuple[int, int, int]
+SENT_CODINGS = ("gzip",)  # what pages are drawn in beside the identity
+_MIN_ENCODED = 1024  # below this, gzip's header and the work cost more than they save
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +32,9 @@ class DrawnPage:
     version: Version
     body: bytes
     status: int
-    etag: str
+    etag: str  # of the identity body; an encoded copy's adds its coding
     modified: str
+    encoded: dict[str, bytes]  # coding -> the body in it
 
 
 class _Drawing:
@@ -85,8 +89,14 @@ class PageCache:
         try:
             response = draw()
             body = bytes(response.body)
+            # in the drawing thread, once: never on the event loop, never per reader
             page = DrawnPage(
-                version, body, response.status_code, etag_of(body), formatdate(usegmt=True)
+                version,
+                body,
+                response.status_code,
+                etag_of(body),
+                formatdate(usegmt=True),
+                {"gzip": encodings.gzipped(body)} if len(body) >= _MIN_ENCODED else {},
             )
         except BaseException:
             if drawing is not None:
@@ -150,8 +160,9 @@ class PageLane:
     """Answers a page read again, at the same version, with the bytes and headers the whole
     stack sent the first time, before the framework and its middleware are even entered.
 
-    A request differs from another only by its path, query, language cookie and
-    Accept-Language (all that the pages vary on); what set a cookie or failed is never kept.
+    A request differs from another only by its path, query, language cookie, Accept-Language
+    and the coding its Accept-Encoding takes (all that the pages vary on); what set a cookie or
+    failed is never kept.
     """
 
     def __init__(self, runtime: Any, app: Callable[..., Any], size: int = 1024) -> None:
@@ -165,18 +176,20 @@ class PageLane:
         if not _is_page(scope):
             await self.app(scope, receive, send)
             return
+        head = scope["method"] == "HEAD"
+        asked, answering = _as_get(scope, send) if head else (scope, send)
         key, if_none_match = _key_of(scope)
         if key is None:
-            await self.app(scope, receive, send)
+            await self.app(asked, receive, answering)
             return
         version = page_version(self.runtime)
         answer = self._answers.get(key)
         if answer is not None and answer.version == version:
             self._answers.move_to_end(key)
             self.answered += 1
-            await _replay(answer, scope["method"] == "HEAD", if_none_match, send)
+            await _replay(answer, head, if_none_match, send)
             return
-        await self.app(scope, receive, self._recording(key, version, send))
+        await self.app(asked, receive, self._recording(key, version, answering))
 
     def _recording(self, key: Hashable, version: Version, send: Any) -> Any:
         head: dict[str, Any] = {}
@@ -207,14 +220,28 @@ class PageLane:
             self._answers.popitem(last=False)
 
 
+def _as_get(scope: Any, send: Any) -> tuple[Any, Any]:
+    """A HEAD asked of the routes as a GET whose body is not sent: the routes answer GET only,
+    and a HEAD's headers are the GET's, the encoded length included."""
+
+    async def headless(message: Any) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return {**scope, "method": "GET"}, headless
+
+
 def _key_of(scope: Any) -> tuple[Hashable | None, bytes | None]:
-    cookie = language = b""
+    cookie = language = coding = b""
     if_none_match: bytes | None = None
     for name, value in scope["headers"]:
         if name == b"cookie":
             cookie += value
         elif name == b"accept-language":
             language = value
+        elif name == b"accept-encoding":
+            coding = value
         elif name == b"if-none-match":
             if_none_match = value
         elif name == b"range":
@@ -222,7 +249,9 @@ def _key_of(scope: Any) -> tuple[Hashable | None, bytes | None]:
     query: bytes = scope.get("query_string", b"")
     if b"lang=" in query or len(cookie) + len(language) + len(query) > _MAX_KEY:
         return None, None  # a language switch sets a cookie: drawn, never replayed
-    return (scope["path"], query, _lang_cookie(cookie), language), if_none_match
+    # what the drawn page is sent in, not the header as written: a few keys, not one a browser
+    taken = encodings.chosen(((b"accept-encoding", coding),), SENT_CODINGS) if coding else None
+    return (scope["path"], query, _lang_cookie(cookie), language, taken), if_none_match
 
 
 def _lang_cookie(cookie: bytes) -> bytes:

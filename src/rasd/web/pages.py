@@ -19,7 +19,7 @@ from rasd.http.process import runtime_of
 from rasd.http.responses import JSON
 from rasd.locale import direction, languages, words
 from rasd.locale.regions import region_of
-from rasd.web import alerts, assets, confirm, i18n, unsubscribe, views
+from rasd.web import alerts, assets, confirm, encodings, i18n, unsubscribe, views
 from rasd.web.page_cache import PageCache, page_version
 
 router = APIRouter(include_in_schema=True)
@@ -151,14 +151,20 @@ def drawn_once(request: Request, language: str, draw: Callable[[], Response]) ->
         region_of(request.headers.get("accept-language")),
     )
     page = cache.get(key, page_version(rt), draw)
+    coding = encodings.chosen(request.headers.raw, page.encoded)
+    etag = encodings.tagged(page.etag, coding)
     if_none_match = request.headers.get("if-none-match")
-    if page.status == 200 and if_none_match and matches(if_none_match, page.etag):
+    if page.status == 200 and if_none_match and matches(if_none_match, etag):
         response: Response = Response(status_code=304)
     else:
-        response = HTMLResponse(page.body, status_code=page.status)
-    response.headers["etag"] = page.etag
+        body = page.body if coding is None else page.encoded[coding]
+        response = HTMLResponse(body, status_code=page.status)
+        if coding is not None:
+            response.headers["content-encoding"] = coding
+    response.headers["etag"] = etag
     response.headers["last-modified"] = page.modified
     _headers(request, response)
+    response.headers["vary"] = "Accept-Language, Cookie, Accept-Encoding"
     return response
 
 
