@@ -65,3 +65,38 @@ def test_the_views_of_the_bank_are_the_detectors_views() -> None:
         got = bank.step(start + j, x).views
         want = alone.step(anscombe(x), alone.slot_of(((start + j) % 1440) * 60))
         assert np.array_equal(got, want), j
+
+
+def test_views_learning_history_aside_learn_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rasd.detect.bank as bank_module
+
+    rng = np.random.default_rng(3)
+    history = rng.poisson(5.0, size=(6, 900)).astype(np.float64)
+    banks = []
+    for aside_at in (10**12, 0):
+        monkeypatch.setattr(bank_module, "ASIDE_AT", aside_at)
+        bank = SeriesBank()
+        for i in range(8):
+            bank.index(SeriesKey(f"s{i}", "reports", "*"))
+        bank.warm(1000, history)
+        banks.append(bank.state())
+    inline, aside = banks
+    assert inline.keys() == aside.keys()
+    for name in inline:
+        np.testing.assert_array_equal(inline[name], aside[name], err_msg=name)
+
+
+def test_views_learning_history_with_partial_series_match_a_step_each() -> None:
+    rng = np.random.default_rng(4)
+    bank, stepped = SeriesBank(), SeriesBank()
+    for b in (bank, stepped):
+        for i in range(5):
+            b.index(SeriesKey(f"s{i}", "reports", "*"))
+    history = rng.poisson(3.0, size=(3, 200)).astype(np.float64)
+    bank.warm(0, history)
+    for j in range(200):
+        stepped.step(j, np.concatenate([history[:, j], np.zeros(2)]))
+    warm_views = {k: v for k, v in bank.state().items() if k.startswith("views_")}
+    step_views = {k: v for k, v in stepped.state().items() if k.startswith("views_")}
+    for name in warm_views:
+        np.testing.assert_array_equal(warm_views[name], step_views[name], err_msg=name)

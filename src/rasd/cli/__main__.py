@@ -2,4 +2,6 @@
 
 from rasd.cli import main
 
-main()
+# a process spawned by this one (the views learning history) imports this module too
+if __name__ == "__main__":
+    main()

@@ -33,6 +33,9 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +50,9 @@ from rasd.series import SeriesKey
 
 FloatArray = npt.NDArray[np.float64]
 State = dict[str, np.ndarray[Any, Any]]
+# values of history (series x minutes) from which the views learn it in a process of their own:
+# a week of a thousand series; spawning one costs about a second of the other core
+ASIDE_AT = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,21 +214,16 @@ class SeriesBank:
 
     def _view_inputs(self, minute: int, x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
         """The views' values (counts on the Anscombe scale; NaN for spare rows) and slot."""
-        cap = len(self._views)
-        if cap < len(self):
-            # grown like the other arrays, so that adding series one by one stays cheap
-            self._views.resize(max(len(self), 2 * cap, 16))
-            cap = len(self._views)
-        values = np.full(cap, np.nan)
-        values[: len(self)] = anscombe(x)
-        return values, self._views.slot_of((minute % 1440) * 60)
+        return _view_inputs(self._views, len(self), minute, x)
 
     def warm(self, start_minute: int, counts: npt.ArrayLike) -> None:
         """Learn history fast: `counts[i, j]` is series i at minute start_minute + j.
 
         Rows are the series already indexed, in index order (fewer rows than series leaves
         the rest at zero). Anomalies in the history are skipped as they would be live; levels
-        are not touched.
+        are not touched. A long history has the views learn it in a process of their own
+        meanwhile (they read the counts alone, never the baseline): the same arrays, on the
+        other core.
         """
         c = np.asarray(counts, dtype=np.float64)
         if c.ndim != 2 or c.shape[0] > len(self):
@@ -230,14 +231,19 @@ class SeriesBank:
         if c.shape[1] == 0:
             return
         self._check_minute(start_minute)
-        full = np.zeros(len(self), np.float64)
+        n = len(self)
+        aside = _views_aside(self._views, n, start_minute, c) if c.size >= ASIDE_AT else None
+        full = np.zeros(n, np.float64)
         rows = c.shape[0]
         for j in range(c.shape[1]):
             full[:rows] = c[:, j]
             minute = start_minute + j
             self._learn(minute, full, self._evaluate(minute, full))
-            self._views.step(*self._view_inputs(minute, full))
+            if aside is None:
+                self._views.step(*self._view_inputs(minute, full))
             self._last_minute = minute
+        if aside is not None:
+            self._views = _views_learnt(aside, self._views, n, start_minute, c)
 
     def _check_minute(self, minute: int) -> None:
         if self._last_minute is not None and minute <= self._last_minute:
@@ -385,6 +391,60 @@ class SeriesBank:
         filt = sum(a.nbytes for a in self._filter.state().values()) / max(len(self), 1)
         views = self._views.nbytes_per_series()
         return self._baseline.nbytes_per_series() + own + filt + views
+
+
+def _view_inputs(
+    views: ViewBank, n: int, minute: int, x: FloatArray
+) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    cap = len(views)
+    if cap < n:
+        # grown like the other arrays, so that adding series one by one stays cheap
+        views.resize(max(n, 2 * cap, 16))
+        cap = len(views)
+    values = np.full(cap, np.nan)
+    values[:n] = anscombe(x)
+    return values, views.slot_of((minute % 1440) * 60)
+
+
+def _learn_views(
+    views: ViewBank, n: int, start_minute: int, counts: npt.NDArray[np.floating[Any]]
+) -> ViewBank:
+    """The views of `SeriesBank.warm` alone: what their own process runs."""
+    full = np.zeros(n, np.float64)
+    rows = counts.shape[0]
+    for j in range(counts.shape[1]):
+        full[:rows] = counts[:, j]
+        views.step(*_view_inputs(views, n, start_minute + j, full))
+    return views
+
+
+def _views_aside(
+    views: ViewBank, n: int, start_minute: int, counts: FloatArray
+) -> Future[ViewBank] | None:
+    """The views learning `counts` in a process of their own, or None where none starts."""
+    # whole counts travel as float32, half the bytes, when that loses nothing
+    small = counts.astype(np.float32)
+    sent = small if np.array_equal(small, counts) else counts
+    try:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    except (OSError, ValueError):
+        return None
+    try:
+        return pool.submit(_learn_views, views, n, start_minute, sent)
+    except (OSError, RuntimeError):
+        return None
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _views_learnt(
+    aside: Future[ViewBank], views: ViewBank, n: int, start_minute: int, counts: FloatArray
+) -> ViewBank:
+    try:
+        return aside.result()
+    except (OSError, BrokenProcessPool):
+        # the process could not run: the views learn here after all
+        return _learn_views(views, n, start_minute, counts)
 
 
 def _grown(a: npt.NDArray[Any], cap: int, fill: float) -> npt.NDArray[Any]:

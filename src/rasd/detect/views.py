@@ -400,13 +400,15 @@ class ViewBank:
         rows = np.nonzero(np.isfinite(x))[0]
         if rows.size == 0:
             return
-        xs = x[rows]
-        slot = ev.slot[rows]
+        # every series, or its first ones (spare rows are NaN): a slice, not a gather/scatter
+        at = _all_or(rows, self._n)
+        xs = x[at]
+        slot = ev.slot[at]
 
         # each view's range takes in its reading (its first one opens the range)
-        r = ev.readings[rows]
+        r = ev.readings[at]
         has = np.isfinite(r)
-        mid, half = s["mid"][rows], s["half"][rows]
+        mid, half = s["mid"][at], s["half"][at]
         ranged = np.isfinite(half)
         shrunk = half.astype(np.float64) * (1.0 - self._shrink)
         with np.errstate(invalid="ignore"):
@@ -415,24 +417,24 @@ class ViewBank:
             below = np.maximum((mid - shrunk) - r, 0.0)
             new_mid = np.where(ranged, mid + 0.5 * (above - below), r)
             new_half = np.where(ranged, shrunk + 0.5 * (above + below), 0.0)
-        s["mid"][rows] = np.where(has, new_mid, mid)
-        s["half"][rows] = np.where(has, new_half, half)
+        s["mid"][at] = np.where(has, new_mid, mid)
+        s["half"][at] = np.where(has, new_half, half)
 
         profile = s["profile"][rows, slot].astype(np.float64)
         known = np.isfinite(profile)
         s["profile"][rows, slot] = np.where(known, profile + self._a_profile * (xs - profile), xs)
-        s["smooth"][rows] = ev.smooth[rows]
-        s["smooth_residual"][rows] = ev.smooth_residual[rows]
+        s["smooth"][at] = ev.smooth[at]
+        s["smooth_residual"][at] = ev.smooth_residual[at]
 
-        view_held = s["view_held"][rows].astype(np.float64) * self._view_keep
-        s["view_held"][rows] = np.maximum(view_held, ev.views[rows])
-        held = s["held"][rows].astype(np.float64) * self._keep
-        s["held"][rows] = np.maximum(held, ev.alarm[rows])
-        chatter = s["chatter"][rows].astype(np.float64)
-        s["chatter"][rows] = chatter + self._a_chatter * (ev.alarm[rows] - chatter)
+        view_held = s["view_held"][at].astype(np.float64) * self._view_keep
+        s["view_held"][at] = np.maximum(view_held, ev.views[at])
+        held = s["held"][at].astype(np.float64) * self._keep
+        s["held"][at] = np.maximum(held, ev.alarm[at])
+        chatter = s["chatter"][at].astype(np.float64)
+        s["chatter"][at] = chatter + self._a_chatter * (ev.alarm[at] - chatter)
         if ev.shape is not None:
             self._learn_shape(rows, ev.shape)
-        s["seen"][rows] += np.float32(1.0)
+        s["seen"][at] += np.float32(1.0)
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -472,8 +474,11 @@ class ViewBank:
 
 
 def _all_or(rows: IntArray, n: int) -> IntArray | slice:
-    """`rows` as an index, a plain slice when it is every one of the `n` series."""
-    return slice(None) if rows.size == n else rows
+    """`rows` (ascending) as an index: a plain slice when they are the first `rows.size` of
+    the `n` series, as they are but for the spare rows a growing bank keeps at the end."""
+    if rows.size == n or (rows.size and int(rows[-1]) == rows.size - 1):
+        return slice(0, rows.size)
+    return rows
 
 
 def _current_layout(state: State) -> State:
