@@ -19,20 +19,35 @@ class _Guarded(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._deadline: asyncio.TimerHandle | None = None
+        # a deadline is a time to check against, and one timer per connection checks it when
+        # it falls due: a timer made and cancelled twice a request cost more than the report
+        # lane's own checks
+        self._due: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._in_head = False
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(seconds, self._too_slow)
+        due = self.loop.time() + seconds
+        self._due = due
+        timer = self._timer
+        if timer is not None and timer.when() <= due:
+            return  # it fires first and finds the deadline moved on
+        if timer is not None:
+            timer.cancel()
+        self._timer = self.loop.call_at(due, self._check)
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._due = None
 
-    def _too_slow(self) -> None:
-        self._deadline = None
+    def _check(self) -> None:
+        self._timer = None
+        due = self._due
+        if due is None:
+            return
+        if self.loop.time() < due:
+            self._timer = self.loop.call_at(due, self._check)
+            return
+        self._due = None
         if not self.transport.is_closing():
             self.transport.close()
 
@@ -43,6 +58,9 @@ class _Guarded(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
@@ -62,7 +80,7 @@ class _Guarded(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         super().on_body(body)
-        if self._deadline is not None:
+        if self._due is not None:
             self._arm(self.body_idle_seconds)
 
     def on_message_complete(self) -> None:
