@@ -11,6 +11,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -188,16 +189,19 @@ class SQLiteStore(SqlStore):
         return done
 
     def _add_counts(self, conn: Connection, increments: Increments) -> None:
-        """The rows in their order, many a statement (`_UPSERT_ROWS`); the rows of one write
-        name each (series, minute) once, so no statement meets its own row twice."""
+        """The rows many a statement (`_UPSERT_ROWS`); the rows of one write name each
+        (series, minute) once, so no statement meets its own row twice. Not sorted: with one
+        writer no order is needed against deadlocks, and a minute's rows fall in the pages of
+        one quarter hour, all in the writer's cache (sorting a busy minute's 3,000-9,000 rows
+        as tuples took the writer longer than upserting them)."""
         if not increments:
             return
-        rows = self._count_rows(conn, increments)
+        rows = self._count_rows(conn, increments, ordered=False)
         start = 0
         for size in _UPSERT_ROWS:
             end = start + (len(rows) - start) // size * size
             if end > start:
-                flat = [value for row in rows[start:end] for value in row]
+                flat = list(chain.from_iterable(rows[start:end]))
                 width = 4 * size
                 self._driver_sql(
                     conn,
