@@ -82,8 +82,11 @@ def test_what_start_up_made_is_kept_out_of_the_collectors_passes() -> None:
     from rasd.server import settle_heap
 
     made_at_start = [[i] for i in range(1000)]
+    thresholds = gc.get_threshold()
     try:
         settle_heap()
+        # the young are collected less often than the default's every 700 allocations
+        assert gc.get_threshold()[0] > thresholds[0]
         assert gc.get_freeze_count() >= len(made_at_start)
         # the collector's generations no longer hold them: its passes do not walk them
         walked = {id(x) for x in gc.get_objects()}
@@ -92,3 +95,4 @@ def test_what_start_up_made_is_kept_out_of_the_collectors_passes() -> None:
         assert id(made_later) in {id(x) for x in gc.get_objects()}
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
