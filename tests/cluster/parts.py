@@ -140,8 +140,13 @@ class Processes:
 
     def __init__(self, store_url: str, nats_url: str, stream: str, history_days: int) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="rasd-cluster-"))
+        # the code under test, wherever the process starts (a relative path in PYTHONPATH
+        # would name nothing in the temp directory, and the installed package would run)
+        here = str(Path(__file__).resolve().parents[2] / "src")
+        path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
         self.env = {
             **os.environ,
+            "PYTHONPATH": path,
             "RASD_STORE_URL": store_url,
             "RASD_NATS_URL": nats_url,
             "RASD_STREAM": stream,
