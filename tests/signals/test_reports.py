@@ -86,7 +86,7 @@ def test_raw_batch_round_trip_and_restart_memory() -> None:
     assert rows[0].region == "US/Washington"
     # a new counter that remembers the stored rows does not count them again
     fresh = ReportCounter()
-    fresh.remember(rows)
+    assert fresh.remember_batches([result.batch], M0 + 5) == 2
     assert fresh.count(_cols([1, 3], minutes=[5, 5])).counted == 1
 
 

@@ -159,6 +159,20 @@ def test_recent_batches_round_trip(store: CountStore) -> None:
     assert [(r.service, r.region, r.counted) for r in rows] == [("facebook", "EG/Cairo", True)] * 2
 
 
+def test_counted_batches_are_a_shards_own_and_those_that_name_none(store: CountStore) -> None:
+    mine = _batch([(M0 + 30) * 60_000])._replace(shard=1)
+    other = _batch([(M0 + 30) * 60_000])._replace(shard=2)
+    unnamed = _batch([(M0 + 31) * 60_000])
+    old = _batch([M0 * 60_000])._replace(shard=1)
+    none_counted = _batch([(M0 + 32) * 60_000])._replace(shard=1, counted=0)
+    for i, batch in enumerate([old, mine, other, unnamed, none_counted]):
+        store.write_reports(batch, {}, msg_id=f"b{i}")
+    since = (M0 + 1) * 60_000
+    assert store.counted_batches(since, shard=1) == [mine, unnamed]
+    assert store.counted_batches(since) == [mine, other, unnamed]
+    assert store.counted_batches(0, shard=2) == [other, unnamed]
+
+
 def test_unsigned_reporter_hashes_survive(store: CountStore) -> None:
     batch = _batch([M0 * 60_000])
     store.write_reports(batch, {}, msg_id="hash")

@@ -22,6 +22,7 @@ from typing import Any
 
 from rasd.assembly import detection_engine
 from rasd.assembly import worker as worker_process
+from rasd.bus.codec import shard_of
 from rasd.bus.nats import JetStreamLog
 from rasd.clock import Clock, SystemClock
 from rasd.cluster.detector import DetectorRunner
@@ -198,12 +199,15 @@ class Worker:
             ack_wait_s=settings.ack_wait_seconds,
         )
 
-    def _aggregator(self, clock: Clock) -> Aggregator:
+    def _aggregator(self, clock: Clock, shard: int) -> Aggregator:
+        shards = self.settings.shards
         return Aggregator(
             self.runtime.store,
             clock,
             reports=self._counting.reports(),
             counters=self._counting.counters,
+            shard=shard,
+            owns=lambda service: shard_of(service, shards) == shard,
         )
 
     async def _stop(self, name: str) -> None:

@@ -6,11 +6,11 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future
-from datetime import timedelta
+from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
 from rasd.bus.base import is_new_message_id
-from rasd.clock import Clock
+from rasd.clock import Clock, minute_of
 from rasd.counting.counter import Counter
 from rasd.errors import Unavailable
 from rasd.series import SeriesKey
@@ -19,7 +19,6 @@ from rasd.signals.reports import (
     ReportCounter,
     ReportRow,
     Reports,
-    batch_rows,
     columns_together,
 )
 from rasd.store.base import Store
@@ -60,6 +59,8 @@ class Aggregator:
         reports: ReportCounter | None = None,
         counters: Mapping[str, Counter[Any]] | None = None,
         log_redelivers: bool = True,
+        shard: int | None = None,
+        owns: Callable[[str], bool] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -69,6 +70,11 @@ class Aggregator:
         # A log that hands each message over once (the embedded one) can repeat only the ids
         # clients chose; new ids need no look-up in the store, nor a row there.
         self.log_redelivers = log_redelivers
+        # a cluster shard's batches name it, and its windows are rebuilt from its own rows;
+        # `owns` says which services are its own in rows that name no shard
+        self.shard = shard
+        self.owns = owns
+        self.rebuilt = 0  # counted reports the windows were last rebuilt from
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
         self._together = _Together(self._apply_soon)
@@ -80,17 +86,19 @@ class Aggregator:
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def restore(self) -> None:
-        """After a restart, remember who reported lately so nobody counts twice."""
+    def restore(self, first_minute: int | None = None) -> None:
+        """After a restart, remember who reported lately so nobody counts twice; reports to
+        count may be as old as `first_minute` (a shard's unacknowledged messages)."""
         with self._lock:
-            self._remember_recent()
+            self._remember_recent(first_minute)
 
-    def _remember_recent(self) -> None:
-        since = self.clock.now() - timedelta(minutes=max(60, self.reports.dedupe_minutes))
-        rows = []
-        for batch in self.store.recent_batches(int(since.timestamp() * 1000)):
-            rows.extend(batch_rows(batch))
-        self.reports.remember(rows)
+    def _remember_recent(self, first_minute: int | None = None) -> None:
+        minute = minute_of(self.clock.now())
+        if first_minute is not None:
+            minute = min(minute, first_minute)
+        since = min(self.reports.spans(minute)) * 60_000
+        batches = self.store.counted_batches(since, self.shard)
+        self.rebuilt = self.reports.remember_batches(batches, minute, self.owns)
 
     async def handle(self, kind: str, payload: Any, msg_id: str) -> None:
         if kind == "reports":
@@ -265,6 +273,12 @@ class Aggregator:
 
     def _count(self, parts: Sequence[Reports]) -> CountedReports:
         """Under the lock: the reports of many requests as one batch, in their order."""
+        counted = self._count_parts(parts)
+        if self.shard is not None and counted.batch is not None:
+            return replace(counted, batch=counted.batch._replace(shard=self.shard))
+        return counted
+
+    def _count_parts(self, parts: Sequence[Reports]) -> CountedReports:
         rows: list[ReportRow] = []
         for part in parts:
             if not isinstance(part, list) or len(rows) + len(part) > _FEW_ROWS:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -142,27 +142,55 @@ class ReportCounter:
                     keys[i] = found[code] = key
         return keys  # type: ignore[return-value]  # none is left None
 
-    def remember(self, rows: list[RawReport]) -> None:
-        """Rebuild the windows from stored raw reports after a restart."""
-        counted = [r for r in rows if r.counted]
-        if not counted:
-            return
-        services = sorted({r[1] for r in counted})
-        cols = ReportColumns(
-            ts_ms=np.array([r[0] for r in counted], np.int64),
-            service=np.array([services.index(r[1]) for r in counted], np.int32),
-            problem=np.zeros(len(counted), np.int16),
-            place=np.zeros(len(counted), np.int32),
-            reporter=np.array([r[4] for r in counted], np.int64).view(np.uint64),
-            network=np.array([r[5] for r in counted], np.int64).view(np.uint64),
-            services=tuple(services),
-            problems=("",),
-            places=("*",),
+    def spans(self, minute: int) -> tuple[int, int, int]:
+        """The first minute whose counted reports each window (people, networks, reporters)
+        holds when reports of `minute` and later are counted: a person seen `dedupe_minutes`
+        before counts again, and the two counters start afresh with each fixed window."""
+        network, reporter = self._per_network.window, self._per_reporter.window
+        return (
+            minute - self.dedupe_minutes + 1,
+            minute // network * network,
+            minute // reporter * reporter,
         )
-        order = np.argsort(cols.ts_ms, kind="stable")
-        for minute in np.unique(cols.ts_ms[order] // 60_000).tolist():
-            mask = cols.ts_ms // 60_000 == minute
-            self._mark(cols, np.flatnonzero(mask), int(minute))
+
+    def remember_batches(
+        self,
+        batches: Sequence[RawBatch],
+        minute: int,
+        owns: Callable[[str], bool] | None = None,
+    ) -> int:
+        """Rebuild the windows from stored batches to count reports of `minute` on, each
+        window from its own span only, in arrays. Rows of a batch that names no shard are kept
+        only where `owns` their service. Returns how many counted reports were remembered."""
+        seen_from, network_from, reporter_from = self.spans(minute)
+        since_ms = min(seen_from, network_from, reporter_from) * 60_000
+        parts: list[tuple[npt.NDArray[Any], ...]] = []
+        for batch in batches:
+            cols, reason = decode_batch(batch)
+            keep = (reason == 0) & (cols.ts_ms >= since_ms)
+            if owns is not None and batch.shard is None:
+                keep &= np.array([owns(s) for s in cols.services], bool)[cols.service]
+            idx = np.flatnonzero(keep)
+            if idx.size:
+                person, network = self._keys(cols, idx)
+                parts.append((cols.ts_ms[idx] // 60_000, person, network, cols.reporter[idx]))
+        if not parts:
+            return 0
+        at, person, network, reporter = (np.concatenate(c) for c in zip(*parts, strict=True))
+        order = np.argsort(at, kind="stable")
+        at, person, network, reporter = at[order], person[order], network[order], reporter[order]
+        bounds = np.flatnonzero(np.diff(at)) + 1
+        for chunk in np.split(np.arange(at.shape[0]), bounds):
+            m = int(at[chunk[0]])
+            if m >= seen_from:
+                self._seen.mark(person[chunk], m)
+            if m >= network_from:
+                keys, counts = np.unique(network[chunk], return_counts=True)
+                self._per_network.add(keys, counts, m)
+            if m >= reporter_from:
+                keys, counts = np.unique(reporter[chunk], return_counts=True)
+                self._per_reporter.add(keys, counts, m)
+        return int(at.shape[0])
 
     def _keys(
         self, cols: ReportColumns, idx: npt.NDArray[np.intp]

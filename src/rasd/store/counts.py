@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from rasd.series import SeriesKey
@@ -32,6 +32,9 @@ class RawBatch(NamedTuple):
     n: int
     counted: int
     data: bytes
+    # the cluster shard that counted it; None for the embedded server (and for rows stored
+    # before shards were kept)
+    shard: int | None = None
 
 
 class RawReport(NamedTuple):
@@ -93,6 +96,11 @@ class CountStore(Protocol):
     def total(self, key: SeriesKey, since_minute: int, until_minute: int) -> int: ...
 
     def recent_batches(self, since_ms: int) -> list[RawBatch]: ...
+
+    def counted_batches(self, since_ms: int, shard: int | None = None) -> list[RawBatch]:
+        """What dedupe windows are rebuilt from: batches that counted reports from `since_ms`
+        on, in the order stored; with `shard`, that shard's own and those that name none."""
+        ...
 
     def count_reports(self) -> int: ...
 
@@ -280,8 +288,8 @@ class SqlCounts(Database):
             p = self._param
             self._driver_sql(
                 conn,
-                "INSERT INTO report_batches (first_ms, last_ms, n, counted, data) "
-                f"VALUES ({p}, {p}, {p}, {p}, {p})",
+                "INSERT INTO report_batches (first_ms, last_ms, n, counted, data, shard) "
+                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
                 tuple(batch),
             )
 
@@ -423,6 +431,14 @@ class SqlCounts(Database):
         )
         rows = self.read(lambda conn: conn.execute(query).all())
         return [RawBatch(r.first_ms, r.last_ms, r.n, r.counted, bytes(r.data)) for r in rows]
+
+    def counted_batches(self, since_ms: int, shard: int | None = None) -> list[RawBatch]:
+        b = schema.report_batches.c
+        recent = and_(b.last_ms >= since_ms, b.counted > 0)
+        where = recent if shard is None else and_(recent, or_(b.shard == shard, b.shard.is_(None)))
+        query = select(b.first_ms, b.last_ms, b.n, b.counted, b.data, b.shard).where(where)
+        rows = self.read(lambda conn: conn.execute(query.order_by(b.id)).all())
+        return [RawBatch(*r[:4], bytes(r.data), r.shard) for r in rows]
 
     def count_reports(self) -> int:
         query = select(func.coalesce(func.sum(schema.report_batches.c.n), 0))

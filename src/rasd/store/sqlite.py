@@ -107,13 +107,17 @@ class SQLiteStore(SqlStore):
 
     def migrate(self) -> None:
         """The declared schema; a file made before minute counts were kept by quarter hour
-        has them rebuilt in that order first (what revision 0007 does elsewhere), and one made
+        has them rebuilt in that order first (what revision 0007 does elsewhere), one made
+        before batches named their shard is given the column (revision 0009), and one made
         before an index was declared is given it (as revision 0008 does elsewhere)."""
 
         def rekey(conn: Connection) -> None:
             columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(counts)")]
             if columns and "slot" not in columns:
                 rekey_counts(conn, by_slot=True)
+            columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(report_batches)")]
+            if columns and "shard" not in columns:
+                conn.exec_driver_sql("ALTER TABLE report_batches ADD COLUMN shard SMALLINT")
 
         def indexes(conn: Connection) -> None:
             # the tables made before were left as they were: only their new indexes are added
