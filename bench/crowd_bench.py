@@ -81,7 +81,7 @@ def _bare_app(pages: dict[str, str]) -> Any:
 
 
 @contextlib.contextmanager
-def _server(kind: str, port: int, sizes: Path | None = None) -> Iterator[str]:
+def _server(kind: str, port: int, sizes: Path | None = None) -> Iterator[int]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -96,11 +96,18 @@ def _server(kind: str, port: int, sizes: Path | None = None) -> Iterator[str]:
             command = [sys.executable, "-m", "rasd.cli", "serve", "--port", str(port)]
         else:
             command = [sys.executable, __file__, "--bare", str(sizes), "--port", str(port)]
-        with served(kind, command, env, port):
-            yield f"http://127.0.0.1:{port}"
+        with served(kind, command, env, port) as pid:
+            yield pid
 
 
-def _together(port: int, pages: Path, readers: int, rate: float, seconds: float) -> dict[str, Any]:
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # user + system
+
+
+def _together(
+    port: int, pid: int, pages: Path, readers: int, rate: float, seconds: float
+) -> dict[str, Any]:
     """The readers and the poster at once; the poster starts a second early and ends a second
     late, so every page request is measured while reports arrive."""
     command = [sys.executable, str(POSTER), "--port", str(port), "--rate", str(rate)]
@@ -111,7 +118,9 @@ def _together(port: int, pages: Path, readers: int, rate: float, seconds: float)
         assert poster.stdout is not None
         poster.stdout.readline()  # its requests made, its clock started
         time.sleep(1)
-        result = {"pages": wrk(f"http://127.0.0.1:{port}", readers, seconds, pages)}
+        before = _cpu_seconds(pid)
+        result: dict[str, Any] = {"pages": wrk(f"http://127.0.0.1:{port}", readers, seconds, pages)}
+        result["cpu"] = _cpu_seconds(pid) - before
         out, _ = poster.communicate(timeout=seconds + 60)
     finally:
         if poster.poll() is None:
@@ -121,10 +130,12 @@ def _together(port: int, pages: Path, readers: int, rate: float, seconds: float)
     return result
 
 
-def _measure(port: int, tmp: Path, args: argparse.Namespace, paths: list[str]) -> dict[str, Any]:
+def _measure(
+    port: int, pid: int, tmp: Path, args: argparse.Namespace, paths: list[str]
+) -> dict[str, Any]:
     pages = tmp / "pages.lua"
     pages.write_text(_PAGES_SCRIPT % {"paths": ", ".join(f'"{p}"' for p in paths)})
-    return _together(port, pages, args.readers, args.rate, args.seconds)
+    return _together(port, pid, pages, args.readers, args.rate, args.seconds)
 
 
 def _paths(url: str) -> tuple[list[str], dict[str, int], dict[str, str]]:
@@ -146,7 +157,7 @@ def _paths(url: str) -> tuple[list[str], dict[str, int], dict[str, str]]:
     return paths, sizes, packed
 
 
-def _line(name: str, r: dict[str, Any]) -> str:
+def _line(name: str, r: dict[str, Any], seconds: float) -> str:
     pages, reports = r["pages"], r["reports"]
     return (
         f"{name}: pages {pages['rate']:,.0f}/s, p50 {pages['p50']:.1f} ms, "
@@ -155,8 +166,17 @@ def _line(name: str, r: dict[str, Any]) -> str:
         f"({reports['sent']:,} sent, {reports['acknowledged']:,} 2xx, {reports['refused']} not, "
         f"{reports['failed']} unanswered, {reports['late']} sent late), "
         f"p50 {reports['p50']:.1f} ms, p99 {reports['p99']:.1f} ms "
-        f"on {reports['opened']} connections"
+        f"on {reports['opened']} connections; server CPU {r['cpu']:.1f} s in the readers' "
+        f"{seconds:.0f} s, {_per_request(r, seconds):.0f} us a request"
     )
+
+
+def _per_request(r: dict[str, Any], seconds: float) -> float:
+    """The server's CPU time over the readers' window per request answered in it (the pages
+    and the reports acknowledged at their rate): a figure the machine's load moves less than
+    latency."""
+    requests = r["pages"]["rate"] * seconds + r["reports"]["rate"] * seconds
+    return r["cpu"] / requests * 1e6
 
 
 def main() -> None:
@@ -186,14 +206,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         load = Path("/proc/loadavg").read_text().split()[:3]
         port = free_port()
-        with _server("rasd", port) as url:
-            paths, sizes, packed = _paths(url)
-            rasd = _measure(port, Path(tmp), args, paths)
+        with _server("rasd", port) as pid:
+            paths, sizes, packed = _paths(f"http://127.0.0.1:{port}")
+            rasd = _measure(port, pid, Path(tmp), args, paths)
         sized = Path(tmp) / "pages.json"
         sized.write_bytes(orjson.dumps(packed))
         port = free_port()
-        with _server("bare", port, sized):
-            bare = _measure(port, Path(tmp), args, paths)
+        with _server("bare", port, sized) as pid:
+            bare = _measure(port, pid, Path(tmp), args, paths)
         end = Path("/proc/loadavg").read_text().split()[:3]
     wire = [len(body) for body in packed.values()]
     print(
@@ -202,8 +222,8 @@ def main() -> None:
         f"gzipped {min(wire):,}-{max(wire):,} B) while single reports are posted open-loop, "
         f"each from its own address; load {' '.join(load)} -> {' '.join(end)}"
     )
-    print(_line("bare ASGI", bare))
-    print(_line("rasd", rasd))
+    print(_line("bare ASGI", bare, args.seconds))
+    print(_line("rasd", rasd, args.seconds))
     for name, r in (("bare ASGI", bare), ("rasd", rasd)):
         held = r["reports"]["rate"] / args.rate
         if abs(held - 1) >= 0.05:

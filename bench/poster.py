@@ -73,10 +73,10 @@ class _Poster:
         self.open = 0
         self.waiting: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
 
-    async def send(self, due: float, request: bytes) -> None:
-        if self.idle:
+    async def send(self, due: float, request: bytes, fresh: bool = False) -> None:
+        if self.idle and not fresh:
             connection = self.idle.pop()
-        elif self.open < self.cap:
+        elif self.open < self.cap or fresh:
             self.open += 1
             self.tally.opened += 1
             try:
@@ -88,13 +88,14 @@ class _Poster:
         else:
             await self.waiting.put((due, request))  # every connection busy: next one free
             return
-        await self._use(connection, due, request)
+        await self._use(connection, due, request, fresh)
 
     async def _use(
         self,
         connection: tuple[asyncio.StreamReader, asyncio.StreamWriter],
         due: float,
         request: bytes,
+        fresh: bool,
     ) -> None:
         reader, writer = connection
         while True:
@@ -105,9 +106,15 @@ class _Poster:
                 writer.write(request)
                 status = await _answer(reader)
             except (OSError, asyncio.IncompleteReadError, ValueError):
-                self.tally.failed += 1
                 self.open -= 1
                 writer.close()
+                if fresh:
+                    self.tally.failed += 1
+                    return
+                # a kept-alive connection the server closed while it was idle: once more on
+                # a new one, as a client's pool does
+                self.tally.sent -= 1
+                await self.send(due, request, fresh=True)
                 return
             self.tally.latencies.append((time.perf_counter() - due) * 1000)
             if 200 <= status < 300:
@@ -117,6 +124,7 @@ class _Poster:
             if self.waiting.empty():
                 break
             due, request = self.waiting.get_nowait()
+            fresh = False
         self.idle.append(connection)
 
 
