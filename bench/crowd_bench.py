@@ -176,7 +176,7 @@ def _per_request(r: dict[str, Any], seconds: float) -> float:
     and the reports acknowledged at their rate): a figure the machine's load moves less than
     latency."""
     requests = r["pages"]["rate"] * seconds + r["reports"]["rate"] * seconds
-    return r["cpu"] / requests * 1e6
+    return float(r["cpu"] / requests * 1e6)
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from rasd.api.writes import GatheredWrites
+
 
 class _Guarded(HttpToolsProtocol):
     head_seconds: float = 10.0
@@ -53,6 +55,8 @@ class _Guarded(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # the protocol and its answers write through it; flow control keeps the transport
+        self.transport = GatheredWrites(transport, self.loop)  # type: ignore[assignment]
         self._in_head = True
         self._arm(self.head_seconds)
 
