@@ -237,6 +237,13 @@ class Settings(BaseSettings):
     fetch_batch: int = Field(
         256, ge=1, le=10_000, description="Messages a worker takes from its shard at once."
     )
+    gather_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="How long a worker's shard that keeps up lets messages gather between "
+        "fetches: each group costs one count and one commit, so larger groups cost less a "
+        "report, and what is acknowledged is counted up to this much later; 0: no wait.",
+    )
     worker_name: str = Field(
         "", description="This worker's name in leases and logs; empty: host name and process id."
     )

@@ -154,6 +154,8 @@ class Processes:
             "RASD_MINUTE_MARKS": "external",
             "RASD_LEASE_SECONDS": "3",
             "RASD_ACK_WAIT_SECONDS": "5",
+            # groups still gather between fetches, without each hop of a mark waiting a second
+            "RASD_GATHER_SECONDS": "0.05",
             "RASD_PUBLISH_TIMEOUT_SECONDS": "2",
             "RASD_IMPORT_TOKENS": f'["{TOKEN}"]',
             "RASD_IMPORT_MAX_AGE_DAYS": "100000",

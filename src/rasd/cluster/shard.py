@@ -26,8 +26,8 @@ from rasd.store.base import Store
 
 _log = logging.getLogger("rasd.cluster.shard")
 
-# how long a shard that keeps up lets messages gather between fetches: what is acknowledged
-# is counted that much later, well inside a minute's detection lag
+# how long a shard that keeps up lets messages gather between fetches (`gather_seconds`): what
+# is acknowledged is counted that much later, well inside a minute's detection lag
 GATHER_S = 1.0
 
 

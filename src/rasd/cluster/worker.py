@@ -197,6 +197,7 @@ class Worker:
             live_clock=settings.minute_marks == "clock",
             batch=settings.fetch_batch,
             ack_wait_s=settings.ack_wait_seconds,
+            gather_s=settings.gather_seconds,
         )
 
     def _aggregator(self, clock: Clock, shard: int) -> Aggregator:
