@@ -209,3 +209,46 @@ def test_a_head_of_a_page_says_the_encoded_length(client: TestClient) -> None:
         assert headers["content-encoding"] == "gzip" and "Accept-Encoding" in headers["vary"]
         assert headers["content-length"] == str(len(raw))
         assert headers["etag"] == packed.headers["etag"]  # type: ignore[attr-defined]
+
+
+def test_while_one_reader_draws_a_new_version_the_others_get_the_page_before() -> None:
+    cache = PageCache()
+    before = cache.get("/", (1, 0, 0), lambda: Response(b"before"))
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> Response:
+        started.set()
+        release.wait(30)
+        return Response(b"after")
+
+    drawn: list[DrawnPage] = []
+    drawer = threading.Thread(target=lambda: drawn.append(cache.get("/", (2, 0, 0), slow)))
+    drawer.start()
+    started.wait(30)
+    assert cache.get("/", (2, 0, 0), slow) is before and cache.stale == 1 and cache.waited == 0
+    release.set()
+    drawer.join(30)
+    assert drawn[0].body == b"after" and cache.get("/", (2, 0, 0), slow) is drawn[0]
+
+
+def test_the_lane_never_keeps_a_page_given_as_drawn_before(
+    client: TestClient, runtime: Runtime
+) -> None:
+    from rasd.web.page_cache import _Drawing, page_version
+
+    lane = client.app.pages  # type: ignore[attr-defined]
+    first = client.get("/services/telegram")
+    cache = client.app.state.page_cache  # type: ignore[attr-defined]
+    (key,) = [k for k in cache._pages if k[0] == "/services/telegram"]
+    touch(runtime)
+    busy = cache._drawing[key] = _Drawing(page_version(runtime))  # another reader draws it
+    answered = lane.answered
+    for _ in range(2):
+        stale = client.get("/services/telegram")
+        assert stale.status_code == 200 and stale.headers["etag"] == first.headers["etag"]
+    assert lane.answered == answered and cache.stale == 2  # each time through the framework
+    del cache._drawing[key]
+    busy.done.set()
+    client.get("/services/telegram")  # drawn at the new version, and kept by the lane
+    client.get("/services/telegram")
+    assert lane.answered == answered + 1

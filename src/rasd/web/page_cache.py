@@ -23,6 +23,7 @@ from rasd.http.caching import etag_of, matches
 from rasd.web import encodings
 
 Version = tuple[int, int, int]
+STALE = "rasd.stale"  # in a request's scope: it was answered with the page drawn before
 SENT_CODINGS = ("gzip",)  # what pages are drawn in beside the identity
 _MIN_ENCODED = 1024  # below this, gzip's header and the work cost more than they save
 
@@ -53,6 +54,7 @@ class PageCache:
         self.size = size
         self.drawn = 0  # pages drawn, for the benchmark and the tests
         self.waited = 0  # readers who waited for another's drawing, for the tests
+        self.stale = 0  # readers given the page before while another drew the new one
         self._pages: OrderedDict[Hashable, DrawnPage] = OrderedDict()
         self._drawing: dict[Hashable, _Drawing] = {}
         self._lock = threading.Lock()
@@ -60,13 +62,21 @@ class PageCache:
     def get(self, key: Hashable, version: Version, draw: Callable[[], Response]) -> DrawnPage:
         """The page at `version`, drawn by one reader only: when a change comes, a crowd of
         readers of one page all miss at once, and each drawing it would take every worker
-        thread and the store's connections for the same bytes."""
+        thread and the store's connections for the same bytes.
+
+        While that one draws it, the others get the page as drawn before, if there is one
+        (its `version` says so), rather than wait: a drawing under load takes from tens of
+        milliseconds to seconds, every reader of the page would wait as long, and the page
+        before is at most a tick old (the live stream brings the rest)."""
         with self._lock:
             page = self._pages.get(key)
             if page is not None and page.version == version:
                 self._pages.move_to_end(key)
                 return page
             waiting = self._drawing.get(key)
+            if waiting is not None and waiting.version == version and page is not None:
+                self.stale += 1
+                return page
             if waiting is not None and waiting.version == version:
                 self.waited += 1
             else:
@@ -189,9 +199,9 @@ class PageLane:
             self.answered += 1
             await _replay(answer, head, if_none_match, send)
             return
-        await self.app(asked, receive, self._recording(key, version, answering))
+        await self.app(asked, receive, self._recording(key, version, asked, answering))
 
-    def _recording(self, key: Hashable, version: Version, send: Any) -> Any:
+    def _recording(self, key: Hashable, version: Version, scope: Any, send: Any) -> Any:
         head: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -202,7 +212,9 @@ class PageLane:
                 head["headers"] = list(message.get("headers", []))
             elif message["type"] == "http.response.body" and head.get("status") == 200:
                 chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
+                # a page given as drawn before, while its new version is drawn, is not this
+                # version's answer
+                if not message.get("more_body", False) and not scope.get(STALE):
                     self._keep(key, version, head["headers"], b"".join(chunks))
 
         return record

@@ -20,7 +20,7 @@ from rasd.http.responses import JSON
 from rasd.locale import direction, languages, words
 from rasd.locale.regions import region_of
 from rasd.web import alerts, assets, confirm, encodings, i18n, unsubscribe, views
-from rasd.web.page_cache import PageCache, page_version
+from rasd.web.page_cache import STALE, PageCache, page_version
 
 router = APIRouter(include_in_schema=True)
 
@@ -150,7 +150,10 @@ def drawn_once(request: Request, language: str, draw: Callable[[], Response]) ->
         language,
         region_of(request.headers.get("accept-language")),
     )
-    page = cache.get(key, page_version(rt), draw)
+    version = page_version(rt)
+    page = cache.get(key, version, draw)
+    if page.version != version:
+        request.scope[STALE] = True  # the lane in front does not keep it as this version's
     coding = encodings.chosen(request.headers.raw, page.encoded)
     etag = encodings.tagged(page.etag, coding)
     if_none_match = request.headers.get("if-none-match")
