@@ -277,6 +277,19 @@ def test_evidence_read_alike_twice_is_two_evidences_of_their_own_minutes() -> No
     assert state.evidence("facebook", M0 + 1).to_dict() == second.to_dict()
 
 
+def test_readings_are_the_evidence_of_every_service_at_their_minute() -> None:
+    state = ProbeState()
+    state.feed([_result(v, "servfail") for v in ("eu", "me")])
+    state.feed([_result("eu", service="google", kind="http")])
+    state.feed([_result(v, "servfail", ts=T0 + timedelta(minutes=1)) for v in ("eu", "me")])
+    for minute in (M0, M0 + 1, M0 + 1, M0 + 2):
+        readings = state.readings(minute)
+        assert list(readings) == state.services() == ["facebook", "google"]
+        for service, evidence in readings.items():
+            assert evidence.minute == minute
+            assert evidence.to_dict() == state.evidence(service, minute).to_dict()
+
+
 def test_a_single_vantage_point_cannot_tell_and_says_possible() -> None:
     state = ProbeState()
     state.feed([_result("eu", "http_5xx", kind="http")])

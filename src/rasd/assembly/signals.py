@@ -59,6 +59,10 @@ class SharedProbeState(ProbeState):
         with self._lock:
             return super().evidence(service, minute)
 
+    def readings(self, minute: int) -> dict[str, ProbeEvidence]:
+        with self._lock:
+            return super().readings(minute)
+
     def vantages(self) -> list[VantageSeen]:
         with self._lock:
             return super().vantages()

@@ -386,7 +386,8 @@ class ViewBank:
         first = np.where(matched[:, None], near + self.shape_learn * (centred - near), centred)
         j = np.arange(k)[None, :]
         order = np.where(j == 0, moved[:, None], np.where(j <= moved[:, None], j - 1, j))
-        protos = np.take_along_axis(protos, order[:, :, None], axis=1)
+        # a plain gather: take_along_axis builds its index grids anew each step
+        protos = protos[np.arange(rows.size)[:, None], order]
         protos[:, 0] = np.clip(np.rint(first), -127, 127)
         s["prototypes"][at] = protos
         usual = s["usual_distance"][rows].astype(np.float64)

@@ -275,8 +275,7 @@ class DetectionEngine:
             from rasd.correlate.hints import cause_hints
 
             state = self.probe_state
-            services = [] if state is None else state.services()
-            evidence = {sid: state.evidence(sid, minute) for sid in services}
+            evidence = {} if state is None else state.readings(minute)
             hints = cause_hints(evidence, self.catalog, routes=self._routes)
             event_changes.extend(self.correlator.attach_hints(minute, hints))
         if not event_changes:

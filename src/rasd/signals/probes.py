@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, Protocol
@@ -491,6 +491,19 @@ class ProbeState:
                 self._worked.pop(service, None)
 
     def evidence(self, service: str, minute: int) -> ProbeEvidence:
+        return _at_minute(self._worked_out(service, minute), minute)
+
+    def readings(self, minute: int) -> dict[str, ProbeEvidence]:
+        """Every service's evidence at `minute`, sharing its lists and maps with the state's
+        own: for a reader that changes none of them (the tick's cause hints, which read every
+        service every minute; a copy of each cost more than working most of them out)."""
+        return {
+            service: self._worked_out(service, minute, said=True) for service in self.services()
+        }
+
+    def _worked_out(self, service: str, minute: int, *, said: bool = False) -> ProbeEvidence:
+        """The evidence of the latest results, worked out once for them (`said`: as said at
+        `minute`, kept so for the next reader of that minute)."""
         latest = self._latest(service, minute)
         worked = self._worked.setdefault(service, {})
         evidence = worked.get(latest)
@@ -498,7 +511,9 @@ class ProbeState:
             if len(worked) >= _WORKED_KEPT:
                 worked.clear()
             evidence = worked[latest] = _evidence_of(service, minute, latest)
-        return _at_minute(evidence, minute)
+        elif said and evidence.minute != minute:
+            evidence = worked[latest] = replace(evidence, minute=minute)
+        return evidence
 
     def _latest(self, service: str, minute: int) -> tuple[_Seen, ...]:
         """The newest result of each key within the window ending at `minute`, in key order
