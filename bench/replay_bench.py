@@ -179,8 +179,8 @@ class _TimedSimulation:
         self.scenario, self.seed, self.total_minutes = sim.scenario, sim.seed, sim.total_minutes
         self.start = sim.start
 
-    def minutes(self) -> Iterator[Any]:
-        made = iter(self._sim.minutes())
+    def minutes(self, **options: Any) -> Iterator[Any]:
+        made = iter(self._sim.minutes(**options))
         while True:
             t0, c0 = time.perf_counter(), time.thread_time()
             try:
@@ -251,7 +251,7 @@ def _replay_pass(sim: Simulation, path: Path, *, detect: bool, readers: int) -> 
     sink = InProcessSink(lambda kind, *rest: feeds[kind](kind, *rest), clock, tick)
     with replay_bar(sim) as on_minute:
         stats = Replay(
-            _TimedSimulation(sim, phases), sink, label="bench", on_minute=on_minute
+            _TimedSimulation(sim, phases), sink, label="bench", on_minute=on_minute, ahead=True
         ).run()
     cpu = time.process_time() - cpu_started
     thread_cpu = time.thread_time() - thread_started

@@ -274,8 +274,11 @@ class Replay:
         on_minute: Callable[[int, ReplayStats], None] | None = None,
         label: str | None = None,
         official: Callable[[list[Any]], None] | None = None,
+        ahead: bool = False,
     ) -> None:
         self.sim = simulation
+        # the next minute drawn in a process of its own while this one is handed over
+        self.ahead = ahead
         # the scenario's statements, handed over in the minute they were made
         self.official = official
         self._said: dict[int, list[Any]] = {}
@@ -292,31 +295,37 @@ class Replay:
     def run(self) -> ReplayStats:
         stats = ReplayStats()
         started = time.perf_counter()
-        for i, traffic in enumerate(self.sim.minutes()):
-            if self.stopped:
-                break
-            self._pace(started, i)
-            minute = traffic.minute
-            base = f"{self.label}:{minute}"
-            if len(traffic.reports):
-                self.sink.send("reports", traffic.reports, f"{base}:reports")
-                stats.reports += len(traffic.reports)
-            if traffic.posts:
-                self.sink.send("posts", traffic.posts, f"{base}:posts")
-                stats.posts += len(traffic.posts)
-            if traffic.probes:
-                self.sink.send("probes", traffic.probes, f"{base}:probes")
-                stats.probes += len(traffic.probes)
-            said = self._said.get(minute)
-            if said and self.official is not None:
-                self.official(said)
-            if traffic.routes:
-                self.sink.send("routes", traffic.routes, f"{base}:routes")
-                stats.routes += len(traffic.routes)
-            self.sink.minute_done(minute, stats)
-            stats.minutes += 1
-            if self.on_minute is not None:
-                self.on_minute(minute, stats)
+        minutes = self.sim.minutes(ahead=True) if self.ahead else self.sim.minutes()
+        try:
+            for i, traffic in enumerate(minutes):
+                if self.stopped:
+                    break
+                self._pace(started, i)
+                minute = traffic.minute
+                base = f"{self.label}:{minute}"
+                if len(traffic.reports):
+                    self.sink.send("reports", traffic.reports, f"{base}:reports")
+                    stats.reports += len(traffic.reports)
+                if traffic.posts:
+                    self.sink.send("posts", traffic.posts, f"{base}:posts")
+                    stats.posts += len(traffic.posts)
+                if traffic.probes:
+                    self.sink.send("probes", traffic.probes, f"{base}:probes")
+                    stats.probes += len(traffic.probes)
+                said = self._said.get(minute)
+                if said and self.official is not None:
+                    self.official(said)
+                if traffic.routes:
+                    self.sink.send("routes", traffic.routes, f"{base}:routes")
+                    stats.routes += len(traffic.routes)
+                self.sink.minute_done(minute, stats)
+                stats.minutes += 1
+                if self.on_minute is not None:
+                    self.on_minute(minute, stats)
+        finally:
+            close = getattr(minutes, "close", None)
+            if close is not None:  # a process drawing ahead stops with it
+                close()
         self.sink.finish(stats)
         stats.seconds = time.perf_counter() - started
         return stats

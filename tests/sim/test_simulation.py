@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from rasd.errors import InvalidInput
 from rasd.ingest.places import Places
 from rasd.signals.reports import ReportColumns
 from rasd.sim import Simulation, load_scenario
+from rasd.sim.lookahead import can_look_ahead
 from rasd.sim.scenario import parse_scenario
 
 SCALE = 0.05
@@ -148,6 +150,32 @@ def test_a_slice_equals_the_same_minutes_of_a_longer_run(
     assert [t.minute for t in short] == [t.minute for t in long[3:]]
     for a, b in zip(long[3:], short, strict=True):
         assert np.array_equal(a.reports.reporter, b.reports.reporter)
+
+
+@pytest.mark.skipif(not can_look_ahead(), reason="drawing ahead needs a system that forks")
+def test_minutes_drawn_ahead_are_the_minutes_drawn_here(
+    services: list[Any], places: Places
+) -> None:
+    sim = Simulation(load_scenario("meta-2021-10-04").scaled(0.01), services, places)
+    here = list(sim.minutes(_t(15, 44), _t(15, 52)))
+    ahead = list(sim.minutes(_t(15, 44), _t(15, 52), ahead=True))
+    assert [t.minute for t in ahead] == [t.minute for t in here]
+    for a, b in zip(here, ahead, strict=True):
+        for name in ("ts_ms", "service", "problem", "place", "reporter", "network"):
+            assert np.array_equal(getattr(a.reports, name), getattr(b.reports, name))
+        assert b.reports.places is sim.places  # the tables are this process's own
+        assert (a.posts, a.probes, a.routes) == (b.posts, b.probes, b.routes)
+    assert sum(len(t.reports) for t in ahead) > 0 and any(t.posts for t in ahead)
+
+
+def test_a_replay_stopped_early_stops_the_drawing_ahead(
+    services: list[Any], places: Places
+) -> None:
+    sim = Simulation(load_scenario("meta-2021-10-04").scaled(0.01), services, places)
+    minutes = sim.minutes(_t(15, 44), _t(16, 44), ahead=True)
+    assert next(minutes).minute == minute_of(_t(15, 44))
+    minutes.close()
+    assert not [p for p in multiprocessing.active_children() if p.name == "rasd-sim-ahead"]
 
 
 def test_columns_are_well_formed(meta_day: Day) -> None:

@@ -76,7 +76,7 @@ def replay(
                 sink.shift = placement(sim.start, int(sim.total_minutes), pace, now)
             try:
                 with replay_bar(sim) as on_minute:
-                    stats = Replay(sim, sink, speed=pace, on_minute=on_minute).run()
+                    stats = Replay(sim, sink, speed=pace, on_minute=on_minute, ahead=True).run()
             except RasdError as exc:
                 typer.echo(f"rasd replay: {exc.message}", err=True)
                 raise typer.Exit(1) from None
@@ -93,7 +93,12 @@ def replay(
         sink_in = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
         with replay_bar(sim) as on_minute:
             stats = Replay(
-                sim, sink_in, speed=pace, official=statements(runtime), on_minute=on_minute
+                sim,
+                sink_in,
+                speed=pace,
+                official=statements(runtime),
+                on_minute=on_minute,
+                ahead=True,
             ).run()
         runtime.store.close()
     summary(stats)

@@ -8,7 +8,7 @@ in one go: the reference day's eleven million reports take seconds, not minutes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from rasd.sim.audience import Audience, ServiceLike, catalog_services
 from rasd.sim.countries import CountryTable
 from rasd.sim.history import History, draw_history
 from rasd.sim.keys import networks, salt
+from rasd.sim.lookahead import can_look_ahead, minutes_ahead
 from rasd.sim.mixes import Mixes, catalog_weights
 from rasd.sim.plan import Plan, event_span
 from rasd.sim.posts import BACKGROUND, RECOVERY, TALK, TROUBLE, PostMaker
@@ -325,16 +326,21 @@ class Simulation:
         *,
         posts: bool = True,
         probes: bool = True,
-    ) -> Iterator[MinuteTraffic]:
+        ahead: bool = False,
+    ) -> Generator[MinuteTraffic, None, None]:
         """Traffic minute by minute, from `first` (default: start) to before `last` (end).
 
         `posts` and `probes` (with the routes) can be left out when only reports matter (they
-        cost time).
+        cost time). `ahead`: the next minute's reports and posts are drawn in a process of
+        their own meanwhile (`rasd.sim.lookahead`), where the system forks; the same minutes.
         """
         lo = self.first_minute if first is None else max(minute_of(first), self.first_minute)
         hi = self.first_minute + self.total_minutes
         if last is not None:
             hi = min(hi, minute_of(last))
+        if ahead and posts and probes and can_look_ahead():
+            yield from minutes_ahead(self, lo, hi)
+            return
         for minute in range(lo, hi):
             yield MinuteTraffic(
                 minute=minute,
@@ -343,6 +349,19 @@ class Simulation:
                 probes=self._probes(minute) if probes else [],
                 routes=self._routes(minute) if probes else [],
             )
+
+    # the parts of one minute, for a caller that draws them apart (`rasd.sim.lookahead`)
+    def reports_of(self, minute: int) -> ReportColumns:
+        return self._reports(minute)
+
+    def posts_of(self, minute: int) -> list[Post]:
+        return self._posts(minute)
+
+    def probes_of(self, minute: int) -> list[ProbeResult]:
+        return self._probes(minute)
+
+    def routes_of(self, minute: int) -> list[RouteUpdate]:
+        return self._routes(minute)
 
     # --- expectations and history ---------------------------------------------------------
 
