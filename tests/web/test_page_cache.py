@@ -226,9 +226,13 @@ def test_while_one_reader_draws_a_new_version_the_others_get_the_page_before() -
     drawer.start()
     started.wait(30)
     assert cache.get("/", (2, 0, 0), slow) is before and cache.stale == 1 and cache.waited == 0
+    # a version newer still is not drawn beside it: one drawing of a page at a time
+    assert cache.get("/", (3, 0, 0), slow) is before and cache.stale == 2
     release.set()
     drawer.join(30)
     assert drawn[0].body == b"after" and cache.get("/", (2, 0, 0), slow) is drawn[0]
+    assert cache.drawn == 2
+    assert cache.get("/", (3, 0, 0), lambda: Response(b"latest")).body == b"latest"
 
 
 def test_the_lane_never_keeps_a_page_given_as_drawn_before(

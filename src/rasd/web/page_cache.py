@@ -67,14 +67,16 @@ class PageCache:
         While that one draws it, the others get the page as drawn before, if there is one
         (its `version` says so), rather than wait: a drawing under load takes from tens of
         milliseconds to seconds, every reader of the page would wait as long, and the page
-        before is at most a tick old (the live stream brings the rest)."""
+        before is at most a tick old (the live stream brings the rest). And a page is drawn
+        once at a time: a tick that changes many incidents bumps the version many times in a
+        row, and each bump started another drawing of every page beside the last one's."""
         with self._lock:
             page = self._pages.get(key)
             if page is not None and page.version == version:
                 self._pages.move_to_end(key)
                 return page
             waiting = self._drawing.get(key)
-            if waiting is not None and waiting.version == version and page is not None:
+            if waiting is not None and page is not None:
                 self.stale += 1
                 return page
             if waiting is not None and waiting.version == version:
