@@ -26,6 +26,7 @@ from rasd.pipeline.checkpoint import dump_engine, load_engine
 from rasd.pipeline.engine import DetectionEngine
 from rasd.runtime import Runtime
 from rasd.shell.app import create_app
+from rasd.shell.forwarded import forwarded
 from rasd.signals.sample import runtime_sample
 
 _log = logging.getLogger("rasd.server")
@@ -181,7 +182,9 @@ def run(
         http=guarded_protocol(settings.head_timeout_seconds, settings.body_idle_seconds),
         lifespan="on",
         access_log=False,
+        proxy_headers=False,  # read below as uvicorn reads them, the common case for less
     )
+    config.app = forwarded(app, config.forwarded_allow_ips)
     stop = asyncio.Event()
     tasks: list[asyncio.Task[Any]] = []
     closed = False

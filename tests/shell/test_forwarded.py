@@ -1,0 +1,40 @@
+from typing import Any
+
+import pytest
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from rasd.shell.forwarded import forwarded
+
+HEADERS = [
+    [(b"x-forwarded-for", b"203.0.113.9")],
+    [(b"x-forwarded-for", b" 203.0.113.9:4321 ")],
+    [(b"x-forwarded-for", b"203.0.113.9, 127.0.0.1")],
+    [(b"x-forwarded-for", b"198.51.100.1, 203.0.113.9")],
+    [(b"x-forwarded-for", b"127.0.0.1")],
+    [(b"x-forwarded-for", b"")],
+    [(b"x-forwarded-for", b"203.0.113.9"), (b"x-forwarded-for", b"127.0.0.1")],
+    [(b"x-forwarded-for", b"[2001:db8::1]:80"), (b"x-forwarded-proto", b"https")],
+    [],
+]
+
+
+async def _client(app: Any, peer: str, headers: list[tuple[bytes, bytes]]) -> Any:
+    seen: dict[str, Any] = {}
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        seen.update(client=scope["client"], scheme=scope["scheme"])
+
+    scope = {"type": "http", "client": (peer, 5000), "scheme": "http", "headers": headers}
+    await app(inner)(scope, None, None)
+    return seen
+
+
+@pytest.mark.parametrize("headers", HEADERS)
+@pytest.mark.parametrize("peer", ["127.0.0.1", "198.51.100.7"])
+@pytest.mark.parametrize("trusted", ["127.0.0.1", "*", "127.0.0.1,203.0.113.0/24"])
+async def test_the_client_is_the_one_uvicorn_names(
+    headers: list[tuple[bytes, bytes]], peer: str, trusted: str
+) -> None:
+    ours = await _client(lambda app: forwarded(app, trusted), peer, headers)
+    theirs = await _client(lambda app: ProxyHeadersMiddleware(app, trusted), peer, headers)
+    assert ours == theirs
