@@ -72,14 +72,24 @@ def test_views_learning_history_aside_learn_the_same(monkeypatch: pytest.MonkeyP
 
     rng = np.random.default_rng(3)
     history = rng.poisson(5.0, size=(6, 900)).astype(np.float64)
-    banks = []
+    after = rng.poisson(5.0, size=(40, 9)).astype(np.float64)
+    banks, views = [], []
     for aside_at in (10**12, 0):
         monkeypatch.setattr(bank_module, "ASIDE_AT", aside_at)
         bank = SeriesBank()
         for i in range(8):
             bank.index(SeriesKey(f"s{i}", "reports", "*"))
         bank.warm(1000, history)
+        # steps taken while the views may still learn aside, one with a series new since
+        results = []
+        for j, x in enumerate(after):
+            if j == 20:
+                bank.index(SeriesKey("s8", "reports", "*"))
+            results.append(bank.step(1900 + j, x[: len(bank)]))
+        views.append([r.views for r in results])
         banks.append(bank.state())
+    for inline_views, aside_views in zip(*views, strict=True):
+        np.testing.assert_array_equal(inline_views, aside_views)
     inline, aside = banks
     assert inline.keys() == aside.keys()
     for name in inline:

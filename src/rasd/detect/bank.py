@@ -53,6 +53,9 @@ State = dict[str, np.ndarray[Any, Any]]
 # values of history (series x minutes) from which the views learn it in a process of their own:
 # a week of a thousand series; spawning one costs about a second of the other core
 ASIDE_AT = 2_000_000
+# steps after such a history that may wait for the views before one waits for them (a few
+# hours of minutes: a replay's first seconds)
+_QUEUED_AT_MOST = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,41 @@ class TickResult:
     expected: FloatArray
     score: FloatArray
     level: LevelArray
-    views: FloatArray
+    views_of: FloatArray | _Late
+
+    @property
+    def views(self) -> FloatArray:
+        views = self.views_of
+        return views.get() if isinstance(views, _Late) else views
+
+
+class _Late:
+    """The views' score of a step taken while they still learn the history aside: read, it
+    waits for them and has them catch up."""
+
+    __slots__ = ("_bank", "score")
+
+    def __init__(self, bank: SeriesBank) -> None:
+        self._bank = bank
+        self.score: FloatArray | None = None
+
+    def get(self) -> FloatArray:
+        if self.score is None:
+            self._bank._views_now()
+        assert self.score is not None  # every step queued is scored on catching up
+        return self.score
+
+
+@dataclass(slots=True)
+class _Aside:
+    """The views learning the history in their own process, and the steps taken meanwhile
+    (minute, series, counts, where their score goes), taken by the views in order later."""
+
+    learnt: Future[ViewBank]
+    start_minute: int
+    counts: FloatArray
+    series: int
+    queued: list[tuple[int, int, FloatArray, _Late]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +187,7 @@ class SeriesBank:
         self._ewm_count = np.zeros(0, np.float32)
         self._ewm_expected = np.zeros(0, np.float32)
         self._views = ViewBank(seed=seed)
+        self._aside: _Aside | None = None
 
     # -- series ----------------------------------------------------------------------------
 
@@ -199,6 +237,7 @@ class SeriesBank:
         """What `step` would score for these counts, changing nothing (levels as they stand)."""
         x = self._counts(counts)
         ev = self._evaluate(minute, x)
+        self._views_now()
         views = self._views.score(*self._view_inputs(minute, x))[: len(self)]
         return TickResult(minute, ev.expected, ev.score, self._current_levels(), views)
 
@@ -209,11 +248,32 @@ class SeriesBank:
         ev = self._evaluate(minute, x)
         self._learn(minute, x, ev)
         level = self._filter.step(ev.score)
-        views = self._views.step(*self._view_inputs(minute, x))[: len(self)]
+        aside = self._aside
+        if aside is not None:
+            self._views_now(wait=len(aside.queued) >= _QUEUED_AT_MOST)
+        if self._aside is None:
+            views: FloatArray | _Late = self._views.step(*self._view_inputs(minute, x))[: len(self)]
+        else:
+            views = _Late(self)
+            self._aside.queued.append((minute, len(self), x.copy(), views))
         return TickResult(minute, ev.expected, ev.score, level, views)
+
+    def _views_now(self, *, wait: bool = True) -> None:
+        """The views as learnt aside, once they are (`wait`: as soon as they are), caught up
+        with the steps taken meanwhile."""
+        aside = self._aside
+        if aside is None or (not wait and not aside.learnt.done()):
+            return
+        views = _views_learnt(
+            aside.learnt, self._views, aside.series, aside.start_minute, aside.counts
+        )
+        for minute, n, x, late in aside.queued:
+            late.score = views.step(*_view_inputs(views, n, minute, x))[:n]
+        self._views, self._aside = views, None
 
     def _view_inputs(self, minute: int, x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
         """The views' values (counts on the Anscombe scale; NaN for spare rows) and slot."""
+        self._views_now()
         return _view_inputs(self._views, len(self), minute, x)
 
     def warm(self, start_minute: int, counts: npt.ArrayLike) -> None:
@@ -222,8 +282,9 @@ class SeriesBank:
         Rows are the series already indexed, in index order (fewer rows than series leaves
         the rest at zero). Anomalies in the history are skipped as they would be live; levels
         are not touched. A long history has the views learn it in a process of their own
-        meanwhile (they read the counts alone, never the baseline): the same arrays, on the
-        other core.
+        (they read the counts alone, never the baseline): the same arrays, on the other core,
+        while the baseline learns it here and the first steps after it are taken; those steps
+        wait for the views only when read, or once `_QUEUED_AT_MOST` of them wait.
         """
         c = np.asarray(counts, dtype=np.float64)
         if c.ndim != 2 or c.shape[0] > len(self):
@@ -231,6 +292,7 @@ class SeriesBank:
         if c.shape[1] == 0:
             return
         self._check_minute(start_minute)
+        self._views_now()
         n = len(self)
         aside = _views_aside(self._views, n, start_minute, c) if c.size >= ASIDE_AT else None
         full = np.zeros(n, np.float64)
@@ -243,7 +305,7 @@ class SeriesBank:
                 self._views.step(*self._view_inputs(minute, full))
             self._last_minute = minute
         if aside is not None:
-            self._views = _views_learnt(aside, self._views, n, start_minute, c)
+            self._aside = _Aside(aside, start_minute, c, n, [])
 
     def _check_minute(self, minute: int) -> None:
         if self._last_minute is not None and minute <= self._last_minute:
@@ -350,6 +412,7 @@ class SeriesBank:
             state[f"baseline_{name}"] = arr
         for name, arr in self._filter.state().items():
             state[f"filter_{name}"] = arr
+        self._views_now()
         state["views_config"] = np.array(json.dumps(self._views.config()))
         for name, arr in self._views.state().items():
             state[f"views_{name}"] = arr
@@ -389,6 +452,7 @@ class SeriesBank:
         cap = max(self._phi.shape[0], 1)
         own = (self._phi.nbytes + self._ewm_count.nbytes + self._ewm_expected.nbytes) / cap
         filt = sum(a.nbytes for a in self._filter.state().values()) / max(len(self), 1)
+        self._views_now()
         views = self._views.nbytes_per_series()
         return self._baseline.nbytes_per_series() + own + filt + views
 
