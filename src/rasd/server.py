@@ -184,7 +184,9 @@ def run(
         access_log=False,
         proxy_headers=False,  # read below as uvicorn reads them, the common case for less
     )
-    config.app = forwarded(app, config.forwarded_allow_ips)
+    # only the proxies the settings name, not uvicorn's own default of 127.0.0.1: on a machine
+    # with no proxy, a local program could otherwise post as any address it liked
+    config.app = forwarded(app, settings.trusted_proxies)
     stop = asyncio.Event()
     tasks: list[asyncio.Task[Any]] = []
     closed = False

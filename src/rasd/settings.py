@@ -123,7 +123,8 @@ class Settings(BaseSettings):
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,
-        description="Addresses of proxies whose X-Forwarded-For header is believed.",
+        description="Addresses of proxies whose X-Forwarded-For header is believed "
+        "(none by default, not even 127.0.0.1).",
     )
     subscribe_confirm_hours: int = Field(
         48,

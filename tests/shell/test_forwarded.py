@@ -31,10 +31,19 @@ async def _client(app: Any, peer: str, headers: list[tuple[bytes, bytes]]) -> An
 
 @pytest.mark.parametrize("headers", HEADERS)
 @pytest.mark.parametrize("peer", ["127.0.0.1", "198.51.100.7"])
-@pytest.mark.parametrize("trusted", ["127.0.0.1", "*", "127.0.0.1,203.0.113.0/24"])
+@pytest.mark.parametrize(
+    "trusted", ["127.0.0.1", "*", "127.0.0.1,203.0.113.0/24", [], ["127.0.0.1", "198.51.100.7"]]
+)
 async def test_the_client_is_the_one_uvicorn_names(
-    headers: list[tuple[bytes, bytes]], peer: str, trusted: str
+    headers: list[tuple[bytes, bytes]], peer: str, trusted: str | list[str]
 ) -> None:
     ours = await _client(lambda app: forwarded(app, trusted), peer, headers)
     theirs = await _client(lambda app: ProxyHeadersMiddleware(app, trusted), peer, headers)
     assert ours == theirs
+
+
+@pytest.mark.parametrize("peer", ["127.0.0.1", "198.51.100.7"])
+async def test_with_no_trusted_proxy_the_header_names_no_one(peer: str) -> None:
+    headers = [(b"x-forwarded-for", b"203.0.113.9")]
+    seen = await _client(lambda app: forwarded(app, []), peer, headers)
+    assert seen["client"] == (peer, 5000)
