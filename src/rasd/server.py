@@ -26,7 +26,7 @@ from rasd.pipeline.checkpoint import dump_engine, load_engine
 from rasd.pipeline.engine import DetectionEngine
 from rasd.runtime import Runtime
 from rasd.shell.app import create_app
-from rasd.shell.forwarded import forwarded
+from rasd.shell.forwarded import served
 from rasd.signals.sample import runtime_sample
 
 _log = logging.getLogger("rasd.server")
@@ -186,7 +186,7 @@ def run(
     )
     # only the proxies the settings name, not uvicorn's own default of 127.0.0.1: on a machine
     # with no proxy, a local program could otherwise post as any address it liked
-    config.app = forwarded(app, settings.trusted_proxies)
+    config.app = served(app, settings.trusted_proxies)
     stop = asyncio.Event()
     tasks: list[asyncio.Task[Any]] = []
     closed = False

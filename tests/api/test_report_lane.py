@@ -15,6 +15,7 @@ from rasd.clock import minute_of
 from rasd.runtime import Runtime
 from rasd.series import SeriesKey
 from rasd.shell.app import create_app
+from rasd.shell.forwarded import served
 
 REPORT = {"service": "whatsapp", "problem": "messages", "reporter": "lane-1", "country": "EG"}
 _VARIABLE = {"date", "server", "content-length"}
@@ -180,3 +181,22 @@ def test_every_answer_of_the_lane_is_counted(client: TestClient) -> None:
         assert answer.status_code == 202
     metrics = client.get("/metrics").text
     assert 'rasd_ingest_requests_total{route="reports",status="202"} 3.0' in metrics
+
+
+def test_in_front_of_the_proxy_middleware_it_names_the_client_as_uvicorn_does(
+    runtime: Runtime,
+) -> None:
+    runtime.settings.trusted_proxies = ["198.51.100.7"]
+    app = served(create_app(runtime), runtime.settings.trusted_proxies)
+    runtime.limiters.requests.burst = 1
+    runtime.limiters.requests.rate = 0.001
+    first = _call(app, [orjson.dumps(REPORT)], [(b"x-forwarded-for", b"203.0.113.9")])
+    # several addresses take the middleware's way, to the same client
+    again = [(b"x-forwarded-for", b"203.0.113.9, 198.51.100.7")]
+    second = _call(app, [orjson.dumps({**REPORT, "reporter": "x"})], again)
+    other = _call(
+        app, [orjson.dumps({**REPORT, "reporter": "y"})], [(b"x-forwarded-for", b"203.0.113.10")]
+    )
+    assert [first[0]["status"], second[0]["status"], other[0]["status"]] == [202, 429, 202]
+    assert_error_shape(orjson.loads(second[1]["body"]))
+    assert _world(runtime) == 2

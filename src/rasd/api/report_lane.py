@@ -12,6 +12,7 @@ the lane already read, so errors are made and rendered in one place only.
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 
 import orjson
 from starlette.responses import Response
@@ -46,21 +47,41 @@ class ReportLane:
         self.runtime = runtime
         self.route = route
         self.counted = counted
+        self._client_of: Callable[[str, str], str | None] | None = None
+
+    def in_front(self, route: ASGIApp, client_of: Callable[[str, str], str | None]) -> ReportLane:
+        """The lane placed before the middleware that names the client from the proxy headers,
+        whose second pass over every request's headers the lane's own pass makes for it:
+        `client_of(peer, header)` names the client as that middleware would, or None where it
+        cannot say; `route` is the route behind that middleware."""
+        lane = ReportLane(self.runtime, route, self.counted)
+        lane._client_of = client_of
+        return lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key: str | None = None
         forwarded: str | None = None
+        several = False
         for name, value in scope["headers"]:
             if name in _FOR_THE_ROUTE:
                 await self.route(scope, receive, send)
                 return
             if name == b"idempotency-key":
                 key = value.decode("latin-1")
-            elif name == b"x-forwarded-for" and forwarded is None:  # the first, as the route
-                forwarded = value.decode("latin-1")
+            elif name == b"x-forwarded-for":
+                several = forwarded is not None
+                if not several:  # the first, as the route
+                    forwarded = value.decode("latin-1")
             elif name == b"content-length" and not _fits(value):
                 await self.route(scope, receive, send)
                 return
+        peer = scope["client"][0] if scope.get("client") else ""
+        if self._client_of is not None and forwarded is not None:
+            named = None if several else self._client_of(peer, forwarded)
+            if named is None:
+                await self.route(scope, receive, send)
+                return
+            peer = named
         read = await _read(receive)
         if read is None:
             return  # the client went away before it finished sending
@@ -69,7 +90,6 @@ class ReportLane:
             await self.route(scope, _replay(body, more, receive), send)
             return
         rt = self.runtime
-        peer = scope["client"][0] if scope.get("client") else ""
         client = address_of(peer, forwarded, rt.settings.trusted_proxies)
         try:
             item = decode_one(body)
