@@ -203,6 +203,25 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert _reports(runtime) == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"ts": "2099-01-01T00:00:00+00:00"}, "the time is in the future"),
+        ({"country": "EG", "lat": 30.0}, "latitude and longitude go together"),
+        ({"service": "nope"}, "unknown service 'nope'"),
+    ],
+)
+def test_a_refused_report_says_why_in_one_sentence(
+    client: TestClient, body: dict[str, Any], reason: str
+) -> None:
+    headers = {"Authorization": f"Bearer {IMPORT_TOKEN}"}
+    response = client.post("/api/v1/reports", json={**GOOD, **body}, headers=headers)
+    assert response.status_code == 422
+    error = assert_error_shape(response.json())
+    assert error["message"] == f"the report was not stored: {reason}"
+    assert error["details"][0]["reason"] == reason
+
+
 def test_malformed_json(client: TestClient, runtime: Runtime) -> None:
     response = client.post(
         "/api/v1/reports", content=b'{"service": ', headers={"Content-Type": "application/json"}

@@ -417,11 +417,12 @@ def _refused(errors: list[dict[str, Any]], single: bool) -> InvalidInput | Forbi
         return Forbidden(
             f"{forbidden[0]['reason']}; nothing was stored", details=forbidden[:_MAX_DETAILS]
         )
-    what = "the report has" if single else f"{len(errors)} problem(s) in the batch:"
-    return InvalidInput(
-        f"{what} {errors[0]['reason']}" if single else f"{what} nothing was stored",
-        details=errors[:_MAX_DETAILS],
-    )
+    # the reasons are whole clauses ("the time is in the future"), said after a colon
+    if single:
+        message = f"the report was not stored: {errors[0]['reason']}"
+    else:
+        message = f"{len(errors)} problem(s) in the batch: nothing was stored"
+    return InvalidInput(message, details=errors[:_MAX_DETAILS])
 
 
 def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
