@@ -155,14 +155,18 @@ def _raw(client: TestClient, method: str, path: str, **headers: str) -> tuple[ob
 
 def test_a_page_is_gzipped_once_per_drawing_for_those_who_take_it(client: TestClient) -> None:
     lane = client.app.pages  # type: ignore[attr-defined]
-    for path in ("/services/whatsapp", "/"):
+    twins = ("/api/v1/view/services/whatsapp", "/api/v1/view/home")  # the pages' scripts read
+    for path in ("/services/whatsapp", "/", *twins):
         plain, body = _raw(client, "GET", path, **{"accept-encoding": "identity"})
+        kind = "application/json" if path in twins else "text/html; charset=utf-8"
+        assert plain.headers["content-type"] == kind  # type: ignore[attr-defined]
         cache = client.app.state.page_cache  # type: ignore[attr-defined]
         drawn = cache.drawn
         for _ in range(2):  # drawn by the framework, then answered by the lane
             packed, raw = _raw(client, "GET", path, **{"accept-encoding": "gzip, br"})
             headers = packed.headers  # type: ignore[attr-defined]
             assert headers["content-encoding"] == "gzip" and gzip.decompress(raw) == body
+            assert headers["content-type"] == kind
             assert int(headers["content-length"]) == len(raw) < len(body) // 3
             assert headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'  # type: ignore[attr-defined]
             assert "Accept-Encoding" in headers["vary"]

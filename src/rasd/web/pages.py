@@ -134,7 +134,12 @@ def _page(
     return drawn_once(request, language, draw)
 
 
-def drawn_once(request: Request, language: str, draw: Callable[[], Response]) -> Response:
+def drawn_once(
+    request: Request,
+    language: str,
+    draw: Callable[[], Response],
+    media_type: str = "text/html; charset=utf-8",
+) -> Response:
     """The page as drawn since what it shows last changed; a 304 for a tag still current.
 
     A crowd reading one page during an outage costs one drawing per change, not one per
@@ -161,7 +166,7 @@ def drawn_once(request: Request, language: str, draw: Callable[[], Response]) ->
         response: Response = Response(status_code=304)
     else:
         body = page.body if coding is None else page.encoded[coding]
-        response = HTMLResponse(body, status_code=page.status)
+        response = Response(body, status_code=page.status, media_type=media_type)
         if coding is not None:
             response.headers["content-encoding"] = coding
     response.headers["etag"] = etag
@@ -352,8 +357,11 @@ async def switch_language(code: str, next: str = "/") -> Response:
 
 
 # -- the JSON twins -------------------------------------------------------------------------
-def _json(view: dict[str, Any]) -> JSON:
-    return JSON(view, headers={"vary": "Accept-Language, Cookie"})
+# drawn once per change like the pages, gzipped with them: the pages' scripts reload these
+# while a crowd reads, and a service's twin is tens of kilobytes of counts
+def _twin(request: Request, lang: str | None, build: Callable[[str], dict[str, Any]]) -> Response:
+    language = _lang(request, lang)
+    return drawn_once(request, language, lambda: JSON(build(language)), JSON.media_type)
 
 
 @router.get("/api/v1/view/home", tags=["pages"], summary="What the home page shows")
@@ -362,22 +370,25 @@ def home_view(
     lang: str | None = None,
     category: str | None = Query(None, max_length=40),
     country: str | None = Query(None, max_length=2),
-) -> JSON:
+) -> Response:
     rt = runtime_of(request)
-    view = views.home(rt, _lang(request, lang), category=category, country=_country(country))
-    return _json(view)
+    country = _country(country)
+    return _twin(request, lang, lambda lg: views.home(rt, lg, category=category, country=country))
 
 
 @router.get("/api/v1/view/services/{service_id}", tags=["pages"], summary="A service's page data")
-def service_view(request: Request, service_id: str, lang: str | None = None) -> JSON:
-    return _json(views.service(runtime_of(request), service_id, _lang(request, lang)))
+def service_view(request: Request, service_id: str, lang: str | None = None) -> Response:
+    rt = runtime_of(request)
+    return _twin(request, lang, lambda lg: views.service(rt, service_id, lg))
 
 
 @router.get("/api/v1/view/events/{event_id}", tags=["pages"], summary="An event's page data")
-def event_view(request: Request, event_id: str, lang: str | None = None) -> JSON:
-    return _json(views.event(runtime_of(request), event_id, _lang(request, lang)))
+def event_view(request: Request, event_id: str, lang: str | None = None) -> Response:
+    rt = runtime_of(request)
+    return _twin(request, lang, lambda lg: views.event(rt, event_id, lg))
 
 
 @router.get("/api/v1/view/history", tags=["pages"], summary="Past incidents")
-def history_view(request: Request, lang: str | None = None, service: str | None = None) -> JSON:
-    return _json(views.history(runtime_of(request), _lang(request, lang), service))
+def history_view(request: Request, lang: str | None = None, service: str | None = None) -> Response:
+    rt = runtime_of(request)
+    return _twin(request, lang, lambda lg: views.history(rt, lg, service))
