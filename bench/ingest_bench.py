@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -116,36 +118,45 @@ def _bare(tmp: Path, port: int) -> subprocess.Popen[bytes]:
 async def _singles(
     url: str, seconds: float, concurrency: int, spread: bool = False
 ) -> tuple[int, list[float]]:
-    """`spread`: each request names its own client address, in 10.0.0.0/8."""
+    """`spread`: each request names its own client address, over millions of /24 networks as
+    wrk's requests do. Each connection is opened by a first request before the clock starts."""
     latencies: list[float] = []
     done = 0
-    deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    draw = random.Random(os.getpid())  # new reporters and addresses in every run
 
-    async def worker(w: int, client: httpx.AsyncClient) -> None:
+    async def post(client: httpx.AsyncClient, w: int, i: int) -> int:
+        body = orjson.dumps(
+            {
+                "service": "whatsapp",
+                "problem": "messages",
+                "reporter": f"s{draw.getrandbits(40)}-{w}-{i}",
+                "country": COUNTRIES[i % 10],
+            }
+        )
+        headers = {"Content-Type": "application/json"}
+        if spread:
+            headers["X-Forwarded-For"] = (
+                f"{draw.randint(1, 223)}.{draw.randint(0, 255)}.{draw.randint(0, 255)}."
+                f"{draw.randint(1, 254)}"
+            )
+        return (await client.post(url, content=body, headers=headers)).status_code
+
+    async def worker(w: int, client: httpx.AsyncClient, deadline: float) -> None:
         nonlocal done
         i = 0
         while time.perf_counter() < deadline:
-            body = orjson.dumps(
-                {
-                    "service": "whatsapp",
-                    "problem": "messages",
-                    "reporter": f"s{w}-{i}",
-                    "country": COUNTRIES[i % 10],
-                }
-            )
-            headers = {"Content-Type": "application/json"}
-            if spread:
-                headers["X-Forwarded-For"] = f"10.{i % 256}.{(i * 7 + w) % 256}.{1 + w % 254}"
             t = time.perf_counter()
-            r = await client.post(url, content=body, headers=headers)
+            status = await post(client, w, i)
             latencies.append(time.perf_counter() - t)
-            if r.status_code == 202:
+            if status == 202:
                 done += 1
             i += 1
 
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        await asyncio.gather(*(worker(w, client) for w in range(concurrency)))
+        await asyncio.gather(*(post(client, w, -1) for w in range(concurrency)))
+        deadline = time.perf_counter() + seconds
+        await asyncio.gather(*(worker(w, client, deadline) for w in range(concurrency)))
     return done, latencies
 
 
@@ -197,8 +208,11 @@ async def _batches(
 # spread = true: every request from its own address, so that no network limit holds a
 # report back and each one counts: in millions of /24 networks, as the limit of a few reports
 # per network and quarter hour had held back nearly all of them after the first round in the
-# 65,536 of 10.0.0.0/8 (later rounds cost less a request, counting nothing)
+# 65,536 of 10.0.0.0/8 (later rounds cost less a request, counting nothing). Each run draws
+# from its own seed: wrk's random numbers start from the same seed in every run, so each
+# round had sent the first one's reporters again, duplicates counted as nothing.
 _WRK_SCRIPT = """
+math.randomseed(%(seed)d)
 counter = 0
 local spread = %(spread)s
 request = function()
@@ -261,12 +275,23 @@ def _wrk(
 ) -> tuple[float, str, str]:
     """Requests per second and p50/p99 latency from wrk, a load generator in C."""
     if script is None:
-        script = tmp / "post.lua"
-        script.write_text(_WRK_SCRIPT % {"spread": "false"})
+        script = post_script(tmp, spread=False)
     result = wrk(url, connections, seconds, script)
     if result["refused"]:
         raise RuntimeError("some requests were refused: " + result["output"])
     return result["rate"], result["p50_text"], result["p99_text"]
+
+
+_runs = itertools.count(1)
+
+
+def post_script(tmp: Path, *, spread: bool) -> Path:
+    """wrk's script of single POSTs, with reporters (and addresses) no run before it drew."""
+    run = next(_runs)
+    script = tmp / f"post-{run}.lua"
+    seed = run * 1_000_003 + os.getpid()
+    script.write_text(_WRK_SCRIPT % {"spread": "true" if spread else "false", "seed": seed})
+    return script
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -345,8 +370,6 @@ def main() -> None:
                 # not counted; here every report is counted
                 # (the server stack reads the forwarded address for the bare app too).
                 # Rounds alternate between the two servers, so a neighbour's load falls on both.
-                spread = tmp / "spread.lua"
-                spread.write_text(_WRK_SCRIPT % {"spread": "true"})
                 print(
                     "single POST, every request from its own address (each report counted), "
                     f"{args.concurrency} connections, rounds of {args.seconds:.0f} s:"
@@ -355,8 +378,9 @@ def main() -> None:
                 rates: dict[str, list[float]] = {"bare": [], "rasd": []}
                 for r in range(args.rounds):
                     for name, port in (("bare", bare_port), ("rasd", rasd_port)):
+                        script = post_script(tmp, spread=True)
                         rate, p50, p99 = _wrk(
-                            f"http://127.0.0.1:{port}", args.seconds, args.concurrency, tmp, spread
+                            f"http://127.0.0.1:{port}", args.seconds, args.concurrency, tmp, script
                         )
                         rates[name].append(rate)
                         tails[name].append(wrk_ms(p99))

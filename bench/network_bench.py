@@ -27,8 +27,8 @@ from pathlib import Path
 
 import httpx
 
-# ingest_bench's load: with `spread`, every request from its own address in 10.0.0.0/8
-from ingest_bench import _WRK_SCRIPT, _free_port, _rasd, _singles, _wrk
+# ingest_bench's load: with `spread`, every request from its own address
+from ingest_bench import _free_port, _rasd, _singles, _wrk, post_script
 
 
 def _network_file(path: Path, ases: int) -> Path:
@@ -53,8 +53,7 @@ def _network_file(path: Path, ases: int) -> Path:
 
 def _rate(port: int, seconds: float, concurrency: int, tmp: Path) -> float:
     if shutil.which("wrk"):
-        script = tmp / "networks.lua"
-        script.write_text(_WRK_SCRIPT % {"spread": "true"})
+        script = post_script(tmp, spread=True)
         rate, _, _ = _wrk(f"http://127.0.0.1:{port}", seconds, concurrency, tmp, script)
         return rate
     url = f"http://127.0.0.1:{port}/api/v1/reports"
