@@ -12,7 +12,14 @@ from rasd.catalog import load_catalog
 from rasd.clock import VirtualClock
 from rasd.errors import InvalidInput, MalformedBody
 from rasd.ingest.places import Places
-from rasd.ingest.reports import BatchParts, ReportIn, ReportValidator, decode_batch, network_of
+from rasd.ingest.reports import (
+    _CLIENT_MEMO_SIZE,
+    BatchParts,
+    ReportIn,
+    ReportValidator,
+    decode_batch,
+    network_of,
+)
 from rasd.signals.reports import (
     ReportColumns,
     ReportRow,
@@ -137,6 +144,18 @@ def test_a_remembered_client_network_is_the_network_of_the_client(
     for _ in range(2):  # the second time it comes from the memo
         row = validator.to_row(_report(), client_ip=client, trusted=False)
         assert row.network == key_hash(network_of(client))
+
+
+def test_a_crowd_of_new_clients_keeps_few_networks_in_memory_and_each_its_own(
+    validator: ReportValidator,
+) -> None:
+    clients = [f"{1 + i % 223}.{i // 223 % 256}.{i // 57_088}.7" for i in range(10_000)]
+    for client in clients:
+        row = validator.to_row(_report(), client_ip=client, trusted=False)
+        assert row.network == key_hash(network_of(client))
+        assert len(validator._client_networks) <= _CLIENT_MEMO_SIZE
+    row = validator.to_row(_report(), client_ip=clients[-1], trusted=False)
+    assert row.network == key_hash(network_of(clients[-1]))
 
 
 def test_a_batch_of_too_many_is_refused_before_any_report_is_decoded() -> None:
