@@ -93,24 +93,26 @@ class HashTable:
 
     def _home(self, keys: _U64) -> _I64:
         with np.errstate(over="ignore"):
-            return ((keys * _MIX) >> self._shift).astype(np.int64)
-
-    def _slots(self, keys: _U64) -> _I64:
-        """Where each key is, or the empty slot where its probe sequence ends."""
-        pos = self._home(keys)
-        pending = np.arange(keys.shape[0])
-        while pending.size:
-            at = pos[pending]
-            held = self._keys[at]
-            done = (held == keys[pending]) | (held == _EMPTY)
-            pending = pending[~done]
-            pos[pending] = (pos[pending] + 1) & self._mask
-        return pos
+            # below 2**(64 - shift): the bits read as int64 unchanged, no copy made
+            return ((keys * _MIX) >> self._shift).view(np.int64)
 
     def _found(self, keys: _U64) -> tuple[_I64, npt.NDArray[np.bool_]]:
-        """The slots of `keys` in this table's own arrays, and which of them hold their key."""
-        slots = self._slots(keys)
-        return slots, self._keys[slots] == keys
+        """The slots of `keys` in this table's own arrays (or the empty slot where each probe
+        ended), and which of them hold their key. Most keys end at their home slot, at a
+        table at most half full: the first round reads every key's slot once, and only the
+        few keys that probe on are read again (each read of a large table misses the cache)."""
+        pos = self._home(keys)
+        held = self._keys[pos]
+        here = held == keys
+        pending = np.flatnonzero(~here & (held != _EMPTY))
+        while pending.size:
+            at = (pos[pending] + 1) & self._mask
+            pos[pending] = at
+            held = self._keys[at]
+            hit = held == keys[pending]
+            here[pending[hit]] = True
+            pending = pending[~hit & (held != _EMPTY)]
+        return pos, here
 
     def get(self, keys: npt.ArrayLike, default: int) -> _I64:
         k = _nonzero(keys)
