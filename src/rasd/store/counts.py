@@ -7,7 +7,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from itertools import repeat
+from operator import floordiv, itemgetter
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
@@ -223,20 +225,32 @@ class SqlCounts(Database):
         except IntegrityError as exc:
             raise AlreadyApplied("a message of the group was applied meanwhile") from exc
 
+    def _count_columns(
+        self, conn: Connection, increments: Increments
+    ) -> tuple[list[int], list[int], list[int], list[int]]:
+        """The slots, series ids, minutes and amounts of the increments, in their order, new
+        series made. Each column is drawn by a loop in C (map, zip): a busy minute names
+        thousands of (series, minute), and a Python loop over them held the interpreter,
+        which the threads counting and detecting meanwhile wait on, for microseconds a row."""
+        ids = self._series_ids
+        keys = list(map(itemgetter(0), increments))
+        found = list(map(ids.get, keys))
+        if None in found:
+            # a minute names a few new series among thousands known: only those are asked for
+            missing = {key for key, known in zip(keys, found, strict=True) if known is None}
+            series = list(map(self._ids_for(conn, missing).__getitem__, keys))
+        else:
+            series = cast(list[int], found)
+        minutes = list(map(itemgetter(1), increments))
+        slots = list(map(floordiv, minutes, repeat(schema.SLOT_MINUTES)))
+        return slots, series, minutes, list(increments.values())
+
     def _count_rows(
         self, conn: Connection, increments: Increments, *, ordered: bool = True
     ) -> list[tuple[int, int, int, int]]:
         """(slot, series id, minute, n) of each increment, new series made, in key order
         (`ordered`; else in the increments' order, for a database with one writer)."""
-        slot = schema.SLOT_MINUTES
-        ids = self._series_ids
-        try:
-            # the series are mostly known already: one look-up each, no set of them made
-            rows = [(m // slot, ids[key], m, n) for (key, m), n in increments.items()]
-        except KeyError:
-            # a minute names a few new series among thousands known: only those are asked for
-            ids = self._ids_for(conn, {key for key, _ in increments if key not in ids})
-            rows = [(m // slot, ids[key], m, n) for (key, m), n in increments.items()]
+        rows = list(zip(*self._count_columns(conn, increments), strict=True))
         # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
         if ordered:
             rows.sort()

@@ -11,7 +11,6 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -200,21 +199,27 @@ class SQLiteStore(SqlStore):
         as tuples took the writer longer than upserting them)."""
         if not increments:
             return
-        rows = self._count_rows(conn, increments, ordered=False)
+        columns = self._count_columns(conn, increments)
+        n = len(columns[0])
+        # the rows' values one after the other, laid in by slices, not a tuple a row
+        flat: list[int] = [0] * (4 * n)
+        for i, column in enumerate(columns):
+            flat[i::4] = column
         start = 0
         for size in _UPSERT_ROWS:
-            end = start + (len(rows) - start) // size * size
+            end = start + (n - start) // size * size
             if end > start:
-                flat = list(chain.from_iterable(rows[start:end]))
                 width = 4 * size
                 self._driver_sql(
                     conn,
                     _UPSERT[size],
-                    [tuple(flat[i : i + width]) for i in range(0, len(flat), width)],
+                    [tuple(flat[i : i + width]) for i in range(4 * start, 4 * end, width)],
                 )
                 start = end
-        if start < len(rows):
-            self._driver_sql(conn, _UPSERT[1], rows[start:])
+        if start < n:
+            self._driver_sql(
+                conn, _UPSERT[1], [tuple(flat[i : i + 4]) for i in range(4 * start, 4 * n, 4)]
+            )
 
     def _driver_sql(
         self, conn: Connection, sql: str, params: tuple[Any, ...] | list[tuple[Any, ...]]
