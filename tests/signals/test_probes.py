@@ -139,6 +139,25 @@ def test_counts_per_minute_for_the_world_and_each_vantage_point() -> None:
     assert (at("probes_total", "*", M0 + 1), at("probes_failed", "*", M0 + 1)) == (1, 0)
 
 
+def test_counts_come_in_the_order_their_series_are_first_met() -> None:
+    results = [
+        _result("me", "ok", ts=T0 + timedelta(minutes=1)),
+        _result("eu", "servfail"),
+        _result("me", "ok", kind="http"),
+        _result("eu", "timeout", offline=True),
+        _result("eu", "servfail", ts=T0 + timedelta(minutes=1)),
+    ]
+    counter = ProbeCounter()
+    for _ in range(2):  # the series learned, then known
+        counts = counter.count(results)
+        one_by_one: dict[tuple[SeriesKey, int], int] = {}
+        for result in results:
+            for pair in ProbeCounter().count([result]):
+                one_by_one[pair] = one_by_one.get(pair, 0) + 1
+        assert list(counts.items()) == list(one_by_one.items())
+    assert ProbeCounter().count([]) == {}
+
+
 def test_results_of_an_offline_vantage_count_only_under_it() -> None:
     counts = ProbeCounter().count(
         [_result("eu", "timeout", offline=True), _result("me", "ok"), _result("us", "ok")]

@@ -13,10 +13,13 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import repeat
 from operator import attrgetter
 from typing import Any, Protocol
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from rasd.clock import minute_of
 from rasd.errors import InvalidInput, MalformedBody, field_error
@@ -260,30 +263,85 @@ class ProbeCounter:
     """
 
     def __init__(self) -> None:
-        # the series a kind of result counts in, made once: a day of results names the same
-        # few thousand series millions of times
-        self._keys: dict[tuple[str, str, str, bool, bool], tuple[SeriesKey, ...]] = {}
+        # each kind of result (service, kind, vantage, failed, offline) by a number, and the
+        # series it counts in as slots of `_series`, laid end to end: made once, a day of
+        # results names the same few thousand series millions of times
+        self._kinds: dict[tuple[str, str, str, bool, bool], int] = {}
+        self._series: list[SeriesKey] = []
+        self._slot_of: dict[SeriesKey, int] = {}
+        self._spans: list[tuple[int, int]] = []  # (first place in _slots, how many)
+        self._slots: list[int] = []
+        self._arrays: tuple[npt.NDArray[np.int64], ...] | None = None
 
     def count(self, results: Iterable[ProbeResult]) -> dict[tuple[SeriesKey, int], int]:
         # tally the results' own fields first, in C: thousands of results a minute share a
         # few hundred of them (a round of one vantage shares its time)
-        minutes = MinutesOf()
-        tally: dict[tuple[str, str, str, bool, bool, int], int] = {}
-        for (service, kind, vantage, outcome, offline, ts), n in Counter(
-            map(_counted_fields, results)
-        ).items():
-            at = (service, kind, vantage, outcome != OK, offline, minutes.of(ts))
-            tally[at] = tally.get(at, 0) + n
-        counts: dict[tuple[SeriesKey, int], int] = defaultdict(int)
-        known = self._keys
-        for (service, kind, vantage, failed, offline, minute), n in tally.items():
-            kind_of = (service, kind, vantage, failed, offline)
-            keys = known.get(kind_of)
-            if keys is None:
-                keys = known[kind_of] = _series_of(*kind_of)
-            for key in keys:
-                counts[(key, minute)] += n
-        return dict(counts)
+        minute_at: dict[datetime, int] = {}
+        kinds = self._kinds
+        kind_ids: list[int] = []
+        at: list[int] = []
+        tally = Counter(map(_counted_fields, results))
+        for service, kind, vantage, outcome, offline, ts in tally:
+            kind_of = (service, kind, vantage, outcome != OK, offline)
+            k = kinds.get(kind_of)
+            kind_ids.append(self._learn(kind_of) if k is None else k)
+            m = minute_at.get(ts)
+            if m is None:
+                m = minute_at[ts] = minute_of(ts)
+            at.append(m)
+        if not kind_ids:
+            return {}
+        # each tallied kind spread over its series in numpy: several series a kind, a few
+        # thousand additions a round in Python were most of counting a round
+        first, length, flat = self._tables()
+        k_arr = np.asarray(kind_ids, np.int64)
+        lengths = length[k_arr]
+        entry = np.repeat(np.arange(k_arr.shape[0]), lengths)
+        ends = np.cumsum(lengths)
+        place = first[k_arr][entry] + np.arange(int(ends[-1])) - (ends - lengths)[entry]
+        slot = flat[place]
+        minute = np.asarray(at, np.int64)[entry]
+        low = int(minute.min())
+        span = int(minute.max()) - low + 1
+        code = slot * span + (minute - low)
+        unique, first_seen, inverse = np.unique(code, return_index=True, return_inverse=True)
+        sums = np.bincount(
+            inverse, weights=np.fromiter(tally.values(), np.float64, len(tally))[entry]
+        )
+        # in the order the series are first met, as counting result by result gives them (a
+        # tick learns series it has not seen in the order they are handed over)
+        order = np.argsort(first_seen, kind="stable")
+        codes = unique[order]
+        got = sums[order].astype(np.int64).tolist()
+        series = self._series
+        if span == 1:  # a round's results share their minute: the pairs made in C
+            keys = [series[c] for c in codes.tolist()]
+            return dict(zip(zip(keys, repeat(low)), got, strict=True))
+        return {
+            (series[c // span], low + c % span): v for c, v in zip(codes.tolist(), got, strict=True)
+        }
+
+    def _learn(self, kind_of: tuple[str, str, str, bool, bool]) -> int:
+        slot_of, series = self._slot_of, self._series
+        slots = []
+        for key in _series_of(*kind_of):
+            slot = slot_of.get(key)
+            if slot is None:
+                slot = slot_of[key] = len(series)
+                series.append(key)
+            slots.append(slot)
+        self._spans.append((len(self._slots), len(slots)))
+        self._slots.extend(slots)
+        self._arrays = None
+        k = self._kinds[kind_of] = len(self._spans) - 1
+        return k
+
+    def _tables(self) -> tuple[npt.NDArray[np.int64], ...]:
+        if self._arrays is None:
+            spans = np.asarray(self._spans, np.int64).reshape(-1, 2)
+            flat = np.asarray(self._slots, np.int64)
+            self._arrays = (spans[:, 0].copy(), spans[:, 1].copy(), flat)
+        return self._arrays
 
 
 _counted_fields = attrgetter("service", "kind", "vantage", "outcome", "vantage_offline", "ts")
