@@ -203,14 +203,18 @@ class ReportCounter:
         return person, network
 
     def _mark(
-        self, cols: ReportColumns, idx: npt.NDArray[np.intp], minute: int, *, fresh: bool = False
+        self,
+        person: npt.NDArray[np.uint64],
+        network: npt.NDArray[np.uint64],
+        reporter: npt.NDArray[np.uint64],
+        minute: int,
     ) -> None:
-        """Record counted reports; `fresh`: each person at most once among them."""
-        person, network = self._keys(cols, idx)
-        self._seen.mark(person, minute, distinct=fresh)
+        """Record counted reports, each person at most once among them, by the keys their
+        count was decided on (worked out again, they cost as much as a window's look-up)."""
+        self._seen.mark(person, minute, distinct=True)
         net_keys, net_counts = np.unique(network, return_counts=True)
         self._per_network.add(net_keys, net_counts, minute)
-        rep_keys, rep_counts = np.unique(cols.reporter[idx], return_counts=True)
+        rep_keys, rep_counts = np.unique(reporter, return_counts=True)
         self._per_reporter.add(rep_keys, rep_counts, minute)
 
     def count(self, cols: ReportColumns) -> CountedReports:
@@ -345,15 +349,15 @@ class ReportCounter:
         why[cand[over_network]] = 2
 
         cand = cand[~over_network]
-        reporters = cols.reporter[idx][cand]
+        reporter = cols.reporter[idx]
+        reporters = reporter[cand]
         rep_used = self._per_reporter.counts(reporters, minute) + occurrence_rank(reporters)
         over_reporter = rep_used >= self.reporter_limit
         why[cand[over_reporter]] = 3
 
         ok = why == 0
-        chosen = idx[ok]
-        if chosen.size:
-            self._mark(cols, chosen, minute, fresh=True)
+        if ok.any():
+            self._mark(person[ok], network[ok], reporter[ok], minute)
         return ok, why
 
     def _increments(
