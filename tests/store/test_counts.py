@@ -62,7 +62,8 @@ def test_add_counts_upserts_and_dedupes(store: CountStore) -> None:
 
 
 def test_many_counts_in_one_write_add_up(store: CountStore) -> None:
-    # more rows than one statement takes (SQLite upserts them many a statement), twice over
+    # more rows than one statement takes (SQLite upserts them many a statement, and makes the
+    # 91 new series 64, 8 and 1 a statement), twice over
     keys = [SeriesKey(f"service-{i}", REPORTS, WORLD) for i in range(91)]
     increments = {(key, M0 + m): 1 + i + m for i, key in enumerate(keys) for m in range(3)}
     assert len(increments) == 273  # 256 + 16 + 1
