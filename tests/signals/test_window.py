@@ -233,3 +233,15 @@ def test_hash_table_add_during_a_growth_adds_to_keys_not_moved_yet() -> None:
     assert under_way
     probe = np.arange(0, 3100, dtype=np.uint64)
     assert table.get(probe, 0).tolist() == [reference.get(k or 1, 0) for k in probe.tolist()]
+
+
+def test_each_generation_has_room_for_the_keys_it_was_sized_for() -> None:
+    seen, counter = LastSeen(15, capacity=1 << 15), WindowCounter(15, capacity=1 << 15)
+    for minute in (0, 15, 30, 60):  # the first window, the next ones, one after a gap
+        keys = list(range(minute * 100_000 + 1, minute * 100_000 + 6_001))
+        seen.mark_ones(keys, minute)
+        counter.add_ones(dict.fromkeys(keys, 1), minute)
+        # grown from the default size, the first would have grown to 16,384 slots
+        assert len(seen._current._keys) == len(counter._counts._keys) == 1 << 15
+        assert all(seen.last_one(key) == minute for key in keys)
+        assert all(counter.count_one(key, minute) == 1 for key in keys)

@@ -322,9 +322,11 @@ class HashTable:
 class LastSeen:
     """The last minute at which each key was counted, remembered for at least `window` minutes."""
 
-    def __init__(self, window: int) -> None:
+    def __init__(self, window: int, capacity: int = 1 << 12) -> None:
+        """`capacity`: the keys a new generation has room for at least (see `HashTable`)."""
         self.window = window
-        self._current = HashTable()
+        self.capacity = capacity
+        self._current = HashTable(capacity)
         self._previous = HashTable()
         self._generation_start = _NEVER
 
@@ -335,7 +337,7 @@ class LastSeen:
             else:
                 self._previous = self._current
             # room for as many keys as the last generation had, without growing on the way
-            self._current = HashTable(max(1 << 12, 4 * len(self._previous)))
+            self._current = HashTable(max(self.capacity, 4 * len(self._previous)))
             self._generation_start = minute
 
     def last(self, keys: npt.ArrayLike) -> _I64:
@@ -365,9 +367,11 @@ class LastSeen:
 class WindowCounter:
     """How many times each key was seen in the current fixed window of `window` minutes."""
 
-    def __init__(self, window: int) -> None:
+    def __init__(self, window: int, capacity: int = 1 << 12) -> None:
+        """`capacity`: the keys a new window has room for at least (see `HashTable`)."""
         self.window = window
-        self._counts = HashTable()
+        self.capacity = capacity
+        self._counts = HashTable(capacity)
         self._window_id = _NEVER
 
     def counts(self, keys: npt.ArrayLike, minute: int) -> _I64:
@@ -395,7 +399,7 @@ class WindowCounter:
     def _enter(self, minute: int) -> None:
         window_id = minute // self.window
         if window_id != self._window_id:
-            self._counts = HashTable(max(1 << 12, 4 * len(self._counts)))
+            self._counts = HashTable(max(self.capacity, 4 * len(self._counts)))
             self._window_id = window_id
 
     def __len__(self) -> int:
