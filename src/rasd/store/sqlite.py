@@ -205,18 +205,20 @@ class SQLiteStore(SqlStore):
 
     def _add_counts(self, conn: Connection, increments: Increments) -> None:
         """The rows many a statement (`_UPSERT_ROWS`); the rows of one write name each
-        (series, minute) once, so no statement meets its own row twice. Not sorted: with one
-        writer no order is needed against deadlocks, and a minute's rows fall in the pages of
-        one quarter hour, all in the writer's cache (sorting a busy minute's 3,000-9,000 rows
-        as tuples took the writer longer than upserting them)."""
+        (series, minute) once, so no statement meets its own row twice. In order of series
+        (one writer needs no order against deadlocks): a minute's rows then go into the
+        quarter hour's pages, and the minutes' index, one after the other, not each to a
+        page of its own choosing, which took SQLite about a third more CPU a row. Sorted by
+        the ids alone, in C: sorting the rows as tuples cost more than it saved."""
         if not increments:
             return
         columns = self._count_columns(conn, increments)
         n = len(columns[0])
+        order = sorted(range(n), key=columns[1].__getitem__)
         # the rows' values one after the other, laid in by slices, not a tuple a row
         flat: list[int] = [0] * (4 * n)
         for i, column in enumerate(columns):
-            flat[i::4] = column
+            flat[i::4] = list(map(column.__getitem__, order))
         start = 0
         for size in _UPSERT_ROWS:
             end = start + (n - start) // size * size
