@@ -5,15 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from rasd.catalog import Catalog
+from rasd.clock import minute_of
 from rasd.counting.counter import Counter
 from rasd.series import SeriesKey
 from rasd.settings import Settings
 from rasd.signals.posts import PostCounter
 from rasd.signals.probes import (
-    MinutesOf,
     ProbeCounter,
     ProbeEvidence,
     ProbeResult,
@@ -23,6 +24,8 @@ from rasd.signals.probes import (
 from rasd.signals.reports import ReportCounter
 from rasd.signals.routes import RouteCounter, RouteState, services_of_owners, watched_prefixes
 from rasd.signals.text import AliasMatcher
+
+_time_of = attrgetter("ts")
 
 
 class SharedProbeState(ProbeState):
@@ -40,9 +43,8 @@ class SharedProbeState(ProbeState):
         results = list(results)
         with self._lock:
             super().feed(results)
-            # a round's results share their time: each time worked out once
-            minutes = MinutesOf()
-            newest = max((minutes.of(r.ts) for r in results), default=None)
+            # the minute of the newest time is the newest minute: one minute worked out
+            newest = minute_of(max(map(_time_of, results))) if results else None
             if newest is not None and (self._newest is None or newest > self._newest):
                 self._newest = newest
                 self.forget_before(newest - 2 * self.window_minutes)
