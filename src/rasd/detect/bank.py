@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -217,6 +218,10 @@ class SeriesBank:
     def find(self, key: SeriesKey) -> int | None:
         """The index of `key`, or None: never adds."""
         return self._index.get(key)
+
+    def positions(self, keys: Iterable[SeriesKey]) -> list[int | None]:
+        """`find` of each key, looked up in C."""
+        return list(map(self._index.get, keys))
 
     def _resize(self, n: int) -> None:
         self._baseline.resize(n)

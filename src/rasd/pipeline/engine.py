@@ -149,17 +149,22 @@ class DetectionEngine:
         if self.last_minute is not None and minute <= self.last_minute:
             return []
         fresh = self._counts_for(minute)
-        find = self.bank.find
-        for key in fresh:
-            if find(key) is None and watched(key) and key.service in self.catalog:
-                self.bank.index(key)
+        keys = list(fresh)
+        # thousands of series a minute: looked up together, placed by one numpy assignment
+        at = self.bank.positions(keys)
+        if None in at:
+            for key, i in zip(keys, at, strict=True):
+                if i is None and watched(key) and key.service in self.catalog:
+                    self.bank.index(key)
+            at = self.bank.positions(keys)
         if len(self.bank) != self._indexed or self._indexed_bank is not self.bank:
             self._reindex()
         counts = np.zeros(len(self.bank), np.float64)
-        for key, n in fresh.items():
-            i = find(key)
-            if i is not None:
-                counts[i] = n
+        values: Iterable[float] = fresh.values()
+        if None in at:
+            values = [n for n, i in zip(values, at, strict=True) if i is not None]
+            at = [i for i in at if i is not None]
+        counts[np.fromiter(at, np.intp, len(at))] = np.fromiter(values, np.float64, len(at))
         result = self.bank.step(minute, counts)
         # read as Python numbers once: a tick reads a few thousand of them one by one
         observed_of: list[float] = counts.tolist()
