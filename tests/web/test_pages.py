@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from tests_support import assert_error_shape
 
 from rasd.clock import VirtualClock, minute_of, minute_start
 from rasd.http.page_epoch import touch
@@ -121,6 +122,12 @@ def test_unknown_pages_are_404_pages(client: TestClient) -> None:
     assert client.get("/services/nope").status_code == 404
     assert client.get("/events/nope").status_code == 404
     assert client.get("/api/v1/view/events/nope").status_code == 404
+    # the twins are drawn as the pages are, yet a miss is the API's error, never kept
+    for _ in range(2):
+        for path in ("/api/v1/view/events/nope", "/api/v1/view/services/nope"):
+            missing = client.get(path, headers={"accept-encoding": "gzip"})
+            assert missing.status_code == 404 and "etag" not in missing.headers
+            assert assert_error_shape(missing.json())["code"] == "not_found"
 
 
 def test_pages_and_their_json_answer_304_to_a_known_etag(client: TestClient) -> None:

@@ -251,14 +251,12 @@ class SqlCounts(Database):
         return slots, series, minutes, list(increments.values())
 
     def _count_rows(
-        self, conn: Connection, increments: Increments, *, ordered: bool = True
+        self, conn: Connection, increments: Increments
     ) -> list[tuple[int, int, int, int]]:
-        """(slot, series id, minute, n) of each increment, new series made, in key order
-        (`ordered`; else in the increments' order, for a database with one writer)."""
+        """(slot, series id, minute, n) of each increment, new series made, in key order."""
         rows = list(zip(*self._count_columns(conn, increments), strict=True))
         # rows in one order for every writer: PostgreSQL writers then queue, never deadlock
-        if ordered:
-            rows.sort()
+        rows.sort()
         return rows
 
     def _add_counts(self, conn: Connection, increments: Increments) -> None:
