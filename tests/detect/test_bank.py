@@ -96,6 +96,54 @@ def test_views_learning_history_aside_learn_the_same(monkeypatch: pytest.MonkeyP
         np.testing.assert_array_equal(inline[name], aside[name], err_msg=name)
 
 
+def _run_with_views_aside(
+    monkeypatch: pytest.MonkeyPatch, aside_at: int, lose_at: int | None = None
+) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, np.ndarray]]:
+    """Steps after a history, views read at once, and some read only at the end."""
+    import rasd.detect.bank as bank_module
+
+    monkeypatch.setattr(bank_module, "ASIDE_AT", aside_at)
+    monkeypatch.setattr(bank_module, "_QUEUED_AT_MOST", 7)
+    rng = np.random.default_rng(5)
+    history = rng.poisson(4.0, size=(5, 300)).astype(np.float64)
+    after = rng.poisson(4.0, size=(30, 7)).astype(np.float64)
+    bank = SeriesBank()
+    for i in range(6):
+        bank.index(SeriesKey(f"s{i}", "reports", "*"))
+    bank.warm(0, history)
+    now, later = [], []
+    for j, x in enumerate(after):
+        if j == 12:
+            bank.index(SeriesKey("s6", "reports", "*"))
+        if j == lose_at:
+            assert bank._aside is not None
+            bank._aside._process.kill()
+            bank._aside._process.join()
+        result = bank.step(300 + j, x[: len(bank)])
+        if j % 3:
+            now.append(result.views)
+        else:
+            later.append(result)
+    return now, [r.views for r in later], bank.state()
+
+
+@pytest.mark.parametrize("lose_at", [None, 3, 20])
+def test_views_in_their_own_process_score_and_learn_as_here(
+    monkeypatch: pytest.MonkeyPatch, lose_at: int | None
+) -> None:
+    # every step sent over, copies asked for on the way (every 7 steps), scores read at once
+    # and long after; and views whose process is lost learnt here again, the same
+    here = _run_with_views_aside(monkeypatch, 10**12)
+    aside = _run_with_views_aside(monkeypatch, 0, lose_at)
+    for want, got in zip(here[:2], aside[:2], strict=True):
+        assert len(want) == len(got)
+        for a, b in zip(want, got, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert here[2].keys() == aside[2].keys()
+    for name in here[2]:
+        np.testing.assert_array_equal(here[2][name], aside[2][name], err_msg=name)
+
+
 def test_views_learning_history_with_partial_series_match_a_step_each() -> None:
     rng = np.random.default_rng(4)
     bank, stepped = SeriesBank(), SeriesBank()

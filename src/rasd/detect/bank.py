@@ -31,12 +31,14 @@ score alone, which the scenario suite holds to no false incident.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import multiprocessing
+import queue
+import threading
+import weakref
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,32 +80,191 @@ class TickResult:
 
 
 class _Late:
-    """The views' score of a step taken while they still learn the history aside: read, it
-    waits for them and has them catch up."""
+    """The views' score of a step taken while they run in their own process: fetched from
+    there when read (or handed over with the views when they come back)."""
 
-    __slots__ = ("_bank", "score")
+    __slots__ = ("__weakref__", "_aside", "_seq", "score")
 
-    def __init__(self, bank: SeriesBank) -> None:
-        self._bank = bank
+    def __init__(self, aside: _Aside, seq: int) -> None:
+        self._aside = aside
+        self._seq = seq
         self.score: FloatArray | None = None
 
     def get(self) -> FloatArray:
         if self.score is None:
-            self._bank._views_now()
-        assert self.score is not None  # every step queued is scored on catching up
+            self._aside.score_of(self._seq)
+        assert self.score is not None  # every step sent is scored there, or here if it died
         return self.score
 
+    def __del__(self) -> None:
+        if self.score is None:
+            # never read: its score need not be kept over there (told with the next step)
+            self._aside.forgotten.append(self._seq)
 
-@dataclass(slots=True)
+
 class _Aside:
-    """The views learning the history in their own process, and the steps taken meanwhile
-    (minute, series, counts, where their score goes), taken by the views in order later."""
+    """The views in a process of their own for the whole run: it learns the history, then
+    takes each step as sent and keeps its score until read or forgotten. Messages go through
+    a thread of this process, so a step never waits for the views (which may still be
+    learning the history); only reading a score, a copy or the views back does.
 
-    learnt: Future[ViewBank]
-    start_minute: int
-    counts: FloatArray
-    series: int
-    queued: list[tuple[int, int, FloatArray, _Late]]
+    What the views were last known as here (the history to learn, or a copy) and the steps
+    sent since are kept, so that views lost with their process are learnt again here, the
+    same. A copy is asked for every `_QUEUED_AT_MOST` steps, which bounds that, and waits for
+    the views to have caught up, as the steps queued for views learning aside always did."""
+
+    def __init__(
+        self, views: ViewBank, n: int, start_minute: int, counts: FloatArray, sent: Any
+    ) -> None:
+        context = multiprocessing.get_context("spawn")
+        to_views, self._requests = context.Pipe(duplex=False)
+        self._replies, from_views = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_serve_views, args=(to_views, from_views), daemon=True
+        )
+        self._process.start()
+        to_views.close()
+        from_views.close()
+        self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._broken = False
+        self._sender = threading.Thread(target=self._send_all, name="rasd-views", daemon=True)
+        self._sender.start()
+        self._outbox.put(("learn", views, n, start_minute, sent))
+        # learnt here again from this and the steps since, should the process be lost
+        self._known: tuple[ViewBank, int, int, FloatArray] | ViewBank = (
+            views,
+            n,
+            start_minute,
+            counts,
+        )
+        self.queued: list[tuple[int, int, int, FloatArray]] = []  # (seq, minute, series, x)
+        self._live: weakref.WeakValueDictionary[int, _Late] = weakref.WeakValueDictionary()
+        self.forgotten: list[int] = []
+        self._seq = 0
+        self.lost: ViewBank | None = None  # the views learnt here once the process is lost
+
+    def _send_all(self) -> None:
+        while True:
+            message = self._outbox.get()
+            if message is None:
+                break
+            try:
+                self._requests.send(message)
+            except (OSError, ValueError):
+                self._broken = True
+                break
+        self._requests.close()
+
+    def step(self, minute: int, n: int, x: FloatArray) -> _Late:
+        self._seq += 1
+        forgotten, self.forgotten = self.forgotten, []
+        x = x.copy()
+        self._outbox.put(("step", minute, n, x, forgotten))
+        self.queued.append((self._seq, minute, n, x))
+        late = self._live[self._seq] = _Late(self, self._seq)
+        if self._broken:
+            self._learn_here()
+        elif len(self.queued) >= _QUEUED_AT_MOST:
+            self.copy()
+        return late
+
+    def _ask(self, *message: Any) -> Any:
+        if self.lost is None and not self._broken:
+            self._outbox.put(message)
+            try:
+                return self._replies.recv()
+            except (OSError, EOFError):
+                pass
+        self._learn_here()
+        return None
+
+    def score_of(self, seq: int) -> None:
+        score = self._ask("score", seq)
+        late = self._live.get(seq)
+        if score is not None and late is not None:
+            late.score = score
+
+    def copy(self) -> ViewBank:
+        """The views as they are after every step sent (they go on over there)."""
+        views = self._views("copy")
+        if self.lost is None:
+            # what it is learnt again from should the process be lost (a copy of it, then)
+            self._known, self.queued = views, []
+        return views
+
+    def back(self) -> ViewBank:
+        """The views here, every step sent taken, and their process ended."""
+        views = self._views("back")
+        self.close()
+        return views
+
+    def _views(self, kind: str) -> ViewBank:
+        """The views from over there, with the scores kept there of steps not read yet (so
+        that none depends on the steps before), or as learnt here if the process is lost."""
+        got = self._ask(kind)
+        if got is None:
+            assert self.lost is not None
+            return self.lost
+        views, scores = got
+        self._fill(scores)
+        return views  # type: ignore[no-any-return]
+
+    def _fill(self, scores: dict[int, FloatArray]) -> None:
+        for seq, score in scores.items():
+            late = self._live.get(seq)
+            if late is not None and late.score is None:
+                late.score = score
+
+    def _learn_here(self) -> None:
+        """The process is lost: its views learnt here from what was last known of them."""
+        if self.lost is not None:
+            return
+        known = self._known
+        if isinstance(known, ViewBank):
+            views = copy.deepcopy(known)
+        else:
+            views = _learn_views(*known)
+        for seq, minute, n, x in self.queued:
+            score = views.step(*_view_inputs(views, n, minute, x))[:n]
+            late = self._live.get(seq)
+            if late is not None and late.score is None:
+                late.score = score
+        self.lost, self.queued = views, []
+        self.close()
+
+    def close(self) -> None:
+        self._outbox.put(None)  # the process ends once its requests do
+
+
+def _serve_views(requests: Any, replies: Any) -> None:
+    """The views' own process (`_Aside`): learn the history, then take steps as they come."""
+    views: ViewBank | None = None
+    scores: dict[int, FloatArray] = {}
+    seq = 0
+    while True:
+        try:
+            message = requests.recv()
+        except (EOFError, OSError):
+            return
+        kind = message[0]
+        if kind == "learn":
+            views = _learn_views(*message[1:])
+            continue
+        assert views is not None
+        if kind == "step":
+            _, minute, n, x, forgotten = message
+            for old in forgotten:
+                scores.pop(old, None)
+            seq += 1
+            scores[seq] = views.step(*_view_inputs(views, n, minute, x))[:n]
+        elif kind == "score":
+            replies.send(scores.pop(message[1]))
+        elif kind == "copy":
+            replies.send((views, scores))
+            scores = {}
+        elif kind == "back":
+            replies.send((views, scores))
+            return
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,27 +415,29 @@ class SeriesBank:
         self._learn(minute, x, ev)
         level = self._filter.step(ev.score)
         aside = self._aside
-        if aside is not None:
-            self._views_now(wait=len(aside.queued) >= _QUEUED_AT_MOST)
+        if aside is not None and aside.lost is not None:
+            self._views, self._aside = aside.lost, None
         if self._aside is None:
             views: FloatArray | _Late = self._views.step(*self._view_inputs(minute, x))[: len(self)]
         else:
-            views = _Late(self)
-            self._aside.queued.append((minute, len(self), x.copy(), views))
+            views = self._aside.step(minute, len(self), x)
         return TickResult(minute, ev.expected, ev.score, level, views)
 
-    def _views_now(self, *, wait: bool = True) -> None:
-        """The views as learnt aside, once they are (`wait`: as soon as they are), caught up
-        with the steps taken meanwhile."""
+    def _views_now(self) -> None:
+        """The views back in this process, every step taken."""
         aside = self._aside
-        if aside is None or (not wait and not aside.learnt.done()):
-            return
-        views = _views_learnt(
-            aside.learnt, self._views, aside.series, aside.start_minute, aside.counts
-        )
-        for minute, n, x, late in aside.queued:
-            late.score = views.step(*_view_inputs(views, n, minute, x))[:n]
-        self._views, self._aside = views, None
+        if aside is not None:
+            self._views, self._aside = aside.back(), None
+
+    def _views_copy(self) -> ViewBank:
+        """The views as they are, wherever they run."""
+        aside = self._aside
+        if aside is None:
+            return self._views
+        views = aside.copy()
+        if aside.lost is not None:
+            self._views, self._aside = aside.lost, None
+        return views
 
     def _view_inputs(self, minute: int, x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
         """The views' values (counts on the Anscombe scale; NaN for spare rows) and slot."""
@@ -288,8 +451,10 @@ class SeriesBank:
         the rest at zero). Anomalies in the history are skipped as they would be live; levels
         are not touched. A long history has the views learn it in a process of their own
         (they read the counts alone, never the baseline): the same arrays, on the other core,
-        while the baseline learns it here and the first steps after it are taken; those steps
-        wait for the views only when read, or once `_QUEUED_AT_MOST` of them wait.
+        while the baseline learns it here and the first steps after it are taken. The views
+        then stay there, each step sent over (`_Aside`): the tick never reads them, and their
+        step was most of the bank's own. A step waits for them only when its score is read,
+        or every `_QUEUED_AT_MOST` steps, until they have caught up.
         """
         c = np.asarray(counts, dtype=np.float64)
         if c.ndim != 2 or c.shape[0] > len(self):
@@ -300,6 +465,9 @@ class SeriesBank:
         self._views_now()
         n = len(self)
         aside = _views_aside(self._views, n, start_minute, c) if c.size >= ASIDE_AT else None
+        if aside is not None:
+            # the bank's end ends the views' process
+            weakref.finalize(self, aside.close)
         full = np.zeros(n, np.float64)
         rows = c.shape[0]
         for j in range(c.shape[1]):
@@ -309,8 +477,7 @@ class SeriesBank:
             if aside is None:
                 self._views.step(*self._view_inputs(minute, full))
             self._last_minute = minute
-        if aside is not None:
-            self._aside = _Aside(aside, start_minute, c, n, [])
+        self._aside = aside
 
     def _check_minute(self, minute: int) -> None:
         if self._last_minute is not None and minute <= self._last_minute:
@@ -417,9 +584,9 @@ class SeriesBank:
             state[f"baseline_{name}"] = arr
         for name, arr in self._filter.state().items():
             state[f"filter_{name}"] = arr
-        self._views_now()
-        state["views_config"] = np.array(json.dumps(self._views.config()))
-        for name, arr in self._views.state().items():
+        views = self._views_copy()
+        state["views_config"] = np.array(json.dumps(views.config()))
+        for name, arr in views.state().items():
             state[f"views_{name}"] = arr
         return state
 
@@ -457,8 +624,7 @@ class SeriesBank:
         cap = max(self._phi.shape[0], 1)
         own = (self._phi.nbytes + self._ewm_count.nbytes + self._ewm_expected.nbytes) / cap
         filt = sum(a.nbytes for a in self._filter.state().values()) / max(len(self), 1)
-        self._views_now()
-        views = self._views.nbytes_per_series()
+        views = self._views_copy().nbytes_per_series()
         return self._baseline.nbytes_per_series() + own + filt + views
 
 
@@ -487,33 +653,15 @@ def _learn_views(
     return views
 
 
-def _views_aside(
-    views: ViewBank, n: int, start_minute: int, counts: FloatArray
-) -> Future[ViewBank] | None:
+def _views_aside(views: ViewBank, n: int, start_minute: int, counts: FloatArray) -> _Aside | None:
     """The views learning `counts` in a process of their own, or None where none starts."""
     # whole counts travel as float32, half the bytes, when that loses nothing
     small = counts.astype(np.float32)
     sent = small if np.array_equal(small, counts) else counts
     try:
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    except (OSError, ValueError):
+        return _Aside(views, n, start_minute, counts, sent)
+    except (OSError, ValueError, RuntimeError):
         return None
-    try:
-        return pool.submit(_learn_views, views, n, start_minute, sent)
-    except (OSError, RuntimeError):
-        return None
-    finally:
-        pool.shutdown(wait=False)
-
-
-def _views_learnt(
-    aside: Future[ViewBank], views: ViewBank, n: int, start_minute: int, counts: FloatArray
-) -> ViewBank:
-    try:
-        return aside.result()
-    except (OSError, BrokenProcessPool):
-        # the process could not run: the views learn here after all
-        return _learn_views(views, n, start_minute, counts)
 
 
 def _grown(a: npt.NDArray[Any], cap: int, fill: float) -> npt.NDArray[Any]:
