@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from rasd.series import NETWORK_REPORTS, REPORTS, WORLD, SeriesKey
+from rasd.signals import reports
 from rasd.signals.reports import (
     ReportColumns,
     ReportCounter,
@@ -229,3 +232,25 @@ def test_batches_with_and_without_networks_join() -> None:
     te_data = "AS8452|EG|TE Data"
     assert [joined.asns[i] for i in joined.asn.tolist()] == ["", te_data, te_data]
     assert concat_columns([_cols([3]), _cols([4])]).asn is None
+
+
+def test_tallies_in_an_array_or_sorted_agree_with_counting_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(5)
+    for n, services, names, span in (
+        (1, 3, 4, 1),
+        (40, 3, 7, 2),
+        (5000, 20, 300, 1),
+        (800, 9, 50, 3),
+    ):
+        svc = rng.integers(0, services, n)
+        name = rng.integers(0, names, n)
+        offset = rng.integers(0, span, n)
+        triples = zip(svc.tolist(), name.tolist(), offset.tolist(), strict=True)
+        want = sorted(Counter(triples).items())
+        for dense in (0, 10**9):  # always sorted, always in an array
+            monkeypatch.setattr(reports, "_DENSE_PER_CODE", dense)
+            got = reports._tally(svc, name, offset, services, names, span)
+            found = zip(*(a.tolist() for a in got[:3]), strict=True)
+            assert list(zip(found, got[3].tolist(), strict=True)) == want

@@ -377,22 +377,35 @@ class ReportCounter:
         minute = cols.ts_ms[counted] // 60_000
         base = int(minute.min())
         offset = minute - base
+        span = int(offset.max()) + 1
+        services = cols.services
         # every report counts in the world, its country and its city: the three are summed in
         # numpy, so Python only visits each (series, minute) once
         regions, world, country, city = _region_levels(cols.places)
-        codes = [(svc << 44) | (world[place] << 20) | offset]
+        parts = [(svc, world[place], offset)]
         for level in (country, city):
             region = level[place]
             has = region >= 0
-            codes.append((svc[has] << 44) | (region[has] << 20) | offset[has])
-        self._add_codes(out, REPORTS, cols.services, regions, np.concatenate(codes), base)
-        code = (svc << 44) | (problem << 20) | offset
-        self._add_codes(out, PROBLEM_PREFIX, cols.services, cols.problems, code, base)
+            parts.append((svc[has], region[has], offset[has]))
+        svcs, names, offsets = (np.concatenate(c) for c in zip(*parts, strict=True))
+        self._add_codes(out, REPORTS, services, regions, svcs, names, offsets, base, span)
+        self._add_codes(
+            out, PROBLEM_PREFIX, services, cols.problems, svc, problem, offset, base, span
+        )
         if cols.asn is not None:
             asn = cols.asn[counted].astype(np.int64)
             known = np.array([bool(label) for label in cols.asns], bool)[asn]
-            code = (svc[known] << 44) | (asn[known] << 20) | offset[known]
-            self._add_codes(out, NETWORK_REPORTS, cols.services, cols.asns, code, base)
+            self._add_codes(
+                out,
+                NETWORK_REPORTS,
+                services,
+                cols.asns,
+                svc[known],
+                asn[known],
+                offset[known],
+                base,
+                span,
+            )
         return out
 
     def _add_codes(
@@ -401,15 +414,49 @@ class ReportCounter:
         kind: str,
         services: tuple[str, ...],
         names: tuple[str, ...],
-        codes: npt.NDArray[np.int64],
+        svc: npt.NDArray[np.int64],
+        name: npt.NDArray[np.int64],
+        offset: npt.NDArray[np.int64],
         base: int,
+        span: int,
     ) -> None:
-        """Counts each code (service << 44 | name << 20 | minute - base) into `out`, by the
-        series it names: thousands of series a busy minute, handed to the dict in C."""
-        uniq, n = np.unique(codes, return_counts=True)
-        keys = self._keys_of(kind, services, names, (uniq >> 20).tolist())
-        minutes = ((uniq & 0xFFFFF) + base).tolist()
+        """Counts each (service, name, minute - base) into `out`, by the series it names:
+        thousands of series a busy minute, handed to the dict in C, in the order of the three
+        (the same order whichever way they were counted)."""
+        if not svc.size:
+            return
+        svc, name, offset, n = _tally(svc, name, offset, len(services), len(names), span)
+        keys = self._keys_of(kind, services, names, ((svc << 24) | name).tolist())
+        minutes = (offset + base).tolist()
         out.update(zip(zip(keys, minutes, strict=True), n.tolist(), strict=True))
+
+
+# a tally is counted in an array of every (service, name, minute) where that array is at most
+# this many times the codes counted: one pass over them, where sorting them takes log n passes;
+# a few codes (a small batch) are sorted, as a large array costs more to clear and scan
+_DENSE_PER_CODE = 16
+
+
+def _tally(
+    svc: npt.NDArray[np.int64],
+    name: npt.NDArray[np.int64],
+    offset: npt.NDArray[np.int64],
+    services: int,
+    names: int,
+    span: int,
+) -> tuple[npt.NDArray[np.int64], ...]:
+    """The distinct (service, name, offset) triples in ascending order, and how often each
+    came."""
+    size = services * names * span
+    if size <= _DENSE_PER_CODE * svc.shape[0]:
+        counts = np.bincount((svc * names + name) * span + offset, minlength=size)
+        at = np.flatnonzero(counts)
+        n = counts[at]
+        svc_at, rest = np.divmod(at, names * span)
+        name_at, offset_at = np.divmod(rest, span)
+        return svc_at, name_at, offset_at, n
+    uniq, n = np.unique((svc << 44) | (name << 20) | offset, return_counts=True)
+    return uniq >> 44, (uniq >> 20) & 0xFFFFFF, uniq & 0xFFFFF, n
 
 
 def _over(used: dict[int, int], window: WindowCounter, key: int, minute: int, limit: int) -> bool:
