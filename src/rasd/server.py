@@ -166,6 +166,8 @@ def run(
 ) -> None:
     """Serve until interrupted. `ticks` runs detection on the clock; a replay ticks itself."""
     engine = runtime.detector()  # embedded and a cluster's API both have one
+    # cities by name are made on first use: here, before a report naming one waits for them
+    runtime.places.index_names()
     detecting = threading.Lock()
     if ticks:
         restore_engine(runtime, engine)

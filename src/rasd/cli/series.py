@@ -22,7 +22,7 @@ from rich.table import Table
 from rasd.detect import registry
 from rasd.detect.base import Point
 from rasd.errors import InvalidInput, RasdError
-from rasd.eval import nab, nab_folds, nab_plot
+from rasd.eval import nab, nab_folds
 
 _console = Console()
 
@@ -142,6 +142,10 @@ def eval_nab(
         k, _ = nab_folds.choose(files, runs, profiles, list(range(len(files))))
         fold_rows = nab_folds.folds(files, runs, profiles)
         _console.print(_fold_table(fold_rows, families, profiles, nab_folds.CANDIDATES[k]))
+    # matplotlib is a third of a second to import: only the command that plots pays it, not
+    # every other command of the same program
+    from rasd.eval import nab_plot
+
     nab_plot.write(plot, families, fold_rows, profiles, f"rasd {detector}")
     _console.print(f"wrote {plot}")
 

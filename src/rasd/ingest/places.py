@@ -74,7 +74,7 @@ class Places:
         written = _written_arabic()
         cities: list[City] = []
         by_region: dict[str, City] = {}
-        by_name: dict[tuple[str, str], City] = {}
+        named: list[tuple[City, str, list[str]]] = []
         for entry in raw:
             country = str(entry["countrycode"])
             if country not in self._countries:
@@ -103,14 +103,11 @@ class Places:
             )
             cities.append(city)
             by_region[region] = city
-            # the most populous city of a name wins the plain name and its alternate names
-            by_name.setdefault((country, fold(city.name)), city)
-            by_name.setdefault((country, fold(str(entry["name"]))), city)
-            for alt in entry.get("alternatenames", []):
-                by_name.setdefault((country, fold(alt)), city)
+            named.append((city, str(entry["name"]), entry.get("alternatenames", [])))
         self._cities = cities
         self._by_region = by_region
-        self._by_name = by_name
+        self._named = named
+        self._by_name: dict[tuple[str, str], City] | None = None
         self._by_country: dict[str, list[City]] = {}
         for city in cities:
             self._by_country.setdefault(city.country, []).append(city)
@@ -155,7 +152,24 @@ class Places:
         exact = self._by_region.get(f"{country}/{name}")
         if exact is not None:
             return exact
-        return self._by_name.get((country, fold(name)))
+        return self.index_names().get((country, fold(name)))
+
+    def index_names(self) -> dict[tuple[str, str], City]:
+        """Cities by (country, folded name), made on first use: folding some 400,000 names
+        is most of loading the places, and a replay or a page never looks a city up by name;
+        a server makes it before it takes reports (`rasd.server.run`)."""
+        by_name = self._by_name
+        if by_name is None:
+            by_name = {}
+            for city, name, alternates in self._named:
+                country = city.country
+                # the most populous city of a name wins the plain name and its alternate names
+                by_name.setdefault((country, fold(city.name)), city)
+                by_name.setdefault((country, fold(name)), city)
+                for alt in alternates:
+                    by_name.setdefault((country, fold(alt)), city)
+            self._by_name = by_name
+        return by_name
 
     def city_by_region(self, region: str) -> City | None:
         return self._by_region.get(region)
