@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from rasd.detect.baseline import SeasonalBaseline
+from rasd.detect.baseline import Factors, SeasonalBaseline
 from rasd.detect.decision import LevelArray, LevelFilter
 from rasd.detect.score import anscombe, anscombe_inverse, evidence_weight, excess_z, squash
 from rasd.detect.views import ViewBank
@@ -274,6 +274,15 @@ class _Evaluation:
     uncertainty: FloatArray
     agg_counts: FloatArray
     agg_expected: FloatArray
+    # what `_learn` of the same minute reads again, worked out once: the baseline's factors,
+    # phi as float64 (learnt in place), the spread's variance and deviation, and the distance
+    # from the expected count on the Anscombe scale and that count there
+    factors: Factors
+    phi: FloatArray
+    variance: FloatArray
+    deviation: FloatArray
+    distance: FloatArray
+    anscombe_expected: FloatArray
 
 
 def _rate(halflife: float) -> float:
@@ -468,15 +477,22 @@ class SeriesBank:
         if aside is not None:
             # the bank's end ends the views' process
             weakref.finalize(self, aside.close)
-        full = np.zeros(n, np.float64)
         rows = c.shape[0]
-        for j in range(c.shape[1]):
-            full[:rows] = c[:, j]
-            minute = start_minute + j
-            self._learn(minute, full, self._evaluate(minute, full))
-            if aside is None:
-                self._views.step(*self._view_inputs(minute, full))
-            self._last_minute = minute
+        # a day of minutes at a time laid out minute by minute (each a contiguous row, where a
+        # column of the history is a read from every series' row) with their Anscombe values
+        # worked out together: the same numbers as a minute at a time
+        for lo in range(0, c.shape[1], 1440):
+            hi = min(lo + 1440, c.shape[1])
+            xs = np.zeros((hi - lo, n), np.float64)
+            xs[:, :rows] = c[:, lo:hi].T
+            ansc = anscombe(xs)
+            for j in range(hi - lo):
+                x = xs[j]
+                minute = start_minute + lo + j
+                self._learn(minute, x, self._evaluate(minute, x, ansc[j]))
+                if aside is None:
+                    self._views.step(*self._view_inputs(minute, x))
+                self._last_minute = minute
         self._aside = aside
 
     def _check_minute(self, minute: int) -> None:
@@ -498,9 +514,12 @@ class SeriesBank:
         levels[: known.shape[0]] = known
         return levels
 
-    def _evaluate(self, minute: int, x: FloatArray) -> _Evaluation:
+    def _evaluate(
+        self, minute: int, x: FloatArray, anscombe_x: FloatArray | None = None
+    ) -> _Evaluation:
         n = len(self)
-        mu = self._baseline.expected(minute)
+        factors = self._baseline.factors(minute)
+        mu = self._baseline.expected(minute, factors)
         seen = self._baseline.seen
         # A young series knows little about its own level: widen its spread (infinitely for
         # one never seen, which therefore scores 0).
@@ -513,12 +532,29 @@ class SeriesBank:
         agg_x = ewc * self.window
         agg_mu = ewe * self.window
         phi = self._phi[:n].astype(np.float64)
-        z1 = excess_z(x, mu, (1.0 + phi * mu) * uncertainty)
+        # excess_z(x, mu, variance), its parts kept for `_learn`
+        variance = (1.0 + phi * mu) * uncertainty
+        deviation = np.sqrt(variance)
+        anscombe_mu = anscombe(mu)
+        distance = (anscombe(x) if anscombe_x is None else anscombe_x) - anscombe_mu
+        z1 = np.maximum(distance / deviation, 0.0)
         z1 *= evidence_weight(x, mu, self.min_excess)
         za = excess_z(agg_x, agg_mu, (1.0 + phi * agg_mu) * uncertainty)
         za *= evidence_weight(agg_x, agg_mu, self.min_excess)
         score = squash(np.maximum(z1, za), self.z_half)
-        return _Evaluation(mu, score, uncertainty, agg_x, agg_mu)
+        return _Evaluation(
+            mu,
+            score,
+            uncertainty,
+            agg_x,
+            agg_mu,
+            factors,
+            phi,
+            variance,
+            deviation,
+            distance,
+            anscombe_mu,
+        )
 
     def _learn(self, minute: int, x: FloatArray, ev: _Evaluation) -> None:
         n = len(self)
@@ -527,19 +563,19 @@ class SeriesBank:
         self._ewm_expected[:n] = ev.agg_expected / self.window
 
         mu = ev.expected
-        phi = self._phi[:n].astype(np.float64)
-        variance = (1.0 + phi * mu) * ev.uncertainty
+        phi = ev.phi
+        variance = ev.variance
         seen = self._baseline.seen
         # Each minute gives a noisy estimate of phi (E[r^2] = 1 + phi * mu); the prior counts
         # as `cold_start` minutes of evidence.
-        r2 = np.minimum(np.square(anscombe(x) - anscombe(mu)), self.clip_z**2 * variance)
+        r2 = np.minimum(np.square(ev.distance), self.clip_z**2 * variance)
         estimate = (r2 - 1.0) / np.maximum(mu, 1.0)
         a_phi = np.where(seen > 0, np.maximum(self._a_phi, 1.0 / (seen + self.cold_start)), 0.0)
         phi += weight * a_phi * (estimate - phi)
         self._phi[:n] = np.clip(phi, self.phi_min, 1.0)
 
-        ceiling = anscombe_inverse(anscombe(mu) + self.clip_z * np.sqrt(variance))
-        self._baseline.learn(minute, np.minimum(x, ceiling), weight)
+        ceiling = anscombe_inverse(ev.anscombe_expected + self.clip_z * ev.deviation)
+        self._baseline.learn(minute, np.minimum(x, ceiling), weight, ev.factors)
 
     # -- persistence -----------------------------------------------------------------------
 

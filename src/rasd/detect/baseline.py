@@ -25,6 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+# a minute's slots (`slots_of`) and every series' day and week factor there
+Factors = tuple[tuple[int, int, int, int, float], FloatArray, FloatArray]
 
 DAY_SLOTS = 24
 WEEK_SLOTS = 168
@@ -109,26 +111,38 @@ class SeasonalBaseline:
             self._week = _grown_rows(self._week, new_cap)
         self._n = n
 
-    def profile(self, minute: int) -> FloatArray:
-        """The seasonal factor of every series at `minute` (1 = an ordinary minute)."""
-        d0, d1, w0, w1, t = slots_of(minute)
+    def factors(self, minute: int) -> Factors:
+        """The slots of `minute` and every series' day and week factor there, as `learn` of
+        that minute starts from: read once by a caller that asks for the expected counts and
+        then learns the same minute (`SeriesBank.step`)."""
+        slots = slots_of(minute)
+        d0, d1, w0, w1, t = slots
         n = self._n
         day = (1.0 - t) * self._day[d0, :n].astype(np.float64) + t * self._day[d1, :n]
         week = (1.0 - t) * self._week[w0, :n].astype(np.float64) + t * self._week[w1, :n]
+        return slots, day, week
+
+    def profile(self, minute: int) -> FloatArray:
+        """The seasonal factor of every series at `minute` (1 = an ordinary minute)."""
+        _, day, week = self.factors(minute)
         return day * week
 
-    def expected(self, minute: int) -> FloatArray:
-        """The usual count of every series at `minute`, without learning."""
-        return self._level[: self._n] * self.profile(minute)
+    def expected(self, minute: int, factors: Factors | None = None) -> FloatArray:
+        """The usual count of every series at `minute`, without learning (`factors`: those
+        of `minute`, as read since)."""
+        _, day, week = self.factors(minute) if factors is None else factors
+        return self._level[: self._n] * (day * week)
 
-    def learn(self, minute: int, counts: FloatArray, weight: FloatArray) -> None:
-        """Learn one minute of `counts`, each series with its `weight` in [0, 1]."""
+    def learn(
+        self, minute: int, counts: FloatArray, weight: FloatArray, factors: Factors | None = None
+    ) -> None:
+        """Learn one minute of `counts`, each series with its `weight` in [0, 1] (`factors`:
+        those of `minute`, read since the last learning)."""
         n = self._n
-        d0, d1, w0, w1, t = slots_of(minute)
+        slots, day_i, week_i = self.factors(minute) if factors is None else factors
+        d0, d1, w0, w1, t = slots
         level = self._level[:n]
         seen = self._seen[:n]
-        day_i = (1.0 - t) * self._day[d0, :n].astype(np.float64) + t * self._day[d1, :n]
-        week_i = (1.0 - t) * self._week[w0, :n].astype(np.float64) + t * self._week[w1, :n]
         known = np.where(level > _TINY, weight, 0.0)
 
         # Day factors learn the ratio to level x week, fast while young (each slot gets about
