@@ -10,7 +10,7 @@ import typer
 
 from rasd.cli.common import console
 from rasd.cli.options import Port, settings_from
-from rasd.cli.replay import load_simulation, statements, summary, warm
+from rasd.cli.replay import history_aside, load_simulation, statements, summary, warm
 
 _DEMO_STORE = "sqlite:///var/demo.db"
 
@@ -37,8 +37,9 @@ def demo(
     sim = load_simulation(scenario, load_catalog(), None)
     clock = VirtualClock(sim.start)
     settings = settings_from(store_url=store, port=port)
+    drawn = history_aside(sim, history_days)
     runtime = embedded(settings, clock=clock)
-    warm(runtime, sim, history_days)
+    warm(runtime, sim, history_days, drawn)
     engine = runtime.detector()
     assert runtime.aggregator is not None  # an embedded process counts
     replayer = Replay(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -20,11 +21,25 @@ def load_simulation(scenario: str, runtime_catalog: Any, seed: int | None) -> An
     return Simulation(load_scenario(scenario), runtime_catalog, Places.default(), seed=seed)
 
 
-def warm(runtime: Any, sim: Any, days: int) -> None:
+def history_aside(sim: Any, days: int) -> Future[Any] | None:
+    """The history `warm` learns, drawn in a thread of its own while the caller builds the
+    runtime: numpy draws it with the interpreter let go, and it depends on nothing else."""
+    if days <= 0:
+        return None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="rasd-history")
+    try:
+        return pool.submit(sim.history, days)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def warm(runtime: Any, sim: Any, days: int, drawn: Future[Any] | None = None) -> None:
+    """The detector learns `days` of usual traffic before the scenario (`drawn`: that
+    history, as `history_aside` draws it)."""
     if days <= 0:
         return
     with console.status(f"learning {days} days of usual traffic..."):
-        history = sim.history(days)
+        history = sim.history(days) if drawn is None else drawn.result()
         runtime.detector().warm(history.start_minute, history.series, history.counts)
 
 
@@ -86,8 +101,9 @@ def replay(
         pace = None if speed == "max" else _speed(speed)
         sim = load_simulation(scenario, load_catalog(), seed)
         clock = VirtualClock(sim.start)
+        drawn = history_aside(sim, history_days)
         runtime = embedded(settings_from(store_url=store), clock=clock)
-        warm(runtime, sim, history_days)
+        warm(runtime, sim, history_days, drawn)
         engine = runtime.detector()
         assert runtime.aggregator is not None  # an embedded process counts
         sink_in = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
