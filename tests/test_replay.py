@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from rasd.ingest.places import Places
 from rasd.locale.findings import said_event
 from rasd.locale.phrases import CatalogNames
 from rasd.replay import HttpSink, InProcessSink, Replay, ReplayStats, placement
-from rasd.series import POSTS, PROBES_TOTAL, REPORTS, WORLD, SeriesKey
+from rasd.series import POSTS, PROBES_FAILED, PROBES_TOTAL, REPORTS, WORLD, SeriesKey
 from rasd.shell.app import create_app
 from rasd.sim import Simulation, load_scenario
 
@@ -40,7 +41,7 @@ def _simulation() -> Simulation:
     return Simulation(window, load_catalog(), Places.default())
 
 
-def _in_process(tmp: Path) -> tuple[dict[SeriesKey, int], list[str], Any]:
+def _in_process(tmp: Path, *, ahead: bool = False) -> tuple[dict[SeriesKey, int], list[str], Any]:
     sim = _simulation()
     clock = VirtualClock(sim.start)
     runtime = embedded(settings_from(store_url=f"sqlite:///{tmp / 'r.db'}"), clock=clock)
@@ -48,7 +49,8 @@ def _in_process(tmp: Path) -> tuple[dict[SeriesKey, int], list[str], Any]:
     history = sim.history(2)
     engine.warm(history.start_minute, history.series, history.counts)
     assert runtime.aggregator is not None  # an embedded process counts
-    stats = Replay(sim, InProcessSink(runtime.aggregator.feed, clock, engine.tick)).run()
+    sink = InProcessSink(runtime.aggregator.feed, clock, engine.tick)
+    stats = Replay(sim, sink, ahead=ahead).run()
     totals = _totals(runtime, sim)
     incidents = sorted(i.id for i in runtime.store.list_incidents())
     runtime.store.close()
@@ -63,14 +65,32 @@ def _totals(runtime: Any, sim: Simulation) -> dict[SeriesKey, int]:
     }
 
 
+def _stored(db: Path) -> tuple[list[Any], list[Any]]:
+    """Every stored series and count row, and the incidents' times and levels."""
+    with sqlite3.connect(db) as conn:
+        counts = conn.execute(
+            "SELECT s.id, s.service, s.signal, s.region, c.minute, c.n FROM counts c"
+            " JOIN series s ON s.id = c.series_id ORDER BY s.id, c.minute"
+        ).fetchall()
+        incidents = conn.execute(
+            "SELECT id, state, level, start_ms, end_ms, event_id FROM incidents ORDER BY id"
+        ).fetchall()
+    return counts, incidents
+
+
 def test_same_seed_same_result(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     totals_a, incidents_a, stats = _in_process(tmp_path / "a")
-    totals_b, incidents_b, _ = _in_process(tmp_path / "b")
+    # drawn ahead, the probe results come as columns: the same stored rows as objects give
+    totals_b, incidents_b, stats_b = _in_process(tmp_path / "b", ahead=True)
     assert stats.minutes == 50 and stats.reports > 1000
+    assert stats.probes > 10_000 and stats_b.probes == stats.probes
     assert totals_a == totals_b
     assert incidents_a == incidents_b
+    rows_a, rows_b = _stored(tmp_path / "a" / "r.db"), _stored(tmp_path / "b" / "r.db")
+    assert any(signal == PROBES_FAILED for _, _, signal, _, _, _ in rows_a[0])
+    assert rows_a == rows_b
     # the outage is seen, and nothing else
     assert any(i.startswith("youtube-") for i in incidents_a)
     assert totals_a[SeriesKey("youtube", REPORTS, WORLD)] > 0
@@ -133,14 +153,27 @@ def test_replay_over_http_counts_what_in_process_counts(
     sim = _simulation()
     sink = _FollowingSink(url, runtime.clock)
     try:
-        stats = Replay(sim, sink).run()
+        # drawn ahead: the probe results go out from their columns
+        stats = Replay(sim, sink, ahead=True).run()
     finally:
         sink.close()
-    assert stats.reports > 1000
+    assert stats.reports > 1000 and stats.probes > 10_000
     over_http = _totals(runtime, sim)
     (tmp_path / "local").mkdir()
     in_process, _, _ = _in_process(tmp_path / "local")
     assert over_http == in_process
+    first, last = minute_of(sim.start), minute_of(sim.end)
+    probes_here: dict[tuple[str, str, str], int] = {}
+    for _, service, signal, region, _, n in _stored(tmp_path / "local" / "r.db")[0]:
+        if signal in (PROBES_TOTAL, PROBES_FAILED):
+            key = (service, signal, region)
+            probes_here[key] = probes_here.get(key, 0) + n
+    probes_there = {
+        (key.service, key.signal, key.region): runtime.store.total(key, first, last + 1)
+        for signal in (PROBES_TOTAL, PROBES_FAILED)
+        for key in runtime.store.series_keys(signal=signal)
+    }
+    assert probes_there == probes_here
     # and a second replay of the same scenario is recognised: nothing counts twice
     again = HttpSink(url, TOKEN, batch=2_000)
     try:

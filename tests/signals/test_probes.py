@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
+import numpy as np
 import pytest
 
 from rasd.catalog import default_catalog
@@ -11,8 +14,11 @@ from rasd.errors import InvalidInput, MalformedBody
 from rasd.series import SeriesKey
 from rasd.signals.probes import (
     AUTHORITATIVE,
+    OUTCOMES,
     ProbeBatch,
+    ProbeCheck,
     ProbeCheckList,
+    ProbeColumns,
     ProbeCounter,
     ProbeResult,
     ProbeState,
@@ -319,3 +325,113 @@ def test_a_single_vantage_point_cannot_tell_and_says_possible() -> None:
 @pytest.mark.parametrize(("seen", "needed"), [(1, 2), (2, 2), (3, 2), (4, 2), (5, 3), (10, 5)])
 def test_quorum_size(seen: int, needed: int) -> None:
     assert quorum_size(seen) == needed
+
+
+# --- results in columns: the same counts, state and evidence as the objects they stand for ---
+
+
+def _columns(results: list[ProbeResult]) -> ProbeColumns:
+    """`results` as columns, with tables of their own."""
+    checks: dict[tuple[Any, ...], int] = {}
+    vantages: dict[str, int] = {}
+    rcodes: dict[str, int] = {}
+    for r in results:
+        checks.setdefault((r.check, r.service, r.kind, r.target, r.resolver), len(checks))
+        vantages.setdefault(r.vantage, len(vantages))
+        if r.rcode is not None:
+            rcodes.setdefault(r.rcode, len(rcodes))
+    return ProbeColumns(
+        np.array(
+            [
+                (r.ts - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+                for r in results
+            ],
+            np.int64,
+        ),  # fmt: skip
+        np.array(
+            [checks[(r.check, r.service, r.kind, r.target, r.resolver)] for r in results], np.int32
+        ),  # fmt: skip
+        np.array([vantages[r.vantage] for r in results], np.int32),
+        np.array([OUTCOMES.index(r.outcome) for r in results], np.int8),
+        np.array([np.nan if r.latency_ms is None else r.latency_ms for r in results]),
+        np.array([r.status or 0 for r in results], np.int16),
+        np.array([-1 if r.rcode is None else rcodes[r.rcode] for r in results], np.int8),
+        np.array([r.vantage_offline for r in results], np.bool_),
+        [
+            ProbeCheck(id=c, service=s, kind=k, target=t, resolver=res)
+            for c, s, k, t, res in checks
+        ],  # fmt: skip
+        list(vantages),
+        list(rcodes),
+    )
+
+
+def _rounds() -> list[list[ProbeResult]]:
+    """Rounds of every sort: failures, offline vantages, late and repeated results, two
+    minutes in one round, an empty one."""
+    rng = random.Random(7)
+    outcomes = ["ok"] * 12 + ["timeout", "servfail", "http_5xx", "connect_error"]
+    keys = [(s, k, c) for s in ("facebook", "whatsapp", "x") for k, c in
+            (("dns", "a"), ("dns", "b"), ("http", "c"), ("tcp", "d"))]  # fmt: skip
+    rounds: list[list[ProbeResult]] = []
+    for i in range(40):
+        at = T0 + timedelta(minutes=i)
+        results = []
+        for vantage in ("eu", "us", "ap", "sa"):
+            offline = vantage == "sa" and 10 <= i < 20
+            when = at + timedelta(seconds=len(vantage) + rng.randrange(5))
+            for service, kind, check in keys:
+                name = f"{service}:{kind}:{check}"
+                outcome = rng.choice(outcomes)
+                r = _result(vantage, outcome, kind=kind, service=service, check=name, ts=when)
+                r.vantage_offline = offline
+                r.rcode = "SERVFAIL" if r.outcome == "servfail" else None
+                r.status = 503 if r.outcome == "http_5xx" else None
+                r.latency_ms = None if r.outcome == "timeout" else r.latency_ms
+                results.append(r)
+        rng.shuffle(results)
+        if i % 9 == 4:  # a late result, and one fed twice
+            results.append(msgspec.structs.replace(results[0], ts=at - timedelta(minutes=2)))
+        if i % 11 == 6:  # the next minute's first results come along
+            results += [msgspec.structs.replace(r, ts=r.ts + timedelta(minutes=1))
+                        for r in results[:5]]  # fmt: skip
+        rounds.append([] if i == 30 else results)
+    return rounds
+
+
+def test_columns_stand_for_their_results() -> None:
+    for results in _rounds():
+        assert _columns(results).results() == results
+        assert list(_columns(results)) == results and len(_columns(results)) == len(results)
+
+
+def test_results_in_columns_count_and_vote_as_their_objects() -> None:
+    by_objects = (ProbeCounter(), ProbeState(per_key=3))
+    by_columns = (ProbeCounter(), ProbeState(per_key=3))
+    late, offline, levels = False, False, set()
+    for i, results in enumerate(_rounds()):
+        cols = _columns(results)
+        counts = by_objects[0].count(results)
+        by_objects[1].feed(results)
+        if i % 7 == 3:  # fed as objects now and then: the columns' tables follow
+            got = by_columns[0].count(results)
+            by_columns[1].feed(results)
+        else:
+            got = by_columns[0].count(cols)
+            by_columns[1].feed_columns(cols)
+        assert list(got.items()) == list(counts.items())  # in the same order
+        minute = M0 + i
+        if i % 13 == 12:  # keys dropped behind the columns' back
+            for _, state in (by_objects, by_columns):
+                state.forget_before(minute)
+        a, b = by_objects[1], by_columns[1]
+        assert a._recent == b._recent and a._unordered == b._unordered
+        for m in (minute - 1, minute):
+            assert [(s, e.to_dict(), list(e.failing_kinds)) for s, e in a.readings(m).items()] == [
+                (s, e.to_dict(), list(e.failing_kinds)) for s, e in b.readings(m).items()
+            ]
+        assert [v.to_dict() for v in a.vantages()] == [v.to_dict() for v in b.vantages()]
+        late |= bool(b._unordered)
+        offline |= any(e.offline_vantages for e in b.readings(minute).values())
+        levels |= {e.level for e in b.readings(minute).values()}
+    assert late and offline and {0, 2} <= levels  # the rounds had every sort

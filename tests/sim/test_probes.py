@@ -3,8 +3,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
+from rasd.assembly.signals import counting
 from rasd.catalog import Catalog
+from rasd.clock import minute_of
 from rasd.ingest.places import Places
+from rasd.settings import Settings
 from rasd.signals.probes import ProbeState
 from rasd.sim import Simulation, load_scenario
 from rasd.sim.probes import pick_checks
@@ -41,3 +44,25 @@ def test_a_few_checks_per_service_one_of_each_sort(catalog: Catalog) -> None:
     checks = pick_checks(catalog.subset(["facebook"]), ["1.1.1.1"], 3)
     sorts = [(c.kind, c.resolver == "authoritative") for c in checks]
     assert len(checks) == 3 and len(set(sorts)) == 3
+
+
+def test_a_rounds_columns_count_and_vote_as_its_results(catalog: Catalog, places: Places) -> None:
+    """The reference day's rounds as the replay draws them (columns) and as objects, through
+    the counters of an embedded process: the same counts in the same order, the same state."""
+    sim = Simulation(load_scenario("meta-2021-10-04").scaled(0.001), catalog, places)
+    objects, columns = (counting(Settings(), catalog, detection_beside=True) for _ in range(2))
+    first = minute_of(_t(15, 30))
+    for minute in range(first, first + 30):
+        cols = sim.probe_columns_of(minute)
+        assert cols is not None and cols.checks is sim.probe_tables()[0]
+        results = sim.probes_of(minute)
+        assert cols.results() == results
+        expected = objects.counters["probes"].count(results)
+        assert list(columns.counters["probes"].count(cols).items()) == list(expected.items())
+        a, b = objects.probe_state, columns.probe_state
+        assert a is not None and b is not None
+        assert [e.to_dict() for e in a.readings(minute).values()] == [
+            e.to_dict() for e in b.readings(minute).values()
+        ]
+        assert [v.to_dict() for v in a.vantages()] == [v.to_dict() for v in b.vantages()]
+    assert any(e.quorum for e in b.readings(first + 29).values())

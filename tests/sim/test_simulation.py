@@ -12,6 +12,7 @@ import pytest
 from rasd.clock import minute_of
 from rasd.errors import InvalidInput
 from rasd.ingest.places import Places
+from rasd.signals.probes import ProbeColumns
 from rasd.signals.reports import ReportColumns
 from rasd.sim import Simulation, load_scenario
 from rasd.sim.lookahead import can_look_ahead
@@ -164,8 +165,11 @@ def test_minutes_drawn_ahead_are_the_minutes_drawn_here(
         for name in ("ts_ms", "service", "problem", "place", "reporter", "network"):
             assert np.array_equal(getattr(a.reports, name), getattr(b.reports, name))
         assert b.reports.places is sim.places  # the tables are this process's own
-        assert (a.posts, a.probes, a.routes) == (b.posts, b.probes, b.routes)
+        # probe results come as columns that stand for the very same results
+        assert isinstance(b.probes, ProbeColumns) and b.probes.checks is sim.probe_tables()[0]
+        assert (a.posts, a.probes, a.routes) == (b.posts, b.probes.results(), b.routes)
     assert sum(len(t.reports) for t in ahead) > 0 and any(t.posts for t in ahead)
+    assert any(r.failed for t in ahead for r in t.probes)
 
 
 def test_a_replay_stopped_early_stops_the_drawing_ahead(

@@ -15,6 +15,7 @@ from rasd.series import SeriesKey
 from rasd.settings import Settings
 from rasd.signals.posts import PostCounter
 from rasd.signals.probes import (
+    ProbeColumns,
     ProbeCounter,
     ProbeEvidence,
     ProbeResult,
@@ -49,6 +50,16 @@ class SharedProbeState(ProbeState):
                 self._newest = newest
                 self.forget_before(newest - 2 * self.window_minutes)
 
+    def feed_columns(self, cols: ProbeColumns) -> None:
+        if not len(cols):
+            return
+        with self._lock:
+            super().feed_columns(cols)
+            newest = int(cols.ts_ms.max()) // 60_000
+            if self._newest is None or newest > self._newest:
+                self._newest = newest
+                self.forget_before(newest - 2 * self.window_minutes)
+
     def services(self) -> list[str]:
         with self._lock:
             return super().services()
@@ -78,6 +89,9 @@ class _Probes:
         self.counter = ProbeCounter()
 
     def count(self, results: Iterable[ProbeResult]) -> dict[tuple[SeriesKey, int], int]:
+        if isinstance(results, ProbeColumns):  # a simulation's round: no object a result
+            self.state.feed_columns(results)
+            return self.counter.count(results)
         results = list(results)
         self.state.feed(results)
         return self.counter.count(results)

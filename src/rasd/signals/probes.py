@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from operator import attrgetter
 from typing import Any, Protocol
@@ -109,6 +109,84 @@ class ProbeBatch(msgspec.Struct):
     vantage: str
     results: list[ProbeResult]
     dropped: int = 0
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, eq=False)
+class ProbeColumns:
+    """Probe results as parallel arrays; the index columns point into the tables that follow.
+
+    What a simulated round is drawn as: thousands of results a minute, made and handed on
+    (through a pipe, to the counter and the state) as a few arrays, not an object each.
+    `check` indexes `checks` (service, id, kind, target and resolver come from there),
+    `vantage` indexes `vantages`, `outcome` indexes `OUTCOMES`; `latency_ms` is NaN where none
+    was measured, `status` 0 where there is none, `rcode` -1 or an index into `rcodes`.
+    Results with a certificate's days or a detail travel as objects (`ProbeResult`).
+    `results()` gives the very objects the columns stand for.
+    """
+
+    ts_ms: npt.NDArray[np.int64]
+    check: npt.NDArray[np.int32]
+    vantage: npt.NDArray[np.int32]
+    outcome: npt.NDArray[np.int8]
+    latency_ms: npt.NDArray[np.float64]
+    status: npt.NDArray[np.int16]
+    rcode: npt.NDArray[np.int8]
+    offline: npt.NDArray[np.bool_]
+    checks: Sequence[ProbeCheck]
+    vantages: Sequence[str]
+    rcodes: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        n = self.ts_ms.shape[0]
+        for name in _PROBE_COLUMNS[1:]:
+            if getattr(self, name).shape[0] != n:
+                raise ValueError(f"column {name} has another length than ts_ms")
+
+    def __len__(self) -> int:
+        return int(self.ts_ms.shape[0])
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[ProbeResult]:
+        return iter(self.results())
+
+    def results(self) -> list[ProbeResult]:
+        checks, vantages, rcodes = self.checks, self.vantages, self.rcodes
+        times: dict[int, datetime] = {}
+        out: list[ProbeResult] = []
+        for ts, c, v, o, ms, status, rcode, offline in zip(
+            *(getattr(self, name).tolist() for name in _PROBE_COLUMNS), strict=True
+        ):
+            check = checks[c]
+            when = times.get(ts)
+            if when is None:
+                when = times[ts] = _EPOCH + timedelta(milliseconds=ts)
+            out.append(
+                ProbeResult(
+                    check.service,
+                    check.id,
+                    check.kind,
+                    check.target,
+                    vantages[v],
+                    when,
+                    OUTCOMES[o],
+                    None if ms != ms else ms,  # NaN: none measured
+                    status or None,
+                    None if rcode < 0 else rcodes[rcode],
+                    check.resolver,
+                    vantage_offline=offline,
+                )
+            )
+        return out
+
+
+# the columns of `ProbeColumns`, in the order of its fields
+_PROBE_COLUMNS = ("ts_ms", "check", "vantage", "outcome", "latency_ms", "status", "rcode",
+                  "offline")  # fmt: skip
 
 
 def is_failure(outcome: str) -> bool:
@@ -272,8 +350,14 @@ class ProbeCounter:
         self._spans: list[tuple[int, int]] = []  # (first place in _slots, how many)
         self._slots: list[int] = []
         self._arrays: tuple[npt.NDArray[np.int64], ...] | None = None
+        # for results in columns: the kind of each (check, vantage, failed, offline) of a
+        # table of checks and vantages, -1 until met (by the tables' identity: a simulation
+        # hands over the same ones all day)
+        self._kind_tables: dict[int, tuple[Any, Any, npt.NDArray[np.int64]]] = {}
 
     def count(self, results: Iterable[ProbeResult]) -> dict[tuple[SeriesKey, int], int]:
+        if isinstance(results, ProbeColumns):
+            return self._count_columns(results)
         # tally the results' own fields first, in C: thousands of results a minute share a
         # few hundred of them (a round of one vantage shares its time)
         minute_at: dict[datetime, int] = {}
@@ -291,23 +375,71 @@ class ProbeCounter:
             at.append(m)
         if not kind_ids:
             return {}
+        return self._spread(
+            np.asarray(kind_ids, np.int64),
+            np.asarray(at, np.int64),
+            np.fromiter(tally.values(), np.float64, len(tally)),
+        )
+
+    def _count_columns(self, cols: ProbeColumns) -> dict[tuple[SeriesKey, int], int]:
+        """The counts `count` gives for `cols.results()`, without an object a result: each
+        result's kind looked up in a table of the columns' (check, vantage, failed, offline)."""
+        if not len(cols):
+            return {}
+        n_v = len(cols.vantages)
+        table = self._kind_tables.get(id(cols.checks))
+        if table is None or table[0] is not cols.checks or table[1] is not cols.vantages:
+            table = (cols.checks, cols.vantages, np.full(len(cols.checks) * n_v * 4, -1))
+            self._kind_tables[id(cols.checks)] = table
+        kind_at = table[2]
+        index = ((cols.check.astype(np.int64) * n_v + cols.vantage) * 2 + (cols.outcome != 0)) * 2
+        index += cols.offline
+        k = kind_at[index]
+        missing = k < 0
+        if missing.any():  # kinds not met in these tables before, learnt in the results' order
+            new, first = np.unique(index[missing], return_index=True)
+            for i in new[np.argsort(first, kind="stable")].tolist():
+                pair, offline = divmod(i, 2)
+                pair, failed = divmod(pair, 2)
+                c, v = divmod(pair, n_v)
+                check = cols.checks[c]
+                kind_of = (check.service, check.kind, cols.vantages[v], bool(failed), bool(offline))
+                known = self._kinds.get(kind_of)
+                kind_at[i] = self._learn(kind_of) if known is None else known
+            k = kind_at[index]
+        minute = cols.ts_ms // 60_000
+        low = int(minute.min())
+        span = int(minute.max()) - low + 1
+        # the (kind, minute) of each result, in the order first met, as the tally of objects
+        # meets them: the same series in the same order
+        code, first, weight = np.unique(
+            k * span + (minute - low), return_index=True, return_counts=True
+        )
+        order = np.argsort(first, kind="stable")
+        code = code[order]
+        return self._spread(code // span, low + code % span, weight[order].astype(np.float64))
+
+    def _spread(
+        self,
+        k_arr: npt.NDArray[np.int64],
+        at: npt.NDArray[np.int64],
+        weights: npt.NDArray[np.float64],
+    ) -> dict[tuple[SeriesKey, int], int]:
+        """Tallied kinds (with their minutes and how many) spread over their series."""
         # each tallied kind spread over its series in numpy: several series a kind, a few
         # thousand additions a round in Python were most of counting a round
         first, length, flat = self._tables()
-        k_arr = np.asarray(kind_ids, np.int64)
         lengths = length[k_arr]
         entry = np.repeat(np.arange(k_arr.shape[0]), lengths)
         ends = np.cumsum(lengths)
         place = first[k_arr][entry] + np.arange(int(ends[-1])) - (ends - lengths)[entry]
         slot = flat[place]
-        minute = np.asarray(at, np.int64)[entry]
+        minute = at[entry]
         low = int(minute.min())
         span = int(minute.max()) - low + 1
         code = slot * span + (minute - low)
         unique, first_seen, inverse = np.unique(code, return_index=True, return_inverse=True)
-        sums = np.bincount(
-            inverse, weights=np.fromiter(tally.values(), np.float64, len(tally))[entry]
-        )
+        sums = np.bincount(inverse, weights=weights[entry])
         # in the order the series are first met, as counting result by result gives them (a
         # tick learns series it has not seen in the order they are handed over)
         order = np.argsort(first_seen, kind="stable")
@@ -505,8 +637,14 @@ class ProbeState:
         # per service, evidence by the latest results it was worked out from (a few kept)
         self._worked: dict[str, dict[tuple[_Seen, ...], ProbeEvidence]] = {}
         self._vantages: dict[str, VantageSeen] = {}
+        # results fed in columns find their keys' deques in a table of the columns' own
+        # (`_FedTable`), good while no key is made or dropped behind its back: each such
+        # change moves this on
+        self._generation = 0
+        self._fed_tables: dict[int, _FedTable] = {}
 
     def feed(self, results: Iterable[ProbeResult]) -> None:
+        self._generation += 1
         minutes = MinutesOf()
         alike = self._seen
         for result in results:
@@ -526,6 +664,83 @@ class ProbeState:
                 vantage = self._vantages[result.vantage] = VantageSeen(result.vantage)
             vantage.add(result)
 
+    def feed_columns(self, cols: ProbeColumns) -> None:
+        """`feed(cols.results())` without an object a result: a round names each (check,
+        vantage) once, so its results go to their keys' deques by one map in C, each kept as
+        the same (minute, time, what it saw) the objects would leave."""
+        n = len(cols)
+        if not n:
+            return
+        table = self._fed_table(cols)
+        pair = cols.check.astype(np.int64) * len(cols.vantages) + cols.vantage
+        if np.bincount(pair).max() > 1:  # a key fed twice: its order is the objects' to keep
+            self.feed(cols.results())
+            return
+        ts = cols.ts_ms
+        for p in np.flatnonzero(ts < table.last_ms[pair]).tolist():  # earlier than its last
+            self._unordered.add((table.services[pair[p]], table.keys[pair[p]]))
+        table.last_ms[pair] = ts
+        for p in pair[~table.made[pair]].tolist():  # new keys, in the results' order
+            service, key = table.services[p], table.keys[p]
+            kept = self._recent[service][key] = deque(maxlen=self._per_key)
+            table.kept[p] = kept
+            table.made[p] = True
+        seen_at = (pair * len(OUTCOMES) + cols.outcome) * 2 + cols.offline
+        missing = seen_at[~table.has_seen[seen_at]]
+        if missing.shape[0]:
+            self._learn_seen(table, cols, np.unique(missing).tolist())
+        moments, at = np.unique(ts, return_inverse=True)
+        times = np.empty(moments.shape[0], dtype=object)
+        times[:] = [_EPOCH + timedelta(milliseconds=t) for t in moments.tolist()]
+        minutes = (ts // 60_000).tolist()
+        entries = zip(minutes, times[at].tolist(), table.seen[seen_at].tolist(), strict=True)
+        deque(map(deque.append, table.kept[pair].tolist(), entries), maxlen=0)
+        for v in np.unique(cols.vantage).tolist():
+            self._heard(cols.vantages[v], ts[cols.vantage == v], cols.offline[cols.vantage == v])
+
+    def _fed_table(self, cols: ProbeColumns) -> _FedTable:
+        table = self._fed_tables.get(id(cols.checks))
+        if table is None or table.checks is not cols.checks or table.vantages is not cols.vantages:
+            table = self._fed_tables[id(cols.checks)] = _FedTable(cols.checks, cols.vantages)
+        if table.generation != self._generation:
+            table.generation = self._generation
+            for p, (service, key) in enumerate(zip(table.services, table.keys, strict=True)):
+                kept = self._recent[service].get(key) if service in self._recent else None
+                table.kept[p] = kept
+                table.made[p] = kept is not None
+                table.last_ms[p] = _ms(kept[-1][1]) if kept else _NEVER
+        return table
+
+    def _learn_seen(self, table: _FedTable, cols: ProbeColumns, places: list[int]) -> None:
+        alike, n_v, n_o = self._seen, len(cols.vantages), len(OUTCOMES)
+        for place in places:
+            rest, offline = divmod(place, 2)
+            pair, outcome = divmod(rest, n_o)
+            c, v = divmod(pair, n_v)
+            check = cols.checks[c]
+            seen = (cols.vantages[v], check.kind, OUTCOMES[outcome], check.target, bool(offline))
+            table.seen[place] = alike.setdefault(seen, seen)
+            table.has_seen[place] = True
+
+    def _heard(self, name: str, ts: npt.NDArray[np.int64], offline: npt.NDArray[np.bool_]) -> None:
+        """A vantage's results in columns, as `VantageSeen.add` of each would leave it."""
+        vantage = self._vantages.get(name)
+        if vantage is None:
+            vantage = self._vantages[name] = VantageSeen(name)
+        vantage.results += int(ts.shape[0])
+        newest = _EPOCH + timedelta(milliseconds=int(ts.max()))
+        if vantage.last_result_at is None or newest > vantage.last_result_at:
+            vantage.last_result_at = newest
+        if offline.any():
+            vantage.offline_results += int(offline.sum())
+            newest = _EPOCH + timedelta(milliseconds=int(ts[offline].max()))
+            if vantage.last_offline_at is None or newest > vantage.last_offline_at:
+                vantage.last_offline_at = newest
+        if not offline.all():
+            newest = _EPOCH + timedelta(milliseconds=int(ts[~offline].max()))
+            if vantage.last_online_at is None or newest > vantage.last_online_at:
+                vantage.last_online_at = newest
+
     def vantages(self) -> list[VantageSeen]:
         """Every vantage point heard from since the server started, by name."""
         return [self._vantages[name] for name in sorted(self._vantages)]
@@ -544,6 +759,7 @@ class ProbeState:
                 if not kept:
                     del by_key[key]
                     self._unordered.discard((service, key))
+                    self._generation += 1
             if not by_key:
                 del self._recent[service]
                 self._worked.pop(service, None)
@@ -598,6 +814,31 @@ class ProbeState:
 
     def all_evidence(self, minute: int) -> dict[str, ProbeEvidence]:
         return {service: self.evidence(service, minute) for service in self.services()}
+
+
+_NEVER = np.iinfo(np.int64).min
+
+
+def _ms(when: datetime) -> int:
+    return (when - _EPOCH) // timedelta(milliseconds=1)
+
+
+class _FedTable:
+    """For results in columns of one table of checks and vantages: each (check, vantage) pair
+    with its service, key and deque in the state, the time last fed to it, and what each of
+    its outcomes is kept as."""
+
+    def __init__(self, checks: Sequence[ProbeCheck], vantages: Sequence[str]) -> None:
+        self.checks, self.vantages = checks, vantages
+        n = len(checks) * len(vantages)
+        self.services = [c.service for c in checks for _ in vantages]
+        self.keys = [(c.id, v) for c in checks for v in vantages]
+        self.generation = -1
+        self.kept = np.empty(n, dtype=object)
+        self.made = np.zeros(n, dtype=np.bool_)
+        self.last_ms = np.full(n, _NEVER, dtype=np.int64)
+        self.seen = np.empty(n * len(OUTCOMES) * 2, dtype=object)
+        self.has_seen = np.zeros(n * len(OUTCOMES) * 2, dtype=np.bool_)
 
 
 # evidence kept per service for the sets of latest results it was last worked out from

@@ -1,12 +1,14 @@
-"""A simulation's reports and posts drawn one minute ahead, in a process of their own.
+"""A simulation's reports, posts and probe results drawn one minute ahead, in a process of
+their own.
 
 A replay in process counts, detects and stores on the same interpreter lock; drawing the
 next minute there took a seventh of the replay thread over the reference day. A forked
 process draws it meanwhile, on the other core, and hands over the columns as bytes (the
 tables of names are the parent's own, so the counters' caches keyed by them still hit).
-Probe results and route updates are drawn here, in the parent: millions of small objects a
-day cost more to pass through a pipe than to draw. Every minute comes from its own random
-stream, so the minutes are the same wherever they are drawn.
+Probe results come as columns too (`ProbeColumns`: a day's millions of them as objects cost
+more to pass through a pipe than to draw, and the parent's thread drew them); route updates
+are drawn here, in the parent. Every minute comes from its own random stream, so the
+minutes are the same wherever they are drawn.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rasd.signals.probes import ProbeColumns
 from rasd.signals.reports import ReportColumns
 
 if TYPE_CHECKING:
@@ -31,6 +34,16 @@ _COLUMNS = (
     ("place", np.int32),
     ("reporter", np.uint64),
     ("network", np.uint64),
+)
+_PROBE_COLUMNS = (
+    ("ts_ms", np.int64),
+    ("check", np.int32),
+    ("vantage", np.int32),
+    ("outcome", np.int8),
+    ("latency_ms", np.float64),
+    ("status", np.int16),
+    ("rcode", np.int8),
+    ("offline", np.bool_),
 )
 
 
@@ -59,7 +72,7 @@ def minutes_ahead(sim: Simulation, lo: int, hi: int) -> Generator[MinuteTraffic,
                 raise RuntimeError("the process drawing the simulation ahead stopped") from None
             if isinstance(got, BaseException):
                 raise got
-            drawn, columns, posts = got
+            drawn, columns, posts, probe_columns = got
             if drawn != minute:
                 raise RuntimeError(f"minute {drawn} drawn ahead where {minute} was due")
             ts_ms, service, problem, place, reporter, network = (
@@ -68,9 +81,15 @@ def minutes_ahead(sim: Simulation, lo: int, hi: int) -> Generator[MinuteTraffic,
             )
             tables = (sim.service_ids, sim.problems, sim.places)  # in the fields' order
             reports = ReportColumns(ts_ms, service, problem, place, reporter, network, *tables)
-            yield MinuteTraffic(
-                minute, reports, posts, sim.probes_of(minute), sim.routes_of(minute)
-            )
+            probes: ProbeColumns | list[Any] = []
+            if probe_columns is not None:
+                arrays: dict[str, Any] = {
+                    name: np.frombuffer(data, dtype)
+                    for (name, dtype), data in zip(_PROBE_COLUMNS, probe_columns, strict=True)
+                }
+                checks, vantages, rcodes = sim.probe_tables()
+                probes = ProbeColumns(**arrays, checks=checks, vantages=vantages, rcodes=rcodes)
+            yield MinuteTraffic(minute, reports, posts, probes, sim.routes_of(minute))
     finally:
         ours.close()
         if child.is_alive():
@@ -85,7 +104,11 @@ def _draw(sim: Simulation, lo: int, hi: int, out: Connection) -> None:
         for minute in range(lo, hi):
             reports = sim.reports_of(minute)
             columns = [getattr(reports, name).tobytes() for name, _ in _COLUMNS]
-            message: Any = (minute, columns, sim.posts_of(minute))
+            probes = sim.probe_columns_of(minute)
+            probe_columns = None
+            if probes is not None:
+                probe_columns = [getattr(probes, name).tobytes() for name, _ in _PROBE_COLUMNS]
+            message: Any = (minute, columns, sim.posts_of(minute), probe_columns)
             out.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
     except BrokenPipeError:  # the parent stopped early
         return

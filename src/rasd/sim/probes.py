@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from rasd.clock import minute_of, minute_start
+from rasd.clock import minute_of
 from rasd.signals.probes import (
     AUTHORITATIVE,
     CONNECT_ERROR,
@@ -27,6 +26,7 @@ from rasd.signals.probes import (
     SERVFAIL,
     TIMEOUT,
     ProbeCheck,
+    ProbeColumns,
     ProbeResult,
     checks_for_catalog,
 )
@@ -36,6 +36,7 @@ from rasd.sim.scenario import ProbeFailure
 IntArray = npt.NDArray[np.int64]
 
 _RCODES = {OK: "NOERROR", SERVFAIL: "SERVFAIL", NXDOMAIN: "NXDOMAIN", REFUSED: "REFUSED"}
+_RCODE_NAMES = tuple(_RCODES.values())
 _STATUS = {OK: 200, HTTP_5XX: 503}
 # typical answer times in ms, per check kind, when things work
 _LATENCY = {"dns": 18.0, "authoritative": 35.0, "http": 160.0, "tcp": 45.0}
@@ -95,17 +96,16 @@ class ProbeMaker:
         self._outcomes = list(OUTCOMES)
         self._timeout = self._outcomes.index(TIMEOUT)
         self._connect_error = self._outcomes.index(CONNECT_ERROR)
-        self._status = [_STATUS.get(o) for o in self._outcomes]
-        self._rcode = [_RCODES.get(o) for o in self._outcomes]
-        self._vantage_offsets = [timedelta(seconds=(7 + 11 * v) % 60) for v in range(n_v)]
-        self._static = [
-            (c.service, c.id, c.kind, c.target, self.vantages[v], v, c.resolver)
-            for c, v in zip(
-                (self.checks[i] for i in self._check_of.tolist()),
-                self._vantage_of.tolist(),
-                strict=True,
-            )
-        ]
+        # per outcome: the HTTP status (0: none) and the DNS answer (-1: none) it is seen as
+        self._status_of = np.array([_STATUS.get(o, 0) for o in self._outcomes], np.int16)
+        self._rcode_of = np.array(
+            [_RCODE_NAMES.index(_RCODES[o]) if o in _RCODES else -1 for o in self._outcomes],
+            np.int8,
+        )
+        kinds = np.array([c.kind for c in self.checks], dtype=object)[self._check_of]
+        self._is_http = kinds == "http"
+        self._is_dns = kinds == "dns"
+        self._vantage_offset_ms = np.array([(7 + 11 * v) % 60 * 1000 for v in range(n_v)])
 
     def add_failure(self, event_id: str, services: Sequence[str], failure: ProbeFailure) -> None:
         wanted = set(services)
@@ -127,7 +127,15 @@ class ProbeMaker:
             )
         )
 
+    def tables(self) -> tuple[list[ProbeCheck], list[str], tuple[str, ...]]:
+        """What the columns of `make_columns` point into."""
+        return self.checks, self.vantages, _RCODE_NAMES
+
     def make(self, rng: np.random.Generator, minute: int) -> list[ProbeResult]:
+        return self.make_columns(rng, minute).results()
+
+    def make_columns(self, rng: np.random.Generator, minute: int) -> ProbeColumns:
+        """A round's results as columns (`make` gives them as objects: the same results)."""
         n = self._check_of.shape[0]
         outcome = np.zeros(n, dtype=np.int64)  # OUTCOMES[0] is ok
         flaky = rng.random(n) < self._failure_rate
@@ -138,26 +146,16 @@ class ProbeMaker:
         latency = self._base_latency * rng.lognormal(0.0, 0.35, size=n)
         latency = np.where(outcome == self._timeout, self._timeout_ms, latency)
         latency = np.where(outcome == self._connect_error, latency * 0.2, latency)
-        start = minute_start(minute)
         # an agent runs its checks together, a few seconds apart from the other agents
-        at = [start + step for step in self._vantage_offsets]
-        names = self._outcomes
-        status, rcode = self._status, self._rcode
-        return [
-            ProbeResult(
-                service,
-                check,
-                kind,
-                target,
-                vantage,
-                at[v],
-                names[o],
-                ms,
-                status[o] if kind == "http" else None,
-                rcode[o] if kind == "dns" else None,
-                resolver,
-            )
-            for (service, check, kind, target, vantage, v, resolver), o, ms in zip(
-                self._static, outcome.tolist(), np.round(latency, 1).tolist(), strict=True
-            )
-        ]
+        ts_ms = minute * 60_000 + self._vantage_offset_ms[self._vantage_of]
+        return ProbeColumns(
+            ts_ms,
+            self._check_of.astype(np.int32),
+            self._vantage_of.astype(np.int32),
+            outcome.astype(np.int8),
+            np.round(latency, 1),
+            np.where(self._is_http, self._status_of[outcome], 0).astype(np.int16),
+            np.where(self._is_dns, self._rcode_of[outcome], -1).astype(np.int8),
+            np.zeros(n, dtype=np.bool_),
+            *self.tables(),
+        )

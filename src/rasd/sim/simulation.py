@@ -8,7 +8,7 @@ in one go: the reference day's eleven million reports take seconds, not minutes.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from rasd.clock import minute_of, minute_start
 from rasd.errors import InvalidInput, field_error
 from rasd.ingest.places import Places
 from rasd.signals.posts import Post
-from rasd.signals.probes import ProbeResult
+from rasd.signals.probes import ProbeCheck, ProbeColumns, ProbeResult
 from rasd.signals.reports import ReportColumns
 from rasd.signals.routes import RouteUpdate
 from rasd.sim.atlas import Atlas
@@ -52,7 +52,8 @@ class MinuteTraffic:
     minute: int  # epoch minute
     reports: ReportColumns
     posts: list[Post] = field(default_factory=list)
-    probes: list[ProbeResult] = field(default_factory=list)
+    # as columns where drawn ahead (`rasd.sim.lookahead`), which iterate as the same objects
+    probes: list[ProbeResult] | ProbeColumns = field(default_factory=list)
     routes: list[RouteUpdate] = field(default_factory=list)
 
     @property
@@ -359,6 +360,19 @@ class Simulation:
 
     def probes_of(self, minute: int) -> list[ProbeResult]:
         return self._probes(minute)
+
+    def probe_columns_of(self, minute: int) -> ProbeColumns | None:
+        """The minute's probe results as columns (`probes_of` as objects), None without any."""
+        if self._probe_maker is None or minute % self.scenario.probes.every_minutes:
+            return None
+        return self._probe_maker.make_columns(self._rng(minute, _STREAM_PROBES), minute)
+
+    def probe_tables(self) -> tuple[Sequence[ProbeCheck], Sequence[str], Sequence[str]]:
+        """The tables the columns of `probe_columns_of` point into: checks, vantages, DNS
+        answers (the same objects each minute)."""
+        if self._probe_maker is None:
+            return (), (), ()
+        return self._probe_maker.tables()
 
     def routes_of(self, minute: int) -> list[RouteUpdate]:
         return self._routes(minute)
