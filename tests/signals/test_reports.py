@@ -11,6 +11,7 @@ from rasd.signals import reports
 from rasd.signals.reports import (
     ReportColumns,
     ReportCounter,
+    ReportRow,
     batch_rows,
     concat_columns,
     decode_batch,
@@ -172,10 +173,35 @@ def test_the_earliest_report_of_a_person_counts_whatever_the_order_of_the_batch(
     assert reason.tolist() == [1, 0]  # the one at +10 s counts, the one at +30 s is a repeat
 
 
+def _random_rows(
+    rng: np.random.Generator,
+    n: int,
+    base: int,
+    spread: int,
+    reporters: int,
+    networks: int,
+    places: tuple[str, ...],
+    labels: tuple[str, ...],
+) -> list[ReportRow]:
+    """`n` reports within `spread` ms of `base`, from that many reporters and networks."""
+    return [
+        ReportRow(
+            ts_ms=base + int(rng.integers(-spread, spread)),
+            service=("facebook", "whatsapp", "x")[int(rng.integers(0, 3))],
+            problem=("app", "login")[int(rng.integers(0, 2))],
+            region=places[int(rng.integers(0, len(places)))],
+            reporter=f"r{int(rng.integers(0, reporters))}",
+            network=int(rng.integers(0, networks)) * 0x9E3779B97F4A7C15 % 2**64,
+            asn=labels[int(rng.integers(0, len(labels)))],
+        )
+        for _ in range(n)
+    ]
+
+
 def test_rows_counted_one_by_one_agree_with_their_columns() -> None:
     """The few-rows path gives the same stored batch, counts and windows as the columns the
     rows make: repeats, both limits, minutes out of order and windows turning over."""
-    from rasd.signals.reports import ReportRow, columns_of
+    from rasd.signals.reports import columns_of
 
     rng = np.random.default_rng(21)
     places = ("US", "US/Washington", "DE/Berlin", "EG/Cairo", "*")
@@ -186,18 +212,7 @@ def test_rows_counted_one_by_one_agree_with_their_columns() -> None:
     for group in range(120):
         n = int(rng.integers(1, 40))
         base = T0_MS + group * 20_000  # three groups a minute: windows turn over on the way
-        rows = [
-            ReportRow(
-                ts_ms=base + int(rng.integers(-70_000, 70_000)),
-                service=("facebook", "whatsapp", "x")[int(rng.integers(0, 3))],
-                problem=("app", "login")[int(rng.integers(0, 2))],
-                region=places[int(rng.integers(0, len(places)))],
-                reporter=f"r{int(rng.integers(0, 60))}",
-                network=int(rng.integers(0, 12)) * 0x9E3779B97F4A7C15 % 2**64,
-                asn=labels[int(rng.integers(0, len(labels)))] if group % 3 else "",
-            )
-            for _ in range(n)
-        ]
+        rows = _random_rows(rng, n, base, 70_000, 60, 12, places, labels if group % 3 else ("",))
         one_by_one = by_rows.count_rows(rows)
         columns = by_columns.count(columns_of(rows))
         assert one_by_one == columns, group
@@ -254,3 +269,24 @@ def test_tallies_in_an_array_or_sorted_agree_with_counting_one_by_one(
             got = reports._tally(svc, name, offset, services, names, span)
             found = zip(*(a.tolist() for a in got[:3]), strict=True)
             assert list(zip(found, got[3].tolist(), strict=True)) == want
+
+
+def test_large_batches_count_as_their_rows_one_by_one() -> None:
+    """Batches of hundreds to thousands of reports, most reporters and networks repeated many
+    times within each: the arrays decide each report as the rows counted one by one do."""
+    from rasd.signals.reports import columns_of
+
+    rng = np.random.default_rng(29)
+    places = ("US", "US/Washington", "DE/Berlin", "*")
+    by_rows = ReportCounter(dedupe_minutes=5, network_limit=4, reporter_limit=6)
+    by_columns = ReportCounter(dedupe_minutes=5, network_limit=4, reporter_limit=6)
+    outcomes = set()
+    for group in range(12):
+        n = int(rng.integers(200, 3000))
+        base = T0_MS + group * 45_000 + 30_000
+        rows = _random_rows(rng, n, base, 60_000, n // 3, n // 8, places, ("",))
+        one_by_one = by_rows.count_rows(rows)
+        assert one_by_one == by_columns.count(columns_of(rows)), group
+        assert one_by_one.batch is not None
+        outcomes.update(decode_batch(one_by_one.batch)[1].tolist())
+    assert outcomes == {0, 1, 2, 3}

@@ -4,7 +4,7 @@ import mmap
 
 import numpy as np
 
-from rasd.signals.window import HashTable, LastSeen, WindowCounter, occurrence_rank
+from rasd.signals.window import HashTable, LastSeen, WindowCounter, key_groups, occurrence_rank
 
 
 def test_last_seen_remembers_for_at_least_the_window() -> None:
@@ -245,3 +245,64 @@ def test_each_generation_has_room_for_the_keys_it_was_sized_for() -> None:
         assert len(seen._current._keys) == len(counter._counts._keys) == 1 << 15
         assert all(seen.last_one(key) == minute for key in keys)
         assert all(counter.count_one(key, minute) == 1 for key in keys)
+
+
+def test_key_groups_agree_with_unique_and_counting_the_positions_before() -> None:
+    rng = np.random.default_rng(17)
+    for size in (0, 1, 2, 7, 50, 5000):
+        keys = rng.integers(0, max(2, size // 3), size, dtype=np.uint64)
+        keys[rng.random(size) < 0.2] = np.uint64(2**64 - 1)
+        distinct, group, rank = key_groups(keys)
+        assert distinct.tolist() == np.unique(keys).tolist()
+        assert distinct[group].tolist() == keys.tolist()
+        assert rank.tolist() == occurrence_rank(keys).tolist()
+    distinct, group, rank = key_groups(np.array([9, 4, 7], np.uint64))  # no repeats
+    assert (distinct.tolist(), group.tolist(), rank.tolist()) == ([4, 7, 9], [2, 0, 1], [0, 0, 0])
+
+
+def test_writes_to_the_slots_a_look_up_found_agree_with_a_dict() -> None:
+    """A small table that grows on the way: writes to found slots, and those that fall back
+    to a plain write (the table grew, or is growing), keep what a dict keeps."""
+    rng = np.random.default_rng(19)
+    table, want = HashTable(16), dict[int, int]()
+    for step in range(300):
+        keys = np.unique(rng.integers(0, 3000, int(rng.integers(0, 60)), dtype=np.uint64))
+        got, found = table.lookup(keys, -1)
+        assert got.tolist() == [want.get(k or 1, -1) for k in keys.tolist()]
+        at = np.flatnonzero(rng.random(keys.shape[0]) < 0.7)
+        values = rng.integers(1, 50, at.shape[0])
+        add = bool(step % 2)
+        table.write_found(found, at, values, add=add)
+        for key, value in zip(keys[at].tolist(), values.tolist(), strict=True):
+            key = key or 1
+            want[key] = want.get(key, 0) + value if add else value
+        assert len(table) == len(want)
+    every = np.array(list(want), np.uint64)
+    assert table.get(every, -1).tolist() == list(want.values())
+
+
+def test_windows_by_found_slots_agree_with_the_plain_calls() -> None:
+    """Look-ups then writes by their slots, against `last`/`mark` and `counts`/`add`: minutes
+    now and then out of order, generations rotating and windows turning over."""
+    rng = np.random.default_rng(23)
+    seen_found, seen_plain = LastSeen(15, 64), LastSeen(15, 64)
+    counter_found, counter_plain = WindowCounter(15, 64), WindowCounter(15, 64)
+    minute = 0
+    for _ in range(200):
+        minute += int(rng.integers(-3, 5))
+        keys = np.unique(rng.integers(1, 800, int(rng.integers(1, 80)), dtype=np.uint64))
+        last, found = seen_found.last_found(keys, minute)
+        assert last.tolist() == seen_plain.last(keys).tolist()
+        at = np.flatnonzero(rng.random(keys.shape[0]) < 0.6)
+        seen_found.mark_found(found, at, minute)
+        seen_plain.mark(keys[at], minute, distinct=True)
+        used, found = counter_found.counts_found(keys, minute)
+        assert used.tolist() == counter_plain.counts(keys, minute).tolist()
+        amounts = rng.integers(1, 4, at.shape[0])
+        counter_found.add_found(found, at, amounts, minute)
+        counter_plain.add(keys[at], amounts, minute)
+        probe = np.arange(0, 820, dtype=np.uint64)
+        assert seen_found.last(probe).tolist() == seen_plain.last(probe).tolist()
+        assert counter_found.counts(probe, minute).tolist() == (
+            counter_plain.counts(probe, minute).tolist()
+        )

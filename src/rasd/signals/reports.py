@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rasd.series import NETWORK_REPORTS, PROBLEM_PREFIX, REPORTS, WORLD, SeriesKey
-from rasd.signals.window import LastSeen, WindowCounter, occurrence_rank
+from rasd.signals.window import LastSeen, WindowCounter, key_groups
 from rasd.store.counts import RawBatch, RawReport
 
 
@@ -207,21 +207,6 @@ class ReportCounter:
             network = cols.network[idx] ^ (svc * _NETWORK_MIX)
         return person, network
 
-    def _mark(
-        self,
-        person: npt.NDArray[np.uint64],
-        network: npt.NDArray[np.uint64],
-        reporter: npt.NDArray[np.uint64],
-        minute: int,
-    ) -> None:
-        """Record counted reports, each person at most once among them, by the keys their
-        count was decided on (worked out again, they cost as much as a window's look-up)."""
-        self._seen.mark(person, minute, distinct=True)
-        net_keys, net_counts = np.unique(network, return_counts=True)
-        self._per_network.add(net_keys, net_counts, minute)
-        rep_keys, rep_counts = np.unique(reporter, return_counts=True)
-        self._per_reporter.add(rep_keys, rep_counts, minute)
-
     def count(self, cols: ReportColumns) -> CountedReports:
         n = len(cols)
         if n == 0:
@@ -342,27 +327,38 @@ class ReportCounter:
     def _count_minute(
         self, cols: ReportColumns, idx: npt.NDArray[np.intp], minute: int
     ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int8]]:
+        # each window is asked about the distinct keys only, and the counted reports are then
+        # written to the slots those look-ups found: one sort of each kind of key serves its
+        # occurrence ranks, its distinct keys and the counted reports' tally
         person, network = self._keys(cols, idx)
-        fresh = self._seen.last(person) <= minute - self.dedupe_minutes
-        fresh &= occurrence_rank(person) == 0
+        persons, person_of, person_rank = key_groups(person)
+        last, seen = self._seen.last_found(persons, minute)
+        fresh = (last[person_of] <= minute - self.dedupe_minutes) & (person_rank == 0)
         why = np.where(fresh, 0, 1).astype(np.int8)
 
         cand = np.flatnonzero(fresh)
-        net = network[cand]
-        net_used = self._per_network.counts(net, minute) + occurrence_rank(net)
-        over_network = net_used >= self.network_limit
+        networks, network_of, network_rank = key_groups(network[cand])
+        used, network_found = self._per_network.counts_found(networks, minute)
+        over_network = used[network_of] + network_rank >= self.network_limit
         why[cand[over_network]] = 2
 
-        cand = cand[~over_network]
-        reporter = cols.reporter[idx]
-        reporters = reporter[cand]
-        rep_used = self._per_reporter.counts(reporters, minute) + occurrence_rank(reporters)
-        over_reporter = rep_used >= self.reporter_limit
-        why[cand[over_reporter]] = 3
+        rest = cand[~over_network]
+        reporters, reporter_of, reporter_rank = key_groups(cols.reporter[idx][rest])
+        used, reporter_found = self._per_reporter.counts_found(reporters, minute)
+        over_reporter = used[reporter_of] + reporter_rank >= self.reporter_limit
+        why[rest[over_reporter]] = 3
 
         ok = why == 0
         if ok.any():
-            self._mark(person[ok], network[ok], reporter[ok], minute)
+            # each counted report is a person's first here: their groups are distinct
+            self._seen.mark_found(seen, person_of[ok], minute)
+            for window, found, group_of, among in (
+                (self._per_network, network_found, network_of, cand),
+                (self._per_reporter, reporter_found, reporter_of, rest),
+            ):
+                tally = np.bincount(group_of[ok[among]], minlength=found.keys.shape[0])
+                at = np.flatnonzero(tally)
+                window.add_found(found, at, tally[at], minute)
         return ok, why
 
     def _increments(

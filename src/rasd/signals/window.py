@@ -12,6 +12,7 @@ however few keys it holds, and a key alone takes a fraction of one.
 from __future__ import annotations
 
 import mmap
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +49,16 @@ def _nonzero(keys: npt.ArrayLike) -> _U64:
     """Key 0 marks an empty slot; a real 0 is folded onto 1 (one hash in 2**64)."""
     k = np.asarray(keys, dtype=np.uint64)
     return np.where(k == _EMPTY, np.uint64(1), k)
+
+
+class Found(NamedTuple):
+    """Keys looked up in a table, and where: a write that follows the look-up with no write
+    between puts them in those slots without probing for them again."""
+
+    keys: _U64  # as stored (nonzero)
+    slots: _I64 | None  # in `table`'s arrays; None where they cannot be used (a growth)
+    here: npt.NDArray[np.bool_] | None  # which of the slots hold their key
+    table: object = None  # the key array the slots index, to tell they still do
 
 
 # old slots moved into the grown table at each insert: a table four times as large fills to
@@ -124,6 +135,46 @@ class HashTable:
             missing = np.flatnonzero(~here)
             out[missing] = self._old.get(k[missing], default)
         return out
+
+    def lookup(self, keys: npt.ArrayLike, default: int) -> tuple[_I64, Found]:
+        """`get`, and where the keys were found, for a write of some of them that follows
+        (`write_found`): each probe of a large table misses the cache, and that write would
+        probe for the same keys again."""
+        k = _nonzero(keys)
+        if self._old is not None:  # the keys may be in either table: no slots to keep
+            return self.get(k, default), Found(k, None, None)
+        slots, here = self._found(k)
+        return np.where(here, self._values[slots], np.int64(default)), Found(
+            k, slots, here, self._keys
+        )
+
+    def write_found(self, found: Found, at: _I64, values: _I64, *, add: bool) -> None:
+        """Sets (or with `add` adds) `values` to the distinct keys `found.keys[at]`, by the
+        slots their look-up found, which no write has changed since."""
+        k = found.keys[at]
+        usable = (
+            found.slots is not None
+            and found.table is self._keys
+            and (self.size + k.size) * 2 <= self._keys.shape[0]
+        )
+        if not usable:  # the table grows, or grew since: as `add` or `put` would
+            if add:
+                self.add(k, values)
+            else:
+                self.put(k, values, distinct=True)
+            return
+        assert found.slots is not None and found.here is not None
+        slots, here = found.slots[at], found.here[at]
+        held = slots[here]
+        if add:
+            self._values[held] += values[here]
+        else:
+            self._values[held] = values[here]
+        if not here.all():
+            # their probes ended at empty slots: they are written there, not probed again
+            new = ~here
+            fresh, more = self._claim(k[new], values[new], slots[new])
+            self._place(fresh, more)
 
     def put(self, keys: npt.ArrayLike, values: npt.ArrayLike, *, distinct: bool = False) -> None:
         """Set values for keys; a key given twice keeps its last value.
@@ -343,6 +394,21 @@ class LastSeen:
     def last(self, keys: npt.ArrayLike) -> _I64:
         return np.maximum(self._current.get(keys, _NEVER), self._previous.get(keys, _NEVER))
 
+    def last_found(self, keys: npt.ArrayLike, minute: int) -> tuple[_I64, Found]:
+        """`last`, and where the keys are in the generation a mark at `minute` writes to
+        (`mark_found`)."""
+        current, found = self._current.lookup(keys, _NEVER)
+        last = np.maximum(current, self._previous.get(found.keys, _NEVER))
+        if minute - self._generation_start >= self.window:  # a new generation takes the mark
+            found = found._replace(slots=None)
+        return last, found
+
+    def mark_found(self, found: Found, at: _I64, minute: int) -> None:
+        """`mark` of the distinct keys `found.keys[at]`, looked up by `last_found` at this
+        minute with no mark since."""
+        self._rotate(minute)
+        self._current.write_found(found, at, np.full(at.shape[0], minute, np.int64), add=False)
+
     def mark(self, keys: npt.ArrayLike, minute: int, *, distinct: bool = False) -> None:
         self._rotate(minute)
         k = np.asarray(keys, dtype=np.uint64)
@@ -379,6 +445,19 @@ class WindowCounter:
             return np.zeros(np.asarray(keys).shape[0], np.int64)
         return self._counts.get(keys, 0)
 
+    def counts_found(self, keys: npt.ArrayLike, minute: int) -> tuple[_I64, Found]:
+        """`counts`, and where the keys are, for `add_found`."""
+        if minute // self.window != self._window_id:  # the add starts a window of its own
+            k = _nonzero(keys)
+            return np.zeros(k.shape[0], np.int64), Found(k, None, None)
+        return self._counts.lookup(keys, 0)
+
+    def add_found(self, found: Found, at: _I64, amounts: _I64, minute: int) -> None:
+        """`add` to the distinct keys `found.keys[at]`, looked up by `counts_found` at this
+        minute with no add since."""
+        self._enter(minute)
+        self._counts.write_found(found, at, amounts, add=True)
+
     def add(self, keys: npt.ArrayLike, amounts: npt.ArrayLike, minute: int) -> None:
         """Add `amounts` to distinct `keys`."""
         self._enter(minute)
@@ -406,25 +485,35 @@ class WindowCounter:
         return len(self._counts)
 
 
-def occurrence_rank(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-    """For each position, how many earlier positions hold the same key (0 for the first)."""
+def key_groups(keys: npt.NDArray[np.uint64]) -> tuple[_U64, npt.NDArray[np.intp], _I64]:
+    """The distinct keys in ascending order (as `np.unique`), the index among them of each
+    position's key, and each position's occurrence rank: how many earlier positions hold the
+    same key (0 for the first). One sort gives all three."""
     n = keys.shape[0]
     if n == 0:
-        return np.zeros(0, np.int64)
+        return keys[:0], np.zeros(0, np.intp), np.zeros(0, np.int64)
     # numpy's unstable sort is several times faster than its stable one on 64-bit keys; the
     # few keys that repeat are then put back in the order of their positions
     order = np.argsort(keys)
     sorted_keys = keys[order]
     starts = np.ones(n, bool)
-    starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=starts[1:])
+    group = np.empty(n, np.intp)
+    rank = np.zeros(n, np.int64)
+    if starts.all():  # as mostly: no key repeats
+        group[order] = np.arange(n)
+        return sorted_keys, group, rank
     repeated = ~starts
     repeated[:-1] |= repeated[1:]
-    if repeated.any():
-        at = np.flatnonzero(repeated)
-        # whole groups, in key order: sorting them by key, then position, keeps their places
-        order[at] = order[at][np.lexsort((order[at], sorted_keys[at]))]
-    group_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    rank_sorted = np.arange(n) - group_start
-    rank = np.empty(n, np.int64)
-    rank[order] = rank_sorted
-    return rank
+    at = np.flatnonzero(repeated)
+    # whole groups, in key order: sorting them by key, then position, keeps their places
+    order[at] = order[at][np.lexsort((order[at], sorted_keys[at]))]
+    group_sorted = np.cumsum(starts) - 1
+    group[order] = group_sorted
+    rank[order] = np.arange(n) - np.flatnonzero(starts)[group_sorted]
+    return sorted_keys[starts], group, rank
+
+
+def occurrence_rank(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+    """For each position, how many earlier positions hold the same key (0 for the first)."""
+    return key_groups(keys)[2]
