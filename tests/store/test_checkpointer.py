@@ -157,3 +157,76 @@ def test_truncating_starts_at_a_quarter_of_the_limit(tmp_path: Path) -> None:
         assert store.checkpointer.largest_log < limit // 2
     finally:
         store.close()
+
+
+def _log_starts(path: Path) -> bytes:
+    with open(f"{path}-wal", "rb") as log:
+        return log.read(16)[12:]
+
+
+def test_a_written_back_log_starts_over_at_the_next_write_untruncated(tmp_path: Path) -> None:
+    """A round whose short pass finds nothing committed since the last one leaves the log to
+    start over at the file's beginning: the next write does, the file does not grow, and no
+    truncation held the writers back, even with the file past the quarter."""
+    import sqlite3
+
+    path = tmp_path / "again.db"
+    store = SQLiteStore(path, checkpoint_seconds=3600)
+    try:
+        store.migrate()
+        store.add_counts(
+            {(SeriesKey(f"s{i}", REPORTS, "EG"), M0 + j): 1 for i in range(200) for j in range(5)}
+        )
+        checkpointer = store.checkpointer
+        assert checkpointer is not None
+        checkpointer.close()  # its rounds are run here, one by one
+        checkpointer.log_max_bytes = 64 << 10
+        size, starts = os.path.getsize(f"{path}-wal"), _log_starts(path)
+        assert size > 16 << 10  # past the quarter: the round may truncate
+        conn = sqlite3.connect(path)
+        try:
+            checkpointer._checkpoint(conn, 4096, too_big=True)
+        finally:
+            conn.close()
+        assert (checkpointer.settled, checkpointer.truncations) == (1, 0)
+        store.add_counts({(SeriesKey("s7", REPORTS, "EG"), M0): 1})
+        assert _log_starts(path) != starts  # started over
+        assert os.path.getsize(f"{path}-wal") == size
+        assert store.total(SeriesKey("s7", REPORTS, "EG"), M0, M0 + 5) == 6
+    finally:
+        store.close()
+
+
+def test_a_log_a_reader_kept_from_starting_over_is_truncated_the_round_after(
+    tmp_path: Path,
+) -> None:
+    """The round after one that left the log to start over finds it did not (a reader held
+    its snapshot meanwhile): no more short passes, a truncation once the reader is gone."""
+    import sqlite3
+
+    path = tmp_path / "kept.db"
+    store = SQLiteStore(path, checkpoint_seconds=3600)
+    reader = sqlite3.connect(path, check_same_thread=False)
+    conn = sqlite3.connect(path)
+    try:
+        store.migrate()
+        rows = {(SeriesKey(f"s{i}", REPORTS, "EG"), M0): 1 for i in range(300)}
+        store.add_counts(rows)
+        checkpointer = store.checkpointer
+        assert checkpointer is not None
+        checkpointer.close()  # its rounds are run here, one by one
+        checkpointer.log_max_bytes = 64 << 10
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM counts").fetchone()  # a snapshot in the log
+        checkpointer._checkpoint(conn, 4096, too_big=True)
+        assert checkpointer.settled == 1
+        store.add_counts(rows)  # cannot start the log over: it goes on at its end
+        reader.execute("COMMIT")
+        checkpointer._checkpoint(conn, 4096, too_big=True)
+        assert (checkpointer.settled, checkpointer.truncations) == (1, 1)
+        assert os.path.getsize(f"{path}-wal") == 0
+        assert store.total(SeriesKey("s7", REPORTS, "EG"), M0, M0 + 1) == 2
+    finally:
+        conn.close()
+        reader.close()
+        store.close()

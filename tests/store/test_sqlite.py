@@ -111,6 +111,46 @@ def test_a_write_at_once_waits_its_turn_behind_the_writers_work(store: SQLiteSto
     assert store.total(FB, M0, M0 + 1) == 2
 
 
+def test_a_write_at_once_is_handed_over_while_the_log_is_truncated(store: SQLiteStore) -> None:
+    """A truncating checkpoint holds writers back: the caller does not try, the writer thread
+    commits it, and the future is done only once it is committed."""
+    threads = _in_writer_thread(store)
+    checkpointer = store.checkpointer
+    assert checkpointer is not None
+    began, go = threading.Event(), threading.Event()
+
+    def hold(conn: Any) -> None:
+        began.set()
+        go.wait(10)
+
+    store.submit(hold)
+    began.wait(10)
+    checkpointer.holding = True
+    try:
+        # the writer is busy as well here, so that the write is seen waiting for its commit
+        handed = store.write_reports_later(None, {(FB, M0): 4}, None, at_once=True)
+        assert not handed.done()
+    finally:
+        checkpointer.holding = False
+    assert store.total(FB, M0, M0 + 1) == 0  # not committed, not acknowledged
+    go.set()
+    assert handed.result(10) is True
+    assert threads == ["rasd-sqlite-writer"]
+    assert store.total(FB, M0, M0 + 1) == 4
+
+
+def test_a_write_at_once_is_not_tried_while_the_log_is_truncated(store: SQLiteStore) -> None:
+    threads = _in_writer_thread(store)
+    checkpointer = store.checkpointer
+    assert checkpointer is not None
+    checkpointer.holding = True
+    try:
+        assert store.write_reports_later(None, {(FB, M0): 1}, None, at_once=True).result(10)
+    finally:
+        checkpointer.holding = False
+    assert threads == ["rasd-sqlite-writer"]
+
+
 def test_a_write_at_once_does_not_wait_for_another_process(
     store: SQLiteStore, tmp_path: Path
 ) -> None:

@@ -185,8 +185,12 @@ class SQLiteStore(SqlStore):
         """`fn` committed by the calling thread, if no write is queued or under way: the order
         of writes stays the order they were handed over. None when the writer is busy or the
         database is locked by another process: the caller queues it then, as nobody here
-        waits for a lock (on an event loop that would hold up every request)."""
+        waits for a lock (on an event loop that would hold up every request). None too while
+        the checkpointer truncates the log: it holds writers back, and a write that fails on
+        the lock would also drop the series ids the writer knows."""
         if self._lock is not None or not self._commits_fast:
+            return None
+        if self.checkpointer is not None and self.checkpointer.holding:
             return None
         if self._pending or not self._writing.acquire(blocking=False):
             return None
