@@ -15,6 +15,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.pool import StaticPool
 
@@ -218,26 +219,23 @@ class SQLiteStore(SqlStore):
             return
         columns = self._count_columns(conn, increments)
         n = len(columns[0])
-        order = sorted(range(n), key=columns[1].__getitem__)
-        # the rows' values one after the other, laid in by slices, not a tuple a row
-        flat: list[int] = [0] * (4 * n)
+        # the rows as a table of int64 in numpy, ordered by a stable sort of the ids there and
+        # cut into each statement's parameters by reshaping: the sort, the gathering and the
+        # lists of parameters all in C, under the interpreter lock for less than half the time
+        # of sorting positions by a key and laying the columns into one list by slices
+        table = np.empty((n, 4), np.int64)
         for i, column in enumerate(columns):
-            flat[i::4] = list(map(column.__getitem__, order))
+            table[:, i] = np.fromiter(column, np.int64, n)
+        table = table[np.argsort(table[:, 1], kind="stable")]
         start = 0
         for size in _UPSERT_ROWS:
             end = start + (n - start) // size * size
             if end > start:
-                width = 4 * size
-                self._driver_sql(
-                    conn,
-                    _UPSERT[size],
-                    [tuple(flat[i : i + width]) for i in range(4 * start, 4 * end, width)],
-                )
+                rows = table[start:end].reshape(-1, 4 * size).tolist()
+                self._driver_sql(conn, _UPSERT[size], rows)
                 start = end
         if start < n:
-            self._driver_sql(
-                conn, _UPSERT[1], [tuple(flat[i : i + 4]) for i in range(4 * start, 4 * n, 4)]
-            )
+            self._driver_sql(conn, _UPSERT[1], table[start:].tolist())
 
     def _new_series(
         self, conn: Connection, keys: set[SeriesKey]
@@ -262,9 +260,7 @@ class SQLiteStore(SqlStore):
             cursor.close()
         return made
 
-    def _driver_sql(
-        self, conn: Connection, sql: str, params: tuple[Any, ...] | list[tuple[Any, ...]]
-    ) -> None:
+    def _driver_sql(self, conn: Connection, sql: str, params: tuple[Any, ...] | list[Any]) -> None:
         # straight to the sqlite3 connection, inside the transaction the framework began: its
         # statement bookkeeping cost as much as the statement for a group of single reports
         driver = conn.connection.driver_connection
