@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Protocol
 
 import msgspec
@@ -350,6 +350,7 @@ class ProbeCounter:
         self._spans: list[tuple[int, int]] = []  # (first place in _slots, how many)
         self._slots: list[int] = []
         self._arrays: tuple[npt.NDArray[np.int64], ...] | None = None
+        self._made: tuple[npt.NDArray[np.int64], ...] = (np.zeros(0, np.int64),) * 3
         # for results in columns: the kind of each (check, vantage, failed, offline) of a
         # table of checks and vantages, -1 until met (by the tables' identity: a simulation
         # hands over the same ones all day)
@@ -447,7 +448,7 @@ class ProbeCounter:
         got = sums[order].astype(np.int64).tolist()
         series = self._series
         if span == 1:  # a round's results share their minute: the pairs made in C
-            keys = [series[c] for c in codes.tolist()]
+            keys = itemgetter(*codes.tolist())(series) if len(got) > 1 else [series[int(codes[0])]]
             return dict(zip(zip(keys, repeat(low)), got, strict=True))
         return {
             (series[c // span], low + c % span): v for c, v in zip(codes.tolist(), got, strict=True)
@@ -470,9 +471,18 @@ class ProbeCounter:
 
     def _tables(self) -> tuple[npt.NDArray[np.int64], ...]:
         if self._arrays is None:
-            spans = np.asarray(self._spans, np.int64).reshape(-1, 2)
-            flat = np.asarray(self._slots, np.int64)
-            self._arrays = (spans[:, 0].copy(), spans[:, 1].copy(), flat)
+            # the kinds learnt since last time added to the arrays: a day learns a new kind
+            # (a flaky check's first failure at some vantage) in most of its rounds, and
+            # arrays made anew from all the lists took a third of counting a round
+            old_first, old_length, old_flat = self._made
+            done = old_first.shape[0]
+            spans = np.asarray(self._spans[done:], np.int64).reshape(-1, 2)
+            flat = np.asarray(self._slots[old_flat.shape[0] :], np.int64)
+            self._made = self._arrays = (
+                np.concatenate((old_first, spans[:, 0])),
+                np.concatenate((old_length, spans[:, 1])),
+                np.concatenate((old_flat, flat)),
+            )
         return self._arrays
 
 
@@ -505,6 +515,10 @@ class MinutesOf:
         if minute is None:
             minute = self._seen[when] = minute_of(when)
         return minute
+
+    def seen(self) -> Iterable[int]:
+        """The minutes of every time asked about."""
+        return self._seen.values()
 
 
 # --- recent state and evidence ---
@@ -642,6 +656,8 @@ class ProbeState:
         # change moves this on
         self._generation = 0
         self._fed_tables: dict[int, _FedTable] = {}
+        # no minute kept is older than this (None: nothing kept)
+        self._oldest: int | None = None
 
     def feed(self, results: Iterable[ProbeResult]) -> None:
         self._generation += 1
@@ -663,6 +679,11 @@ class ProbeState:
             if vantage is None:
                 vantage = self._vantages[result.vantage] = VantageSeen(result.vantage)
             vantage.add(result)
+        self._kept_from(min(minutes.seen(), default=None))
+
+    def _kept_from(self, minute: int | None) -> None:
+        if minute is not None and (self._oldest is None or minute < self._oldest):
+            self._oldest = minute
 
     def feed_columns(self, cols: ProbeColumns) -> None:
         """`feed(cols.results())` without an object a result: a round names each (check,
@@ -693,10 +714,10 @@ class ProbeState:
         times = np.empty(moments.shape[0], dtype=object)
         times[:] = [_EPOCH + timedelta(milliseconds=t) for t in moments.tolist()]
         minutes = (ts // 60_000).tolist()
+        self._kept_from(min(minutes))
         entries = zip(minutes, times[at].tolist(), table.seen[seen_at].tolist(), strict=True)
         deque(map(deque.append, table.kept[pair].tolist(), entries), maxlen=0)
-        for v in np.unique(cols.vantage).tolist():
-            self._heard(cols.vantages[v], ts[cols.vantage == v], cols.offline[cols.vantage == v])
+        self._heard(cols)
 
     def _fed_table(self, cols: ProbeColumns) -> _FedTable:
         table = self._fed_tables.get(id(cols.checks))
@@ -722,24 +743,31 @@ class ProbeState:
             table.seen[place] = alike.setdefault(seen, seen)
             table.has_seen[place] = True
 
-    def _heard(self, name: str, ts: npt.NDArray[np.int64], offline: npt.NDArray[np.bool_]) -> None:
-        """A vantage's results in columns, as `VantageSeen.add` of each would leave it."""
-        vantage = self._vantages.get(name)
-        if vantage is None:
-            vantage = self._vantages[name] = VantageSeen(name)
-        vantage.results += int(ts.shape[0])
-        newest = _EPOCH + timedelta(milliseconds=int(ts.max()))
-        if vantage.last_result_at is None or newest > vantage.last_result_at:
-            vantage.last_result_at = newest
+    def _heard(self, cols: ProbeColumns) -> None:
+        """Each vantage of the columns, as `VantageSeen.add` of each of its results would
+        leave it: how many, and the newest time of all, of those offline and of the rest."""
+        n_v = len(cols.vantages)
+        heard = np.bincount(cols.vantage, minlength=n_v)
+        newest = _newest_by(cols.vantage, cols.ts_ms, n_v)
+        offline = cols.offline
         if offline.any():
-            vantage.offline_results += int(offline.sum())
-            newest = _EPOCH + timedelta(milliseconds=int(ts[offline].max()))
-            if vantage.last_offline_at is None or newest > vantage.last_offline_at:
-                vantage.last_offline_at = newest
-        if not offline.all():
-            newest = _EPOCH + timedelta(milliseconds=int(ts[~offline].max()))
-            if vantage.last_online_at is None or newest > vantage.last_online_at:
-                vantage.last_online_at = newest
+            n_off = np.bincount(cols.vantage[offline], minlength=n_v)
+            newest_off = _newest_by(cols.vantage[offline], cols.ts_ms[offline], n_v)
+            newest_on = _newest_by(cols.vantage[~offline], cols.ts_ms[~offline], n_v)
+        else:
+            n_off, newest_off, newest_on = np.zeros(n_v, np.int64), np.full(n_v, _NEVER), newest
+        for v in np.flatnonzero(heard).tolist():
+            name = cols.vantages[v]
+            vantage = self._vantages.get(name)
+            if vantage is None:
+                vantage = self._vantages[name] = VantageSeen(name)
+            vantage.results += int(heard[v])
+            vantage.last_result_at = _later(vantage.last_result_at, int(newest[v]))
+            if n_off[v]:
+                vantage.offline_results += int(n_off[v])
+                vantage.last_offline_at = _later(vantage.last_offline_at, int(newest_off[v]))
+            if n_off[v] < heard[v]:
+                vantage.last_online_at = _later(vantage.last_online_at, int(newest_on[v]))
 
     def vantages(self) -> list[VantageSeen]:
         """Every vantage point heard from since the server started, by name."""
@@ -750,6 +778,9 @@ class ProbeState:
 
     def forget_before(self, minute: int) -> None:
         """Drops results older than `minute`, so memory follows the number of checks, not time."""
+        if self._oldest is None or self._oldest >= minute:
+            return  # nothing kept is that old: no walk over every key (each round asks)
+        oldest: int | None = None
         for service in list(self._recent):
             by_key = self._recent[service]
             for key in list(by_key):
@@ -760,9 +791,12 @@ class ProbeState:
                     del by_key[key]
                     self._unordered.discard((service, key))
                     self._generation += 1
+                elif oldest is None or kept[0][0] < oldest:
+                    oldest = kept[0][0]
             if not by_key:
                 del self._recent[service]
                 self._worked.pop(service, None)
+        self._oldest = oldest
 
     def evidence(self, service: str, minute: int) -> ProbeEvidence:
         return _at_minute(self._worked_out(service, minute), minute)
@@ -821,6 +855,20 @@ _NEVER = np.iinfo(np.int64).min
 
 def _ms(when: datetime) -> int:
     return (when - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _newest_by(
+    group: npt.NDArray[np.int32], ts: npt.NDArray[np.int64], groups: int
+) -> npt.NDArray[np.int64]:
+    newest = np.full(groups, _NEVER, dtype=np.int64)
+    np.maximum.at(newest, group, ts)
+    return newest
+
+
+def _later(when: datetime | None, ms: int) -> datetime:
+    """The later of `when` and the time `ms`, as `VantageSeen.add` keeps it."""
+    other = _EPOCH + timedelta(milliseconds=ms)
+    return other if when is None or other > when else when
 
 
 class _FedTable:
