@@ -306,3 +306,18 @@ def test_windows_by_found_slots_agree_with_the_plain_calls() -> None:
         assert counter_found.counts(probe, minute).tolist() == (
             counter_plain.counts(probe, minute).tolist()
         )
+
+
+def test_an_emptied_table_starts_empty_and_forgets_its_look_ups() -> None:
+    table = HashTable(128)
+    keys = np.arange(1, 40, dtype=np.uint64)
+    table.put(keys, keys.astype(np.int64) * 2)
+    _, stale = table.lookup(keys, -1)
+    again = table.emptied(128)
+    assert again is table  # the same size: the same memory
+    assert len(again) == 0 and again.get(keys, -1).tolist() == [-1] * 39
+    # the slots found before the clearing are not used: the write probes afresh
+    again.write_found(stale, np.arange(3), np.array([5, 6, 7]), add=True)
+    assert again.get(keys[:4], 0).tolist() == [5, 6, 7, 0] and len(again) == 3
+    assert table.emptied(1 << 12) is not table  # another size: a table of its own
+    assert len(HashTable(64).emptied(64)) == 0
