@@ -167,7 +167,7 @@ def test_minutes_drawn_ahead_are_the_minutes_drawn_here(
         assert b.reports.places is sim.places  # the tables are this process's own
         # probe results come as columns that stand for the very same results
         assert isinstance(b.probes, ProbeColumns) and b.probes.checks is sim.probe_tables()[0]
-        assert (a.posts, a.probes, a.routes) == (b.posts, b.probes.results(), b.routes)
+        assert (a.posts, list(a.probes), a.routes) == (b.posts, b.probes.results(), b.routes)
     assert sum(len(t.reports) for t in ahead) > 0 and any(t.posts for t in ahead)
     assert any(r.failed for t in ahead for r in t.probes)
 

@@ -52,7 +52,7 @@ class MinuteTraffic:
     minute: int  # epoch minute
     reports: ReportColumns
     posts: list[Post] = field(default_factory=list)
-    # as columns where drawn ahead (`rasd.sim.lookahead`), which iterate as the same objects
+    # `Simulation.minutes` gives columns, which iterate as the very objects they stand for
     probes: list[ProbeResult] | ProbeColumns = field(default_factory=list)
     routes: list[RouteUpdate] = field(default_factory=list)
 
@@ -347,7 +347,7 @@ class Simulation:
                 minute=minute,
                 reports=self._reports(minute),
                 posts=self._posts(minute) if posts else [],
-                probes=self._probes(minute) if probes else [],
+                probes=(self.probe_columns_of(minute) or []) if probes else [],
                 routes=self._routes(minute) if probes else [],
             )
 
