@@ -102,7 +102,10 @@ def replay(
         sim = load_simulation(scenario, load_catalog(), seed)
         clock = VirtualClock(sim.start)
         drawn = history_aside(sim, history_days)
-        runtime = embedded(settings_from(store_url=store), clock=clock)
+        # fed by the scenario alone: the live sources (probes, feeds, status pages, routes)
+        # would never start, and building them took more than the rest of the runtime
+        settings = settings_from(store_url=store, sources_enabled=False)
+        runtime = embedded(settings, clock=clock)
         warm(runtime, sim, history_days, drawn)
         engine = runtime.detector()
         assert runtime.aggregator is not None  # an embedded process counts
