@@ -137,11 +137,15 @@ class DetectionEngine:
     def warm(self, start_minute: int, keys: list[SeriesKey], counts: npt.ArrayLike) -> None:
         """Learn history: `counts[i, j]` is keys[i] at start_minute + j."""
         matrix = np.asarray(counts, dtype=np.float64)
-        for key in keys:
-            self.bank.index(key)
-        full = np.zeros((len(self.bank), matrix.shape[1]), np.float64)
-        for row, key in enumerate(keys):
-            full[self.bank.index(key)] = matrix[row]
+        at = [self.bank.index(key) for key in keys]
+        if at == list(range(len(keys))):
+            # the bank's first series, in its order (a fresh engine's): the history as it
+            # is, not copied into a week of every series (the bank takes the rest as zeros)
+            full = matrix
+        else:
+            full = np.zeros((len(self.bank), matrix.shape[1]), np.float64)
+            for row, key in enumerate(keys):
+                full[self.bank.index(key)] = matrix[row]
         self.bank.warm(start_minute, full)
         self.last_minute = start_minute + matrix.shape[1] - 1
 
