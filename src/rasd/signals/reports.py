@@ -383,25 +383,15 @@ class ReportCounter:
             region = level[place]
             has = region >= 0
             parts.append((svc[has], region[has], offset[has]))
-        svcs, names, offsets = (np.concatenate(c) for c in zip(*parts, strict=True))
-        self._add_codes(out, REPORTS, services, regions, svcs, names, offsets, base, span)
+        self._add_codes(out, REPORTS, services, regions, parts, base, span)
         self._add_codes(
-            out, PROBLEM_PREFIX, services, cols.problems, svc, problem, offset, base, span
+            out, PROBLEM_PREFIX, services, cols.problems, [(svc, problem, offset)], base, span
         )
         if cols.asn is not None:
             asn = cols.asn[counted].astype(np.int64)
             known = np.array([bool(label) for label in cols.asns], bool)[asn]
-            self._add_codes(
-                out,
-                NETWORK_REPORTS,
-                services,
-                cols.asns,
-                svc[known],
-                asn[known],
-                offset[known],
-                base,
-                span,
-            )
+            part = (svc[known], asn[known], offset[known])
+            self._add_codes(out, NETWORK_REPORTS, services, cols.asns, [part], base, span)
         return out
 
     def _add_codes(
@@ -410,49 +400,49 @@ class ReportCounter:
         kind: str,
         services: tuple[str, ...],
         names: tuple[str, ...],
-        svc: npt.NDArray[np.int64],
-        name: npt.NDArray[np.int64],
-        offset: npt.NDArray[np.int64],
+        parts: list[_Triples],
         base: int,
         span: int,
     ) -> None:
-        """Counts each (service, name, minute - base) into `out`, by the series it names:
-        thousands of series a busy minute, handed to the dict in C, in the order of the three
-        (the same order whichever way they were counted)."""
-        if not svc.size:
+        """Counts each (service, name, minute - base) of the parts into `out`, by the series
+        it names: thousands of series a busy minute, handed to the dict in C, in the order of
+        the three (the same order whichever way they were counted)."""
+        codes, offset, n = _tally(parts, len(services), len(names), span)
+        if not n.size:
             return
-        svc, name, offset, n = _tally(svc, name, offset, len(services), len(names), span)
-        keys = self._keys_of(kind, services, names, ((svc << 24) | name).tolist())
+        keys = self._keys_of(kind, services, names, codes.tolist())
         minutes = (offset + base).tolist()
         out.update(zip(zip(keys, minutes, strict=True), n.tolist(), strict=True))
 
 
+# (service, name, minute - base) of each report, in three arrays
+_Triples = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
 # a tally is counted in an array of every (service, name, minute) where that array is at most
 # this many times the codes counted: one pass over them, where sorting them takes log n passes;
 # a few codes (a small batch) are sorted, as a large array costs more to clear and scan
 _DENSE_PER_CODE = 16
 
 
+def _joined(codes: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    return codes[0] if len(codes) == 1 else np.concatenate(codes)
+
+
 def _tally(
-    svc: npt.NDArray[np.int64],
-    name: npt.NDArray[np.int64],
-    offset: npt.NDArray[np.int64],
-    services: int,
-    names: int,
-    span: int,
-) -> tuple[npt.NDArray[np.int64], ...]:
-    """The distinct (service, name, offset) triples in ascending order, and how often each
-    came."""
+    parts: list[_Triples], services: int, names: int, span: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct (service, name, offset) triples of the parts in ascending order, as the
+    series' codes (service << 24 | name) and the offsets, and how often each came."""
     size = services * names * span
-    if size <= _DENSE_PER_CODE * svc.shape[0]:
-        counts = np.bincount((svc * names + name) * span + offset, minlength=size)
+    if size <= _DENSE_PER_CODE * sum(svc.shape[0] for svc, _, _ in parts):
+        flat = _joined([(svc * names + name) * span + offset for svc, name, offset in parts])
+        counts = np.bincount(flat, minlength=size)
         at = np.flatnonzero(counts)
-        n = counts[at]
-        svc_at, rest = np.divmod(at, names * span)
-        name_at, offset_at = np.divmod(rest, span)
-        return svc_at, name_at, offset_at, n
-    uniq, n = np.unique((svc << 44) | (name << 20) | offset, return_counts=True)
-    return uniq >> 44, (uniq >> 20) & 0xFFFFFF, uniq & 0xFFFFF, n
+        pair, offset_at = np.divmod(at, span)
+        svc_at, name_at = np.divmod(pair, names)
+        return (svc_at << 24) | name_at, offset_at, counts[at]
+    packed = _joined([(svc << 44) | (name << 20) | offset for svc, name, offset in parts])
+    uniq, n = np.unique(packed, return_counts=True)
+    return uniq >> 20, uniq & 0xFFFFF, n
 
 
 def _over(used: dict[int, int], window: WindowCounter, key: int, minute: int, limit: int) -> bool:
