@@ -269,7 +269,7 @@ def test_tallies_in_an_array_or_sorted_agree_with_counting_one_by_one(
             # in two parts, as a report's regions come
             parts = [(svc[: n // 2], name[: n // 2], offset[: n // 2])]
             parts.append((svc[n // 2 :], name[n // 2 :], offset[n // 2 :]))
-            codes, offsets, counts = reports._tally(parts, services, names, span)
+            codes, offsets, counts = reports._tally(parts, services, names)
             columns = ((codes >> 24).tolist(), (codes & 0xFFFFFF).tolist(), offsets.tolist())
             found = zip(*columns, strict=True)
             assert list(zip(found, counts.tolist(), strict=True)) == want

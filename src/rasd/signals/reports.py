@@ -373,7 +373,6 @@ class ReportCounter:
         minute = cols.ts_ms[counted] // 60_000
         base = int(minute.min())
         offset = minute - base
-        span = int(offset.max()) + 1
         services = cols.services
         # every report counts in the world, its country and its city: the three are summed in
         # numpy, so Python only visits each (series, minute) once
@@ -383,15 +382,15 @@ class ReportCounter:
             region = level[place]
             has = region >= 0
             parts.append((svc[has], region[has], offset[has]))
-        self._add_codes(out, REPORTS, services, regions, parts, base, span)
+        self._add_codes(out, REPORTS, services, regions, parts, base)
         self._add_codes(
-            out, PROBLEM_PREFIX, services, cols.problems, [(svc, problem, offset)], base, span
+            out, PROBLEM_PREFIX, services, cols.problems, [(svc, problem, offset)], base
         )
         if cols.asn is not None:
             asn = cols.asn[counted].astype(np.int64)
             known = np.array([bool(label) for label in cols.asns], bool)[asn]
             part = (svc[known], asn[known], offset[known])
-            self._add_codes(out, NETWORK_REPORTS, services, cols.asns, [part], base, span)
+            self._add_codes(out, NETWORK_REPORTS, services, cols.asns, [part], base)
         return out
 
     def _add_codes(
@@ -402,12 +401,11 @@ class ReportCounter:
         names: tuple[str, ...],
         parts: list[_Triples],
         base: int,
-        span: int,
     ) -> None:
         """Counts each (service, name, minute - base) of the parts into `out`, by the series
         it names: thousands of series a busy minute, handed to the dict in C, in the order of
         the three (the same order whichever way they were counted)."""
-        codes, offset, n = _tally(parts, len(services), len(names), span)
+        codes, offset, n = _tally(parts, len(services), len(names))
         if not n.size:
             return
         keys = self._keys_of(kind, services, names, codes.tolist())
@@ -428,12 +426,15 @@ def _joined(codes: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
 
 
 def _tally(
-    parts: list[_Triples], services: int, names: int, span: int
+    parts: list[_Triples], services: int, names: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The distinct (service, name, offset) triples of the parts in ascending order, as the
     series' codes (service << 24 | name) and the offsets, and how often each came."""
+    most = _DENSE_PER_CODE * sum(svc.shape[0] for svc, _, _ in parts)
+    # the minutes' span is only read for a batch large enough to be counted in an array
+    span = 1 + max(int(o.max()) for _, _, o in parts if o.size) if services * names <= most else 0
     size = services * names * span
-    if size <= _DENSE_PER_CODE * sum(svc.shape[0] for svc, _, _ in parts):
+    if span and size <= most:
         flat = _joined([(svc * names + name) * span + offset for svc, name, offset in parts])
         counts = np.bincount(flat, minlength=size)
         at = np.flatnonzero(counts)

@@ -512,8 +512,8 @@ def key_groups(keys: npt.NDArray[np.uint64]) -> tuple[_U64, npt.NDArray[np.intp]
     position's key, and each position's occurrence rank: how many earlier positions hold the
     same key (0 for the first). One sort gives all three."""
     n = keys.shape[0]
-    if n == 0:
-        return keys[:0], np.zeros(0, np.intp), np.zeros(0, np.int64)
+    if n <= 1:  # a single report: nothing to sort
+        return keys, np.zeros(n, np.intp), np.zeros(n, np.int64)
     # numpy's unstable sort is several times faster than its stable one on 64-bit keys; the
     # few keys that repeat are then put back in the order of their positions
     order = np.argsort(keys)
