@@ -1,5 +1,7 @@
+import random
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from rasd.catalog import default_catalog
@@ -7,6 +9,7 @@ from rasd.clock import minute_of
 from rasd.series import ROUTES_ANNOUNCEMENTS, ROUTES_WITHDRAWALS, SeriesKey
 from rasd.signals.routes import (
     RouteCounter,
+    RouteEvidence,
     RouteState,
     RouteUpdate,
     services_of_owners,
@@ -53,6 +56,41 @@ def test_a_minute_is_read_as_it_was_even_when_later_ones_are_in() -> None:
     state.feed(_update(4, f"p{i}", "129.134.30.0/24", False) for i in range(9))
     assert state.evidence("meta", M0 + 3).share == 1.0  # a replay runs ahead of the tick
     assert state.evidence("meta", M0 + 4).share == pytest.approx(0.1)
+
+
+def _flapping(minutes: int, seed: int) -> list[list[RouteUpdate]]:
+    """Minute by minute, peers that lose and regain the prefixes, announce again and change
+    origin: every minute's updates of a day that keeps the state busy."""
+    rng = random.Random(seed)
+    out: list[list[RouteUpdate]] = []
+    for minute in range(minutes):
+        batch = []
+        for i in range(12):
+            for prefix, _ in WATCHED["meta"]:
+                if minute == 0 or rng.random() < 0.3:
+                    gone = minutes // 3 < minute < minutes // 2 and rng.random() < 0.8
+                    update = _update(minute, f"p{i}", prefix, not gone)
+                    if update.announced and rng.random() < 0.1:
+                        update = msgspec.structs.replace(update, origin=64500 + minute % 3)
+                    batch.append(update)
+        out.append(batch)
+    return out
+
+
+@pytest.mark.parametrize("ahead", [1, 4, 12])
+def test_every_minute_reads_the_same_however_far_ahead_it_was_fed(ahead: int) -> None:
+    # a replay feeds minutes ahead of its tick, by as many as the store lets it: what the tick
+    # reads must not depend on how far, or two replays of one day tell two stories
+    minutes = _flapping(100, seed=ahead)
+    step, behind = RouteState(WATCHED), RouteState(WATCHED)
+    step_said: dict[int, RouteEvidence] = {}
+    for minute, batch in enumerate(minutes):
+        step.feed(batch)
+        behind.feed(batch)
+        if minute >= ahead:
+            read = M0 + minute - ahead
+            assert step_said[read] == behind.evidence("meta", read), read
+        step_said[M0 + minute] = step.evidence("meta", M0 + minute)
 
 
 def test_peers_never_heard_from_raise_no_alarm() -> None:

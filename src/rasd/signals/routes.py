@@ -152,15 +152,19 @@ class RouteState:
         self._changes: dict[str, dict[str, dict[_Key, list[tuple[int, bool]]]]] = defaultdict(
             lambda: defaultdict(dict)
         )
-        # owner -> covering prefix -> (collector, peer) -> last minute it announced there
-        self._announced: dict[str, dict[str, dict[tuple[str, str], int]]] = defaultdict(
+        # owner -> covering prefix -> (collector, peer) -> [first, last] minute it announced
+        # there: a reading of an earlier minute than the newest fed must still find the peer
+        # usual, though it has announced again since
+        self._announced: dict[str, dict[str, dict[tuple[str, str], list[int]]]] = defaultdict(
             lambda: defaultdict(dict)
         )
         # owner -> minute -> (withdrawals, announcements)
         self._per_minute: dict[str, dict[int, list[int]]] = defaultdict(dict)
-        self._origins: dict[str, dict[int, int]] = defaultdict(dict)  # owner -> AS -> minute
+        # owner -> AS -> the first minute it was seen as origin
+        self._origins: dict[str, dict[int, int]] = defaultdict(dict)
         self._runs: dict[str, tuple[int, int]] = {}  # owner -> (minute read, below since)
         self.newest: int | None = None
+        self._read: int | None = None  # the latest minute read: forgetting keeps its past
         # fed by counting, read by the detection tick: two threads
         self._lock = threading.RLock()
 
@@ -190,16 +194,28 @@ class RouteState:
             if u.announced:
                 heard = self._announced[u.owner][u.covers]
                 peer = (u.collector, u.peer)
-                heard[peer] = max(m, heard.get(peer, m))
+                span = heard.get(peer)
+                if span is None:
+                    heard[peer] = [m, m]
+                else:
+                    span[0] = min(span[0], m)
+                    span[1] = max(span[1], m)
                 if u.origin is not None:
-                    self._origins[u.owner][u.origin] = m
+                    origins = self._origins[u.owner]
+                    origins[u.origin] = min(m, origins.get(u.origin, m))
             if self.newest is None or m > self.newest:
                 self.newest = m
                 self._forget(m)
 
     def _forget(self, now: int) -> None:
-        """Changes older than `keep_minutes` fold into one; counts and peers long unheard go."""
-        horizon = now - self.keep_minutes
+        """Changes older than `keep_minutes` fold into one; counts and peers long unheard go.
+
+        The horizon is counted from the latest minute read when that lags behind the newest
+        fed (a replay feeds a few minutes ahead of its tick), so that a reading goes back over
+        the same changes however far ahead the feeding ran; never further back than a second
+        `keep_minutes`, so that a reader gone quiet cannot hold everything."""
+        read = now if self._read is None else max(min(now, self._read), now - self.keep_minutes)
+        horizon = read - self.keep_minutes
         for by_prefix in self._changes.values():
             for keys in by_prefix.values():
                 for changes in keys.values():
@@ -212,12 +228,12 @@ class RouteState:
         usual_horizon = now - self.usual_minutes
         for by_prefix_heard in self._announced.values():
             for heard in by_prefix_heard.values():
-                for peer in [p for p, m in heard.items() if m < usual_horizon]:
+                for peer in [p for p, (_, last) in heard.items() if last < usual_horizon]:
                     del heard[peer]
 
     def _seen_at(self, owner: str, prefix: str, minute: int) -> tuple[int, int]:
         """(peers seeing `prefix` at the end of `minute`, usual peers of it)."""
-        usual = {p for p, m in self._announced[owner][prefix].items() if m <= minute}
+        usual = {p for p, (first, _) in self._announced[owner][prefix].items() if first <= minute}
         seeing: set[tuple[str, str]] = set()
         for (collector, peer, _), changes in self._changes[owner][prefix].items():
             if (collector, peer) in seeing:
@@ -251,6 +267,8 @@ class RouteState:
             return self._evidence(owner, minute)
 
     def _evidence(self, owner: str, minute: int) -> RouteEvidence:
+        if self._read is None or minute > self._read:
+            self._read = minute
         prefixes, share, peers, unseen = self._share(owner, minute)
         below = self._is_below(share, peers)
         since: int | None = None
