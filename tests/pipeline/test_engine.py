@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from conftest import T0
 
 from rasd.catalog import default_catalog
@@ -42,7 +43,7 @@ def test_each_tick_fuses_and_tells_the_tracker_what_the_bank_gave(store: Store) 
     steps: list[tuple[TickResult, np.ndarray]] = []
     step = engine.bank.step
 
-    def kept_step(minute: int, counts: np.ndarray) -> TickResult:
+    def kept_step(minute: int, counts: npt.ArrayLike) -> TickResult:
         result = step(minute, counts)
         steps.append((result, np.array(counts)))
         return result
