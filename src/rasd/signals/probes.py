@@ -141,7 +141,7 @@ class ProbeColumns:
 
     def __post_init__(self) -> None:
         n = self.ts_ms.shape[0]
-        for name in _PROBE_COLUMNS[1:]:
+        for name in _PROBE_NAMES[1:]:
             if getattr(self, name).shape[0] != n:
                 raise ValueError(f"column {name} has another length than ts_ms")
 
@@ -187,15 +187,25 @@ class ProbeColumns:
             ), t, v, o, ms, status, rcode, offline in zip(
                 map(fields.__getitem__, self.check.tolist()),
                 ts,
-                *(getattr(self, name).tolist() for name in _PROBE_COLUMNS[2:]),
+                *(getattr(self, name).tolist() for name in _PROBE_NAMES[2:]),
                 strict=True,
             )
         ]
 
 
-# the columns of `ProbeColumns`, in the order of its fields
-_PROBE_COLUMNS = ("ts_ms", "check", "vantage", "outcome", "latency_ms", "status", "rcode",
-                  "offline")  # fmt: skip
+# the columns of `ProbeColumns` and their types, in the order of its fields: what a process
+# handing a round over as bytes sends and reads back
+PROBE_COLUMNS: tuple[tuple[str, type[np.generic]], ...] = (
+    ("ts_ms", np.int64),
+    ("check", np.int32),
+    ("vantage", np.int32),
+    ("outcome", np.int8),
+    ("latency_ms", np.float64),
+    ("status", np.int16),
+    ("rcode", np.int8),
+    ("offline", np.bool_),
+)
+_PROBE_NAMES = tuple(name for name, _ in PROBE_COLUMNS)
 
 
 def is_failure(outcome: str) -> bool:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rasd.signals.probes import ProbeColumns
+from rasd.signals.probes import PROBE_COLUMNS, ProbeColumns
 from rasd.signals.reports import ReportColumns
 
 if TYPE_CHECKING:
@@ -34,16 +34,6 @@ _COLUMNS = (
     ("place", np.int32),
     ("reporter", np.uint64),
     ("network", np.uint64),
-)
-_PROBE_COLUMNS = (
-    ("ts_ms", np.int64),
-    ("check", np.int32),
-    ("vantage", np.int32),
-    ("outcome", np.int8),
-    ("latency_ms", np.float64),
-    ("status", np.int16),
-    ("rcode", np.int8),
-    ("offline", np.bool_),
 )
 
 
@@ -85,7 +75,7 @@ def minutes_ahead(sim: Simulation, lo: int, hi: int) -> Generator[MinuteTraffic,
             if probe_columns is not None:
                 arrays: dict[str, Any] = {
                     name: np.frombuffer(data, dtype)
-                    for (name, dtype), data in zip(_PROBE_COLUMNS, probe_columns, strict=True)
+                    for (name, dtype), data in zip(PROBE_COLUMNS, probe_columns, strict=True)
                 }
                 checks, vantages, rcodes = sim.probe_tables()
                 probes = ProbeColumns(**arrays, checks=checks, vantages=vantages, rcodes=rcodes)
@@ -107,7 +97,7 @@ def _draw(sim: Simulation, lo: int, hi: int, out: Connection) -> None:
             probes = sim.probe_columns_of(minute)
             probe_columns = None
             if probes is not None:
-                probe_columns = [getattr(probes, name).tobytes() for name, _ in _PROBE_COLUMNS]
+                probe_columns = [getattr(probes, name).tobytes() for name, _ in PROBE_COLUMNS]
             message: Any = (minute, columns, sim.posts_of(minute), probe_columns)
             out.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
     except BrokenPipeError:  # the parent stopped early
